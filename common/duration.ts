@@ -1,0 +1,13 @@
+/** Parses human durations used on the command line ("120s", "2m", "500ms", "90"). */
+import { InvalidArgumentError } from './errors';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds for "500ms" | "120s" | "2m" | "1h" | a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) throw new InvalidArgumentError(`invalid duration "${text}" (use e.g. 500ms, 120s, 2m, 1h)`);
+  const ms = Number(m[1]) * UNITS[m[2] ?? 's'];
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError(`duration must be positive, got "${text}"`);
+  return Math.round(ms);
+}

@@ -1,0 +1,43 @@
+/**
+ * Domain errors, one small class per failure (nats.js style: `name` set,
+ * underlying `cause` attached). The mapping to gRPC status lives in
+ * `grpc-status.ts`, in one table.
+ */
+
+/** Base class: every fedlink error carries a stable `name`. */
+export class FedlinkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The input is malformed: wrong shape, NaN/Inf, bad checksum, bad flag value. */
+export class InvalidArgumentError extends FedlinkError {}
+
+/** The named run, round, client or transfer does not exist. */
+export class NotFoundError extends FedlinkError {}
+
+/** The request is valid but not in this phase (e.g. an update from a client that was not selected). */
+export class FailedPreconditionError extends FedlinkError {}
+
+/** The request refers to a round that is no longer current. */
+export class StaleRoundError extends FedlinkError {}
+
+/** A size or count limit was exceeded. */
+export class ResourceExhaustedError extends FedlinkError {}
+
+/** Credentials are missing or wrong. */
+export class UnauthenticatedError extends FedlinkError {}
+
+/** Credentials are valid but do not allow this call. */
+export class PermissionDeniedError extends FedlinkError {}
+
+/** The service is draining or not ready. */
+export class UnavailableError extends FedlinkError {}
+
+/** The operation was cancelled (e.g. a task's AbortSignal fired). */
+export class CancelledError extends FedlinkError {}
+
+/** A required local resource (dataset, binary) is missing; the message says what to install. */
+export class MissingDependencyError extends FedlinkError {}

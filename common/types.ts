@@ -1,0 +1,182 @@
+/**
+ * Domain types shared by coordinator, daemon, trainer and CLI. Generated wire
+ * types stay at the rpc edge; these are what the rest of the code works on.
+ */
+
+/** Identifier of a training run ("run-…"). */
+export type RunId = string;
+/** Identifier of an edge client, chosen by the client and bound to its credentials. */
+export type ClientId = string;
+
+/** Name and shape of one weight tensor, in the order the model lists its weights. */
+export interface TensorShape {
+  name: string;
+  shape: number[];
+}
+
+/** Registry names of the model architectures both sides can build. */
+export type ModelName = 'mlp' | 'cnn';
+
+/** Everything needed to build the same model on both sides. */
+export interface ModelSpec {
+  name: ModelName;
+  inputShape: number[];
+  numClasses: number;
+  tensors: TensorShape[];
+}
+
+/**
+ * All weights of a model as one contiguous float32 vector (tensors concatenated
+ * in spec order). One flat buffer keeps codec, transfer and aggregation simple
+ * and lets the accumulate loop run over the whole model in one pass.
+ */
+export interface FlatWeights {
+  tensors: TensorShape[];
+  data: Float32Array;
+}
+
+/** Local training hyper-parameters. `batchSize: 'full'` is FedAvg's B = ∞. */
+export interface TrainConfig {
+  localEpochs: number;
+  batchSize: number | 'full';
+  learningRate: number;
+  seed: number;
+}
+
+/** Loss and accuracy over a number of examples. */
+export interface Metrics {
+  loss: number;
+  accuracy: number;
+  numExamples: number;
+}
+
+/** Client selection policies a run may ask for. */
+export type SelectionPolicy = 'random';
+
+/** Aggregation strategies a run may ask for. */
+export type StrategyName = 'fedavg';
+
+/** Complete, validated configuration of a run. */
+export interface RunConfig {
+  rounds: number;
+  clientsPerRound: number;
+  minClients: number;
+  train: TrainConfig;
+  roundDeadlineMs: number;
+  strategy: StrategyName;
+  model: ModelName;
+  /** Server-side evaluation set, or undefined for none. */
+  evalData?: 'fashion-mnist-test';
+  acceptFailures: boolean;
+  selection: SelectionPolicy;
+  seed: number;
+  maxRoundRetries: number;
+  waitForClientsMs: number;
+}
+
+/** Lifecycle of a run. */
+export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Lifecycle of a round: selecting → training → aggregating → evaluating → committed (or failed). */
+export type RoundState = 'selecting' | 'training' | 'aggregating' | 'evaluating' | 'committed' | 'failed';
+
+/** What happened to one selected client in a round. */
+export type RoundClientState = 'selected' | 'dispatched' | 'uploading' | 'finished' | 'dropped' | 'rejected';
+
+/** Per-client detail of a round, as `rounds show` prints it. */
+export interface RoundClientRecord {
+  clientId: ClientId;
+  state: RoundClientState;
+  reason?: string;
+  numExamples: number;
+  trainLoss?: number;
+  trainAccuracy?: number;
+  localEvalLoss?: number;
+  localEvalAccuracy?: number;
+  durationMs?: number;
+  bytesDown: number;
+  bytesUp: number;
+  selectedAtMs: number;
+  dispatchedAtMs?: number;
+  finishedAtMs?: number;
+}
+
+/** One attempt at one round of a run. */
+export interface RoundRecord {
+  runId: RunId;
+  round: number;
+  attempt: number;
+  state: RoundState;
+  reason?: string;
+  startedAtMs: number;
+  endedAtMs?: number;
+  deadlineMs: number;
+  clients: RoundClientRecord[];
+  /** Mean training loss of the clients that reported, weighted by examples. */
+  meanTrainLoss?: number;
+  eval?: Metrics;
+  bytesDown: number;
+  bytesUp: number;
+  /** sha256 of the global model this round trained from. */
+  modelVersion: string;
+}
+
+/** A run and its progress. */
+export interface RunRecord {
+  runId: RunId;
+  state: RunState;
+  reason?: string;
+  config: RunConfig;
+  model: ModelSpec;
+  currentRound: number;
+  committedRounds: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+  latestEval?: Metrics;
+  modelVersion: string;
+}
+
+/** What the coordinator knows about a connected (or recently connected) client. */
+export interface ClientRecord {
+  clientId: ClientId;
+  status: 'connected' | 'disconnected';
+  backend: string;
+  dataset: string;
+  datasetSize: number;
+  encodings: string[];
+  models: string[];
+  connectedAtMs: number;
+  lastSeenMs: number;
+  peer: string;
+  /** Task id it is working on, if any. */
+  activity?: string;
+}
+
+/** A training task as the daemon and trainer see it. */
+export interface TrainTask {
+  taskId: string;
+  runId: RunId;
+  round: number;
+  model: ModelSpec;
+  modelVersion: string;
+  modelBytes: number;
+  train: TrainConfig;
+  deadlineMs: number;
+}
+
+/** What local training produced. */
+export interface TrainOutcome {
+  weights: Float32Array;
+  numExamples: number;
+  train: Metrics;
+  /** The received global model on local data, before training. */
+  localEval: Metrics;
+  durationMs: number;
+}
+
+/** Progress of a running task, sent out on heartbeats. */
+export interface TrainProgress {
+  fraction: number;
+  epoch: number;
+  loss: number;
+}

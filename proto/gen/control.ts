@@ -1,0 +1,61 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { CancelRunRequest as _fedlink_v1_CancelRunRequest, CancelRunRequest__Output as _fedlink_v1_CancelRunRequest__Output } from './fedlink/v1/CancelRunRequest';
+import type { ClientInfo as _fedlink_v1_ClientInfo, ClientInfo__Output as _fedlink_v1_ClientInfo__Output } from './fedlink/v1/ClientInfo';
+import type { ControlClient as _fedlink_v1_ControlClient, ControlDefinition as _fedlink_v1_ControlDefinition } from './fedlink/v1/Control';
+import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest__Output as _fedlink_v1_CreateRunRequest__Output } from './fedlink/v1/CreateRunRequest';
+import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from './fedlink/v1/GetRoundRequest';
+import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from './fedlink/v1/GetRunRequest';
+import type { ListClientsRequest as _fedlink_v1_ListClientsRequest, ListClientsRequest__Output as _fedlink_v1_ListClientsRequest__Output } from './fedlink/v1/ListClientsRequest';
+import type { ListClientsResponse as _fedlink_v1_ListClientsResponse, ListClientsResponse__Output as _fedlink_v1_ListClientsResponse__Output } from './fedlink/v1/ListClientsResponse';
+import type { ListRoundsRequest as _fedlink_v1_ListRoundsRequest, ListRoundsRequest__Output as _fedlink_v1_ListRoundsRequest__Output } from './fedlink/v1/ListRoundsRequest';
+import type { ListRoundsResponse as _fedlink_v1_ListRoundsResponse, ListRoundsResponse__Output as _fedlink_v1_ListRoundsResponse__Output } from './fedlink/v1/ListRoundsResponse';
+import type { ListRunsRequest as _fedlink_v1_ListRunsRequest, ListRunsRequest__Output as _fedlink_v1_ListRunsRequest__Output } from './fedlink/v1/ListRunsRequest';
+import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse__Output as _fedlink_v1_ListRunsResponse__Output } from './fedlink/v1/ListRunsResponse';
+import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
+import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
+import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from './fedlink/v1/Round';
+import type { RoundClient as _fedlink_v1_RoundClient, RoundClient__Output as _fedlink_v1_RoundClient__Output } from './fedlink/v1/RoundClient';
+import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from './fedlink/v1/Run';
+import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_v1_RunConfig__Output } from './fedlink/v1/RunConfig';
+import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from './fedlink/v1/RunEvent';
+import type { TensorSpec as _fedlink_v1_TensorSpec, TensorSpec__Output as _fedlink_v1_TensorSpec__Output } from './fedlink/v1/TensorSpec';
+import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fedlink_v1_TrainConfig__Output } from './fedlink/v1/TrainConfig';
+import type { TransferHeader as _fedlink_v1_TransferHeader, TransferHeader__Output as _fedlink_v1_TransferHeader__Output } from './fedlink/v1/TransferHeader';
+import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from './fedlink/v1/WatchRunRequest';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  fedlink: {
+    v1: {
+      CancelRunRequest: MessageTypeDefinition<_fedlink_v1_CancelRunRequest, _fedlink_v1_CancelRunRequest__Output>
+      ClientInfo: MessageTypeDefinition<_fedlink_v1_ClientInfo, _fedlink_v1_ClientInfo__Output>
+      Control: SubtypeConstructor<typeof grpc.Client, _fedlink_v1_ControlClient> & { service: _fedlink_v1_ControlDefinition }
+      CreateRunRequest: MessageTypeDefinition<_fedlink_v1_CreateRunRequest, _fedlink_v1_CreateRunRequest__Output>
+      GetRoundRequest: MessageTypeDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_GetRoundRequest__Output>
+      GetRunRequest: MessageTypeDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_GetRunRequest__Output>
+      ListClientsRequest: MessageTypeDefinition<_fedlink_v1_ListClientsRequest, _fedlink_v1_ListClientsRequest__Output>
+      ListClientsResponse: MessageTypeDefinition<_fedlink_v1_ListClientsResponse, _fedlink_v1_ListClientsResponse__Output>
+      ListRoundsRequest: MessageTypeDefinition<_fedlink_v1_ListRoundsRequest, _fedlink_v1_ListRoundsRequest__Output>
+      ListRoundsResponse: MessageTypeDefinition<_fedlink_v1_ListRoundsResponse, _fedlink_v1_ListRoundsResponse__Output>
+      ListRunsRequest: MessageTypeDefinition<_fedlink_v1_ListRunsRequest, _fedlink_v1_ListRunsRequest__Output>
+      ListRunsResponse: MessageTypeDefinition<_fedlink_v1_ListRunsResponse, _fedlink_v1_ListRunsResponse__Output>
+      Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
+      ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
+      Round: MessageTypeDefinition<_fedlink_v1_Round, _fedlink_v1_Round__Output>
+      RoundClient: MessageTypeDefinition<_fedlink_v1_RoundClient, _fedlink_v1_RoundClient__Output>
+      Run: MessageTypeDefinition<_fedlink_v1_Run, _fedlink_v1_Run__Output>
+      RunConfig: MessageTypeDefinition<_fedlink_v1_RunConfig, _fedlink_v1_RunConfig__Output>
+      RunEvent: MessageTypeDefinition<_fedlink_v1_RunEvent, _fedlink_v1_RunEvent__Output>
+      TensorSpec: MessageTypeDefinition<_fedlink_v1_TensorSpec, _fedlink_v1_TensorSpec__Output>
+      TrainConfig: MessageTypeDefinition<_fedlink_v1_TrainConfig, _fedlink_v1_TrainConfig__Output>
+      TransferHeader: MessageTypeDefinition<_fedlink_v1_TransferHeader, _fedlink_v1_TransferHeader__Output>
+      WatchRunRequest: MessageTypeDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_WatchRunRequest__Output>
+    }
+  }
+}
+

@@ -1,0 +1,119 @@
+// Original file: proto/fedlink/v1/control.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CancelRunRequest as _fedlink_v1_CancelRunRequest, CancelRunRequest__Output as _fedlink_v1_CancelRunRequest__Output } from '../../fedlink/v1/CancelRunRequest';
+import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest__Output as _fedlink_v1_CreateRunRequest__Output } from '../../fedlink/v1/CreateRunRequest';
+import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from '../../fedlink/v1/GetRoundRequest';
+import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from '../../fedlink/v1/GetRunRequest';
+import type { ListClientsRequest as _fedlink_v1_ListClientsRequest, ListClientsRequest__Output as _fedlink_v1_ListClientsRequest__Output } from '../../fedlink/v1/ListClientsRequest';
+import type { ListClientsResponse as _fedlink_v1_ListClientsResponse, ListClientsResponse__Output as _fedlink_v1_ListClientsResponse__Output } from '../../fedlink/v1/ListClientsResponse';
+import type { ListRoundsRequest as _fedlink_v1_ListRoundsRequest, ListRoundsRequest__Output as _fedlink_v1_ListRoundsRequest__Output } from '../../fedlink/v1/ListRoundsRequest';
+import type { ListRoundsResponse as _fedlink_v1_ListRoundsResponse, ListRoundsResponse__Output as _fedlink_v1_ListRoundsResponse__Output } from '../../fedlink/v1/ListRoundsResponse';
+import type { ListRunsRequest as _fedlink_v1_ListRunsRequest, ListRunsRequest__Output as _fedlink_v1_ListRunsRequest__Output } from '../../fedlink/v1/ListRunsRequest';
+import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse__Output as _fedlink_v1_ListRunsResponse__Output } from '../../fedlink/v1/ListRunsResponse';
+import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from '../../fedlink/v1/Round';
+import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from '../../fedlink/v1/Run';
+import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from '../../fedlink/v1/RunEvent';
+import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from '../../fedlink/v1/WatchRunRequest';
+
+export interface ControlClient extends grpc.Client {
+  CancelRun(argument: _fedlink_v1_CancelRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _fedlink_v1_CancelRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _fedlink_v1_CancelRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CancelRun(argument: _fedlink_v1_CancelRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _fedlink_v1_CancelRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _fedlink_v1_CancelRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _fedlink_v1_CancelRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  cancelRun(argument: _fedlink_v1_CancelRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  
+  CreateRun(argument: _fedlink_v1_CreateRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CreateRun(argument: _fedlink_v1_CreateRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CreateRun(argument: _fedlink_v1_CreateRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  CreateRun(argument: _fedlink_v1_CreateRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  createRun(argument: _fedlink_v1_CreateRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  createRun(argument: _fedlink_v1_CreateRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  createRun(argument: _fedlink_v1_CreateRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  createRun(argument: _fedlink_v1_CreateRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  
+  GetRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  GetRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  GetRound(argument: _fedlink_v1_GetRoundRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  GetRound(argument: _fedlink_v1_GetRoundRequest, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  getRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  getRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  getRound(argument: _fedlink_v1_GetRoundRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  getRound(argument: _fedlink_v1_GetRoundRequest, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
+  
+  GetRun(argument: _fedlink_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _fedlink_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _fedlink_v1_GetRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  GetRun(argument: _fedlink_v1_GetRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _fedlink_v1_GetRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _fedlink_v1_GetRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _fedlink_v1_GetRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  getRun(argument: _fedlink_v1_GetRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  
+  ListClients(argument: _fedlink_v1_ListClientsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  ListClients(argument: _fedlink_v1_ListClientsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  ListClients(argument: _fedlink_v1_ListClientsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  ListClients(argument: _fedlink_v1_ListClientsRequest, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  listClients(argument: _fedlink_v1_ListClientsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  listClients(argument: _fedlink_v1_ListClientsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  listClients(argument: _fedlink_v1_ListClientsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  listClients(argument: _fedlink_v1_ListClientsRequest, callback: grpc.requestCallback<_fedlink_v1_ListClientsResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListRounds(argument: _fedlink_v1_ListRoundsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  ListRounds(argument: _fedlink_v1_ListRoundsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  ListRounds(argument: _fedlink_v1_ListRoundsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  ListRounds(argument: _fedlink_v1_ListRoundsRequest, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  listRounds(argument: _fedlink_v1_ListRoundsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  listRounds(argument: _fedlink_v1_ListRoundsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  listRounds(argument: _fedlink_v1_ListRoundsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  listRounds(argument: _fedlink_v1_ListRoundsRequest, callback: grpc.requestCallback<_fedlink_v1_ListRoundsResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListRuns(argument: _fedlink_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _fedlink_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _fedlink_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  ListRuns(argument: _fedlink_v1_ListRunsRequest, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _fedlink_v1_ListRunsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _fedlink_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _fedlink_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  listRuns(argument: _fedlink_v1_ListRunsRequest, callback: grpc.requestCallback<_fedlink_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  
+  WatchRun(argument: _fedlink_v1_WatchRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
+  WatchRun(argument: _fedlink_v1_WatchRunRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
+  watchRun(argument: _fedlink_v1_WatchRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
+  watchRun(argument: _fedlink_v1_WatchRunRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
+  
+}
+
+export interface ControlHandlers extends grpc.UntypedServiceImplementation {
+  CancelRun: grpc.handleUnaryCall<_fedlink_v1_CancelRunRequest__Output, _fedlink_v1_Run>;
+  
+  CreateRun: grpc.handleUnaryCall<_fedlink_v1_CreateRunRequest__Output, _fedlink_v1_Run>;
+  
+  GetRound: grpc.handleUnaryCall<_fedlink_v1_GetRoundRequest__Output, _fedlink_v1_Round>;
+  
+  GetRun: grpc.handleUnaryCall<_fedlink_v1_GetRunRequest__Output, _fedlink_v1_Run>;
+  
+  ListClients: grpc.handleUnaryCall<_fedlink_v1_ListClientsRequest__Output, _fedlink_v1_ListClientsResponse>;
+  
+  ListRounds: grpc.handleUnaryCall<_fedlink_v1_ListRoundsRequest__Output, _fedlink_v1_ListRoundsResponse>;
+  
+  ListRuns: grpc.handleUnaryCall<_fedlink_v1_ListRunsRequest__Output, _fedlink_v1_ListRunsResponse>;
+  
+  WatchRun: grpc.handleServerStreamingCall<_fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent>;
+  
+}
+
+export interface ControlDefinition extends grpc.ServiceDefinition {
+  CancelRun: MethodDefinition<_fedlink_v1_CancelRunRequest, _fedlink_v1_Run, _fedlink_v1_CancelRunRequest__Output, _fedlink_v1_Run__Output>
+  CreateRun: MethodDefinition<_fedlink_v1_CreateRunRequest, _fedlink_v1_Run, _fedlink_v1_CreateRunRequest__Output, _fedlink_v1_Run__Output>
+  GetRound: MethodDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_Round, _fedlink_v1_GetRoundRequest__Output, _fedlink_v1_Round__Output>
+  GetRun: MethodDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_Run, _fedlink_v1_GetRunRequest__Output, _fedlink_v1_Run__Output>
+  ListClients: MethodDefinition<_fedlink_v1_ListClientsRequest, _fedlink_v1_ListClientsResponse, _fedlink_v1_ListClientsRequest__Output, _fedlink_v1_ListClientsResponse__Output>
+  ListRounds: MethodDefinition<_fedlink_v1_ListRoundsRequest, _fedlink_v1_ListRoundsResponse, _fedlink_v1_ListRoundsRequest__Output, _fedlink_v1_ListRoundsResponse__Output>
+  ListRuns: MethodDefinition<_fedlink_v1_ListRunsRequest, _fedlink_v1_ListRunsResponse, _fedlink_v1_ListRunsRequest__Output, _fedlink_v1_ListRunsResponse__Output>
+  WatchRun: MethodDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_RunEvent, _fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent__Output>
+}

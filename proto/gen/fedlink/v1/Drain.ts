@@ -1,0 +1,12 @@
+// Original file: proto/fedlink/v1/fleet.proto
+
+
+export interface Drain {
+  'reason'?: (string);
+  'reconnectAfterMs'?: (number);
+}
+
+export interface Drain__Output {
+  'reason': (string);
+  'reconnectAfterMs': (number);
+}

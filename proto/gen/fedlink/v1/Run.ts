@@ -1,0 +1,34 @@
+// Original file: proto/fedlink/v1/control.proto
+
+import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_v1_RunConfig__Output } from '../../fedlink/v1/RunConfig';
+import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from '../../fedlink/v1/ModelSpec';
+import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from '../../fedlink/v1/Metrics';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Run {
+  'runId'?: (string);
+  'state'?: (string);
+  'config'?: (_fedlink_v1_RunConfig | null);
+  'currentRound'?: (number);
+  'committedRounds'?: (number);
+  'createdAtMs'?: (number | string | Long);
+  'updatedAtMs'?: (number | string | Long);
+  'reason'?: (string);
+  'model'?: (_fedlink_v1_ModelSpec | null);
+  'latestEval'?: (_fedlink_v1_Metrics | null);
+  'modelVersion'?: (string);
+}
+
+export interface Run__Output {
+  'runId': (string);
+  'state': (string);
+  'config': (_fedlink_v1_RunConfig__Output | null);
+  'currentRound': (number);
+  'committedRounds': (number);
+  'createdAtMs': (number);
+  'updatedAtMs': (number);
+  'reason': (string);
+  'model': (_fedlink_v1_ModelSpec__Output | null);
+  'latestEval': (_fedlink_v1_Metrics__Output | null);
+  'modelVersion': (string);
+}

@@ -1,0 +1,19 @@
+/** Options of a coordinator process, as `fedlink coordinator` flags set them. */
+export interface CoordinatorOptions {
+  /** Address to listen on. @default '0.0.0.0' */
+  host?: string;
+  /** gRPC port; 0 picks a free one (printed on start). @default 50051 */
+  port?: number;
+  /** Fashion-MNIST directory for server-side evaluation. @default '/usr/share/datasets/fashion-mnist' */
+  dataDir?: string;
+  /** Heartbeat interval asked of clients, ms. @default 2000 */
+  heartbeatIntervalMs?: number;
+  /** A client silent for this long is considered gone, ms. @default 10000 */
+  clientTimeoutMs?: number;
+  /** Largest accepted update, bytes. @default 512 MiB */
+  maxUpdateBytes?: number;
+  /** How long a graceful shutdown waits for in-flight transfers, ms. @default 5000 */
+  drainTimeoutMs?: number;
+  /** @default 'info' */
+  logLevel?: string;
+}
