@@ -1,0 +1,160 @@
+/**
+ * The coordinator as one long-lived component: gRPC server (Fleet, Control,
+ * grpc.health.v1.Health, server reflection) wired to the run manager, session
+ * registry and store. `start()` binds and serves; `stop()` drains: health goes
+ * NOT_SERVING first, clients are told to go away, in-flight transfers get a
+ * grace period, then the server shuts down.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { systemClock, type Clock } from '../../common/clock';
+import type { Logger } from '../../common/logger';
+import { loadFedlinkProto } from '../../proto/loader';
+import { noAuth, type AuthHook } from './auth';
+import { ServerEvaluator } from './evaluation/server-evaluator';
+import { LivenessMonitor } from './fleet/liveness-monitor';
+import { SessionRegistry } from './fleet/session-registry';
+import type { CoordinatorOptions } from './options';
+import { createControlService } from './rpc/control-service';
+import { createFleetService } from './rpc/fleet-service';
+import { RunManager } from './run-manager';
+import { MemoryStore } from './store/memory-store';
+import type { Store } from './store/store';
+
+/** Lifecycle states of the coordinator. */
+export type CoordinatorState = 'NEW' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+/** Version reported in Welcome messages. */
+export const COORDINATOR_VERSION = '0.1.0';
+
+/** Complete coordinator configuration (defaults applied). */
+export interface CoordinatorConfig {
+  host: string;
+  port: number;
+  dataDir?: string;
+  heartbeatIntervalMs: number;
+  clientTimeoutMs: number;
+  maxUpdateBytes: number;
+  drainTimeoutMs: number;
+  selectionGraceMs: number;
+}
+
+/** Applies defaults to options. */
+export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
+  return {
+    host: o.host ?? '0.0.0.0',
+    port: o.port ?? 50051,
+    dataDir: o.dataDir,
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? 2000,
+    clientTimeoutMs: o.clientTimeoutMs ?? 10_000,
+    maxUpdateBytes: o.maxUpdateBytes ?? 512 * 2 ** 20,
+    drainTimeoutMs: o.drainTimeoutMs ?? 5000,
+    selectionGraceMs: 2000,
+  };
+}
+
+/** A running coordinator. */
+export class Coordinator {
+  private state: CoordinatorState = 'NEW';
+  private server?: grpc.Server;
+  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', 'fedlink.v1.Fleet': 'NOT_SERVING', 'fedlink.v1.Control': 'NOT_SERVING' });
+  readonly registry: SessionRegistry;
+  readonly manager: RunManager;
+  private readonly liveness: LivenessMonitor;
+  private boundPort = 0;
+
+  constructor(
+    private readonly config: CoordinatorConfig,
+    private readonly logger: Logger,
+    private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook } = {},
+  ) {
+    const clock = options.clock ?? systemClock;
+    const store = options.store ?? new MemoryStore();
+    this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
+    this.manager = new RunManager({
+      store,
+      fleet: this.registry,
+      clock,
+      logger: logger.child({ component: 'rounds' }),
+      evaluator: new ServerEvaluator(logger.child({ component: 'evaluation' }), config.dataDir),
+      maxUpdateBytes: config.maxUpdateBytes,
+      selectionGraceMs: config.selectionGraceMs,
+    });
+    this.liveness = new LivenessMonitor(
+      this.registry,
+      (clientId, sessionId) => this.registry.closeSession(clientId, sessionId, 'heartbeat timeout'),
+      clock,
+      config.clientTimeoutMs,
+      logger.child({ component: 'liveness' }),
+    );
+  }
+
+  /** The port the server listens on (after start). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Binds the server and starts serving. */
+  async start(): Promise<number> {
+    if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
+    const { packageDefinition, proto } = loadFedlinkProto();
+    const server = new grpc.Server({
+      // Edge clients keep long-lived streams through NATs: let them ping.
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    });
+    const auth = this.options.auth ?? noAuth;
+    server.addService(
+      proto.fedlink.v1.Fleet.service,
+      createFleetService({
+        manager: this.manager,
+        registry: this.registry,
+        auth,
+        logger: this.logger,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        draining: () => this.state !== 'RUNNING',
+        version: COORDINATOR_VERSION,
+      }),
+    );
+    server.addService(proto.fedlink.v1.Control.service, createControlService({ manager: this.manager, registry: this.registry, auth, logger: this.logger }));
+    this.health.addToServer(server);
+    new ReflectionService(packageDefinition).addToServer(server);
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${this.config.host}:${this.config.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.server = server;
+    this.state = 'RUNNING';
+    this.liveness.start();
+    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
+    this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
+    return this.boundPort;
+  }
+
+  /** Drains and stops; idempotent. */
+  async stop(reason = 'coordinator shutting down'): Promise<void> {
+    if (this.state === 'STOPPED' || this.state === 'DRAINING') return;
+    const server = this.server;
+    this.state = 'DRAINING';
+    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'NOT_SERVING');
+    this.logger.info({ reason }, 'draining');
+    this.liveness.stop();
+    this.registry.closeAll(reason);
+    await this.manager.stop();
+    if (server) {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, this.config.drainTimeoutMs);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    }
+    this.state = 'STOPPED';
+    this.logger.info('coordinator stopped');
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Who is connected: one entry per client id with its control-stream sender.
+ * Implements the round engine's FleetPort. A new session for a known client id
+ * replaces the old one (a reconnect after a network change must not be refused
+ * because the coordinator has not noticed the old stream died yet).
+ */
+import type { Clock } from '../../../common/clock';
+import type { Logger } from '../../../common/logger';
+import type { ClientId, ClientRecord, TrainTask } from '../../../common/types';
+import type { Store } from '../store/store';
+import type { FleetChange, FleetPort } from '../rounds/fleet-port';
+
+/** The transport side of one session: how to reach the client. */
+export interface SessionHandle {
+  sessionId: string;
+  sendTask(task: TrainTask): void;
+  sendCancel(taskId: string, reason: string): void;
+  /** Ends the session's stream (replaced, or coordinator stopping). */
+  close(reason: string): void;
+}
+
+interface Entry {
+  record: ClientRecord;
+  handle?: SessionHandle;
+}
+
+/** Registry of client sessions. */
+export class SessionRegistry implements FleetPort {
+  private readonly entries = new Map<ClientId, Entry>();
+  private readonly listeners = new Set<(c: FleetChange) => void>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Registers a session; an older session of the same client is closed. */
+  attach(record: Omit<ClientRecord, 'status' | 'connectedAtMs' | 'lastSeenMs'>, handle: SessionHandle): void {
+    const old = this.entries.get(record.clientId);
+    if (old?.handle && old.handle.sessionId !== handle.sessionId) {
+      old.handle.close('replaced by a newer session of the same client');
+    }
+    const now = this.clock.now();
+    this.entries.set(record.clientId, {
+      record: { ...record, status: 'connected', connectedAtMs: now, lastSeenMs: now, activity: undefined },
+      handle,
+    });
+    this.persist(record.clientId);
+    this.emit({ type: 'connected', clientId: record.clientId });
+  }
+
+  /** Removes a session if it is still the current one for its client. */
+  detach(clientId: ClientId, sessionId: string, reason: string): boolean {
+    const e = this.entries.get(clientId);
+    if (!e?.handle || e.handle.sessionId !== sessionId) return false;
+    e.handle = undefined;
+    e.record.status = 'disconnected';
+    e.record.activity = undefined;
+    e.record.lastSeenMs = this.clock.now();
+    this.persist(clientId);
+    this.emit({ type: 'disconnected', clientId, reason });
+    return true;
+  }
+
+  /** Notes a sign of life (heartbeat, message). */
+  touch(clientId: ClientId): void {
+    const e = this.entries.get(clientId);
+    if (e) e.record.lastSeenMs = this.clock.now();
+  }
+
+  /** Snapshot of every known client. */
+  list(): ClientRecord[] {
+    return [...this.entries.values()].map((e) => ({ ...e.record })).sort((a, b) => a.clientId.localeCompare(b.clientId));
+  }
+
+  /** Connected client ids whose last sign of life is older than `ms`. */
+  silentFor(ms: number): Array<{ clientId: ClientId; sessionId: string }> {
+    const cutoff = this.clock.now() - ms;
+    return [...this.entries.values()]
+      .filter((e) => e.handle && e.record.lastSeenMs < cutoff)
+      .map((e) => ({ clientId: e.record.clientId, sessionId: e.handle!.sessionId }));
+  }
+
+  /** Closes one session if it is still current (e.g. its client went silent). */
+  closeSession(clientId: ClientId, sessionId: string, reason: string): void {
+    const e = this.entries.get(clientId);
+    if (e?.handle?.sessionId === sessionId) e.handle.close(reason);
+  }
+
+  /** Closes every session (shutdown). */
+  closeAll(reason: string): void {
+    for (const e of this.entries.values()) e.handle?.close(reason);
+  }
+
+  idleClients(): ClientId[] {
+    return [...this.entries.values()].filter((e) => e.handle && !e.record.activity).map((e) => e.record.clientId);
+  }
+
+  dispatch(clientId: ClientId, task: TrainTask): boolean {
+    const e = this.entries.get(clientId);
+    if (!e?.handle) return false;
+    e.record.activity = task.taskId;
+    e.handle.sendTask(task);
+    return true;
+  }
+
+  cancel(clientId: ClientId, taskId: string, reason: string): void {
+    this.entries.get(clientId)?.handle?.sendCancel(taskId, reason);
+  }
+
+  release(clientId: ClientId, taskId: string): void {
+    const e = this.entries.get(clientId);
+    if (e && e.record.activity === taskId) {
+      e.record.activity = undefined;
+      if (e.handle) this.emit({ type: 'idle', clientId });
+    }
+  }
+
+  onChange(listener: (change: FleetChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: FleetChange): void {
+    for (const l of [...this.listeners]) l(change);
+  }
+
+  private persist(clientId: ClientId): void {
+    const e = this.entries.get(clientId);
+    if (e) this.store.putClient(e.record).catch((err) => this.logger.warn({ err, clientId }, 'could not save client record'));
+  }
+}

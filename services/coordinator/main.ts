@@ -1,0 +1,35 @@
+/**
+ * Process entry of `fedlink coordinator`: builds the coordinator from options,
+ * serves until SIGINT/SIGTERM, then drains. A second signal exits at once.
+ */
+import { createLogger } from '../../common/logger';
+import { Coordinator, coordinatorConfig } from './coordinator';
+import type { CoordinatorOptions } from './options';
+
+/** Starts a coordinator in this process (no signal handling): for tests and embedding. */
+export async function startCoordinator(options: CoordinatorOptions, logger = createLogger({ level: options.logLevel, name: 'coordinator' })): Promise<Coordinator> {
+  const coordinator = new Coordinator(coordinatorConfig(options), logger);
+  await coordinator.start();
+  return coordinator;
+}
+
+/** Runs a coordinator until SIGINT/SIGTERM. */
+export async function runCoordinator(options: CoordinatorOptions): Promise<void> {
+  const logger = createLogger({ level: options.logLevel, name: 'coordinator' });
+  logger.info('no NATS URL given: using the embedded in-process event bus and in-memory store');
+  const coordinator = await startCoordinator(options, logger);
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ signal }, 'signal received, shutting down');
+      coordinator.stop(`coordinator received ${signal}`).then(resolve, resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,305 @@
+/**
+ * One attempt at one round: dispatches tasks to the selected clients, receives
+ * their updates into a streaming FedAvg sum, and closes when every selected
+ * client has settled or the deadline passes — whichever comes first. A client
+ * that disconnects, fails or stays silent never holds a round open past its
+ * deadline.
+ */
+import type { Clock, TimerHandle } from '../../../common/clock';
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, StaleRoundError } from '../../../common/errors';
+import type { Logger } from '../../../common/logger';
+import type { ClientId, Metrics, ModelSpec, RoundClientRecord, RoundRecord, TensorShape, TrainConfig } from '../../../common/types';
+import { parameterCount, SUPPORTED_ENCODINGS } from '../../../common/weights-codec';
+import { FedAvgAccumulator } from '../aggregation/fedavg-accumulator';
+import type { FleetPort } from './fleet-port';
+import { UpdateReceiver } from './update-receiver';
+
+/** Everything a round needs to run. */
+export interface RoundInput {
+  runId: string;
+  round: number;
+  attempt: number;
+  spec: ModelSpec;
+  modelVersion: string;
+  modelBytes: number;
+  train: TrainConfig;
+  selected: ClientId[];
+  deadlineMs: number;
+  maxUpdateBytes: number;
+  fleet: FleetPort;
+  clock: Clock;
+  logger: Logger;
+  /** Called after every change of the round record (for watchers and the store). */
+  onChange: (record: RoundRecord) => void;
+}
+
+/** Header of an incoming update, already converted from the wire. */
+export interface UpdateHeader {
+  taskId: string;
+  transferId: string;
+  encoding: string;
+  totalBytes: number;
+  sha256: string;
+  tensors: TensorShape[];
+  numExamples: number;
+}
+
+/** A client's report after its update was accepted. */
+export interface ClientReport {
+  taskId: string;
+  transferId: string;
+  numExamples: number;
+  train: Metrics;
+  localEval: Metrics;
+  durationMs: number;
+}
+
+/** How a round ended, for the run driver to aggregate or retry. */
+export interface RoundOutcome {
+  accumulator: FedAvgAccumulator;
+  reported: number;
+  failed: number;
+  cancelled: boolean;
+}
+
+const SETTLED = new Set(['finished', 'dropped', 'rejected']);
+
+/** The live state of one round attempt. */
+export class Round {
+  readonly record: RoundRecord;
+  private readonly accumulator: FedAvgAccumulator;
+  private readonly parameters: number;
+  private readonly receivers = new Map<ClientId, UpdateReceiver>();
+  private readonly accepted = new Map<ClientId, string>();
+  private readonly taskIds = new Map<ClientId, string>();
+  private deadlineTimer?: TimerHandle;
+  private closed = false;
+  private cancelled = false;
+  private resolveDone!: (o: RoundOutcome) => void;
+  /** Resolves when the round closes. */
+  readonly done: Promise<RoundOutcome>;
+
+  constructor(private readonly input: RoundInput) {
+    const now = input.clock.now();
+    this.parameters = parameterCount(input.spec.tensors);
+    this.accumulator = new FedAvgAccumulator(this.parameters);
+    this.record = {
+      runId: input.runId,
+      round: input.round,
+      attempt: input.attempt,
+      state: 'training',
+      startedAtMs: now,
+      deadlineMs: input.deadlineMs,
+      clients: input.selected.map((clientId) => ({ clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now })),
+      bytesDown: 0,
+      bytesUp: 0,
+      modelVersion: input.modelVersion,
+    };
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** Task id of a client's task in this attempt (ids are unique per attempt, so retries can't mix). */
+  taskIdFor(clientId: ClientId): string {
+    return `${this.input.runId}/r${this.input.round}a${this.input.attempt}/${clientId}`;
+  }
+
+  /** Dispatches the tasks and arms the deadline. */
+  start(): void {
+    const { clock, fleet } = this.input;
+    for (const c of this.record.clients) {
+      const taskId = this.taskIdFor(c.clientId);
+      this.taskIds.set(c.clientId, taskId);
+      const sent = fleet.dispatch(c.clientId, {
+        taskId,
+        runId: this.input.runId,
+        round: this.input.round,
+        model: this.input.spec,
+        modelVersion: this.input.modelVersion,
+        modelBytes: this.input.modelBytes,
+        train: this.input.train,
+        deadlineMs: this.input.deadlineMs,
+      });
+      if (sent) {
+        c.state = 'dispatched';
+        c.dispatchedAtMs = clock.now();
+      } else {
+        this.settle(c, 'dropped', 'not connected at dispatch');
+      }
+    }
+    this.deadlineTimer = clock.setTimeout(() => this.close('deadline'), Math.max(0, this.input.deadlineMs - clock.now()));
+    this.changed();
+    this.closeIfAllSettled();
+  }
+
+  /** Opens the sink for a client's upload, after checking it belongs here and its header is sane. */
+  beginUpdate(clientId: ClientId, header: UpdateHeader): UpdateReceiver {
+    const c = this.clientRecord(clientId);
+    if (!c) throw new FailedPreconditionError(`client ${clientId} was not selected for round ${this.input.round}`);
+    if (this.closed) throw new StaleRoundError(`round ${this.input.round} of ${this.input.runId} is closed`);
+    if (header.taskId !== this.taskIds.get(clientId)) throw new StaleRoundError(`task ${header.taskId} is not the current task of ${clientId}`);
+    if (SETTLED.has(c.state) || this.accepted.has(clientId)) throw new FailedPreconditionError(`client ${clientId} has already reported in round ${this.input.round}`);
+    if (this.receivers.has(clientId)) throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
+    this.checkHeader(header);
+    const receiver = new UpdateReceiver(
+      clientId,
+      header.transferId,
+      header.numExamples,
+      this.parameters,
+      header.sha256,
+      (r, values) => this.onUpdateComplete(r, values),
+      (r, reason, rejected) => this.onUpdateAborted(r, reason, rejected),
+    );
+    this.receivers.set(clientId, receiver);
+    c.state = 'uploading';
+    this.changed();
+    return receiver;
+  }
+
+  /** Records the bytes a client downloaded for this round. */
+  noteDownload(clientId: ClientId, bytes: number): void {
+    const c = this.clientRecord(clientId);
+    if (!c) return;
+    c.bytesDown += bytes;
+    this.record.bytesDown += bytes;
+    this.changed();
+  }
+
+  /** A client's result message: metrics for an update that was already accepted. */
+  acceptReport(clientId: ClientId, report: ClientReport): void {
+    const c = this.clientRecord(clientId);
+    if (!c || report.taskId !== this.taskIds.get(clientId)) return;
+    if (this.accepted.get(clientId) !== report.transferId) {
+      // A result without its accepted update means nothing reached the sum: the client failed.
+      if (!SETTLED.has(c.state)) this.settle(c, 'dropped', 'sent a result without an accepted update');
+      return;
+    }
+    c.trainLoss = report.train.loss;
+    c.trainAccuracy = report.train.accuracy;
+    c.localEvalLoss = report.localEval.loss;
+    c.localEvalAccuracy = report.localEval.accuracy;
+    c.durationMs = report.durationMs;
+    if (c.state !== 'finished') this.settle(c, 'finished');
+    else this.changed();
+  }
+
+  /** A client reported that its task failed. */
+  acceptFailure(clientId: ClientId, taskId: string, reason: string): void {
+    const c = this.clientRecord(clientId);
+    if (!c || taskId !== this.taskIds.get(clientId) || SETTLED.has(c.state)) return;
+    if (this.accepted.has(clientId)) return; // its update already counts
+    this.receivers.get(clientId)?.abort(`client failed: ${reason}`);
+    this.settle(c, 'dropped', `client failed: ${reason}`);
+  }
+
+  /** A selected client's session ended. */
+  clientGone(clientId: ClientId, reason: string): void {
+    const c = this.clientRecord(clientId);
+    if (!c || SETTLED.has(c.state)) return;
+    if (this.accepted.has(clientId)) {
+      // The update is in the sum; only the metrics message is missing.
+      this.settle(c, 'finished', `${reason} before sending metrics`);
+      return;
+    }
+    // An upload still streaming may yet complete on its own call; the session is
+    // what went away, so treat the client as dropped unless that happens first.
+    if (this.receivers.has(clientId)) return;
+    this.settle(c, 'dropped', reason);
+  }
+
+  /** Closes the round now (deadline, cancellation or every client settled). */
+  close(why: 'deadline' | 'settled' | 'cancelled'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelled = why === 'cancelled';
+    this.deadlineTimer?.cancel();
+    const reason = why === 'cancelled' ? 'run cancelled' : 'deadline exceeded';
+    for (const c of this.record.clients) {
+      if (SETTLED.has(c.state)) continue;
+      if (this.accepted.has(c.clientId)) {
+        this.settle(c, 'finished', 'metrics did not arrive before the round closed', false);
+        continue;
+      }
+      this.receivers.get(c.clientId)?.abort(reason);
+      this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
+      this.settle(c, 'dropped', reason, false);
+    }
+    this.record.endedAtMs = this.input.clock.now();
+    const reported = this.accepted.size;
+    const failed = this.record.clients.filter((c) => c.state !== 'finished').length;
+    this.record.meanTrainLoss = meanLoss(this.record.clients);
+    this.changed();
+    this.resolveDone({ accumulator: this.accumulator, reported, failed, cancelled: this.cancelled });
+  }
+
+  private checkHeader(h: UpdateHeader): void {
+    const expectedBytes = this.parameters * 4;
+    if (h.totalBytes > this.input.maxUpdateBytes) {
+      throw new ResourceExhaustedError(`update of ${h.totalBytes} bytes exceeds the limit of ${this.input.maxUpdateBytes}`);
+    }
+    if (!(SUPPORTED_ENCODINGS as readonly string[]).includes(h.encoding)) throw new InvalidArgumentError(`unsupported encoding "${h.encoding}"`);
+    const want = this.input.spec.tensors;
+    if (h.tensors.length !== want.length) throw new InvalidArgumentError(`update has ${h.tensors.length} tensors, model ${this.input.spec.name} has ${want.length}`);
+    h.tensors.forEach((t, i) => {
+      if (t.shape.join('x') !== want[i].shape.join('x')) {
+        throw new InvalidArgumentError(`tensor ${i} has shape [${t.shape}], expected [${want[i].shape}]`);
+      }
+    });
+    if (h.totalBytes !== expectedBytes) throw new InvalidArgumentError(`update declares ${h.totalBytes} bytes, model needs ${expectedBytes}`);
+    if (!Number.isInteger(h.numExamples) || h.numExamples < 1) throw new InvalidArgumentError(`num_examples must be a positive integer, got ${h.numExamples}`);
+    if (!/^[0-9a-f]{64}$/.test(h.sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex characters');
+  }
+
+  private onUpdateComplete(r: UpdateReceiver, values: Float32Array): void {
+    this.receivers.delete(r.clientId);
+    const c = this.clientRecord(r.clientId)!;
+    if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
+    this.accumulator.add(values, r.numExamples);
+    this.accepted.set(r.clientId, r.transferId);
+    c.numExamples = r.numExamples;
+    c.bytesUp += r.receivedBytes;
+    this.record.bytesUp += r.receivedBytes;
+    this.input.logger.info({ clientId: r.clientId, examples: r.numExamples, bytes: r.receivedBytes }, 'update accepted');
+    this.changed();
+  }
+
+  private onUpdateAborted(r: UpdateReceiver, reason: string, rejected: boolean): void {
+    this.receivers.delete(r.clientId);
+    const c = this.clientRecord(r.clientId);
+    if (!c || SETTLED.has(c.state) || this.closed) return;
+    this.settle(c, rejected ? 'rejected' : 'dropped', rejected ? `update rejected: ${reason}` : `upload interrupted: ${reason}`);
+  }
+
+  private settle(c: RoundClientRecord, state: 'finished' | 'dropped' | 'rejected', reason?: string, check = true): void {
+    c.state = state;
+    if (reason) c.reason = reason;
+    c.finishedAtMs = this.input.clock.now();
+    this.input.fleet.release(c.clientId, this.taskIds.get(c.clientId) ?? '');
+    if (state !== 'finished') this.input.logger.warn({ clientId: c.clientId, state, reason }, 'client did not contribute');
+    this.changed();
+    if (check) this.closeIfAllSettled();
+  }
+
+  private closeIfAllSettled(): void {
+    if (!this.closed && this.record.clients.every((c) => SETTLED.has(c.state))) this.close('settled');
+  }
+
+  private clientRecord(clientId: ClientId): RoundClientRecord | undefined {
+    return this.record.clients.find((c) => c.clientId === clientId);
+  }
+
+  private changed(): void {
+    this.input.onChange(this.record);
+  }
+}
+
+function meanLoss(clients: RoundClientRecord[]): number | undefined {
+  let sum = 0;
+  let n = 0;
+  for (const c of clients) {
+    if (c.state === 'finished' && c.trainLoss !== undefined && c.numExamples > 0) {
+      sum += c.trainLoss * c.numExamples;
+      n += c.numExamples;
+    }
+  }
+  return n > 0 ? sum / n : undefined;
+}

@@ -1,0 +1,233 @@
+/**
+ * Drives one run through its rounds: select → train → aggregate → evaluate →
+ * commit, retrying a failed round up to the run's limit. Every state change
+ * is saved to the store and published for watchers.
+ */
+import type { Clock, TimerHandle } from '../../../common/clock';
+import type { EventBus } from '../../../common/event-bus';
+import type { Logger } from '../../../common/logger';
+import { createRng } from '../../../common/random';
+import type { ClientId, Metrics, RoundRecord, RunRecord } from '../../../common/types';
+import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
+import { selectRandom } from '../selection/random-selection';
+import type { Store } from '../store/store';
+import type { FleetChange, FleetPort } from './fleet-port';
+import { Round } from './round';
+
+/** A change of a run, and of one of its rounds when that is what changed. */
+export interface RunEvent {
+  run: RunRecord;
+  round?: RoundRecord;
+}
+
+/** Collaborators of a run driver. */
+export interface RunDriverDeps {
+  store: Store;
+  fleet: FleetPort;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus<RunEvent>;
+  /** Server-side evaluation of global weights, when the run asks for it. */
+  evaluate?: (run: RunRecord, weights: Float32Array) => Promise<Metrics>;
+  maxUpdateBytes: number;
+  /** Once min_clients are idle, how long to wait for clients_per_round before selecting. @default 2000 */
+  selectionGraceMs?: number;
+}
+
+/** Runs the rounds of one run. */
+export class RunDriver {
+  private current?: Round;
+  private cancelled = false;
+  private wake?: () => void;
+  /** Resolves with the final run record. */
+  done?: Promise<RunRecord>;
+
+  constructor(
+    private readonly run: RunRecord,
+    private weights: Float32Array,
+    private readonly deps: RunDriverDeps,
+  ) {}
+
+  /** The round attempt in progress, if any. */
+  get currentRound(): Round | undefined {
+    return this.current;
+  }
+
+  /** Starts the loop (once). */
+  start(): Promise<RunRecord> {
+    this.done ??= this.loop().catch(async (err) => {
+      this.deps.logger.error({ err }, 'run failed unexpectedly');
+      await this.finish('failed', 'internal error (see coordinator log)');
+      return this.run;
+    });
+    return this.done;
+  }
+
+  /** Cancels the run: the current round closes now and no new round starts. */
+  cancel(): void {
+    this.cancelled = true;
+    this.current?.close('cancelled');
+    this.wake?.();
+  }
+
+  private async loop(): Promise<RunRecord> {
+    const { config } = this.run;
+    this.run.state = 'running';
+    this.run.modelVersion = await this.saveModel(this.weights);
+    await this.saveRun();
+    for (let r = this.run.committedRounds + 1; r <= config.rounds; r++) {
+      let lastReason = '';
+      let committed = false;
+      for (let attempt = 1; attempt <= config.maxRoundRetries + 1 && !this.cancelled; attempt++) {
+        const result = await this.runRound(r, attempt);
+        if (result === true) {
+          committed = true;
+          break;
+        }
+        lastReason = result;
+      }
+      if (this.cancelled) return this.finish('cancelled', 'cancelled by operator');
+      if (!committed) return this.finish('failed', `round ${r} failed after ${config.maxRoundRetries + 1} attempt(s): ${lastReason}`);
+    }
+    return this.finish('completed');
+  }
+
+  /** One attempt; true when committed, else the reason it failed. */
+  private async runRound(round: number, attempt: number): Promise<true | string> {
+    const { config } = this.run;
+    const log = this.deps.logger.child({ round, attempt });
+    this.run.currentRound = round;
+    await this.saveRun();
+    const available = await this.waitForClients(config.minClients, config.clientsPerRound, config.waitForClientsMs);
+    if (this.cancelled) return 'run cancelled';
+    const now = this.deps.clock.now();
+    if (available.length < config.minClients) {
+      const reason = `only ${available.length} idle client(s) connected after waiting ${Math.round(config.waitForClientsMs / 1000)}s; min_clients is ${config.minClients}`;
+      await this.saveRound({
+        runId: this.run.runId, round, attempt, state: 'failed', reason, startedAtMs: now, endedAtMs: now, deadlineMs: now,
+        clients: [], bytesDown: 0, bytesUp: 0, modelVersion: this.run.modelVersion,
+      });
+      log.warn({ reason }, 'round failed');
+      return reason;
+    }
+    const rng = createRng((config.seed * 7919 + round * 104729 + attempt) >>> 0);
+    const selected = selectRandom(available, config.clientsPerRound, rng);
+    log.info({ selected }, 'round started');
+    const current = new Round({
+      runId: this.run.runId,
+      round,
+      attempt,
+      spec: this.run.model,
+      modelVersion: this.run.modelVersion,
+      modelBytes: this.weights.byteLength,
+      train: config.train,
+      selected,
+      deadlineMs: now + config.roundDeadlineMs,
+      maxUpdateBytes: this.deps.maxUpdateBytes,
+      fleet: this.deps.fleet,
+      clock: this.deps.clock,
+      logger: log,
+      onChange: (record) => void this.saveRound(record),
+    });
+    this.current = current;
+    current.start();
+    const outcome = await current.done;
+    this.current = undefined;
+    const record = current.record;
+    if (outcome.cancelled) return this.failRound(record, 'run cancelled');
+    if (outcome.reported < config.minClients) {
+      return this.failRound(record, `only ${outcome.reported} of ${selected.length} selected client(s) reported; min_clients is ${config.minClients}`);
+    }
+    if (!config.acceptFailures && outcome.failed > 0) {
+      return this.failRound(record, `${outcome.failed} selected client(s) did not report and accept_failures is off`);
+    }
+    record.state = 'aggregating';
+    await this.saveRound(record);
+    const weights = outcome.accumulator.average();
+    if (this.deps.evaluate) {
+      record.state = 'evaluating';
+      await this.saveRound(record);
+      record.eval = await this.deps.evaluate(this.run, weights);
+      this.run.latestEval = record.eval;
+    }
+    this.weights = weights;
+    this.run.modelVersion = await this.saveModel(weights);
+    this.run.committedRounds = round;
+    record.state = 'committed';
+    record.endedAtMs = this.deps.clock.now();
+    await this.saveRound(record);
+    await this.saveRun();
+    log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval }, 'round committed');
+    return true;
+  }
+
+  private async failRound(record: RoundRecord, reason: string): Promise<string> {
+    record.state = 'failed';
+    record.reason = reason;
+    await this.saveRound(record);
+    this.deps.logger.warn({ round: record.round, attempt: record.attempt, reason }, 'round failed');
+    return reason;
+  }
+
+  /**
+   * Waits until `want` clients are idle, or — once `min` are — a short grace
+   * period, or until `timeoutMs` passes; returns whoever is idle then.
+   */
+  private async waitForClients(min: number, want: number, timeoutMs: number): Promise<ClientId[]> {
+    const { clock, fleet } = this.deps;
+    const start = clock.now();
+    const grace = this.deps.selectionGraceMs ?? 2000;
+    let minReachedAt: number | undefined;
+    for (;;) {
+      const idle = fleet.idleClients();
+      const now = clock.now();
+      if (idle.length >= min) minReachedAt ??= now;
+      if (this.cancelled || idle.length >= want) return idle;
+      if (minReachedAt !== undefined && now - minReachedAt >= grace) return idle;
+      if (now - start >= timeoutMs) return idle;
+      const until = Math.min(start + timeoutMs, minReachedAt !== undefined ? minReachedAt + grace : Infinity);
+      await this.sleepUntilChange(Math.max(1, until - now));
+    }
+  }
+
+  private sleepUntilChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: TimerHandle | undefined;
+      let unsubscribe = () => {};
+      const done = () => {
+        timer?.cancel();
+        unsubscribe();
+        this.wake = undefined;
+        resolve();
+      };
+      unsubscribe = this.deps.fleet.onChange((_: FleetChange) => done());
+      timer = this.deps.clock.setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private async finish(state: RunRecord['state'], reason?: string): Promise<RunRecord> {
+    this.run.state = state;
+    this.run.reason = reason;
+    await this.saveRun();
+    this.deps.logger.info({ state, reason, committedRounds: this.run.committedRounds }, 'run ended');
+    return this.run;
+  }
+
+  private async saveModel(weights: Float32Array): Promise<string> {
+    const version = sha256Hex(float32ToBytes(weights));
+    await this.deps.store.putModel(this.run.runId, version, weights);
+    return version;
+  }
+
+  private async saveRun(): Promise<void> {
+    this.run.updatedAtMs = this.deps.clock.now();
+    await this.deps.store.putRun(this.run);
+    this.deps.events.publish({ run: structuredClone(this.run) });
+  }
+
+  private async saveRound(record: RoundRecord): Promise<void> {
+    await this.deps.store.putRound(record);
+    this.deps.events.publish({ run: structuredClone(this.run), round: structuredClone(record) });
+  }
+}

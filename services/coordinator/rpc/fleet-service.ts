@@ -1,0 +1,240 @@
+/**
+ * Fleet service handlers: the per-client Connect control stream, and the bulk
+ * FetchModel / PushUpdate transfers. The rpc edge: converts wire messages,
+ * asks the auth hook who is calling, and maps every domain error to its gRPC
+ * status through one table.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type * as grpc from '@grpc/grpc-js';
+import { CancelledError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, UnavailableError } from '../../../common/errors';
+import { statusFor, toGrpcError } from '../../../common/grpc-status';
+import type { Logger } from '../../../common/logger';
+import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes, parameterCount } from '../../../common/weights-codec';
+import type { ClientMessage__Output } from '../../../proto/gen/fedlink/v1/ClientMessage';
+import type { CoordinatorMessage } from '../../../proto/gen/fedlink/v1/CoordinatorMessage';
+import type { FetchModelRequest__Output } from '../../../proto/gen/fedlink/v1/FetchModelRequest';
+import type { FleetHandlers } from '../../../proto/gen/fedlink/v1/Fleet';
+import type { ModelChunk } from '../../../proto/gen/fedlink/v1/ModelChunk';
+import type { PushUpdateResponse } from '../../../proto/gen/fedlink/v1/PushUpdateResponse';
+import type { UpdateChunk__Output } from '../../../proto/gen/fedlink/v1/UpdateChunk';
+import type { AuthHook } from '../auth';
+import type { SessionRegistry } from '../fleet/session-registry';
+import type { UpdateReceiver } from '../rounds/update-receiver';
+import type { RunManager } from '../run-manager';
+import { checkId, fromWireMetrics, fromWireTensors, toWireTask } from './wire';
+import { status } from '@grpc/grpc-js';
+
+/** What the Fleet handlers work with. */
+export interface FleetServiceDeps {
+  manager: RunManager;
+  registry: SessionRegistry;
+  auth: AuthHook;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  chunkBytes?: number;
+  /** True once the coordinator is draining: new work is refused with UNAVAILABLE. */
+  draining: () => boolean;
+  version: string;
+}
+
+const HELLO_TIMEOUT_MS = 15_000;
+
+/** Builds the Fleet service implementation. */
+export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
+  const chunkBytes = deps.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const log = deps.logger.child({ component: 'fleet' });
+
+  function connect(call: grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>): void {
+    let clientId = '';
+    let sessionId = '';
+    let ended = false;
+    const fail = (err: unknown) => {
+      if (ended) return;
+      ended = true;
+      log.warn({ clientId: clientId || undefined, err: (err as Error).message }, 'session refused');
+      call.emit('error', toGrpcError(err));
+    };
+    const helloTimer = setTimeout(() => fail(new InvalidArgumentError('expected hello as the first message')), HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+    const finish = (reason: string) => {
+      clearTimeout(helloTimer);
+      if (!sessionId) return;
+      const id = sessionId;
+      sessionId = '';
+      if (deps.registry.detach(clientId, id, reason)) {
+        log.info({ clientId, reason }, 'client disconnected');
+        deps.manager.clientGone(clientId, reason);
+      }
+    };
+    call.on('data', (msg: ClientMessage__Output) => {
+      try {
+        if (!sessionId) {
+          if (msg.kind !== 'hello' || !msg.hello) throw new InvalidArgumentError('expected hello as the first message');
+          if (deps.draining()) throw new UnavailableError('coordinator is draining; reconnect later');
+          const principal = deps.auth(call.metadata, { service: 'fleet', method: 'Connect' });
+          const hello = msg.hello;
+          clientId = checkId(hello.clientId, 'client_id');
+          if (principal.clientId !== clientId) throw new PermissionDeniedError('client_id in hello does not match the caller\'s credentials');
+          clearTimeout(helloTimer);
+          sessionId = randomBytes(8).toString('hex');
+          const caps = hello.capabilities;
+          const id = sessionId;
+          deps.registry.attach(
+            {
+              clientId,
+              backend: caps?.backend ?? '',
+              dataset: caps?.dataset ?? '',
+              datasetSize: Number(hello.datasetSize),
+              encodings: caps?.encodings ?? [],
+              models: caps?.models ?? [],
+              peer: call.getPeer(),
+            },
+            {
+              sessionId: id,
+              sendTask: (task) => call.write({ task: toWireTask(task) }),
+              sendCancel: (taskId, reason) => call.write({ cancel: { taskId, reason } }),
+              close: (reason) => {
+                if (ended) return;
+                call.write({ drain: { reason, reconnectAfterMs: 1000 } });
+                ended = true;
+                call.end();
+                finish(reason);
+              },
+            },
+          );
+          call.write({
+            welcome: { sessionId, resumeToken: randomBytes(16).toString('hex'), heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
+          });
+          log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer() }, 'client connected');
+          return;
+        }
+        deps.registry.touch(clientId);
+        switch (msg.kind) {
+          case 'heartbeat':
+            call.write({ heartbeatAck: { seq: msg.heartbeat!.seq, clientSentAtMs: msg.heartbeat!.sentAtMs } });
+            break;
+          case 'result': {
+            const r = msg.result!;
+            deps.manager.report(clientId, r.runId, r.round, {
+              taskId: r.taskId,
+              transferId: r.transferId,
+              numExamples: Number(r.numExamples),
+              train: fromWireMetrics(r.train),
+              localEval: fromWireMetrics(r.localEval),
+              durationMs: r.durationMs,
+            });
+            break;
+          }
+          case 'failure': {
+            const f = msg.failure!;
+            log.warn({ clientId, runId: f.runId, round: f.round, reason: f.reason }, 'client reported task failure');
+            deps.manager.failure(clientId, f.runId, f.round, f.taskId, f.reason.slice(0, 500));
+            break;
+          }
+          case 'goodbye':
+            finish(`client said goodbye: ${msg.goodbye?.reason || 'no reason'}`);
+            if (!ended) {
+              ended = true;
+              call.end();
+            }
+            break;
+          default:
+            throw new InvalidArgumentError('unexpected message on the control stream');
+        }
+      } catch (err) {
+        fail(err);
+        finish('protocol error');
+      }
+    });
+    call.on('end', () => {
+      finish('stream ended');
+      if (!ended) {
+        ended = true;
+        call.end();
+      }
+    });
+    call.on('cancelled', () => finish('disconnected'));
+    call.on('error', () => finish('stream error'));
+  }
+
+  async function fetchModel(call: grpc.ServerWritableStream<FetchModelRequest__Output, ModelChunk>): Promise<void> {
+    const req = call.request;
+    let clientId = '';
+    try {
+      clientId = deps.auth(call.metadata, { service: 'fleet', method: 'FetchModel' }).clientId ?? '';
+      checkId(req.runId, 'run_id');
+      if (!/^[0-9a-f]{64}$/.test(req.modelVersion)) throw new InvalidArgumentError('model_version must be a sha256 hex string');
+      const weights = await deps.manager.model(req.runId, req.modelVersion);
+      const bytes = float32ToBytes(weights);
+      const offset = Number(req.offset);
+      if (offset % 4 !== 0 || offset > bytes.length) throw new InvalidArgumentError(`offset ${offset} is not a float boundary inside the model`);
+      let cancelled = false;
+      call.on('cancelled', () => (cancelled = true));
+      let first = true;
+      let sent = 0;
+      const header = { transferId: `${req.runId}/${req.modelVersion.slice(0, 16)}`, encoding: 'float32', totalBytes: bytes.length, sha256: req.modelVersion, tensors: [] };
+      if (bytes.length === offset) call.write({ header, offset, data: Buffer.alloc(0) });
+      for (const [at, data] of chunks(bytes, chunkBytes, offset)) {
+        if (cancelled) throw new CancelledError('download cancelled by the client');
+        const ok = call.write(first ? { header, offset: at, data } : { offset: at, data });
+        first = false;
+        sent += data.length;
+        // Honour flow control: a slow client must not make us buffer the whole model.
+        if (!ok) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+      }
+      call.end();
+      deps.manager.noteDownload(req.runId, req.round, clientId, sent);
+    } catch (err) {
+      if (!(err instanceof CancelledError)) log.warn({ clientId, runId: req.runId, err: (err as Error).message }, 'model download refused');
+      call.emit('error', toGrpcError(err));
+    }
+  }
+
+  async function pushUpdate(call: grpc.ServerReadableStream<UpdateChunk__Output, PushUpdateResponse>, callback: grpc.sendUnaryData<PushUpdateResponse>): Promise<void> {
+    let receiver: UpdateReceiver | undefined;
+    let clientId = '';
+    let cancelled = false;
+    call.on('cancelled', () => {
+      cancelled = true;
+      receiver?.abort('upload cancelled by the client or the connection dropped');
+    });
+    try {
+      clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
+      if (deps.draining()) throw new UnavailableError('coordinator is draining; retry after reconnecting');
+      for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
+        if (!receiver) {
+          const h = msg.header;
+          const m = msg.meta;
+          if (!h || !m) throw new InvalidArgumentError('the first update chunk must carry header and meta');
+          const tensors = fromWireTensors(h.tensors);
+          if (parameterCount(tensors) * 4 > 4 * 2 ** 30) throw new ResourceExhaustedError('update declares more than 1 Gi parameters');
+          receiver = await deps.manager.beginUpdate(clientId, checkId(m.runId, 'run_id'), m.round, {
+            taskId: m.taskId,
+            transferId: checkId(h.transferId, 'transfer_id'),
+            encoding: h.encoding,
+            totalBytes: Number(h.totalBytes),
+            sha256: h.sha256,
+            tensors,
+            numExamples: Number(m.numExamples),
+          });
+          if (cancelled) receiver.abort('upload cancelled');
+        } else if (msg.header || msg.meta) {
+          throw new InvalidArgumentError('header and meta belong in the first chunk only');
+        }
+        receiver.write(Number(msg.offset), msg.data);
+      }
+      if (cancelled) return;
+      if (!receiver) throw new InvalidArgumentError('empty upload');
+      receiver.complete();
+      callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
+    } catch (err) {
+      const code = statusFor(err);
+      receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED);
+      log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
+      callback(toGrpcError(err) as grpc.ServiceError);
+    }
+  }
+
+  return { Connect: connect, FetchModel: (call) => void fetchModel(call), PushUpdate: (call, cb) => void pushUpdate(call, cb) };
+}

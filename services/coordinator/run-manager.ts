@@ -1,0 +1,166 @@
+/**
+ * Owns the runs: creates them, drives each with a RunDriver, routes client
+ * uploads and reports to the right round, and answers queries for the Control
+ * service. The only place that knows which round of which run is current.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../common/clock';
+import { FailedPreconditionError, NotFoundError, StaleRoundError } from '../../common/errors';
+import { EventBus, type Subscription } from '../../common/event-bus';
+import type { Logger } from '../../common/logger';
+import type { ClientId, RoundRecord, RunConfig, RunId, RunRecord } from '../../common/types';
+import { initBackend } from '../../clients/trainer/backend';
+import { initialWeights, modelSpecFor } from '../../clients/trainer/models';
+import type { ServerEvaluator } from './evaluation/server-evaluator';
+import type { FleetPort } from './rounds/fleet-port';
+import type { ClientReport, UpdateHeader } from './rounds/round';
+import { RunDriver, type RunEvent } from './rounds/run-driver';
+import type { UpdateReceiver } from './rounds/update-receiver';
+import type { Store } from './store/store';
+
+/** Collaborators of the run manager. */
+export interface RunManagerDeps {
+  store: Store;
+  fleet: FleetPort;
+  clock: Clock;
+  logger: Logger;
+  evaluator?: ServerEvaluator;
+  maxUpdateBytes: number;
+  selectionGraceMs?: number;
+}
+
+/** Creates and drives runs; routes fleet traffic to their rounds. */
+export class RunManager {
+  private readonly drivers = new Map<RunId, RunDriver>();
+  private readonly events = new EventBus<RunEvent>();
+
+  constructor(private readonly deps: RunManagerDeps) {}
+
+  /** Creates a run (and starts it unless `start` is false). */
+  async createRun(config: RunConfig, start = true): Promise<RunRecord> {
+    if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
+    const spec = modelSpecFor(config.model);
+    await initBackend({ model: config.model, logger: this.deps.logger });
+    const now = this.deps.clock.now();
+    const run: RunRecord = {
+      runId: `run-${randomBytes(4).toString('hex')}`,
+      state: 'pending',
+      config,
+      model: spec,
+      currentRound: 0,
+      committedRounds: 0,
+      createdAtMs: now,
+      updatedAtMs: now,
+      modelVersion: '',
+    };
+    const weights = initialWeights(spec, config.seed);
+    await this.deps.store.putRun(run);
+    const evaluator = this.deps.evaluator;
+    const driver = new RunDriver(run, weights, {
+      ...this.deps,
+      logger: this.deps.logger.child({ runId: run.runId }),
+      events: this.events,
+      evaluate: config.evalData && evaluator ? (r, w) => evaluator.evaluate(r, w) : undefined,
+    });
+    this.drivers.set(run.runId, driver);
+    this.deps.logger.info({ runId: run.runId, rounds: config.rounds, model: config.model, clientsPerRound: config.clientsPerRound }, 'run created');
+    if (start) void driver.start();
+    return structuredClone(run);
+  }
+
+  /** Cancels a running run. */
+  async cancelRun(runId: RunId): Promise<RunRecord> {
+    const run = await this.getRun(runId);
+    if (run.state !== 'running' && run.state !== 'pending') throw new FailedPreconditionError(`run ${runId} is already ${run.state}`);
+    const driver = this.drivers.get(runId)!;
+    driver.cancel();
+    if (!driver.done) {
+      run.state = 'cancelled';
+      run.reason = 'cancelled by operator';
+      await this.deps.store.putRun(run);
+      return run;
+    }
+    return structuredClone(await driver.done);
+  }
+
+  /** A run by id; NotFoundError if unknown. */
+  async getRun(runId: RunId): Promise<RunRecord> {
+    const run = await this.deps.store.getRun(runId);
+    if (!run) throw new NotFoundError(`run ${runId} not found`);
+    return run;
+  }
+
+  /** Every run, oldest first. */
+  listRuns(): Promise<RunRecord[]> {
+    return this.deps.store.listRuns();
+  }
+
+  /** Every attempt of every round of a run. */
+  async listRounds(runId: RunId): Promise<RoundRecord[]> {
+    await this.getRun(runId);
+    return this.deps.store.listRounds(runId);
+  }
+
+  /** The latest attempt of one round. */
+  async getRound(runId: RunId, round: number): Promise<RoundRecord> {
+    const attempts = (await this.listRounds(runId)).filter((r) => r.round === round);
+    if (attempts.length === 0) throw new NotFoundError(`run ${runId} has no round ${round}`);
+    return attempts[attempts.length - 1];
+  }
+
+  /** Subscribes to changes of one run (checks it exists first). */
+  async watch(runId: RunId): Promise<Subscription<RunEvent>> {
+    await this.getRun(runId);
+    return this.events.subscribe();
+  }
+
+  /** The stored global model weights of a run at a version. */
+  async model(runId: RunId, version: string): Promise<Float32Array> {
+    await this.getRun(runId);
+    const weights = await this.deps.store.getModel(runId, version);
+    if (!weights) throw new NotFoundError(`run ${runId} has no model version ${version.slice(0, 12)}`);
+    return weights;
+  }
+
+  /** Counts a finished model download against the client's round record. */
+  noteDownload(runId: RunId, round: number, clientId: ClientId, bytes: number): void {
+    const current = this.drivers.get(runId)?.currentRound;
+    if (current && current.record.round === round) current.noteDownload(clientId, bytes);
+  }
+
+  /** Opens the sink for a client's update, refusing it if the round is not current. */
+  async beginUpdate(clientId: ClientId, runId: RunId, round: number, header: UpdateHeader): Promise<UpdateReceiver> {
+    const run = await this.getRun(runId);
+    if (run.state !== 'running') throw new FailedPreconditionError(`run ${runId} is ${run.state}, not accepting updates`);
+    const current = this.drivers.get(runId)?.currentRound;
+    if (round < run.currentRound || (current && round !== current.record.round) || (!current && round <= run.committedRounds)) {
+      throw new StaleRoundError(`round ${round} of ${runId} is no longer current (current is ${run.currentRound})`);
+    }
+    if (!current) throw new FailedPreconditionError(`round ${round} of ${runId} is not accepting updates`);
+    return current.beginUpdate(clientId, header);
+  }
+
+  /** Routes a client's result message to its round. */
+  report(clientId: ClientId, runId: RunId, round: number, report: ClientReport): void {
+    const current = this.drivers.get(runId)?.currentRound;
+    if (current?.record.round === round) current.acceptReport(clientId, report);
+  }
+
+  /** Routes a client's failure message to its round. */
+  failure(clientId: ClientId, runId: RunId, round: number, taskId: string, reason: string): void {
+    const current = this.drivers.get(runId)?.currentRound;
+    if (current?.record.round === round) current.acceptFailure(clientId, taskId, reason);
+  }
+
+  /** A client's session ended: every round it was selected in hears of it. */
+  clientGone(clientId: ClientId, reason: string): void {
+    for (const d of this.drivers.values()) d.currentRound?.clientGone(clientId, reason);
+  }
+
+  /** Cancels every run's current round and ends watchers (shutdown). */
+  async stop(): Promise<void> {
+    for (const d of this.drivers.values()) d.cancel();
+    await Promise.allSettled([...this.drivers.values()].map((d) => d.done));
+    this.events.closeAll();
+  }
+}

@@ -1,0 +1,51 @@
+/** In-memory Store: the embedded default when no durable backend is configured. */
+import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
+import type { Store } from './store';
+
+/** Keeps everything in process memory; copies on the way in and out so callers can't alias state. */
+export class MemoryStore implements Store {
+  private readonly runs = new Map<RunId, RunRecord>();
+  private readonly rounds = new Map<RunId, Map<string, RoundRecord>>();
+  private readonly clients = new Map<string, ClientRecord>();
+  private readonly models = new Map<string, Float32Array>();
+
+  async putRun(run: RunRecord): Promise<void> {
+    this.runs.set(run.runId, structuredClone(run));
+  }
+
+  async getRun(runId: RunId): Promise<RunRecord | undefined> {
+    const run = this.runs.get(runId);
+    return run && structuredClone(run);
+  }
+
+  async listRuns(): Promise<RunRecord[]> {
+    return [...this.runs.values()].sort((a, b) => a.createdAtMs - b.createdAtMs).map((r) => structuredClone(r));
+  }
+
+  async putRound(round: RoundRecord): Promise<void> {
+    let byKey = this.rounds.get(round.runId);
+    if (!byKey) this.rounds.set(round.runId, (byKey = new Map()));
+    byKey.set(`${round.round}/${round.attempt}`, structuredClone(round));
+  }
+
+  async listRounds(runId: RunId): Promise<RoundRecord[]> {
+    const all = [...(this.rounds.get(runId)?.values() ?? [])];
+    return all.sort((a, b) => a.round - b.round || a.attempt - b.attempt).map((r) => structuredClone(r));
+  }
+
+  async putClient(client: ClientRecord): Promise<void> {
+    this.clients.set(client.clientId, structuredClone(client));
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    return [...this.clients.values()].sort((a, b) => a.clientId.localeCompare(b.clientId)).map((c) => structuredClone(c));
+  }
+
+  async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
+    this.models.set(`${runId}/${version}`, weights.slice());
+  }
+
+  async getModel(runId: RunId, version: string): Promise<Float32Array | undefined> {
+    return this.models.get(`${runId}/${version}`);
+  }
+}

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../common/clock';
+import { FailedPreconditionError, InvalidArgumentError, StaleRoundError } from '../../common/errors';
+import { EventBus } from '../../common/event-bus';
+import { silentLogger } from '../../common/logger';
+import type { ModelSpec, RunConfig, RunRecord, TrainTask } from '../../common/types';
+import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
+import { MemoryStore } from '../../services/coordinator/store/memory-store';
+import { FakeFleet } from '../helpers/fake-fleet';
+
+const SPEC: ModelSpec = { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 2] }] };
+
+function config(over: Partial<RunConfig> = {}): RunConfig {
+  return {
+    rounds: 1, clientsPerRound: 3, minClients: 2, roundDeadlineMs: 60_000, strategy: 'fedavg', model: 'mlp', acceptFailures: true,
+    selection: 'random', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
+    train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
+    ...over,
+  };
+}
+
+function setup(clients: string[], over: Partial<RunConfig> = {}) {
+  const clock = new FakeClock();
+  const fleet = new FakeFleet(clients);
+  const store = new MemoryStore();
+  const run: RunRecord = { runId: 'run-t', state: 'pending', config: config(over), model: SPEC, currentRound: 0, committedRounds: 0, createdAtMs: clock.now(), updatedAtMs: clock.now(), modelVersion: '' };
+  const events = new EventBus<RunEvent>();
+  const driver = new RunDriver(run, new Float32Array(4), { store, fleet, clock, logger: silentLogger(), events, maxUpdateBytes: 1 << 20, selectionGraceMs: 0 });
+  return { clock, fleet, store, driver, run };
+}
+
+const tick = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** Plays a well-behaved client: uploads `values` weighted by `n`, then reports metrics. */
+function upload(driver: RunDriver, clientId: string, task: TrainTask, values: number[], n: number, opts: { sha?: string } = {}) {
+  const bytes = float32ToBytes(Float32Array.from(values));
+  const round = driver.currentRound!;
+  const receiver = round.beginUpdate(clientId, {
+    taskId: task.taskId, transferId: `t-${clientId}`, encoding: 'float32', totalBytes: bytes.length, sha256: opts.sha ?? sha256Hex(bytes), tensors: SPEC.tensors, numExamples: n,
+  });
+  for (const [offset, data] of chunks(bytes, 8)) receiver.write(offset, data);
+  receiver.complete();
+  round.acceptReport(clientId, { taskId: task.taskId, transferId: `t-${clientId}`, numExamples: n, train: { loss: n / 10, accuracy: 0.5, numExamples: n }, localEval: { loss: 1, accuracy: 0.1, numExamples: n }, durationMs: 5 });
+}
+
+describe('round engine', () => {
+  it('round engine - commits the FedAvg of all updates when every selected client reports', async () => {
+    const { fleet, driver, store } = setup(['a', 'b', 'c']);
+    const values: Record<string, number[]> = { a: [1, 1, 1, 1], b: [2, 2, 2, 2], c: [4, 0, 4, 0] };
+    const n: Record<string, number> = { a: 10, b: 20, c: 70 };
+    fleet.onDispatch = (id, task) => setImmediate(() => upload(driver, id, task, values[id], n[id]));
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.state).toBe('committed');
+    expect(round.clients.map((c) => c.state)).toEqual(['finished', 'finished', 'finished']);
+    const weights = await store.getModel('run-t', run.modelVersion);
+    expect(Array.from(weights!)).toEqual([(10 + 40 + 280) / 100, (10 + 40) / 100, (10 + 40 + 280) / 100, (10 + 40) / 100].map((v) => Math.fround(v)));
+    // Mean train loss is weighted by examples: (1*10 + 2*20 + 7*70)/100.
+    expect(round.meanTrainLoss).toBeCloseTo(5.4, 6);
+  });
+
+  it('round engine - closes the round at its deadline with the updates that arrived', async () => {
+    const { clock, fleet, driver, store } = setup(['a', 'b', 'c']);
+    fleet.onDispatch = (id, task) => {
+      if (id !== 'c') setImmediate(() => upload(driver, id, task, [1, 2, 3, 4], 5));
+    };
+    const done = driver.start();
+    await tick();
+    expect(driver.currentRound?.record.state).toBe('training');
+    clock.advance(60_000);
+    const run = await done;
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    const c = round.clients.find((x) => x.clientId === 'c')!;
+    expect(c.state).toBe('dropped');
+    expect(c.reason).toBe('deadline exceeded');
+    expect(fleet.cancelled).toEqual([expect.objectContaining({ clientId: 'c', reason: 'deadline exceeded' })]);
+    expect(round.clients.filter((x) => x.state === 'finished')).toHaveLength(2);
+  });
+
+  it('round engine - fails the round with a reason when fewer than min clients report, then retries', async () => {
+    const { clock, fleet, driver, store } = setup(['a', 'b', 'c'], { minClients: 2, maxRoundRetries: 1 });
+    fleet.onDispatch = (id, task) => {
+      if (id === 'a') setImmediate(() => upload(driver, id, task, [1, 2, 3, 4], 5));
+    };
+    const done = driver.start();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await tick();
+      clock.advance(60_000);
+    }
+    const run = await done;
+    expect(run.state).toBe('failed');
+    expect(run.reason).toMatch(/round 1 failed after 2 attempt\(s\): only 1 of 3 selected client\(s\) reported; min_clients is 2/);
+    const rounds = await store.listRounds('run-t');
+    expect(rounds.map((r) => [r.attempt, r.state])).toEqual([[1, 'failed'], [2, 'failed']]);
+    expect(rounds[0].reason).toMatch(/only 1 of 3/);
+  });
+
+  it('round engine - a client that disconnects mid-round is dropped and never holds the round open', async () => {
+    const { fleet, driver, store, clock } = setup(['a', 'b', 'c']);
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => {
+        if (id === 'b') driver.currentRound!.clientGone('b', 'disconnected');
+        else upload(driver, id, task, [1, 1, 1, 1], 1);
+      });
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.clients.find((c) => c.clientId === 'b')).toMatchObject({ state: 'dropped', reason: 'disconnected' });
+    // Closed as soon as everyone settled, long before the 60 s deadline.
+    expect(round.endedAtMs! - round.startedAtMs).toBe(0);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('round engine - with accept-failures off a single dropout fails the round', async () => {
+    const { fleet, driver } = setup(['a', 'b', 'c'], { acceptFailures: false });
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => (id === 'c' ? driver.currentRound!.acceptFailure('c', task.taskId, 'out of memory') : upload(driver, id, task, [1, 1, 1, 1], 1)));
+    const run = await driver.start();
+    expect(run.state).toBe('failed');
+    expect(run.reason).toMatch(/1 selected client\(s\) did not report and accept_failures is off/);
+  });
+
+  it('round engine - refuses updates from unselected clients, for stale tasks, and twice from the same client', async () => {
+    const { fleet, driver } = setup(['a', 'b', 'c', 'd'], { clientsPerRound: 2, minClients: 1 });
+    const tasks: TrainTask[] = [];
+    fleet.onDispatch = (_id, task) => tasks.push(task);
+    const done = driver.start();
+    await tick();
+    const round = driver.currentRound!;
+    const selected = round.record.clients.map((c) => c.clientId);
+    const outsider = ['a', 'b', 'c', 'd'].find((c) => !selected.includes(c))!;
+    const header = (taskId: string) => ({ taskId, transferId: 'x', encoding: 'float32', totalBytes: 16, sha256: 'a'.repeat(64), tensors: SPEC.tensors, numExamples: 1 });
+    expect(() => round.beginUpdate(outsider, header(tasks[0].taskId))).toThrow(FailedPreconditionError);
+    expect(() => round.beginUpdate(selected[0], header('run-t/r0a1/old'))).toThrow(StaleRoundError);
+    upload(driver, selected[0], tasks.find((t) => t.taskId.endsWith(selected[0]))!, [1, 1, 1, 1], 1);
+    expect(() => round.beginUpdate(selected[0], header(tasks.find((t) => t.taskId.endsWith(selected[0]))!.taskId))).toThrow(FailedPreconditionError);
+    upload(driver, selected[1], tasks.find((t) => t.taskId.endsWith(selected[1]))!, [3, 3, 3, 3], 1);
+    const run = await done;
+    expect(run.state).toBe('completed');
+    // After the round closed, an update for it is stale.
+    expect(() => round.beginUpdate(selected[0], header(tasks[0].taskId))).toThrow(StaleRoundError);
+  });
+
+  it('round engine - rejects a bad update (shape, size, checksum) and carries on with the others', async () => {
+    const { fleet, driver, store } = setup(['a', 'b', 'c']);
+    const errors: unknown[] = [];
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => {
+        if (id !== 'c') return upload(driver, id, task, [2, 2, 2, 2], 1);
+        const round = driver.currentRound!;
+        const h = { taskId: task.taskId, transferId: 'tc', encoding: 'float32', totalBytes: 16, sha256: 'b'.repeat(64), tensors: SPEC.tensors, numExamples: 1 };
+        try {
+          round.beginUpdate('c', { ...h, tensors: [{ name: 'w', shape: [4, 1] }] });
+        } catch (e) {
+          errors.push(e);
+        }
+        try {
+          round.beginUpdate('c', { ...h, totalBytes: 4 << 20 });
+        } catch (e) {
+          errors.push(e);
+        }
+        try {
+          upload(driver, 'c', task, [9, 9, 9, 9], 100, { sha: 'c'.repeat(64) });
+        } catch (e) {
+          errors.push(e);
+          // What the PushUpdate handler does with an invalid transfer.
+          (driver.currentRound as any)?.receivers?.get('c')?.abort((e as Error).message, true);
+        }
+      });
+    const run = await driver.start();
+    expect(errors.map((e) => (e as Error).name)).toEqual(['InvalidArgumentError', 'ResourceExhaustedError', 'InvalidArgumentError']);
+    expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.clients.find((c) => c.clientId === 'c')).toMatchObject({ state: 'rejected' });
+    // The rejected update contributed nothing: the average is just a and b.
+    expect(Array.from((await store.getModel('run-t', run.modelVersion))!)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('round engine - fails the run with a reason when too few clients are connected', async () => {
+    const { clock, driver, store } = setup(['a'], { minClients: 2, clientsPerRound: 2, waitForClientsMs: 5000 });
+    const done = driver.start();
+    await tick();
+    clock.advance(5000);
+    const run = await done;
+    expect(run.state).toBe('failed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.reason).toMatch(/only 1 idle client\(s\) connected after waiting 5s; min_clients is 2/);
+  });
+
+  it('round engine - selection is reproducible for a seed', async () => {
+    const picks: string[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const { fleet, driver } = setup(['e', 'a', 'd', 'b', 'c'], { clientsPerRound: 2, minClients: 2 });
+      fleet.onDispatch = (id, task) => setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+      await driver.start();
+      picks.push(fleet.dispatched.map((t) => t.taskId.split('/').pop()!).sort());
+    }
+    expect(picks[0]).toEqual(picks[1]);
+  });
+});
