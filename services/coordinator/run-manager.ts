@@ -40,7 +40,7 @@ export class RunManager {
   async createRun(config: RunConfig, start = true): Promise<RunRecord> {
     if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
     const spec = modelSpecFor(config.model);
-    await initBackend({ model: config.model, logger: this.deps.logger });
+    await initBackend({ logger: this.deps.logger });
     const now = this.deps.clock.now();
     const run: RunRecord = {
       runId: `run-${randomBytes(4).toString('hex')}`,

@@ -170,6 +170,8 @@ describe('round engine', () => {
           errors.push(e);
           // What the PushUpdate handler does with an invalid transfer.
           (driver.currentRound as any)?.receivers?.get('c')?.abort((e as Error).message, true);
+          // ...and what the daemon does after a refused upload.
+          driver.currentRound!.acceptFailure('c', task.taskId, 'INVALID_ARGUMENT: upload refused');
         }
       });
     const run = await driver.start();
@@ -177,7 +179,7 @@ describe('round engine', () => {
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
     expect(run.state).toBe('completed');
     const [round] = await store.listRounds('run-t');
-    expect(round.clients.find((c) => c.clientId === 'c')).toMatchObject({ state: 'rejected' });
+    expect(round.clients.find((c) => c.clientId === 'c')).toMatchObject({ state: 'rejected', reason: expect.stringMatching(/update rejected: .*sha256/) });
     // The rejected update contributed nothing: the average is just a and b.
     expect(Array.from((await store.getModel('run-t', run.modelVersion))!)).toEqual([2, 2, 2, 2]);
   });
@@ -202,5 +204,24 @@ describe('round engine', () => {
       picks.push(fleet.dispatched.map((t) => t.taskId.split('/').pop()!).sort());
     }
     expect(picks[0]).toEqual(picks[1]);
+  });
+});
+
+describe('round engine retries', () => {
+  it('round engine - a client whose upload was refused may send a good update before the deadline', async () => {
+    const { fleet, driver, store } = setup(['a'], { clientsPerRound: 1, minClients: 1 });
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => {
+        const round = driver.currentRound!;
+        const bad = round.beginUpdate(id, { taskId: task.taskId, transferId: 'bad', encoding: 'float32', totalBytes: 16, sha256: 'd'.repeat(64), tensors: SPEC.tensors, numExamples: 3 });
+        bad.write(0, float32ToBytes(Float32Array.from([5, 5, 5, 5])));
+        expect(() => bad.complete()).toThrow(/sha256/);
+        bad.abort('sha256 mismatch', true);
+        expect(round.record.clients[0].state).toBe('rejected');
+        upload(driver, id, task, [7, 7, 7, 7], 3);
+      });
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    expect(Array.from((await store.getModel('run-t', run.modelVersion))!)).toEqual([7, 7, 7, 7]);
   });
 });

@@ -34,7 +34,8 @@ export class ServerEvaluator {
   async evaluate(run: RunRecord, weights: Float32Array): Promise<Metrics> {
     await this.prepare(run.config.evalData ?? '');
     const data = await this.testSet!;
-    await initBackend({ model: run.model.name, logger: this.logger });
+    // Evaluation is forward-only, which every backend runs (wasm even for the cnn), so no model-specific switch.
+    await initBackend({ logger: this.logger });
     const started = Date.now();
     const metrics = await evaluateWeights(run.model, weights, data);
     this.logger.debug({ runId: run.runId, ms: Date.now() - started, ...metrics }, 'server-side evaluation');

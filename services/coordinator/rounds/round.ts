@@ -62,8 +62,6 @@ export interface RoundOutcome {
   cancelled: boolean;
 }
 
-const SETTLED = new Set(['finished', 'dropped', 'rejected']);
-
 /** The live state of one round attempt. */
 export class Round {
   readonly record: RoundRecord;
@@ -72,6 +70,10 @@ export class Round {
   private readonly receivers = new Map<ClientId, UpdateReceiver>();
   private readonly accepted = new Map<ClientId, string>();
   private readonly taskIds = new Map<ClientId, string>();
+  /** Clients whose outcome in this round is final. */
+  private readonly settled = new Set<ClientId>();
+  /** Clients whose session ended during the round. */
+  private readonly gone = new Set<ClientId>();
   private deadlineTimer?: TimerHandle;
   private closed = false;
   private cancelled = false;
@@ -137,7 +139,7 @@ export class Round {
     if (!c) throw new FailedPreconditionError(`client ${clientId} was not selected for round ${this.input.round}`);
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} of ${this.input.runId} is closed`);
     if (header.taskId !== this.taskIds.get(clientId)) throw new StaleRoundError(`task ${header.taskId} is not the current task of ${clientId}`);
-    if (SETTLED.has(c.state) || this.accepted.has(clientId)) throw new FailedPreconditionError(`client ${clientId} has already reported in round ${this.input.round}`);
+    if (this.settled.has(clientId) || this.accepted.has(clientId)) throw new FailedPreconditionError(`client ${clientId} has already reported in round ${this.input.round}`);
     if (this.receivers.has(clientId)) throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
     this.checkHeader(header);
     const receiver = new UpdateReceiver(
@@ -170,7 +172,7 @@ export class Round {
     if (!c || report.taskId !== this.taskIds.get(clientId)) return;
     if (this.accepted.get(clientId) !== report.transferId) {
       // A result without its accepted update means nothing reached the sum: the client failed.
-      if (!SETTLED.has(c.state)) this.settle(c, 'dropped', 'sent a result without an accepted update');
+      if (!this.settled.has(clientId)) this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : 'sent a result without an accepted update');
       return;
     }
     c.trainLoss = report.train.loss;
@@ -185,25 +187,28 @@ export class Round {
   /** A client reported that its task failed. */
   acceptFailure(clientId: ClientId, taskId: string, reason: string): void {
     const c = this.clientRecord(clientId);
-    if (!c || taskId !== this.taskIds.get(clientId) || SETTLED.has(c.state)) return;
+    if (!c || taskId !== this.taskIds.get(clientId) || this.settled.has(clientId)) return;
     if (this.accepted.has(clientId)) return; // its update already counts
     this.receivers.get(clientId)?.abort(`client failed: ${reason}`);
-    this.settle(c, 'dropped', `client failed: ${reason}`);
+    // Keep the coordinator's own rejection reason: it says what was wrong with the data.
+    if (c.state === 'rejected') this.settle(c, 'rejected', c.reason);
+    else this.settle(c, 'dropped', `client failed: ${reason}`);
   }
 
   /** A selected client's session ended. */
   clientGone(clientId: ClientId, reason: string): void {
     const c = this.clientRecord(clientId);
-    if (!c || SETTLED.has(c.state)) return;
+    if (!c || this.settled.has(clientId)) return;
+    this.gone.add(clientId);
     if (this.accepted.has(clientId)) {
       // The update is in the sum; only the metrics message is missing.
       this.settle(c, 'finished', `${reason} before sending metrics`);
       return;
     }
-    // An upload still streaming may yet complete on its own call; the session is
-    // what went away, so treat the client as dropped unless that happens first.
+    // An upload still streaming may yet complete on its own call; if it breaks
+    // off instead, onUpdateAborted settles the client.
     if (this.receivers.has(clientId)) return;
-    this.settle(c, 'dropped', reason);
+    this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : reason);
   }
 
   /** Closes the round now (deadline, cancellation or every client settled). */
@@ -214,14 +219,15 @@ export class Round {
     this.deadlineTimer?.cancel();
     const reason = why === 'cancelled' ? 'run cancelled' : 'deadline exceeded';
     for (const c of this.record.clients) {
-      if (SETTLED.has(c.state)) continue;
+      if (this.settled.has(c.clientId)) continue;
       if (this.accepted.has(c.clientId)) {
         this.settle(c, 'finished', 'metrics did not arrive before the round closed', false);
         continue;
       }
       this.receivers.get(c.clientId)?.abort(reason);
       this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
-      this.settle(c, 'dropped', reason, false);
+      if (c.state === 'rejected') this.settle(c, 'rejected', c.reason, false);
+      else this.settle(c, 'dropped', reason, false);
     }
     this.record.endedAtMs = this.input.clock.now();
     const reported = this.accepted.size;
@@ -262,14 +268,30 @@ export class Round {
     this.changed();
   }
 
+  /**
+   * A refused or broken-off upload never settles a client by itself: the
+   * client may send a good update before the deadline (a corrupted transfer is
+   * worth retrying). It settles when the client reports failure, its session
+   * ends, or the round closes.
+   */
   private onUpdateAborted(r: UpdateReceiver, reason: string, rejected: boolean): void {
     this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId);
-    if (!c || SETTLED.has(c.state) || this.closed) return;
-    this.settle(c, rejected ? 'rejected' : 'dropped', rejected ? `update rejected: ${reason}` : `upload interrupted: ${reason}`);
+    if (!c || this.settled.has(r.clientId) || this.closed) return;
+    if (rejected) {
+      c.state = 'rejected';
+      c.reason = `update rejected: ${reason}`;
+    } else if (this.gone.has(r.clientId)) {
+      return this.settle(c, 'dropped', `disconnected during upload: ${reason}`);
+    } else {
+      c.state = 'dispatched';
+      c.reason = `upload interrupted: ${reason}`;
+    }
+    this.changed();
   }
 
   private settle(c: RoundClientRecord, state: 'finished' | 'dropped' | 'rejected', reason?: string, check = true): void {
+    this.settled.add(c.clientId);
     c.state = state;
     if (reason) c.reason = reason;
     c.finishedAtMs = this.input.clock.now();
@@ -280,7 +302,7 @@ export class Round {
   }
 
   private closeIfAllSettled(): void {
-    if (!this.closed && this.record.clients.every((c) => SETTLED.has(c.state))) this.close('settled');
+    if (!this.closed && this.record.clients.every((c) => this.settled.has(c.clientId))) this.close('settled');
   }
 
   private clientRecord(clientId: ClientId): RoundClientRecord | undefined {

@@ -1,0 +1,110 @@
+/**
+ * End to end, as a user runs it: `fedlink coordinator`, three `fedlink client`
+ * daemons and the CLI as separate OS processes, real gRPC on loopback, real
+ * TFJS training on a slice of Fashion-MNIST. One daemon is killed mid-round.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectControl, type ControlConnection } from '../../clients/cli/control-client';
+import { ProcessGroup } from '../../clients/demo/process-group';
+import { requireFashionMnist } from '../helpers/fashion-mnist';
+import { runCli, waitFor } from '../helpers/cli';
+import { freePort } from '../../clients/demo/free-port';
+
+describe('e2e federated training', () => {
+  const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-'));
+  const group = new ProcessGroup(logDir);
+  let address = '';
+  let control: ControlConnection;
+
+  beforeAll(async () => {
+    requireFashionMnist();
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--client-timeout', '5s']);
+    control = connectControl({ address, deadlineMs: 2000 });
+    await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
+    for (let i = 0; i < 3; i++) {
+      group.start(`edge-${i + 1}`, [
+        'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--dataset', 'fashion-mnist',
+        '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', '6000',
+      ]);
+    }
+    await waitFor('3 connected clients', async () => {
+      const { clients } = await control.listClients();
+      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
+    }, 120_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    control?.close();
+    await group.stopAll(5000);
+  });
+
+  it('e2e - trains 3 rounds, survives a daemon killed mid-round, and the CLI reports it all', async () => {
+    const clients = await runCli(['clients', 'list', '--coordinator', address, '--json']);
+    expect(clients.code, clients.stderr).toBe(0);
+    const listed = JSON.parse(clients.stdout);
+    const rows = Array.isArray(listed) ? listed : listed.clients;
+    expect(rows.map((c: { clientId: string }) => c.clientId).sort()).toEqual(['edge-1', 'edge-2', 'edge-3']);
+    expect(rows.every((c: { datasetSize: number }) => Number(c.datasetSize) === 2000)).toBe(true);
+
+    const created = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '3', '--clients-per-round', '3', '--min-clients', '2',
+      '--local-epochs', '2', '--batch-size', '16', '--lr', '0.05', '--deadline', '120s', '--strategy', 'fedavg', '--model', 'mlp',
+      '--eval-data', 'fashion-mnist-test', '--seed', '7',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const runId: string = JSON.parse(created.stdout).runId;
+    expect(runId).toMatch(/^run-/);
+
+    // Kill one daemon as soon as round 2 is training (watch events arrive within ms).
+    let killed = '';
+    for await (const e of control.watchRun(runId)) {
+      if (!killed && e.round?.round === 2 && e.round.state === 'training') {
+        killed = 'edge-3';
+        group.get(killed)!.kill('SIGKILL');
+      }
+    }
+    expect(killed).toBe('edge-3');
+
+    const rounds = await runCli(['rounds', 'list', runId, '--coordinator', address, '--json']);
+    expect(rounds.code, rounds.stderr).toBe(0);
+    const parsed = JSON.parse(rounds.stdout);
+    const list: Array<{ round: number; state: string; eval: { accuracy: number } }> = Array.isArray(parsed) ? parsed : parsed.rounds;
+    const committed = list.filter((r) => r.state === 'committed');
+    expect(committed.map((r) => r.round)).toEqual([1, 2, 3]);
+    const acc = (n: number) => committed.find((r) => r.round === n)!.eval.accuracy;
+    expect(acc(3)).toBeGreaterThan(acc(1));
+
+    const show = await runCli(['rounds', 'show', runId, '2', '--coordinator', address, '--json']);
+    expect(show.code, show.stderr).toBe(0);
+    const round2 = JSON.parse(show.stdout);
+    const dropped = round2.clients.find((c: { clientId: string }) => c.clientId === 'edge-3');
+    expect(dropped.state).toBe('dropped');
+    expect(dropped.reason).toMatch(/disconnected|stream|deadline/);
+    expect(round2.clients.filter((c: { state: string }) => c.state === 'finished')).toHaveLength(2);
+
+    const run = await runCli(['runs', 'show', runId, '--coordinator', address, '--json']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ runId, state: 'completed', committedRounds: 3 });
+
+    // No data sample ever left a device: daemons upload exactly one model's worth of float32 per round.
+    const r1 = list.find((r) => r.round === 1) as unknown as { bytesUp: number };
+    expect(Number(r1.bytesUp)).toBe(3 * 199_210 * 4);
+    expect(readFileSync(path.join(logDir, 'coordinator.log'), 'utf8')).not.toMatch(/authorization|Bearer/);
+  }, 600_000);
+
+  it('e2e - the CLI gives a one-line error for an unknown run and an unreachable coordinator', async () => {
+    const missing = await runCli(['runs', 'show', 'run-nope', '--coordinator', address]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/not found/);
+    const port = await freePort();
+    const down = await runCli(['runs', 'list', '--coordinator', `127.0.0.1:${port}`]);
+    expect(down.code).not.toBe(0);
+    expect(down.stderr.trim().split('\n')).toHaveLength(1);
+    expect(down.stderr).not.toMatch(/at .*\.ts:\d+/);
+  }, 120_000);
+});

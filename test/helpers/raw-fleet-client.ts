@@ -1,0 +1,76 @@
+/**
+ * A hand-driven Fleet client for integration tests: speaks the wire protocol
+ * directly so tests can send exactly the malformed or stale messages a buggy
+ * or hostile client would.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadFedlinkProto } from '../../proto/loader';
+import type { ClientMessage } from '../../proto/gen/fedlink/v1/ClientMessage';
+import type { CoordinatorMessage__Output } from '../../proto/gen/fedlink/v1/CoordinatorMessage';
+import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
+import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
+import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
+
+/** A raw Connect session plus helpers to push updates. */
+export class RawFleetClient {
+  readonly client: FleetClient;
+  private stream?: grpc.ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
+  readonly received: CoordinatorMessage__Output[] = [];
+
+  constructor(
+    address: string,
+    readonly clientId: string,
+  ) {
+    const Fleet = loadFedlinkProto().proto.fedlink.v1.Fleet;
+    this.client = new Fleet(address, grpc.credentials.createInsecure()) as FleetClient;
+  }
+
+  metadata(clientId = this.clientId): grpc.Metadata {
+    const md = new grpc.Metadata();
+    md.set('fedlink-client-id', clientId);
+    return md;
+  }
+
+  /** Opens Connect and says hello; resolves on welcome. */
+  connect(datasetSize = 100): Promise<void> {
+    const stream = this.client.connect(this.metadata());
+    this.stream = stream;
+    stream.on('data', (m: CoordinatorMessage__Output) => this.received.push(m));
+    stream.on('error', () => {});
+    stream.write({ hello: { clientId: this.clientId, datasetSize, capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp'], dataset: 'fashion-mnist' }, version: 'test' } });
+    return this.next((m) => m.kind === 'welcome').then(() => undefined);
+  }
+
+  send(msg: ClientMessage): void {
+    this.stream!.write(msg);
+  }
+
+  /** Waits for a message matching `pred` (already received ones count). */
+  async next(pred: (m: CoordinatorMessage__Output) => boolean, timeoutMs = 30_000): Promise<CoordinatorMessage__Output> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find(pred);
+      if (found) return found;
+      if (Date.now() > until) throw new Error('timed out waiting for a coordinator message');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async nextTask(): Promise<TaskAssignment__Output> {
+    return (await this.next((m) => m.kind === 'task')).task!;
+  }
+
+  /** Pushes `messages` as one PushUpdate call; resolves with the status code (0 = OK) and details. */
+  push(messages: UpdateChunk[], clientId = this.clientId): Promise<{ code: number; details: string }> {
+    return new Promise((resolve) => {
+      const call = this.client.pushUpdate(this.metadata(clientId), (err) => resolve(err ? { code: err.code, details: err.details } : { code: 0, details: '' }));
+      for (const m of messages) call.write(m);
+      call.end();
+    });
+  }
+
+  close(): void {
+    this.stream?.cancel();
+    this.client.close();
+  }
+}

@@ -1,0 +1,339 @@
+import * as grpc from '@grpc/grpc-js';
+import net from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../clients/cli/main';
+import { loadFedlinkProto } from '../../proto/loader';
+import type { ControlHandlers } from '../../proto/gen/fedlink/v1/Control';
+import type { CreateRunRequest__Output } from '../../proto/gen/fedlink/v1/CreateRunRequest';
+import type { Round } from '../../proto/gen/fedlink/v1/Round';
+import type { Run } from '../../proto/gen/fedlink/v1/Run';
+import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
+
+const NOW = Date.now();
+
+const RUN: Run = {
+  runId: 'run-1',
+  state: 'running',
+  config: {
+    rounds: 3,
+    clientsPerRound: 2,
+    minClients: 1,
+    train: { localEpochs: 1, batchSize: 32, learningRate: 0.05, seed: 42 },
+    roundDeadlineMs: 120_000,
+    strategy: 'fedavg',
+    model: 'mlp',
+    evalData: 'fashion-mnist-test',
+    acceptFailures: true,
+    selection: 'random',
+    seed: 42,
+    maxRoundRetries: 2,
+    waitForClientsMs: 60_000,
+  },
+  currentRound: 2,
+  committedRounds: 1,
+  createdAtMs: NOW - 60_000,
+  updatedAtMs: NOW - 1000,
+  latestEval: { loss: 0.52, accuracy: 0.8123, numExamples: 10_000 },
+};
+
+const ROUND: Round = {
+  runId: 'run-1',
+  round: 2,
+  attempt: 1,
+  state: 'committed',
+  startedAtMs: NOW - 20_000,
+  endedAtMs: NOW - 8_000,
+  deadlineUnixMs: NOW + 100_000,
+  reported: 1,
+  meanTrainLoss: 0.4321,
+  eval: { loss: 0.5, accuracy: 0.8234, numExamples: 10_000 },
+  bytesDown: 2 * 1_000_000,
+  bytesUp: 1_000_000,
+  clients: [
+    { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000 },
+    { clientId: 'edge-2', state: 'dropped', reason: 'disconnected during training', bytesDown: 1_000_000 },
+  ],
+};
+
+function event(state: string, round?: Partial<Round>): RunEvent {
+  return { run: { ...RUN, state, reason: state === 'failed' ? 'round 3 failed' : '' }, round: round ? { ...ROUND, ...round } : null };
+}
+
+/** Canned event streams by run id. */
+const WATCH: Record<string, RunEvent[]> = {
+  'run-fails': [
+    event('running'),
+    event('running', { round: 3, state: 'training', reported: 0, endedAtMs: 0 }),
+    event('running', { round: 3, state: 'failed', reason: 'only 0 of 2 selected client(s) reported' }),
+    event('failed'),
+  ],
+  'run-completes': [event('running'), event('running', { round: 3, state: 'committed' }), event('completed')],
+};
+
+interface Recorded {
+  method: string;
+  request: unknown;
+  authorization: string[];
+}
+
+class FakeControl {
+  calls: Recorded[] = [];
+  private server = new grpc.Server();
+  port = 0;
+
+  private record(method: string, call: { request: unknown; metadata: grpc.Metadata }): void {
+    this.calls.push({ method, request: call.request, authorization: call.metadata.get('authorization').map(String) });
+  }
+
+  private notFound(runId: string): Partial<grpc.ServiceError> {
+    return { code: grpc.status.NOT_FOUND, details: `run ${runId} not found` };
+  }
+
+  async start(): Promise<void> {
+    const handlers: ControlHandlers = {
+      CreateRun: (call, cb) => {
+        this.record('CreateRun', call);
+        cb(null, { ...RUN, runId: 'run-new', config: call.request.config, committedRounds: 0, currentRound: 0 });
+      },
+      CancelRun: (call, cb) => {
+        this.record('CancelRun', call);
+        cb(null, { ...RUN, state: 'cancelled', reason: 'cancelled by operator' });
+      },
+      ListRuns: (call, cb) => {
+        this.record('ListRuns', call);
+        cb(null, { runs: [RUN, { ...RUN, runId: 'run-0', state: 'completed', committedRounds: 3 }] });
+      },
+      GetRun: (call, cb) => {
+        this.record('GetRun', call);
+        if (call.request.runId !== 'run-1') return cb(this.notFound(call.request.runId));
+        cb(null, RUN);
+      },
+      ListRounds: (call, cb) => {
+        this.record('ListRounds', call);
+        cb(null, { rounds: [{ ...ROUND, round: 1 }, ROUND] });
+      },
+      GetRound: (call, cb) => {
+        this.record('GetRound', call);
+        cb(null, { ...ROUND, round: call.request.round });
+      },
+      ListClients: (call, cb) => {
+        this.record('ListClients', call);
+        cb(null, {
+          clients: [
+            { clientId: 'edge-1', status: 'connected', lastSeenMs: NOW - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
+          ],
+        });
+      },
+      WatchRun: (call) => {
+        this.record('WatchRun', call);
+        const events = WATCH[call.request.runId];
+        if (!events) return void call.emit('error', this.notFound(call.request.runId));
+        for (const e of events) call.write(e);
+        call.end();
+      },
+    };
+    this.server.addService(loadFedlinkProto().proto.fedlink.v1.Control.service, handlers);
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+  }
+
+  stop(): Promise<void> {
+    this.server.forceShutdown();
+    return Promise.resolve();
+  }
+}
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
+  const code = await main(['node', 'fedlink', ...args], io);
+  return { code, stdout, stderr };
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
+/** A port on which nothing listens (bound, then released). */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+describe('fedlink CLI against a fake Control service', () => {
+  const fake = new FakeControl();
+  let addr: string;
+
+  beforeAll(async () => {
+    await fake.start();
+    addr = `127.0.0.1:${fake.port}`;
+  });
+  afterAll(() => fake.stop());
+  beforeEach(() => {
+    fake.calls = [];
+  });
+
+  it('runs create - maps every flag to the CreateRunRequest, batch size full as 0 and deadline 120s as 120000 ms', async () => {
+    const res = await run(
+      'runs', 'create', '--coordinator', addr,
+      '--rounds', '10', '--clients-per-round', '5', '--min-clients', '3', '--local-epochs', '2',
+      '--batch-size', 'full', '--lr', '0.05', '--deadline', '120s', '--strategy', 'fedavg', '--model', 'cnn',
+      '--eval-data', 'fashion-mnist-test', '--no-accept-failures', '--seed', '7', '--max-round-retries', '0',
+      '--wait-for-clients', '30s', '--no-start',
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(fake.calls).toHaveLength(1);
+    const req = fake.calls[0].request as CreateRunRequest__Output;
+    expect(req.start).toBe(false);
+    expect(req.config).toMatchObject({
+      rounds: 10,
+      clientsPerRound: 5,
+      minClients: 3,
+      roundDeadlineMs: 120_000,
+      strategy: 'fedavg',
+      model: 'cnn',
+      evalData: 'fashion-mnist-test',
+      acceptFailures: false,
+      selection: 'random',
+      seed: 7,
+      maxRoundRetries: 0,
+      waitForClientsMs: 30_000,
+    });
+    expect(req.config?.train).toMatchObject({ localEpochs: 2, batchSize: 0, seed: 7 });
+    expect(req.config?.train?.learningRate).toBeCloseTo(0.05, 6);
+    expect(res.stdout).toMatch(/^created run run-new\n/);
+  });
+
+  it('runs create - defaults to starting the run, accepting failures and half the clients as minimum', async () => {
+    const res = await run('runs', 'create', '--coordinator', addr, '--clients-per-round', '5');
+    expect(res.code).toBe(0);
+    const req = fake.calls[0].request as CreateRunRequest__Output;
+    expect(req.start).toBe(true);
+    expect(req.config).toMatchObject({ minClients: 3, acceptFailures: true, roundDeadlineMs: 120_000, model: 'mlp' });
+    expect(req.config?.train?.batchSize).toBe(32);
+  });
+
+  it('runs create - rejects --min-clients above --clients-per-round before calling the coordinator', async () => {
+    const res = await run('runs', 'create', '--coordinator', addr, '--clients-per-round', '2', '--min-clients', '3');
+    expect(res.code).toBe(2);
+    expect(fake.calls).toHaveLength(0);
+    expect(lines(res.stderr)).toEqual(['fedlink: --min-clients (3) must not exceed --clients-per-round (2)']);
+    expect(res.stdout).toBe('');
+  });
+
+  it('runs create - rejects a non-positive learning rate and a malformed deadline with one line each, exit 2', async () => {
+    for (const bad of [['--lr', '0'], ['--deadline', 'soon'], ['--batch-size', 'half'], ['--rounds', '-1']]) {
+      const res = await run('runs', 'create', '--coordinator', addr, ...bad);
+      expect(res.code).toBe(2);
+      expect(lines(res.stderr)).toHaveLength(1);
+      expect(res.stderr).toContain(bad[0]);
+    }
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('sends the token as bearer authorization metadata, and none without a token', async () => {
+    await run('runs', 'list', '--coordinator', addr, '--token', 's3cret');
+    await run('runs', 'list', '--coordinator', addr);
+    expect(fake.calls.map((c) => c.authorization)).toEqual([['Bearer s3cret'], []]);
+  });
+
+  it('--json - prints exactly one JSON document on stdout and nothing else, for every read command', async () => {
+    const cases: Array<[string[], (doc: any) => void]> = [
+      [['runs', 'list'], (doc) => expect(doc.runs.map((r: Run) => r.runId)).toEqual(['run-1', 'run-0'])],
+      [['runs', 'show', 'run-1'], (doc) => expect(doc).toMatchObject({ runId: 'run-1', committedRounds: 1 })],
+      [['runs', 'create'], (doc) => expect(doc.runId).toBe('run-new')],
+      [['runs', 'cancel', 'run-1'], (doc) => expect(doc.state).toBe('cancelled')],
+      [['rounds', 'list', 'run-1'], (doc) => expect(doc.rounds.map((r: Round) => r.state)).toEqual(['committed', 'committed'])],
+      [['rounds', 'show', 'run-1', '2'], (doc) => expect(doc.clients).toHaveLength(2)],
+      [['clients', 'list'], (doc) => expect(doc.clients[0].clientId).toBe('edge-1')],
+    ];
+    for (const [args, check] of cases) {
+      const res = await run(...args, '--coordinator', addr, '--json');
+      expect(res.code, args.join(' ')).toBe(0);
+      expect(res.stderr).toBe('');
+      check(JSON.parse(res.stdout));
+    }
+  });
+
+  it('rounds show - prints the summary and one row per client, with the reason a client was dropped', async () => {
+    const res = await run('rounds', 'show', 'run-1', '2', '--coordinator', addr);
+    expect(res.code).toBe(0);
+    expect(fake.calls[0].request).toEqual({ runId: 'run-1', round: 2 });
+    expect(res.stdout).toMatch(/reported\s+1 of 2 selected/);
+    const edge1 = lines(res.stdout).find((l) => l.startsWith('edge-1'));
+    const edge2 = lines(res.stdout).find((l) => l.startsWith('edge-2'));
+    expect(edge1).toMatch(/finished\s+6000\s+0\.4321\s+9\.5s/);
+    expect(edge2).toMatch(/dropped\s+disconnected during training/);
+  });
+
+  it('rounds list, runs show and clients list - print readable tables', async () => {
+    const rounds = await run('rounds', 'list', 'run-1', '--coordinator', addr);
+    expect(lines(rounds.stdout)[0]).toMatch(/^ROUND\s+ATTEMPT\s+STATE\s+REPORTED\s+MEAN LOSS\s+TEST ACC\s+DOWN\s+UP\s+DURATION\s+REASON$/);
+    expect(lines(rounds.stdout)[2]).toMatch(/^2\s+1\s+committed\s+1\/2\s+0\.4321\s+0\.8234\s+1\.9 MiB\s+976\.6 KiB\s+12\.0s$/);
+    const show = await run('runs', 'show', 'run-1', '--coordinator', addr);
+    expect(show.stdout).toMatch(/rounds\s+1\/3 committed, current round 2/);
+    expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
+    const clients = await run('clients', 'list', '--coordinator', addr);
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+2s ago\s+wasm\s+fashion-mnist\s+6000\s+idle$/);
+  });
+
+  it('runs watch - prints one line per event and exits 1 when the run fails', async () => {
+    const res = await run('runs', 'watch', 'run-fails', '--coordinator', addr);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('');
+    const out = lines(res.stdout);
+    expect(out).toHaveLength(4);
+    expect(out[0]).toBe('run run-1 running: 1/3 rounds committed, test acc 0.8123');
+    expect(out[1]).toMatch(/^round 3\s+training\s+0\/2 reported/);
+    expect(out[2]).toMatch(/^round 3\s+failed\s+1\/2 reported.*\(only 0 of 2 selected client\(s\) reported\)$/);
+    expect(out[3]).toMatch(/failed: .*\(round 3 failed\)$/);
+  });
+
+  it('runs watch --json - prints one JSON object per line and exits 0 when the run completes', async () => {
+    const res = await run('runs', 'watch', 'run-completes', '--coordinator', addr, '--json');
+    expect(res.code).toBe(0);
+    const docs = lines(res.stdout).map((l) => JSON.parse(l));
+    expect(docs.map((d) => d.run.state)).toEqual(['running', 'running', 'completed']);
+    expect(docs[1].round.state).toBe('committed');
+  });
+
+  it('a NOT_FOUND from the coordinator - prints its details on one line and exits 1', async () => {
+    const show = await run('runs', 'show', 'run-404', '--coordinator', addr);
+    expect(show.code).toBe(1);
+    expect(show.stdout).toBe('');
+    expect(lines(show.stderr)).toEqual(['fedlink: run run-404 not found']);
+    const watch = await run('runs', 'watch', 'run-404', '--coordinator', addr);
+    expect(watch.code).toBe(1);
+    expect(lines(watch.stderr)).toEqual(['fedlink: run run-404 not found']);
+  });
+
+  it('an unreachable coordinator - exits 1 with a single stderr line and no stack trace', async () => {
+    const port = await closedPort();
+    for (const args of [['runs', 'list'], ['runs', 'watch', 'run-1'], ['runs', 'list', '--json']]) {
+      const res = await run(...args, '--coordinator', `127.0.0.1:${port}`);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toBe('');
+      expect(lines(res.stderr)).toEqual([`fedlink: cannot reach coordinator at 127.0.0.1:${port} (is it running?)`]);
+    }
+  });
+
+  it('an unknown flag or command - exits 2 with one line and calls nothing', async () => {
+    const flag = await run('runs', 'list', '--coordinator', addr, '--bogus');
+    expect(flag.code).toBe(2);
+    expect(lines(flag.stderr)).toEqual(["fedlink: unknown option '--bogus'"]);
+    const command = await run('runz');
+    expect(command.code).toBe(2);
+    expect(lines(command.stderr)).toHaveLength(1);
+    expect(command.stderr).toMatch(/unknown command 'runz'/);
+    const address = await run('runs', 'list', '--coordinator', 'no-port');
+    expect(address.code).toBe(2);
+    expect(lines(address.stderr)).toHaveLength(1);
+    expect(fake.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../clients/cli/main';
+
+// The real modules start a gRPC server or a daemon with TFJS; here we only check what the CLI hands them.
+const runCoordinator = vi.fn(async () => {});
+const runDaemon = vi.fn(async () => {});
+vi.mock('../../services/coordinator/main', () => ({ runCoordinator }));
+vi.mock('../../clients/daemon/main', () => ({ runDaemon }));
+
+async function run(...args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } };
+  return { code: await main(['node', 'fedlink', ...args], io), stderr };
+}
+
+describe('fedlink coordinator and fedlink client', () => {
+  afterEach(() => {
+    runCoordinator.mockClear();
+    runDaemon.mockClear();
+  });
+
+  it('coordinator - passes its flags to runCoordinator as CoordinatorOptions with durations in ms', async () => {
+    const res = await run('coordinator', '--port', '0', '--host', '127.0.0.1', '--data-dir', '/data/fm', '--heartbeat-interval', '500ms', '--client-timeout', '3s', '--log-level', 'warn');
+    expect(res).toEqual({ code: 0, stderr: '' });
+    expect(runCoordinator).toHaveBeenCalledWith({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: '/data/fm',
+      heartbeatIntervalMs: 500,
+      clientTimeoutMs: 3000,
+      drainTimeoutMs: 5000,
+      logLevel: 'warn',
+    });
+  });
+
+  it('coordinator - refuses a client timeout shorter than the heartbeat interval, exit 2', async () => {
+    const res = await run('coordinator', '--heartbeat-interval', '5s', '--client-timeout', '2s');
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(runCoordinator).not.toHaveBeenCalled();
+  });
+
+  it('client - passes its flags to runDaemon as DaemonOptions', async () => {
+    const res = await run(
+      'client', '--coordinator', '127.0.0.1:50051', '--id', 'edge-1', '--partition', 'dirichlet:0.5',
+      '--num-partitions', '10', '--index', '3', '--seed', '7', '--max-examples', '2000', '--token', 't0k',
+    );
+    expect(res).toEqual({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenCalledWith(
+      expect.objectContaining({
+        coordinator: '127.0.0.1:50051',
+        clientId: 'edge-1',
+        dataset: 'fashion-mnist',
+        partition: 'dirichlet:0.5',
+        numPartitions: 10,
+        index: 3,
+        seed: 7,
+        maxExamples: 2000,
+        token: 't0k',
+        logLevel: 'info',
+      }),
+    );
+  });
+
+  it('client - rejects a bad partition spec, an index out of range and a missing --id with one line each, exit 2', async () => {
+    for (const args of [
+      ['--id', 'edge-1', '--partition', 'dirichlet:-1'],
+      ['--id', 'edge-1', '--num-partitions', '4', '--index', '4'],
+      [],
+    ]) {
+      const res = await run('client', ...args);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(runDaemon).not.toHaveBeenCalled();
+  });
+
+  it('a failure inside the process command - one line on stderr and exit 1, no stack trace', async () => {
+    runCoordinator.mockRejectedValueOnce(new Error('listen EADDRINUSE: address already in use 0.0.0.0:50051'));
+    const res = await run('coordinator');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('fedlink: unexpected error: listen EADDRINUSE: address already in use 0.0.0.0:50051 (set FEDLINK_DEBUG=1 for details)\n');
+  });
+});

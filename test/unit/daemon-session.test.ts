@@ -1,0 +1,481 @@
+/**
+ * ClientSession against a real grpc-js server on 127.0.0.1 whose Fleet
+ * handlers are scripted fakes, with a fake trainer: the protocol as the
+ * coordinator sees it, without TFJS or a real coordinator.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientSession, type SessionEvent, type Trainer } from '../../clients/daemon/session';
+import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
+import { CancelledError } from '../../common/errors';
+import type { TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
+import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import type { ClientMessage__Output } from '../../proto/gen/fedlink/v1/ClientMessage';
+import type { CoordinatorMessage } from '../../proto/gen/fedlink/v1/CoordinatorMessage';
+import type { FetchModelRequest__Output } from '../../proto/gen/fedlink/v1/FetchModelRequest';
+import type { FleetHandlers } from '../../proto/gen/fedlink/v1/Fleet';
+import type { Hello__Output } from '../../proto/gen/fedlink/v1/Hello';
+import type { TaskAssignment } from '../../proto/gen/fedlink/v1/TaskAssignment';
+import type { UpdateChunk__Output } from '../../proto/gen/fedlink/v1/UpdateChunk';
+import type { Welcome } from '../../proto/gen/fedlink/v1/Welcome';
+import { loadFedlinkProto } from '../../proto/loader';
+
+// ---------------------------------------------------------------- helpers
+
+async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The system clock, counting live timers so a test can assert stop() left none behind. */
+class TrackingClock implements Clock {
+  readonly live = new Set<number>();
+  private next = 0;
+  now(): number {
+    return systemClock.now();
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.next++;
+    this.live.add(id);
+    const handle = systemClock.setTimeout(() => {
+      this.live.delete(id);
+      fn();
+    }, ms);
+    return {
+      cancel: () => {
+        this.live.delete(id);
+        handle.cancel();
+      },
+    };
+  }
+}
+
+/** A model of 10 floats: tensors [2,4] and [2]. */
+const MODEL = Float32Array.from({ length: 10 }, (_, i) => i / 10 - 0.3);
+const MODEL_BYTES = Buffer.from(float32ToBytes(MODEL));
+const MODEL_SHA = sha256Hex(MODEL_BYTES);
+const SPEC = { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 4] }, { name: 'b', shape: [2] }] };
+
+function taskMessage(overrides: Partial<TaskAssignment> = {}): CoordinatorMessage {
+  return {
+    task: {
+      taskId: 'task-1',
+      runId: 'run-1',
+      round: 1,
+      kind: 'TASK_KIND_TRAIN',
+      model: SPEC,
+      modelVersion: MODEL_SHA,
+      modelBytes: MODEL_BYTES.length,
+      train: { localEpochs: 1, batchSize: 0, learningRate: 0.1, seed: 1 },
+      deadlineUnixMs: Date.now() + 30_000,
+      ...overrides,
+    },
+  };
+}
+
+/** A scripted Fleet: welcomes every hello, acks heartbeats, serves registered models, records uploads. */
+class FakeFleet {
+  readonly server = new grpc.Server();
+  port = 0;
+  readonly hellos: Array<{ hello: Hello__Output; metadata: grpc.Metadata }> = [];
+  readonly messages: ClientMessage__Output[] = [];
+  readonly streams: Array<grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>> = [];
+  readonly fetches: Array<{ request: FetchModelRequest__Output; metadata: grpc.Metadata }> = [];
+  readonly pushes: Array<{ chunks: UpdateChunk__Output[]; metadata: grpc.Metadata }> = [];
+  /** Model bytes served per model version; `headerSha` overrides the sha256 the header claims. */
+  readonly models = new Map<string, Buffer>([[MODEL_SHA, MODEL_BYTES]]);
+  welcome: Welcome = { sessionId: 'session-1', resumeToken: 'resume-1', heartbeatIntervalMs: 40, maxChunkBytes: 16, coordinatorVersion: 'fake' };
+  pushError?: Partial<grpc.ServiceError>;
+  /** Chunk size of model downloads. */
+  serveChunkBytes = 16;
+
+  constructor() {
+    const handlers: FleetHandlers = {
+      Connect: (call) => {
+        call.on('data', (msg: ClientMessage__Output) => {
+          if (msg.kind === 'hello' && msg.hello) {
+            this.hellos.push({ hello: msg.hello, metadata: call.metadata });
+            this.streams.push(call);
+            call.write({ welcome: this.welcome });
+            return;
+          }
+          this.messages.push(msg);
+          if (msg.kind === 'heartbeat' && msg.heartbeat) {
+            call.write({ heartbeatAck: { seq: msg.heartbeat.seq, clientSentAtMs: msg.heartbeat.sentAtMs } });
+          }
+        });
+        call.on('end', () => call.end());
+        call.on('error', () => undefined);
+      },
+      FetchModel: (call) => {
+        this.fetches.push({ request: call.request, metadata: call.metadata });
+        const bytes = this.models.get(call.request.modelVersion);
+        if (!bytes) {
+          call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no such model' });
+          return;
+        }
+        for (let offset = 0; offset < bytes.length; offset += this.serveChunkBytes) {
+          call.write({
+            header: offset === 0 ? { transferId: 'down-1', encoding: 'float32', totalBytes: bytes.length, sha256: call.request.modelVersion, tensors: [] } : null,
+            offset,
+            data: bytes.subarray(offset, offset + this.serveChunkBytes),
+          });
+        }
+        call.end();
+      },
+      PushUpdate: (call, callback) => {
+        const record = { chunks: [] as UpdateChunk__Output[], metadata: call.metadata };
+        this.pushes.push(record);
+        call.on('data', (chunk: UpdateChunk__Output) => record.chunks.push(chunk));
+        call.on('end', () => {
+          if (this.pushError) return callback(this.pushError as grpc.ServiceError);
+          const receivedBytes = record.chunks.reduce((n, c) => n + c.data.length, 0);
+          callback(null, { transferId: record.chunks[0]?.header?.transferId ?? '', receivedBytes });
+        });
+      },
+    };
+    this.server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, handlers);
+  }
+
+  async start(port = 0): Promise<this> {
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    return this;
+  }
+
+  /** Sends on the most recent Connect stream. */
+  send(msg: CoordinatorMessage): void {
+    this.streams[this.streams.length - 1].write(msg);
+  }
+
+  of<K extends NonNullable<ClientMessage__Output['kind']>>(kind: K): Array<NonNullable<ClientMessage__Output[K]>> {
+    return this.messages.filter((m) => m.kind === kind).map((m) => m[kind] as NonNullable<ClientMessage__Output[K]>);
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+}
+
+/** A trainer that adds 1 to every weight; `block` makes it wait for `release()` or its signal. */
+class FakeTrainer implements Trainer {
+  readonly calls: Array<{ task: TrainTask; weights: Float32Array; signal: AbortSignal }> = [];
+  block = false;
+  private releaseFn?: () => void;
+
+  async train(task: TrainTask, weights: Float32Array, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<TrainOutcome> {
+    this.calls.push({ task, weights: weights.slice(), signal: opts.signal });
+    opts.onProgress({ fraction: 0.5, epoch: 1, loss: 0.7 });
+    if (this.block) {
+      await new Promise<void>((resolve, reject) => {
+        this.releaseFn = resolve;
+        opts.signal.addEventListener('abort', () => reject(new CancelledError('training cancelled')), { once: true });
+      });
+    }
+    return {
+      weights: weights.map((w) => w + 1),
+      numExamples: 123,
+      train: { loss: 0.5, accuracy: 0.8, numExamples: 123 },
+      localEval: { loss: 0.9, accuracy: 0.4, numExamples: 123 },
+      durationMs: 7,
+    };
+  }
+
+  release(): void {
+    this.releaseFn?.();
+  }
+}
+
+// ---------------------------------------------------------------- fixture
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(opts: { token?: string } = {}) {
+  const fleet = await new FakeFleet().start();
+  cleanups.push(() => fleet.stop());
+  const trainer = new FakeTrainer();
+  const clock = new TrackingClock();
+  const session = new ClientSession({
+    coordinator: `127.0.0.1:${fleet.port}`,
+    clientId: 'edge-1',
+    token: opts.token,
+    backend: 'cpu',
+    datasetSize: 600,
+    trainer,
+    version: '0.0.0-test',
+    clock,
+    backoffInitialMs: 20,
+    backoffMaxMs: 100,
+  });
+  const events: SessionEvent[] = [];
+  const iterating = (async () => {
+    for await (const e of session.events()) events.push(e);
+  })();
+  cleanups.push(() => session.stop());
+  session.start();
+  await waitFor(() => events.some((e) => e.type === 'connected'), 'connected');
+  return { fleet, trainer, clock, session, events, iterating };
+}
+
+// ---------------------------------------------------------------- tests
+
+describe('daemon session', () => {
+  it('says hello with its id, capabilities and dataset size, and the client id in metadata', async () => {
+    const { fleet, session, events } = await setup({ token: 's3cret' });
+    expect(fleet.hellos).toHaveLength(1);
+    const { hello, metadata } = fleet.hellos[0];
+    expect(hello).toMatchObject({
+      clientId: 'edge-1',
+      capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp', 'cnn'], dataset: 'fashion-mnist' },
+      datasetSize: 600,
+      resumeToken: '',
+      version: '0.0.0-test',
+    });
+    expect(metadata.get('fedlink-client-id')).toEqual(['edge-1']);
+    expect(metadata.get('authorization')).toEqual(['Bearer s3cret']);
+    expect(events[0]).toEqual({ type: 'connected', sessionId: 'session-1' });
+    expect(session.state).toBe('connected');
+    // Heartbeats flow and are acknowledged: the session measures an RTT.
+    await waitFor(() => fleet.of('heartbeat').length >= 2 && session.rttMs !== undefined, 'acknowledged heartbeats');
+  });
+
+  it('trains a task: fetches the model, keeps heartbeating with progress, uploads the update and cites its transfer', async () => {
+    const { fleet, trainer, events } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage());
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    expect(Array.from(trainer.calls[0].weights)).toEqual(Array.from(MODEL));
+    expect(trainer.calls[0].task).toMatchObject({ taskId: 'task-1', runId: 'run-1', round: 1, train: { batchSize: 'full' } });
+    expect(fleet.fetches[0].request).toMatchObject({ runId: 'run-1', round: 1, modelVersion: MODEL_SHA, offset: 0 });
+    expect(fleet.fetches[0].metadata.get('fedlink-client-id')).toEqual(['edge-1']);
+
+    // While the trainer is busy, heartbeats keep coming and carry its progress.
+    const before = fleet.of('heartbeat').length;
+    const busyBeats = await waitFor(() => {
+      const beats = fleet.of('heartbeat').slice(before).filter((h) => h.progress?.taskId === 'task-1');
+      return beats.length >= 3 && beats;
+    }, 'heartbeats during training');
+    expect(busyBeats[0].progress).toMatchObject({ taskId: 'task-1', fraction: 0.5, epoch: 1 });
+
+    trainer.release();
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result');
+    const push = fleet.pushes[0];
+    expect(push.metadata.get('fedlink-client-id')).toEqual(['edge-1']);
+    // Header and task identity ride on the first chunk only; chunks respect the welcome's 16-byte limit.
+    const [first, ...rest] = push.chunks;
+    expect(first.header).toMatchObject({ encoding: 'float32', totalBytes: 40, tensors: [{ shape: [2, 4] }, { shape: [2] }] });
+    expect(first.meta).toMatchObject({ taskId: 'task-1', runId: 'run-1', round: 1, numExamples: 123 });
+    expect(rest.every((c) => c.header === null && c.meta === null)).toBe(true);
+    expect(push.chunks.map((c) => c.offset)).toEqual([0, 16, 32]);
+    expect(push.chunks.every((c) => c.data.length <= 16)).toBe(true);
+
+    const uploaded = Buffer.concat(push.chunks.map((c) => c.data));
+    const expected = Buffer.from(float32ToBytes(MODEL.map((w) => w + 1)));
+    expect(uploaded.equals(expected)).toBe(true);
+    expect(first.header!.sha256).toBe(sha256Hex(expected));
+
+    expect(result).toMatchObject({
+      taskId: 'task-1',
+      runId: 'run-1',
+      round: 1,
+      transferId: first.header!.transferId,
+      numExamples: 123,
+      train: { loss: 0.5, accuracy: 0.8, numExamples: 123 },
+      localEval: { loss: 0.9, accuracy: 0.4, numExamples: 123 },
+      durationMs: 7,
+    });
+    expect(result.transferId).toMatch(/^[0-9a-f-]{36}$/);
+    await waitFor(() => events.some((e) => e.type === 'task-finished'), 'task-finished event');
+    expect(events.map((e) => e.type)).toEqual(['connected', 'task-started', 'task-finished']);
+  });
+
+  it('uploads a multi-megabyte update in the coordinator-sized chunks, honouring backpressure, byte for byte', async () => {
+    const { fleet } = await setup();
+    const big = Float32Array.from({ length: 1024 * 1024 + 2 }, (_, i) => Math.sin(i));
+    const bigBytes = Buffer.from(float32ToBytes(big));
+    const bigSha = sha256Hex(bigBytes);
+    fleet.models.set(bigSha, bigBytes);
+    fleet.serveChunkBytes = 256 * 1024;
+    // 64 KiB chunks: enough messages to fill the stream's buffer and make write() ask us to wait.
+    fleet.welcome = { ...fleet.welcome, maxChunkBytes: 64 * 1024 };
+    // A fresh session picks up the new welcome: drain and come back.
+    fleet.send({ drain: { reason: 'new limits', reconnectAfterMs: 0 } });
+    await waitFor(() => fleet.hellos.length === 2, 'reconnect');
+    await new Promise((r) => setTimeout(r, 50));
+    const spec = { ...SPEC, tensors: [{ name: 'w', shape: [1024, 1024] }, { name: 'b', shape: [2] }] };
+    fleet.send(taskMessage({ model: spec, modelVersion: bigSha, modelBytes: bigBytes.length }));
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result', 15_000);
+    const chunks = fleet.pushes[0].chunks;
+    expect(chunks.map((c) => c.offset)).toEqual(Array.from({ length: 65 }, (_, i) => i * 64 * 1024));
+    const uploaded = Buffer.concat(chunks.map((c) => c.data));
+    expect(sha256Hex(uploaded)).toBe(sha256Hex(Buffer.from(float32ToBytes(big.map((w) => w + 1)))));
+    expect(chunks[0].header!.sha256).toBe(sha256Hex(uploaded));
+    expect(result.transferId).toBe(chunks[0].header!.transferId);
+  });
+
+  it('a cancel aborts the trainer promptly and no result is sent', async () => {
+    const { fleet, trainer, events } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage());
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    fleet.send({ cancel: { taskId: 'task-1', reason: 'round closed' } });
+    await waitFor(() => trainer.calls[0].signal.aborted, 'trainer signal to abort', 1_000);
+    await waitFor(() => events.some((e) => e.type === 'task-failed'), 'task-failed event');
+    // Give a stray result every chance to show up.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fleet.of('result')).toHaveLength(0);
+    expect(fleet.of('failure')).toHaveLength(0);
+    expect(fleet.pushes).toHaveLength(0);
+    expect(events.find((e) => e.type === 'task-failed')).toMatchObject({ taskId: 'task-1', reason: 'cancelled' });
+  });
+
+  it('a model whose bytes do not match its checksum becomes a failure, not a crash', async () => {
+    const { fleet, trainer, session } = await setup();
+    const corrupt = Buffer.from(MODEL_BYTES);
+    corrupt.writeFloatLE(42, 8);
+    fleet.models.set(MODEL_SHA, corrupt);
+    fleet.send(taskMessage());
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure).toMatchObject({ taskId: 'task-1', runId: 'run-1', round: 1 });
+    expect(failure.reason).toMatch(/model download failed: sha256/);
+    expect(trainer.calls).toHaveLength(0);
+    // The session is still alive and can take the next task.
+    expect(session.state).toBe('connected');
+    fleet.models.set(MODEL_SHA, MODEL_BYTES);
+    fleet.send(taskMessage({ taskId: 'task-2' }));
+    await waitFor(() => fleet.of('result').length > 0, 'result of the next task');
+  });
+
+  it('an unknown model version fails the task with the rpc status name', async () => {
+    const { fleet } = await setup();
+    fleet.send(taskMessage({ modelVersion: 'b'.repeat(64) }));
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure.reason).toBe('model download failed: NOT_FOUND: no such model');
+  });
+
+  it('an update the coordinator rejects is reported with its gRPC status', async () => {
+    const { fleet } = await setup();
+    fleet.pushError = { code: grpc.status.INVALID_ARGUMENT, details: 'wrong tensor count' };
+    fleet.send(taskMessage());
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure.reason).toBe('update rejected: INVALID_ARGUMENT: wrong tensor count');
+    expect(fleet.of('result')).toHaveLength(0);
+  });
+
+  it('a second task while busy is refused as busy, the first keeps running', async () => {
+    const { fleet, trainer } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage());
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    fleet.send(taskMessage({ taskId: 'task-2' }));
+    // A re-sent assignment of the task already running is not "busy".
+    fleet.send(taskMessage());
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'busy failure');
+    expect(failure).toMatchObject({ taskId: 'task-2', reason: 'busy' });
+    trainer.release();
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result');
+    expect(result.taskId).toBe('task-1');
+    expect(fleet.of('failure')).toHaveLength(1);
+  });
+
+  it('evaluate tasks are answered as unsupported', async () => {
+    const { fleet } = await setup();
+    fleet.send(taskMessage({ kind: 'TASK_KIND_EVALUATE' }));
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure).toMatchObject({ taskId: 'task-1', reason: 'unsupported' });
+  });
+
+  it('training past the task deadline is aborted and reported as deadline exceeded', async () => {
+    const { fleet, trainer } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage({ deadlineUnixMs: Date.now() + 300 }));
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure).toMatchObject({ taskId: 'task-1', reason: 'deadline exceeded' });
+    expect(trainer.calls[0].signal.aborted).toBe(true);
+    expect(fleet.pushes).toHaveLength(0);
+  });
+
+  it('reconnects by itself when the coordinator restarts on the same port, resuming with its token', async () => {
+    const { fleet, events } = await setup();
+    const port = fleet.port;
+    fleet.stop();
+    await waitFor(() => events.some((e) => e.type === 'disconnected'), 'disconnected');
+    // Let a few attempts fail against the closed port first.
+    await waitFor(() => events.filter((e) => e.type === 'reconnecting').length >= 2, 'reconnect attempts');
+    const next = await new FakeFleet().start(port);
+    cleanups.push(() => next.stop());
+    await waitFor(() => next.hellos.length === 1, 'hello on the restarted coordinator');
+    expect(next.hellos[0].hello).toMatchObject({ clientId: 'edge-1', resumeToken: 'resume-1' });
+    await waitFor(() => events.filter((e) => e.type === 'connected').length === 2, 'second connected');
+    const reconnecting = events.filter((e): e is Extract<SessionEvent, { type: 'reconnecting' }> => e.type === 'reconnecting');
+    expect(reconnecting.every((e) => e.delayMs >= 0 && e.delayMs <= 100)).toBe(true);
+    await waitFor(() => next.of('heartbeat').length > 0, 'heartbeats on the new stream');
+  });
+
+  it('a result finished while disconnected is sent once reconnected', async () => {
+    const { fleet, trainer, events } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage());
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    const port = fleet.port;
+    fleet.stop();
+    await waitFor(() => events.some((e) => e.type === 'disconnected'), 'disconnected');
+    const next = await new FakeFleet().start(port);
+    cleanups.push(() => next.stop());
+    trainer.release();
+    const [result] = await waitFor(() => next.of('result').length > 0 && next.of('result'), 'result on the new stream');
+    expect(result.taskId).toBe('task-1');
+    expect(next.pushes).toHaveLength(1);
+    expect(result.transferId).toBe(next.pushes[0].chunks[0].header!.transferId);
+  });
+
+  it('a drain closes the stream and reconnects after the announced delay', async () => {
+    const { fleet, events } = await setup();
+    const drainedAt = Date.now();
+    fleet.send({ drain: { reason: 'coordinator restarting', reconnectAfterMs: 150 } });
+    await waitFor(() => fleet.hellos.length === 2, 'hello after the drain');
+    expect(Date.now() - drainedAt).toBeGreaterThanOrEqual(150);
+    expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: 'drain: coordinator restarting' });
+    expect(fleet.hellos[1].hello.resumeToken).toBe('resume-1');
+  });
+
+  it('stop() aborts the task, says goodbye, ends the events and leaves no timer behind', async () => {
+    const { fleet, trainer, session, clock, iterating } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage());
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    const stopping = session.stop('test over');
+    expect(session.stop()).toBe(stopping);
+    await stopping;
+    expect(session.state).toBe('stopped');
+    expect(trainer.calls[0].signal.aborted).toBe(true);
+    await waitFor(() => fleet.of('goodbye').length === 1, 'goodbye');
+    expect(fleet.of('goodbye')[0].reason).toBe('test over');
+    expect(fleet.of('failure')).toEqual([expect.objectContaining({ taskId: 'task-1', reason: 'client stopping' })]);
+    expect(fleet.of('result')).toHaveLength(0);
+    expect(clock.live.size).toBe(0);
+    await iterating; // the events iterator has ended
+    // Nothing reconnects afterwards.
+    const hellos = fleet.hellos.length;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fleet.hellos.length).toBe(hellos);
+  });
+
+  it('stop() while the coordinator is unreachable clears the pending reconnect', async () => {
+    const { fleet, session, clock, events } = await setup();
+    fleet.stop();
+    await waitFor(() => events.some((e) => e.type === 'reconnecting'), 'reconnecting');
+    await session.stop();
+    expect(session.state).toBe('stopped');
+    expect(clock.live.size).toBe(0);
+  });
+});

@@ -1,0 +1,175 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError, InvalidArgumentError } from '../../common/errors';
+import type { TrainConfig, TrainProgress } from '../../common/types';
+import { initBackend } from '../../clients/trainer/backend';
+import { evaluateWeights } from '../../clients/trainer/evaluate';
+import { loadFashionMnist, subset, type LabeledImages } from '../../clients/trainer/fashion-mnist';
+import { makeBatch, crossEntropySum } from '../../clients/trainer/batches';
+import { assignWeights, buildModel, flattenWeights, initialWeights, modelSpecFor } from '../../clients/trainer/models';
+import { trainLocal } from '../../clients/trainer/train';
+import { requireFashionMnist } from '../helpers/fashion-mnist';
+
+const mlp = modelSpecFor('mlp');
+const config: TrainConfig = { localEpochs: 1, batchSize: 32, learningRate: 0.05, seed: 7 };
+let train: LabeledImages;
+let test: LabeledImages;
+
+beforeAll(async () => {
+  const dir = requireFashionMnist();
+  await initBackend({ model: 'mlp' });
+  train = await loadFashionMnist('train', { dir, limit: 2000 });
+  test = await loadFashionMnist('test', { dir });
+});
+
+describe('trainer', () => {
+  it('trainer - one epoch of the mlp on 2000 examples generalises well above chance', async () => {
+    const weights = initialWeights(mlp, 1);
+    const progress: TrainProgress[] = [];
+    const outcome = await trainLocal({ spec: mlp, weights, data: train, config }, { onProgress: (p) => progress.push(p) });
+    expect(outcome.numExamples).toBe(2000);
+    expect(outcome.steps).toBe(Math.ceil(2000 / 32));
+    expect(outcome.weights.length).toBe(weights.length);
+    expect(outcome.weights).not.toEqual(weights);
+    expect(outcome.localEval.accuracy).toBeLessThan(0.3); // untrained: about chance
+    expect(outcome.train.loss).toBeLessThan(outcome.localEval.loss);
+    expect(outcome.train.accuracy).toBeGreaterThan(0.4);
+    expect(outcome.durationMs).toBeGreaterThan(0);
+    expect(progress.at(-1)).toEqual({ fraction: 1, epoch: 1, loss: outcome.train.loss });
+    const held = await evaluateWeights(mlp, outcome.weights, test);
+    expect(held.numExamples).toBe(10000);
+    expect(held.accuracy).toBeGreaterThan(0.5);
+    // same inputs, same seed: same weights
+    const again = await trainLocal({ spec: mlp, weights, data: train, config });
+    expect(again.weights).toEqual(outcome.weights);
+  });
+
+  it("trainer - batch size 'full' takes exactly one step per epoch", async () => {
+    const data = subset(train, Array.from({ length: 300 }, (_, i) => i));
+    const outcome = await trainLocal({ spec: mlp, weights: initialWeights(mlp, 2), data, config: { ...config, batchSize: 'full', localEpochs: 3 } });
+    expect(outcome.steps).toBe(3);
+    expect(outcome.train.numExamples).toBe(300);
+  });
+
+  it("trainer - a 'full' batch computed in chunks equals one plain SGD step on the whole batch", async () => {
+    const weights = initialWeights(mlp, 10);
+    const data = subset(train, Array.from({ length: 1300 }, (_, i) => i)); // > 2 chunks
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const outcome = await trainLocal({ spec: mlp, weights, data, config: { ...config, batchSize: 'full' } }).finally(() => clearInterval(timer));
+    expect(ticks).toBeGreaterThan(1); // the event loop turned during the single step
+
+    const model = buildModel(mlp);
+    assignWeights(model, weights);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = tf.train.sgd(config.learningRate);
+    const { xs, ys } = makeBatch(mlp, data, 0, data.count);
+    const cost = optimizer.minimize(() => tf.div(crossEntropySum(ys, model.apply(xs) as tf.Tensor), data.count) as tf.Scalar, true, vars)!;
+    const expected = flattenWeights(model);
+    expect(outcome.train.loss).toBeCloseTo(cost.dataSync()[0], 5);
+    tf.dispose([xs, ys, cost]);
+    optimizer.dispose();
+    model.dispose();
+    let maxDiff = 0;
+    for (let i = 0; i < expected.length; i++) maxDiff = Math.max(maxDiff, Math.abs(expected[i] - outcome.weights[i]));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('trainer - an already aborted signal rejects with CancelledError before any work', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const started = performance.now();
+    await expect(trainLocal({ spec: mlp, weights: initialWeights(mlp, 3), data: train, config }, { signal: controller.signal })).rejects.toThrow(
+      CancelledError,
+    );
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it('trainer - aborting mid-training rejects with CancelledError promptly', async () => {
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const progress: TrainProgress[] = [];
+    const run = trainLocal(
+      { spec: mlp, weights: initialWeights(mlp, 4), data: train, config: { ...config, batchSize: 8, localEpochs: 20 } },
+      {
+        signal: controller.signal,
+        progressIntervalMs: 50,
+        onProgress: (p) => {
+          progress.push(p);
+          if (progress.length === 2) {
+            abortedAt = performance.now();
+            controller.abort(new Error('task cancelled by coordinator'));
+          }
+        },
+      },
+    );
+    await expect(run).rejects.toThrow(CancelledError);
+    expect(performance.now() - abortedAt).toBeLessThan(100);
+    expect(progress[1].fraction).toBeLessThan(0.5);
+  });
+
+  it('trainer - progress is throttled and heartbeats keep flowing during training', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 25);
+    const progress: Array<TrainProgress & { at: number }> = [];
+    const started = performance.now();
+    try {
+      await trainLocal(
+        { spec: mlp, weights: initialWeights(mlp, 5), data: train, config: { ...config, batchSize: 16 } },
+        { onProgress: (p) => progress.push({ ...p, at: performance.now() }) },
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    const elapsed = performance.now() - started;
+    // a 25 ms timer fires at least a third as often as it would on an idle loop
+    expect(ticks).toBeGreaterThan(elapsed / 25 / 3);
+    for (let i = 1; i < progress.length - 1; i++) {
+      expect(progress[i].at - progress[i - 1].at).toBeGreaterThanOrEqual(240);
+      expect(progress[i].fraction).toBeGreaterThan(progress[i - 1].fraction);
+    }
+  });
+
+  it('trainer - training and evaluation leak no tensors', async () => {
+    const weights = initialWeights(mlp, 6);
+    const data = subset(train, Array.from({ length: 200 }, (_, i) => i));
+    await trainLocal({ spec: mlp, weights, data, config }); // warm up: evaluation caches its model
+    const before = tf.memory().numTensors;
+    await trainLocal({ spec: mlp, weights, data, config });
+    const controller = new AbortController();
+    controller.abort();
+    await trainLocal({ spec: mlp, weights, data, config }, { signal: controller.signal }).catch(() => undefined);
+    await evaluateWeights(mlp, weights, data, { batchSize: 64 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('trainer - bad configs and mismatched weights are rejected', async () => {
+    const weights = initialWeights(mlp, 8);
+    const bad: Array<Partial<TrainConfig>> = [{ localEpochs: 0 }, { batchSize: 0 }, { batchSize: 1.5 }, { learningRate: -1 }, { learningRate: NaN }];
+    for (const patch of bad) {
+      await expect(trainLocal({ spec: mlp, weights, data: train, config: { ...config, ...patch } }), JSON.stringify(patch)).rejects.toThrow(
+        InvalidArgumentError,
+      );
+    }
+    await expect(trainLocal({ spec: mlp, weights: weights.subarray(1), data: train, config })).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it('evaluate - batched evaluation matches a single pass', async () => {
+    const weights = initialWeights(mlp, 9);
+    const data = subset(test, Array.from({ length: 500 }, (_, i) => i * 3));
+    const whole = await evaluateWeights(mlp, weights, data, { batchSize: 500 });
+    const batched = await evaluateWeights(mlp, weights, data, { batchSize: 7 });
+    expect(batched.accuracy).toBe(whole.accuracy);
+    expect(batched.loss).toBeCloseTo(whole.loss, 4);
+    expect(whole.loss).toBeGreaterThan(1.5); // untrained on 10 classes: about ln 10
+  });
+
+  it('trainer - the cnn trains on cpu without tfjs-node', async () => {
+    const cnn = modelSpecFor('cnn');
+    const data = subset(train, Array.from({ length: 48 }, (_, i) => i));
+    const outcome = await trainLocal({ spec: cnn, weights: initialWeights(cnn, 1), data, config: { ...config, batchSize: 16 } });
+    expect(['cpu', 'tensorflow']).toContain(outcome.backend);
+    expect(outcome.steps).toBe(3);
+    expect(Number.isFinite(outcome.train.loss)).toBe(true);
+  });
+});
