@@ -1,3 +1,9 @@
+/**
+ * Options of an edge client daemon, as `fedlink client` flags set them, and
+ * their compilation (Temporal style) into one complete, validated config.
+ */
+import { InvalidArgumentError } from '../../common/errors';
+
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
 export interface DaemonOptions {
   /** Coordinator address host:port. */
@@ -25,4 +31,86 @@ export interface DaemonOptions {
   backoffMaxMs?: number;
   /** @default 'info' */
   logLevel?: string;
+}
+
+/** DaemonOptions with every default filled in and every value checked. */
+export interface DaemonConfig {
+  coordinator: string;
+  clientId: string;
+  dataset: 'fashion-mnist';
+  dataDir?: string;
+  partition: string;
+  numPartitions: number;
+  index: number;
+  seed: number;
+  maxExamples?: number;
+  token?: string;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  logLevel: string;
+}
+
+/** Default reconnect backoff bounds, ms. */
+export const DEFAULT_BACKOFF_INITIAL_MS = 500;
+export const DEFAULT_BACKOFF_MAX_MS = 15_000;
+
+// host:port, host a name, IPv4 or bracketed IPv6; the channel target grpc-js would otherwise reject late and vaguely.
+const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+// Client ids travel in metadata and log lines: keep them printable and short.
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Throws InvalidArgumentError unless `address` is host:port with a port in 1..65535. */
+export function validateAddress(address: string): void {
+  const m = ADDRESS.exec(address ?? '');
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`invalid coordinator address "${address ?? ''}" (expected host:port, e.g. 127.0.0.1:50051)`);
+  }
+}
+
+/** Throws InvalidArgumentError unless `id` is a usable client id. */
+export function validateClientId(id: string): void {
+  if (!id) throw new InvalidArgumentError('missing client id (use --id <name>)');
+  if (!CLIENT_ID.test(id)) {
+    throw new InvalidArgumentError(`invalid client id "${id}" (letters, digits, . _ : - ; at most 128 characters)`);
+  }
+}
+
+function nonNegativeInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
+  return v;
+}
+
+/** Fills defaults and validates; every problem is an InvalidArgumentError with a one-line message. */
+export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
+  validateAddress(options.coordinator);
+  validateClientId(options.clientId);
+  const dataset = options.dataset ?? 'fashion-mnist';
+  if (dataset !== 'fashion-mnist') throw new InvalidArgumentError(`unsupported dataset "${dataset}" (supported: fashion-mnist)`);
+  const numPartitions = nonNegativeInt('number of partitions', options.numPartitions, 10);
+  if (numPartitions < 1) throw new InvalidArgumentError('number of partitions must be at least 1');
+  const index = nonNegativeInt('partition index', options.index, 0);
+  if (index >= numPartitions) throw new InvalidArgumentError(`partition index ${index} is out of range for ${numPartitions} partitions`);
+  const backoffInitialMs = nonNegativeInt('backoff initial ms', options.backoffInitialMs, DEFAULT_BACKOFF_INITIAL_MS);
+  const backoffMaxMs = nonNegativeInt('backoff max ms', options.backoffMaxMs, DEFAULT_BACKOFF_MAX_MS);
+  if (backoffInitialMs < 1 || backoffMaxMs < backoffInitialMs) {
+    throw new InvalidArgumentError(`backoff bounds must satisfy 1 <= initial (${backoffInitialMs}) <= max (${backoffMaxMs})`);
+  }
+  if (options.maxExamples !== undefined) nonNegativeInt('max examples', options.maxExamples, 0);
+  return {
+    coordinator: options.coordinator,
+    clientId: options.clientId,
+    dataset,
+    dataDir: options.dataDir,
+    partition: options.partition ?? 'iid',
+    numPartitions,
+    index,
+    seed: nonNegativeInt('seed', options.seed, 42),
+    maxExamples: options.maxExamples,
+    token: options.token || undefined,
+    backoffInitialMs,
+    backoffMaxMs,
+    logLevel: options.logLevel ?? 'info',
+  };
 }

@@ -1,0 +1,18 @@
+/** `fedlink clients list`: the coordinator's view of the fleet. */
+import type { Command } from 'commander';
+import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { clientsTable } from '../render';
+
+/** Registers the `clients` command group. */
+export function registerClientsCommands(program: Command, ctx: CliContext): void {
+  const clients = program.command('clients').description('inspect the edge clients known to the coordinator');
+
+  addControlFlags(
+    clients.command('list').description('list clients: status, last seen, backend, dataset and its size, current activity'),
+    'print {"clients": [...]} as one JSON document',
+  ).action(async (flags: ControlFlags) => {
+    const res = await withControl(flags, (control) => control.listClients());
+    if (flags.json) return printJson(ctx.io, res);
+    ctx.io.stdout.write(clientsTable(res.clients));
+  });
+}

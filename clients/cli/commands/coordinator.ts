@@ -1,0 +1,60 @@
+/**
+ * `fedlink coordinator`: runs a coordinator in this process until SIGINT/SIGTERM.
+ * The coordinator module (TFJS, gRPC server) is imported only here, on demand,
+ * so control commands start fast.
+ */
+import { Option, type Command } from 'commander';
+import { InvalidArgumentError } from '../../../common/errors';
+import { LOG_LEVELS } from '../../../common/logger';
+import type { CoordinatorOptions } from '../../../services/coordinator/options';
+import type { CliContext } from '../context';
+import { duration, port } from '../flags';
+
+interface CoordinatorFlags {
+  host: string;
+  port: number;
+  dataDir?: string;
+  heartbeatInterval: number;
+  clientTimeout: number;
+  drainTimeout: number;
+  logLevel: string;
+}
+
+/** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
+export function toCoordinatorOptions(flags: CoordinatorFlags): CoordinatorOptions {
+  if (flags.clientTimeout <= flags.heartbeatInterval) {
+    throw new InvalidArgumentError(
+      `--client-timeout (${flags.clientTimeout}ms) must be longer than --heartbeat-interval (${flags.heartbeatInterval}ms)`,
+    );
+  }
+  return {
+    host: flags.host,
+    port: flags.port,
+    dataDir: flags.dataDir,
+    heartbeatIntervalMs: flags.heartbeatInterval,
+    clientTimeoutMs: flags.clientTimeout,
+    drainTimeoutMs: flags.drainTimeout,
+    logLevel: flags.logLevel,
+  };
+}
+
+/** Registers `fedlink coordinator`. */
+export function registerCoordinatorCommand(program: Command, _ctx: CliContext): void {
+  program
+    .command('coordinator')
+    .description('run a coordinator (gRPC Fleet, Control, health, reflection) until SIGINT/SIGTERM')
+    .addOption(new Option('--host <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(new Option('--port <port>', 'gRPC port (0 picks a free one)').argParser(port).default(50051))
+    .addOption(new Option('--data-dir <dir>', 'Fashion-MNIST directory for server-side evaluation (default: /usr/share/datasets/fashion-mnist)'))
+    .addOption(new Option('--heartbeat-interval <duration>', 'heartbeat interval asked of clients').argParser(duration).default(2000, '2s'))
+    .addOption(new Option('--client-timeout <duration>', 'a client silent this long is considered gone').argParser(duration).default(10_000, '10s'))
+    .addOption(new Option('--drain-timeout <duration>', 'how long shutdown waits for in-flight transfers').argParser(duration).default(5000, '5s'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (flags: CoordinatorFlags) => {
+      const options = toCoordinatorOptions(flags);
+      const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import(
+        '../../../services/coordinator/main'
+      );
+      await runCoordinator(options);
+    });
+}

@@ -1,0 +1,115 @@
+/** `fedlink runs create|list|show|cancel|watch`: training runs on a coordinator. */
+import { status } from '@grpc/grpc-js';
+import { Option, type Command } from 'commander';
+import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
+import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
+import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
+import { CoordinatorCallError } from '../errors';
+import { batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
+import { formatDuration } from '../format';
+import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
+
+/** Registers the `runs` command group. */
+export function registerRunsCommands(program: Command, ctx: CliContext): void {
+  const runs = program.command('runs').description('create, inspect, cancel and watch training runs');
+
+  addControlFlags(
+    runs
+      .command('create')
+      .description('create a federated training run (and start it unless --no-start)')
+      .addOption(new Option('--rounds <n>', 'number of rounds').argParser(positiveInt).default(10))
+      .addOption(new Option('--clients-per-round <n>', 'clients selected each round').argParser(positiveInt).default(5))
+      .addOption(new Option('--min-clients <n>', 'reports a round needs to commit (default: half of --clients-per-round, rounded up)').argParser(positiveInt))
+      .addOption(new Option('--local-epochs <n>', 'local epochs per client per round').argParser(positiveInt).default(1))
+      .addOption(new Option('--batch-size <n|full>', 'local batch size; "full" = one batch of the whole partition (FedSGD with --local-epochs 1)').argParser(batchSize).default(32))
+      .addOption(new Option('--lr <rate>', 'client learning rate').argParser(positiveNumber).default(0.05))
+      .addOption(new Option('--deadline <duration>', 'per-round deadline (e.g. 90s, 2m)').argParser(duration).default(120_000, '120s'))
+      .addOption(new Option('--strategy <name>', 'aggregation strategy').default('fedavg'))
+      .addOption(new Option('--model <name>', 'model architecture (cnn is slow without @tensorflow/tfjs-node)').choices(['mlp', 'cnn']).default('mlp'))
+      .addOption(new Option('--eval-data <name>', 'server-side evaluation set, e.g. fashion-mnist-test (default: none)'))
+      .option('--accept-failures', 'commit a round when some selected clients failed but --min-clients reported (default)')
+      .option('--no-accept-failures', 'fail a round as soon as any selected client fails')
+      .addOption(new Option('--selection <policy>', 'client selection policy').default('random'))
+      .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
+      .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))
+      .addOption(new Option('--wait-for-clients <duration>', 'how long a round waits for --min-clients to be connected').argParser(duration).default(60_000, '60s'))
+      .option('--no-start', 'create the run without starting it'),
+    'print the created Run as one JSON document',
+  ).action(async (flags: CreateRunFlags & ControlFlags) => {
+    const request = buildCreateRunRequest(flags);
+    const run = await withControl(flags, (control) => control.createRun(request));
+    if (flags.json) return printJson(ctx.io, run);
+    const c = run.config;
+    ctx.io.stdout.write(`created run ${run.runId}\n`);
+    if (c) {
+      const batch = c.train?.batchSize === 0 ? 'full' : String(c.train?.batchSize);
+      ctx.io.stdout.write(
+        `  ${c.model}, ${c.strategy}, ${c.rounds} rounds, ${c.clientsPerRound} clients per round (min ${c.minClients}), ` +
+          `${c.train?.localEpochs} epoch(s), batch ${batch}, lr ${Number((c.train?.learningRate ?? 0).toPrecision(6))}, deadline ${formatDuration(c.roundDeadlineMs)}\n`,
+      );
+    }
+    ctx.io.stdout.write(`  state ${run.state}; follow it with: fedlink runs watch ${run.runId}\n`);
+  });
+
+  addControlFlags(runs.command('list').description('list runs'), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags) => {
+    const res = await withControl(flags, (control) => control.listRuns());
+    if (flags.json) return printJson(ctx.io, res);
+    ctx.io.stdout.write(runsTable(res.runs));
+  });
+
+  addControlFlags(
+    runs.command('show').description('show a run: config, state, rounds committed, latest evaluation, reason').argument('<run>', 'run id'),
+    'print the Run as one JSON document',
+  ).action(async (runId: string, flags: ControlFlags) => {
+    const run = await withControl(flags, (control) => control.getRun(runId));
+    if (flags.json) return printJson(ctx.io, run);
+    ctx.io.stdout.write(runDetails(run));
+  });
+
+  addControlFlags(
+    runs.command('cancel').description('cancel a run: the current round closes now and no new round starts').argument('<run>', 'run id'),
+    'print the Run as one JSON document',
+  ).action(async (runId: string, flags: ControlFlags) => {
+    const run = await withControl(flags, (control) => control.cancelRun(runId));
+    if (flags.json) return printJson(ctx.io, run);
+    ctx.io.stdout.write(`run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}\n`);
+  });
+
+  addControlFlags(
+    runs
+      .command('watch')
+      .description('follow a run, one line per round state change, until it ends; exits 0 if it completed, 1 if it failed or was cancelled')
+      .argument('<run>', 'run id'),
+    'print one JSON object per event, one per line (JSON lines), instead of text',
+  ).action(async (runId: string, flags: ControlFlags) => {
+    const final = await withControl(flags, (control) => watch(ctx, control.watchRun(runId), flags.json === true));
+    if (!final) {
+      throw new CoordinatorCallError(`the watch stream of run ${runId} ended before the run finished`, status.UNAVAILABLE);
+    }
+    ctx.exitCode = final.state === 'completed' ? 0 : 1;
+  });
+}
+
+/** Prints events until the run reaches a terminal state; returns that run, or undefined if the stream ended first. */
+async function watch(ctx: CliContext, events: AsyncIterable<RunEvent__Output>, json: boolean): Promise<Run__Output | undefined> {
+  let lastRound = '';
+  let lastRun = '';
+  for await (const event of events) {
+    if (json) {
+      ctx.io.stdout.write(`${JSON.stringify(event)}\n`);
+    } else {
+      if (event.round) {
+        const key = `${event.round.round}/${event.round.attempt}/${event.round.state}`;
+        if (key !== lastRound) ctx.io.stdout.write(`${roundLine(event.round)}\n`);
+        lastRound = key;
+      }
+      if (event.run && event.run.state !== lastRun) {
+        ctx.io.stdout.write(`${runLine(event.run)}\n`);
+        lastRun = event.run.state;
+      }
+    }
+    if (event.run && TERMINAL_RUN_STATES.has(event.run.state)) return event.run;
+  }
+  return undefined;
+}

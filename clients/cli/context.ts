@@ -1,0 +1,65 @@
+/**
+ * What every command shares: where output goes, the exit code a command wants,
+ * and the --coordinator/--token/--json flags with a connection scoped to one
+ * command (opened on use, always closed so the process exits promptly).
+ */
+import { Option, type Command } from 'commander';
+import { connectControl, type ControlConnection } from './control-client';
+
+/** A place to write text (process.stdout, or a buffer in tests). */
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** stdout carries results (one JSON document with --json); stderr carries logs and errors. */
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+}
+
+/** Per-invocation state handed to every command. */
+export interface CliContext {
+  io: CliIo;
+  /** Set by a command whose outcome is not success (e.g. `runs watch` on a failed run). */
+  exitCode: number;
+}
+
+/** Flags every Control command takes. */
+export interface ControlFlags {
+  coordinator: string;
+  token?: string;
+  json?: boolean;
+}
+
+/** Default coordinator address when neither --coordinator nor FEDLINK_COORDINATOR is set. */
+export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
+
+/** The --coordinator flag (also used by `fedlink client`). */
+export function coordinatorOption(): Option {
+  return new Option('--coordinator <host:port>', 'coordinator gRPC address').env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
+}
+
+/** The --token flag; its value is never echoed in help or logs. */
+export function tokenOption(): Option {
+  return new Option('--token <token>', 'bearer token sent as authorization metadata').env('FEDLINK_TOKEN');
+}
+
+/** Adds --coordinator, --token and --json to a Control command. */
+export function addControlFlags(command: Command, jsonHelp = 'print one JSON document on stdout and nothing else'): Command {
+  return command.addOption(coordinatorOption()).addOption(tokenOption()).option('--json', jsonHelp);
+}
+
+/** Runs `fn` with a connection to the coordinator and closes it afterwards, whatever happens. */
+export async function withControl<T>(flags: ControlFlags, fn: (control: ControlConnection) => Promise<T>): Promise<T> {
+  const control = connectControl({ address: flags.coordinator, token: flags.token });
+  try {
+    return await fn(control);
+  } finally {
+    control.close();
+  }
+}
+
+/** Writes one pretty-printed JSON document. */
+export function printJson(io: CliIo, doc: unknown): void {
+  io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}

@@ -1,0 +1,94 @@
+/**
+ * The CLI's connection to a coordinator's Control service: promisified unary
+ * calls with a deadline, the watch stream as an async iterable, bearer token in
+ * metadata, and every gRPC failure already turned into a one-line error.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { validateAddress } from '../daemon/options';
+import { loadFedlinkProto } from '../../proto/loader';
+import type { ControlClient } from '../../proto/gen/fedlink/v1/Control';
+import type { CreateRunRequest } from '../../proto/gen/fedlink/v1/CreateRunRequest';
+import type { ListClientsResponse__Output } from '../../proto/gen/fedlink/v1/ListClientsResponse';
+import type { ListRoundsResponse__Output } from '../../proto/gen/fedlink/v1/ListRoundsResponse';
+import type { ListRunsResponse__Output } from '../../proto/gen/fedlink/v1/ListRunsResponse';
+import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
+import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
+import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
+import { fromRpcError } from './errors';
+
+/** Default deadline of a unary Control call, ms. */
+export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+
+/** How to reach the coordinator. */
+export interface ControlConnectOptions {
+  /** host:port of the coordinator's gRPC endpoint. */
+  address: string;
+  /** Bearer token sent as `authorization` metadata when set. */
+  token?: string;
+  /** Deadline of each unary call, ms. @default 10000 */
+  deadlineMs?: number;
+}
+
+/** Typed, promise-based Control calls. Call `close()` when done so the process can exit. */
+export interface ControlConnection {
+  readonly address: string;
+  createRun(request: CreateRunRequest): Promise<Run__Output>;
+  cancelRun(runId: string): Promise<Run__Output>;
+  listRuns(): Promise<ListRunsResponse__Output>;
+  getRun(runId: string): Promise<Run__Output>;
+  listRounds(runId: string): Promise<ListRoundsResponse__Output>;
+  getRound(runId: string, round: number): Promise<Round__Output>;
+  listClients(): Promise<ListClientsResponse__Output>;
+  /** The run's events until it ends; breaking out of the loop cancels the stream. */
+  watchRun(runId: string): AsyncIterable<RunEvent__Output>;
+  close(): void;
+}
+
+type Unary<Res> = (metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
+/** Opens a channel to the coordinator; throws InvalidArgumentError for a malformed address. */
+export function connectControl(options: ControlConnectOptions): ControlConnection {
+  validateAddress(options.address);
+  const { address } = options;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  const Control = loadFedlinkProto().proto.fedlink.v1.Control;
+  const client = new Control(address, grpc.credentials.createInsecure()) as ControlClient;
+
+  const metadata = (): grpc.Metadata => {
+    const md = new grpc.Metadata();
+    if (options.token) md.set('authorization', `Bearer ${options.token}`);
+    return md;
+  };
+
+  const unary = <Res>(method: string, invoke: Unary<Res>): Promise<Res> =>
+    new Promise((resolve, reject) => {
+      invoke(metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+        if (err) reject(fromRpcError(err, { address, method, deadlineMs }));
+        else resolve(res as Res);
+      });
+    });
+
+  async function* watchRun(runId: string): AsyncIterable<RunEvent__Output> {
+    const call = client.watchRun({ runId }, metadata());
+    try {
+      for await (const event of call) yield event as RunEvent__Output;
+    } catch (err) {
+      throw fromRpcError(err, { address, method: 'WatchRun', deadlineMs });
+    } finally {
+      call.cancel();
+    }
+  }
+
+  return {
+    address,
+    createRun: (request) => unary('CreateRun', (md, o, cb) => client.createRun(request, md, o, cb)),
+    cancelRun: (runId) => unary('CancelRun', (md, o, cb) => client.cancelRun({ runId }, md, o, cb)),
+    listRuns: () => unary('ListRuns', (md, o, cb) => client.listRuns({}, md, o, cb)),
+    getRun: (runId) => unary('GetRun', (md, o, cb) => client.getRun({ runId }, md, o, cb)),
+    listRounds: (runId) => unary('ListRounds', (md, o, cb) => client.listRounds({ runId }, md, o, cb)),
+    getRound: (runId, round) => unary('GetRound', (md, o, cb) => client.getRound({ runId, round }, md, o, cb)),
+    listClients: () => unary('ListClients', (md, o, cb) => client.listClients({}, md, o, cb)),
+    watchRun,
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * `runs create` flags → CreateRunRequest. Single flags are already typed by
+ * their parsers (flags.ts); this checks what spans flags and fills the wire
+ * conventions (batch size "full" is 0 on the wire).
+ */
+import { InvalidArgumentError } from '../../common/errors';
+import type { CreateRunRequest } from '../../proto/gen/fedlink/v1/CreateRunRequest';
+
+/** Parsed flags of `fedlink runs create`. */
+export interface CreateRunFlags {
+  rounds: number;
+  clientsPerRound: number;
+  /** @default half of clientsPerRound, rounded up */
+  minClients?: number;
+  localEpochs: number;
+  batchSize: number | 'full';
+  lr: number;
+  /** Round deadline, ms. */
+  deadline: number;
+  strategy: string;
+  model: string;
+  evalData?: string;
+  /** @default true */
+  acceptFailures?: boolean;
+  selection: string;
+  seed: number;
+  maxRoundRetries: number;
+  /** How long a round waits for enough connected clients, ms. */
+  waitForClients: number;
+  /** @default true */
+  start?: boolean;
+}
+
+/** The minimum number of reporting clients when --min-clients is not given. */
+export function defaultMinClients(clientsPerRound: number): number {
+  return Math.max(1, Math.ceil(clientsPerRound / 2));
+}
+
+/** Builds the request; throws InvalidArgumentError (one line) for combinations that cannot work. */
+export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
+  const minClients = flags.minClients ?? defaultMinClients(flags.clientsPerRound);
+  if (minClients > flags.clientsPerRound) {
+    throw new InvalidArgumentError(`--min-clients (${minClients}) must not exceed --clients-per-round (${flags.clientsPerRound})`);
+  }
+  if (!(flags.lr > 0) || !Number.isFinite(flags.lr)) throw new InvalidArgumentError(`--lr must be greater than 0, got ${flags.lr}`);
+  const evalData = flags.evalData && flags.evalData !== 'none' ? flags.evalData : '';
+  return {
+    config: {
+      rounds: flags.rounds,
+      clientsPerRound: flags.clientsPerRound,
+      minClients,
+      train: {
+        localEpochs: flags.localEpochs,
+        batchSize: flags.batchSize === 'full' ? 0 : flags.batchSize,
+        learningRate: flags.lr,
+        seed: flags.seed,
+      },
+      roundDeadlineMs: flags.deadline,
+      strategy: flags.strategy,
+      model: flags.model,
+      evalData,
+      acceptFailures: flags.acceptFailures ?? true,
+      selection: flags.selection,
+      seed: flags.seed,
+      maxRoundRetries: flags.maxRoundRetries,
+      waitForClientsMs: flags.waitForClients,
+    },
+    start: flags.start ?? true,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * How the CLI turns failures into one line on stderr and an exit code: gRPC
+ * statuses become operator-facing sentences, flag mistakes exit 2 (usage), and
+ * everything else exits 1. Stack traces only with FEDLINK_DEBUG=1.
+ */
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { CommanderError } from 'commander';
+import { FedlinkError, InvalidArgumentError } from '../../common/errors';
+
+/** Exit codes of the `fedlink` command. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A call to the coordinator failed; `message` is already the line to print. */
+export class CoordinatorCallError extends FedlinkError {
+  constructor(
+    message: string,
+    /** The gRPC status the call ended with. */
+    readonly code: status,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Where a failed call went, to name it in the message. */
+export interface CallContext {
+  address: string;
+  method: string;
+  deadlineMs: number;
+}
+
+// grpc-js wording when the channel never got a connection (as opposed to a server that answered UNAVAILABLE).
+const CONNECT_FAILURE = /no connection established|connect E[A-Z]+|ENOTFOUND|EAI_AGAIN|name resolution|failed to connect|connection dropped|getaddrinfo/i;
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && (err as unknown as { code: number }).code in status;
+}
+
+/** Maps a grpc-js call error to a CoordinatorCallError whose message is one readable line. */
+export function fromRpcError(err: unknown, ctx: CallContext): Error {
+  if (!isServiceError(err)) return err instanceof Error ? err : new Error(String(err));
+  const details = (err.details || '').trim();
+  const seconds = Math.round(ctx.deadlineMs / 100) / 10;
+  let message: string;
+  switch (err.code) {
+    case status.UNAVAILABLE:
+      message =
+        !details || CONNECT_FAILURE.test(details)
+          ? `cannot reach coordinator at ${ctx.address} (is it running?)`
+          : `coordinator at ${ctx.address} is unavailable: ${details}`;
+      break;
+    case status.DEADLINE_EXCEEDED:
+      message = `coordinator at ${ctx.address} did not answer ${ctx.method} within ${seconds}s`;
+      break;
+    case status.UNAUTHENTICATED:
+      message = `coordinator rejected the credentials${details ? ` (${details})` : ''}: pass --token or set FEDLINK_TOKEN`;
+      break;
+    case status.PERMISSION_DENIED:
+      message = `permission denied for ${ctx.method}${details ? `: ${details}` : ''} (the token does not allow this call)`;
+      break;
+    case status.UNIMPLEMENTED:
+      message = `coordinator at ${ctx.address} does not implement ${ctx.method} (version mismatch?)`;
+      break;
+    case status.CANCELLED:
+      message = `${ctx.method} was cancelled`;
+      break;
+    case status.NOT_FOUND:
+    case status.INVALID_ARGUMENT:
+    case status.FAILED_PRECONDITION:
+    case status.ALREADY_EXISTS:
+    case status.ABORTED:
+    case status.RESOURCE_EXHAUSTED:
+    case status.OUT_OF_RANGE:
+      message = details || `${ctx.method} failed with ${status[err.code]}`;
+      break;
+    default:
+      message = `coordinator error in ${ctx.method}: ${details || status[err.code]}`;
+  }
+  return new CoordinatorCallError(oneLine(message), err.code, { cause: err });
+}
+
+/** Exit code for an error that reached the top level. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // --help and --version end through commander's exit path with code 0.
+    if (err.exitCode === 0) return EXIT.ok;
+    return EXIT.usage;
+  }
+  if (err instanceof InvalidArgumentError) return EXIT.usage;
+  return EXIT.failure;
+}
+
+/** The single line printed for an error (without the "fedlink: " prefix). */
+export function errorLine(err: unknown): string {
+  if (err instanceof FedlinkError) return oneLine(err.message);
+  if (err instanceof Error) return `unexpected error: ${oneLine(err.message)} (set FEDLINK_DEBUG=1 for details)`;
+  return `unexpected error: ${oneLine(String(err))}`;
+}
+
+/** Joins a multi-line message into one line. */
+export function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}

@@ -1,0 +1,65 @@
+/**
+ * Commander argument parsers for typed flags. Each throws commander's
+ * InvalidArgumentError, which commander prints as one line naming the flag
+ * ("option '--rounds <n>' argument '0' is invalid. ...") and we exit 2.
+ */
+import { InvalidArgumentError as FlagError } from 'commander';
+import { parseDuration } from '../../common/duration';
+import { FedlinkError } from '../../common/errors';
+
+/** Largest value a uint32 wire field holds. */
+export const UINT32_MAX = 0xffff_ffff;
+
+function integer(text: string, min: number): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new FlagError(`expected ${min > 0 ? 'a positive' : 'a non-negative'} integer`);
+  const n = Number(text);
+  if (n < min) throw new FlagError(`expected ${min > 0 ? 'a positive' : 'a non-negative'} integer`);
+  if (n > UINT32_MAX) throw new FlagError(`must be at most ${UINT32_MAX}`);
+  return n;
+}
+
+/** 1, 2, 3, … */
+export function positiveInt(text: string): number {
+  return integer(text, 1);
+}
+
+/** 0, 1, 2, … */
+export function nonNegativeInt(text: string): number {
+  return integer(text, 0);
+}
+
+/** A TCP port, 0 meaning "pick a free one". */
+export function port(text: string): number {
+  const n = integer(text, 0);
+  if (n > 65535) throw new FlagError('expected a port number in 0..65535');
+  return n;
+}
+
+/** A finite number > 0 (learning rate). */
+export function positiveNumber(text: string): number {
+  const n = /^\s*[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+  if (!(Number.isFinite(n) && n > 0)) throw new FlagError('expected a number greater than 0');
+  return n;
+}
+
+/** "500ms" | "120s" | "2m" | "1h" | bare seconds → milliseconds. */
+export function duration(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (err) {
+    throw new FlagError(err instanceof FedlinkError ? err.message : String(err));
+  }
+  if (ms > UINT32_MAX) throw new FlagError('duration is too long');
+  return ms;
+}
+
+/** A positive batch size, or "full" (one batch of the whole local partition) as the string 'full'. */
+export function batchSize(text: string): number | 'full' {
+  if (text.trim().toLowerCase() === 'full') return 'full';
+  try {
+    return positiveInt(text);
+  } catch {
+    throw new FlagError('expected a positive integer or "full"');
+  }
+}

@@ -1,0 +1,84 @@
+/** Human output of the CLI: borderless tables, key/value blocks, durations, bytes, relative times. */
+import Table from 'cli-table3';
+
+// kubectl-style columns: no borders, no colours (output is often piped or grepped).
+const PLAIN_CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
+  right: '', 'right-mid': '', middle: '  ',
+};
+
+/** A borderless table with an upper-case header row; "(none)" when there are no rows. */
+export function table(head: string[], rows: string[][], empty = '(none)'): string {
+  if (rows.length === 0) return `${empty}\n`;
+  const t = new Table({
+    head: head.map((h) => h.toUpperCase()),
+    chars: PLAIN_CHARS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+  });
+  t.push(...rows);
+  return `${t.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
+}
+
+/** Aligned "key  value" lines; pairs whose value is undefined are left out. */
+export function keyValues(pairs: Array<[string, string | undefined]>): string {
+  const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined);
+  const width = Math.max(0, ...shown.map(([k]) => k.length));
+  return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`.trimEnd()).join('\n') + '\n';
+}
+
+/** "850ms", "12.3s", "2m05s", "1h02m"; "-" for missing or negative. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+  const totalMinutes = Math.floor(totalSeconds / 60);
+  return `${Math.floor(totalMinutes / 60)}h${String(totalMinutes % 60).padStart(2, '0')}m`;
+}
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** "0 B", "512 B", "1.5 KiB", "12.3 MiB". */
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n) || n < 0) return '-';
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${BYTE_UNITS[unit]}`;
+}
+
+/** A metric with fixed decimals, or "-" when it is not there. */
+export function formatMetric(value: number | undefined | null, digits = 4): string {
+  return value === undefined || value === null || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
+
+/** "just now", "4s ago", "3m ago", "2h ago", "5d ago"; "never" for 0. */
+export function formatAgo(atMs: number, nowMs = Date.now()): string {
+  if (!atMs) return 'never';
+  const s = Math.max(0, Math.round((nowMs - atMs) / 1000));
+  if (s < 1) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+/** Local "YYYY-MM-DD HH:MM:SS", or "-" for 0. */
+export function formatTime(atMs: number): string {
+  if (!atMs) return '-';
+  const d = new Date(atMs);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Elapsed time of something that started at `startMs` and ended at `endMs` (or is still going). */
+export function elapsed(startMs: number, endMs: number, nowMs = Date.now()): number | undefined {
+  if (!startMs) return undefined;
+  return (endMs || nowMs) - startMs;
+}

@@ -1,0 +1,66 @@
+/**
+ * The `fedlink` command: builds the commander program, runs it, and turns every
+ * failure into one line on stderr plus an exit code (0 ok, 1 failure, 2 usage).
+ * `main` never calls process.exit, so tests run it in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerClientCommand } from './commands/client';
+import { registerClientsCommands } from './commands/clients';
+import { registerCoordinatorCommand } from './commands/coordinator';
+import { registerDemoCommand } from './commands/demo';
+import { registerRoundsCommands } from './commands/rounds';
+import { registerRunsCommands } from './commands/runs';
+import type { CliContext, CliIo } from './context';
+import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
+
+function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Builds the program; settings set here are inherited by every subcommand. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('fedlink')
+    .description('link-aware federated learning: run a coordinator or an edge client, and drive training runs over gRPC')
+    .version(packageVersion(), '-V, --version', 'print the fedlink version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(`fedlink: ${oneLine(s).replace(/^error: /, '')}\n`),
+    })
+    .showHelpAfterError(false)
+    .addHelpText(
+      'after',
+      '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --token (env FEDLINK_TOKEN)\n' +
+        'and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
+        'Set FEDLINK_DEBUG=1 to print stack traces.',
+    );
+  registerCoordinatorCommand(program, ctx);
+  registerClientCommand(program, ctx);
+  registerRunsCommands(program, ctx);
+  registerRoundsCommands(program, ctx);
+  registerClientsCommands(program, ctx);
+  registerDemoCommand(program, ctx);
+  return program;
+}
+
+/** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const ctx: CliContext = { io, exitCode: EXIT.ok };
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return ctx.exitCode;
+  } catch (err) {
+    // Commander already printed its own (one-line) message.
+    if (!(err instanceof CommanderError)) {
+      io.stderr.write(`fedlink: ${errorLine(err)}\n`);
+      if (process.env.FEDLINK_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    }
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,156 @@
+/** Text views of Control messages (runs, rounds, round clients, fleet clients) for human output. */
+import type { ClientInfo__Output } from '../../proto/gen/fedlink/v1/ClientInfo';
+import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
+import type { RoundClient__Output } from '../../proto/gen/fedlink/v1/RoundClient';
+import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
+import { elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, table } from './format';
+
+/** Run states after which nothing changes any more. */
+export const TERMINAL_RUN_STATES = new Set(['completed', 'failed', 'cancelled']);
+
+/** Client states whose train metrics are real (others carry proto zeros). */
+const REPORTED = new Set(['finished']);
+
+function batchText(batchSize: number): string {
+  return batchSize === 0 ? 'full' : String(batchSize);
+}
+
+/** `runs show`: configuration, progress, latest evaluation and reason. */
+export function runDetails(run: Run__Output, nowMs = Date.now()): string {
+  const c = run.config;
+  const t = c?.train;
+  const ev = run.latestEval;
+  return keyValues([
+    ['run', run.runId],
+    ['state', run.state],
+    ['rounds', c ? `${run.committedRounds}/${c.rounds} committed${run.currentRound && !TERMINAL_RUN_STATES.has(run.state) ? `, current round ${run.currentRound}` : ''}` : String(run.committedRounds)],
+    ['model', c ? `${c.model}${run.modelVersion ? ` (version ${run.modelVersion.slice(0, 12)})` : ''}` : undefined],
+    ['strategy', c ? `${c.strategy}, selection ${c.selection}, seed ${c.seed}` : undefined],
+    ['clients', c ? `${c.clientsPerRound} per round, min ${c.minClients}, ${c.acceptFailures ? 'accept' : 'no'} failures` : undefined],
+    ['training', t ? `${t.localEpochs} local epoch(s), batch ${batchText(t.batchSize)}, lr ${Number(t.learningRate.toPrecision(6))}` : undefined],
+    ['deadline', c ? `${formatDuration(c.roundDeadlineMs)} per round, wait for clients ${formatDuration(c.waitForClientsMs)}, max retries ${c.maxRoundRetries}` : undefined],
+    ['eval data', c ? c.evalData || 'none' : undefined],
+    ['latest eval', ev ? `loss ${formatMetric(ev.loss)}, accuracy ${formatMetric(ev.accuracy)} on ${ev.numExamples} examples` : '-'],
+    ['created', `${formatTime(run.createdAtMs)} (${formatAgo(run.createdAtMs, nowMs)})`],
+    ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
+    ['reason', run.reason || undefined],
+  ]);
+}
+
+/** `runs list` table. */
+export function runsTable(runs: Run__Output[], nowMs = Date.now()): string {
+  return table(
+    ['run', 'state', 'rounds', 'model', 'strategy', 'test acc', 'created', 'reason'],
+    runs.map((r) => [
+      r.runId,
+      r.state,
+      `${r.committedRounds}/${r.config?.rounds ?? '?'}`,
+      r.config?.model ?? '-',
+      r.config?.strategy ?? '-',
+      formatMetric(r.latestEval?.accuracy),
+      formatAgo(r.createdAtMs, nowMs),
+      r.reason,
+    ]),
+    'no runs',
+  );
+}
+
+function selectedCount(round: Round__Output): number {
+  return round.clients.length;
+}
+
+/** `rounds list` table. */
+export function roundsTable(rounds: Round__Output[], nowMs = Date.now()): string {
+  return table(
+    ['round', 'attempt', 'state', 'reported', 'mean loss', 'test acc', 'down', 'up', 'duration', 'reason'],
+    rounds.map((r) => [
+      String(r.round),
+      String(r.attempt),
+      r.state,
+      `${r.reported}/${selectedCount(r)}`,
+      r.reported > 0 ? formatMetric(r.meanTrainLoss) : '-',
+      formatMetric(r.eval?.accuracy),
+      formatBytes(r.bytesDown),
+      formatBytes(r.bytesUp),
+      formatDuration(elapsed(r.startedAtMs, r.endedAtMs, nowMs)),
+      r.reason,
+    ]),
+    'no rounds yet',
+  );
+}
+
+/** `rounds show`: the round's summary, then one row per selected client. */
+export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
+  const head = keyValues([
+    ['run', round.runId],
+    ['round', `${round.round} (attempt ${round.attempt})`],
+    ['state', round.state],
+    ['reported', `${round.reported} of ${selectedCount(round)} selected`],
+    ['mean loss', round.reported > 0 ? formatMetric(round.meanTrainLoss) : '-'],
+    ['test eval', round.eval ? `loss ${formatMetric(round.eval.loss)}, accuracy ${formatMetric(round.eval.accuracy)} on ${round.eval.numExamples} examples` : '-'],
+    ['bytes', `${formatBytes(round.bytesDown)} down, ${formatBytes(round.bytesUp)} up`],
+    ['started', formatTime(round.startedAtMs)],
+    ['deadline', formatTime(round.deadlineUnixMs)],
+    ['duration', formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs))],
+    ['reason', round.reason || undefined],
+  ]);
+  return `${head}\n${roundClientsTable(round.clients)}`;
+}
+
+/** Per-client rows of one round. */
+export function roundClientsTable(clients: RoundClient__Output[]): string {
+  return table(
+    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'down', 'up'],
+    clients.map((c) => [
+      c.clientId,
+      c.state,
+      c.reason,
+      REPORTED.has(c.state) ? String(c.numExamples) : '-',
+      REPORTED.has(c.state) ? formatMetric(c.trainLoss) : '-',
+      c.durationMs ? formatDuration(c.durationMs) : '-',
+      formatBytes(c.bytesDown),
+      formatBytes(c.bytesUp),
+    ]),
+    'no clients selected',
+  );
+}
+
+/** `clients list` table. */
+export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now()): string {
+  return table(
+    ['client', 'status', 'last seen', 'backend', 'dataset', 'size', 'activity'],
+    clients.map((c) => [
+      c.clientId,
+      c.status,
+      formatAgo(c.lastSeenMs, nowMs),
+      c.backend || '-',
+      c.dataset || '-',
+      String(c.datasetSize),
+      c.activity || 'idle',
+    ]),
+    'no clients',
+  );
+}
+
+/** One `runs watch` line about a round. */
+export function roundLine(round: Round__Output, nowMs = Date.now()): string {
+  const parts = [
+    `round ${round.round}${round.attempt > 1 ? ` (attempt ${round.attempt})` : ''}`,
+    round.state,
+    `${round.reported}/${selectedCount(round)} reported`,
+    `loss ${round.reported > 0 ? formatMetric(round.meanTrainLoss) : '-'}`,
+    `test acc ${formatMetric(round.eval?.accuracy)}`,
+    `down ${formatBytes(round.bytesDown)}`,
+    `up ${formatBytes(round.bytesUp)}`,
+    formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs)),
+  ];
+  if (round.reason) parts.push(`(${round.reason})`);
+  return parts.join('  ');
+}
+
+/** One `runs watch` line about the run itself. */
+export function runLine(run: Run__Output): string {
+  const rounds = run.config ? `${run.committedRounds}/${run.config.rounds} rounds committed` : `${run.committedRounds} rounds committed`;
+  const acc = run.latestEval ? `, test acc ${formatMetric(run.latestEval.accuracy)}` : '';
+  return `run ${run.runId} ${run.state}: ${rounds}${acc}${run.reason ? ` (${run.reason})` : ''}`;
+}

@@ -1,0 +1,362 @@
+/**
+ * The daemon's side of `Fleet.Connect`: one long-lived control stream per
+ * session (hello/welcome, heartbeats with progress, tasks, cancels, drains),
+ * reconnecting with backoff and full jitter until stopped. Bulk tensors go
+ * over separate calls (see run-task.ts) so they never delay a heartbeat.
+ */
+import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
+import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
+import { silentLogger, type Logger } from '../../common/logger';
+import type { Rng } from '../../common/random';
+import { SUPPORTED_ENCODINGS } from '../../common/weights-codec';
+import { loadFedlinkProto } from '../../proto/loader';
+import type { ClientMessage } from '../../proto/gen/fedlink/v1/ClientMessage';
+import type { CoordinatorMessage__Output } from '../../proto/gen/fedlink/v1/CoordinatorMessage';
+import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
+import type { Welcome__Output } from '../../proto/gen/fedlink/v1/Welcome';
+import { nextDelay } from './backoff';
+import { EventChannel } from './event-channel';
+import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './options';
+import { describeError } from './rpc-error';
+import type { Trainer } from './run-task';
+import { TaskSlot, type TaskEvent } from './task-slot';
+
+export type { Trainer } from './run-task';
+
+/** Lifecycle of a session. `reconnecting` covers the wait between attempts. */
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopping' | 'stopped';
+
+/** What happened to a session, as `events()` reports it (a union tagged by `type`). */
+export type SessionEvent =
+  | { type: 'connected'; sessionId: string }
+  | { type: 'disconnected'; reason: string }
+  | { type: 'reconnecting'; attempt: number; delayMs: number }
+  | TaskEvent;
+
+/** Options of a ClientSession. */
+export interface ClientSessionOptions {
+  /** Coordinator address, host:port. */
+  coordinator: string;
+  clientId: string;
+  /** Bearer token put in every call's metadata; never logged. */
+  token?: string;
+  /** TFJS backend the trainer runs on, announced in the hello. */
+  backend: string;
+  /** Examples in the local partition, announced in the hello (the data itself never leaves). */
+  datasetSize: number;
+  /** @default 'fashion-mnist' */
+  dataset?: string;
+  trainer: Trainer;
+  /** @default 'dev' */
+  version?: string;
+  /** @default a silent logger */
+  logger?: Logger;
+  /** Source of every timer (heartbeats, backoff, deadlines, stop()'s grace waits). @default systemClock */
+  clock?: Clock;
+  /** Jitter source. @default Math.random */
+  rng?: Rng;
+  /** @default 500 */
+  backoffInitialMs?: number;
+  /** @default 15000 */
+  backoffMaxMs?: number;
+  /** An attempt without a Welcome within this long is abandoned. @default 10000 */
+  welcomeTimeoutMs?: number;
+  /** Channel credentials. @default insecure */
+  credentials?: ChannelCredentials;
+}
+
+/** Heartbeat interval when the Welcome names none. */
+const DEFAULT_HEARTBEAT_MS = 5_000;
+/** Heartbeat intervals of silence after which the stream is presumed dead (a half-open TCP connection never errors). */
+const SILENT_INTERVALS = 3;
+/** How long stop() waits for the coordinator to close the stream after our goodbye, and for a task to unwind. */
+const STOP_GRACE_MS = 1_000;
+const TASK_UNWIND_MS = 5_000;
+
+type ConnectCall = ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
+
+/** An edge client's session with the coordinator: `start()`, `stop()`, `events()`. */
+export class ClientSession {
+  private stateValue: SessionState = 'idle';
+  private readonly channel = new EventChannel<SessionEvent>();
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly rng: Rng;
+  private readonly backoffInitialMs: number;
+  private readonly backoffMaxMs: number;
+  private client?: FleetClient;
+  private call?: ConnectCall;
+  private welcomed = false;
+  private sessionId = '';
+  private resumeToken = '';
+  private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private maxChunkBytes = 0;
+  private seq = 0;
+  private lastHeardMs = 0;
+  private lastRtt?: number;
+  private attempt = 0;
+  private heartbeatTimer?: TimerHandle;
+  private reconnectTimer?: TimerHandle;
+  private welcomeTimer?: TimerHandle;
+  /** Results and failures that finished while the stream was down; sent after the next Welcome. */
+  private outbox: ClientMessage[] = [];
+  private readonly slot: TaskSlot;
+  private stopping?: Promise<void>;
+  private closing = false;
+
+  constructor(private readonly options: ClientSessionOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.rng = options.rng ?? Math.random;
+    this.backoffInitialMs = options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
+    this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+    this.log = (options.logger ?? silentLogger()).child({ component: 'session', clientId: options.clientId });
+    this.slot = new TaskSlot({
+      trainer: options.trainer,
+      client: () => this.client as FleetClient,
+      metadata: () => this.metadata(),
+      maxChunkBytes: () => this.maxChunkBytes,
+      deliver: (message) => this.deliver(message),
+      emit: (event) => this.emit(event),
+      clock: this.clock,
+      logger: this.log,
+    });
+  }
+
+  /** Current lifecycle state. */
+  get state(): SessionState {
+    return this.stateValue;
+  }
+
+  /** Last heartbeat round-trip time, ms (undefined before the first ack). */
+  get rttMs(): number | undefined {
+    return this.lastRtt;
+  }
+
+  /** Events from now on; subscribe before `start()` to see the first `connected`. Ends after `stop()`. */
+  events(): AsyncIterable<SessionEvent> {
+    return this.channel.iterate();
+  }
+
+  /** Opens the control stream; reconnects by itself until `stop()`. Calling it again does nothing. */
+  start(): void {
+    if (this.stateValue !== 'idle') return;
+    const { Fleet } = loadFedlinkProto().proto.fedlink.v1;
+    this.client = new Fleet(this.options.coordinator, this.options.credentials ?? grpcCredentials.createInsecure(), {
+      // grpc-js retries a dead connection with its own backoff (up to 120 s by default); keep it within ours
+      // so a restarted coordinator is found as soon as our next attempt asks.
+      'grpc.initial_reconnect_backoff_ms': this.backoffInitialMs,
+      'grpc.max_reconnect_backoff_ms': this.backoffMaxMs,
+    });
+    this.connect();
+  }
+
+  /** Abandons in-flight work, says goodbye, closes the stream and clears every timer. Idempotent. */
+  stop(reason = 'client stopping'): Promise<void> {
+    if (!this.stopping) {
+      // Set before shutdown() runs, so nothing it triggers synchronously can schedule a reconnect or queue a message.
+      this.closing = true;
+      this.stopping = this.shutdown(reason);
+    }
+    return this.stopping;
+  }
+
+  private metadata(): Metadata {
+    const md = new Metadata();
+    md.set('fedlink-client-id', this.options.clientId);
+    if (this.options.token) md.set('authorization', `Bearer ${this.options.token}`);
+    return md;
+  }
+
+  private emit(event: SessionEvent): void {
+    this.channel.push(event);
+  }
+
+  private connect(): void {
+    if (this.closing || !this.client) return;
+    this.stateValue = 'connecting';
+    // No waitForReady: an unreachable coordinator fails the call at once and our backoff decides when to retry.
+    const call = this.client.Connect(this.metadata());
+    this.call = call;
+    this.welcomed = false;
+    call.on('data', (msg: CoordinatorMessage__Output) => {
+      if (this.call !== call) return;
+      try {
+        this.onMessage(msg);
+      } catch (err) {
+        this.log.error({ err }, 'failed to handle a coordinator message');
+      }
+    });
+    // grpc-js reports every ending on 'status' too; this listener only keeps an error from being unhandled.
+    call.on('error', (err) => this.log.debug({ err: describeError(err) }, 'control stream error'));
+    call.on('status', (s: { code: status; details: string }) => {
+      if (this.call === call) this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`);
+    });
+    const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
+    this.welcomeTimer = this.clock.setTimeout(() => {
+      if (this.call === call && !this.welcomed) this.dropStream(`no welcome within ${timeoutMs} ms`);
+    }, timeoutMs);
+    call.write({
+      hello: {
+        clientId: this.options.clientId,
+        capabilities: {
+          backend: this.options.backend,
+          encodings: [...SUPPORTED_ENCODINGS],
+          models: ['mlp', 'cnn'],
+          dataset: this.options.dataset ?? 'fashion-mnist',
+        },
+        datasetSize: this.options.datasetSize,
+        resumeToken: this.resumeToken,
+        version: this.options.version ?? 'dev',
+      },
+    });
+  }
+
+  /** Forgets the current stream and, unless stopping, schedules the next attempt. */
+  private dropStream(reason: string, reconnectAfterMs?: number): void {
+    const call = this.call;
+    if (!call) return;
+    this.call = undefined;
+    this.welcomeTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    call.cancel();
+    const wasWelcomed = this.welcomed;
+    this.welcomed = false;
+    if (wasWelcomed) {
+      this.log.warn({ reason }, 'disconnected from coordinator');
+      this.emit({ type: 'disconnected', reason });
+    } else if (this.attempt === 0) {
+      // Once per outage at warn level; every further failed attempt only at debug, or a long outage floods the log.
+      this.log.warn({ reason, coordinator: this.options.coordinator }, 'coordinator unreachable; retrying with backoff');
+    } else {
+      this.log.debug({ reason, attempt: this.attempt }, 'connect attempt failed');
+    }
+    if (!this.closing) this.scheduleReconnect(reconnectAfterMs);
+  }
+
+  private scheduleReconnect(delayOverrideMs?: number): void {
+    const delayMs = delayOverrideMs ?? nextDelay(this.attempt, { initialMs: this.backoffInitialMs, maxMs: this.backoffMaxMs, rng: this.rng });
+    this.attempt++;
+    this.stateValue = 'reconnecting';
+    this.log.debug({ attempt: this.attempt, delayMs }, 'reconnecting');
+    this.emit({ type: 'reconnecting', attempt: this.attempt, delayMs });
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, delayMs);
+  }
+
+  private onMessage(msg: CoordinatorMessage__Output): void {
+    this.lastHeardMs = this.clock.now();
+    if (msg.kind === 'welcome' && msg.welcome) return this.onWelcome(msg.welcome);
+    if (!this.welcomed) {
+      this.log.warn({ kind: msg.kind }, 'coordinator message before welcome ignored');
+      return;
+    }
+    switch (msg.kind) {
+      case 'heartbeatAck':
+        if (msg.heartbeatAck) {
+          this.lastRtt = this.clock.now() - msg.heartbeatAck.clientSentAtMs;
+          this.log.debug({ seq: msg.heartbeatAck.seq, rttMs: this.lastRtt }, 'heartbeat ack');
+        }
+        return;
+      case 'task':
+        if (msg.task) this.slot.assign(msg.task);
+        return;
+      case 'cancel':
+        if (msg.cancel) this.slot.cancel(msg.cancel.taskId, msg.cancel.reason);
+        return;
+      case 'drain':
+        if (msg.drain) {
+          const after = msg.drain.reconnectAfterMs;
+          // Jitter up to the announced delay again, so a whole fleet does not return in the same instant.
+          const delayMs = after + Math.floor(this.rng() * Math.max(this.backoffInitialMs, after));
+          this.log.info({ reason: msg.drain.reason, delayMs }, 'coordinator draining; reconnecting later');
+          this.dropStream(`drain: ${msg.drain.reason}`, delayMs);
+        }
+        return;
+      default:
+        this.log.debug({ kind: msg.kind }, 'unexpected coordinator message ignored');
+    }
+  }
+
+  private onWelcome(welcome: Welcome__Output): void {
+    this.welcomeTimer?.cancel();
+    if (this.welcomed) return;
+    this.welcomed = true;
+    this.attempt = 0;
+    this.sessionId = welcome.sessionId;
+    this.resumeToken = welcome.resumeToken;
+    this.heartbeatMs = welcome.heartbeatIntervalMs > 0 ? welcome.heartbeatIntervalMs : DEFAULT_HEARTBEAT_MS;
+    this.maxChunkBytes = welcome.maxChunkBytes;
+    this.stateValue = 'connected';
+    this.log.info({ sessionId: this.sessionId, heartbeatMs: this.heartbeatMs, coordinatorVersion: welcome.coordinatorVersion }, 'connected to coordinator');
+    this.emit({ type: 'connected', sessionId: this.sessionId });
+    const pending = this.outbox;
+    this.outbox = [];
+    for (const message of pending) this.deliver(message);
+    this.scheduleHeartbeat();
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeat(), this.heartbeatMs);
+  }
+
+  private heartbeat(): void {
+    if (!this.call || !this.welcomed) return;
+    const silentMs = this.clock.now() - this.lastHeardMs;
+    if (silentMs > SILENT_INTERVALS * this.heartbeatMs + this.backoffInitialMs) {
+      this.dropStream(`coordinator silent for ${silentMs} ms`);
+      return;
+    }
+    this.send({ heartbeat: { seq: ++this.seq, sentAtMs: this.clock.now(), progress: this.slot.progress() } });
+    this.scheduleHeartbeat();
+  }
+
+  /** Writes on the live stream; false when there is none to write on. */
+  private send(message: ClientMessage): boolean {
+    const call = this.call;
+    if (!call || !this.welcomed || !call.writable) return false;
+    call.write(message);
+    return true;
+  }
+
+  /** Sends a result or failure now, or after the next Welcome if the stream is down. */
+  private deliver(message: ClientMessage): void {
+    if (!this.send(message) && !this.closing) this.outbox.push(message);
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.stateValue = 'stopping';
+    this.reconnectTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    this.welcomeTimer?.cancel();
+    const abandoned = this.slot.abandon();
+    // Tell the coordinator now rather than let the round wait for this client until its deadline.
+    if (abandoned) this.send({ failure: { ...abandoned.ids, reason: 'client stopping' } });
+    const call = this.call;
+    this.call = undefined;
+    if (call) {
+      if (this.welcomed && call.writable) {
+        call.write({ goodbye: { reason } });
+        call.end();
+        await this.within(STOP_GRACE_MS, new Promise<void>((resolve) => call.once('status', () => resolve())));
+      }
+      call.cancel();
+      if (this.welcomed) this.emit({ type: 'disconnected', reason });
+      this.welcomed = false;
+    }
+    if (abandoned) await this.within(TASK_UNWIND_MS, abandoned.done);
+    this.outbox = [];
+    this.client?.close();
+    this.stateValue = 'stopped';
+    this.log.info({ reason }, 'session stopped');
+    this.channel.close();
+  }
+
+  /** Waits for `promise`, but no longer than `ms` (on the session's clock). */
+  private async within(ms: number, promise: Promise<unknown>): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, ms)))]);
+    timer?.cancel();
+  }
+}

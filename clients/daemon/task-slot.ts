@@ -1,0 +1,157 @@
+/**
+ * The daemon's single task slot: accepts one assignment at a time, refuses
+ * the rest as busy, enforces the task's deadline, and turns cancels into an
+ * aborted signal. The session wires it to the control stream.
+ */
+import type { Metadata } from '@grpc/grpc-js';
+import type { Clock } from '../../common/clock';
+import { CancelledError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import type { TrainProgress, TrainTask } from '../../common/types';
+import type { ClientMessage } from '../../proto/gen/fedlink/v1/ClientMessage';
+import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
+import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
+import type { TaskProgress } from '../../proto/gen/fedlink/v1/TaskProgress';
+import { describeError } from './rpc-error';
+import { runTrainTask, type Trainer } from './run-task';
+import { fromWireTask, toWireProgress } from './wire';
+
+/** Task lifecycle events, part of the session's event stream. */
+export type TaskEvent =
+  | { type: 'task-started'; taskId: string; runId: string; round: number }
+  | { type: 'task-finished'; taskId: string; runId: string; round: number; transferId: string; numExamples: number }
+  | { type: 'task-failed'; taskId: string; runId: string; round: number; reason: string };
+
+/** What the slot needs from its session. */
+export interface TaskSlotDeps {
+  trainer: Trainer;
+  client: () => FleetClient;
+  metadata: () => Metadata;
+  maxChunkBytes: () => number;
+  /** Sends a result or failure on the control stream, now or after the next reconnect. */
+  deliver: (message: ClientMessage) => void;
+  emit: (event: TaskEvent) => void;
+  clock: Clock;
+  logger: Logger;
+}
+
+type AbortReason = 'cancel' | 'deadline' | 'stop';
+
+interface RunningTask {
+  task: TrainTask;
+  controller: AbortController;
+  abortReason?: AbortReason;
+  progress?: TrainProgress;
+  done?: Promise<void>;
+}
+
+const ABORT_MESSAGES: Record<AbortReason, string> = {
+  cancel: 'cancelled by coordinator',
+  deadline: 'deadline exceeded',
+  stop: 'client stopping',
+};
+
+/** Runs at most one training task at a time. */
+export class TaskSlot {
+  private running?: RunningTask;
+
+  constructor(private readonly deps: TaskSlotDeps) {}
+
+  /** Progress of the running task for the next heartbeat, or null when idle. */
+  progress(): TaskProgress | null {
+    const r = this.running;
+    return r?.progress ? toWireProgress(r.task.taskId, r.progress) : null;
+  }
+
+  /** Takes an assignment: starts it, or answers with a failure (busy, unsupported, invalid, too late). */
+  assign(wire: TaskAssignment__Output): void {
+    const ids = { taskId: wire.taskId, runId: wire.runId, round: wire.round };
+    // After a reconnect the coordinator may re-announce the task we are already on: keep working on it.
+    if (this.running?.task.taskId === wire.taskId) return;
+    if (wire.kind === 'TASK_KIND_EVALUATE') return this.fail(ids, 'unsupported');
+    if (this.running) return this.fail(ids, 'busy');
+    let task: TrainTask;
+    try {
+      task = fromWireTask(wire);
+    } catch (err) {
+      return this.fail(ids, `invalid task: ${describeError(err)}`);
+    }
+    if (task.deadlineMs <= this.deps.clock.now()) return this.fail(ids, 'deadline exceeded');
+    const running: RunningTask = { task, controller: new AbortController() };
+    this.running = running;
+    running.done = this.execute(running);
+  }
+
+  /** Aborts the task if it is the one running; the coordinator wants no answer for it. */
+  cancel(taskId: string, reason: string): void {
+    const running = this.running;
+    if (!running || running.task.taskId !== taskId) {
+      this.deps.logger.debug({ taskId, reason }, 'cancel for a task not running here ignored');
+      return;
+    }
+    this.deps.logger.info({ taskId, runId: running.task.runId, round: running.task.round, reason }, 'task cancelled by coordinator');
+    this.abort(running, 'cancel');
+  }
+
+  /**
+   * Aborts the running task because the client is stopping; returns its ids so
+   * the caller can tell the coordinator, and a promise that settles once it has unwound.
+   */
+  abandon(): { ids: { taskId: string; runId: string; round: number }; done: Promise<void> } | undefined {
+    const running = this.running;
+    if (!running) return undefined;
+    this.abort(running, 'stop');
+    const { taskId, runId, round } = running.task;
+    return { ids: { taskId, runId, round }, done: running.done ?? Promise.resolve() };
+  }
+
+  private abort(running: RunningTask, reason: AbortReason): void {
+    if (running.abortReason) return;
+    running.abortReason = reason;
+    running.controller.abort(new CancelledError(ABORT_MESSAGES[reason]));
+  }
+
+  private fail(ids: { taskId: string; runId: string; round: number }, reason: string): void {
+    this.deps.logger.warn({ ...ids, reason }, 'task failed');
+    this.deps.deliver({ failure: { ...ids, reason } });
+    this.deps.emit({ type: 'task-failed', ...ids, reason });
+  }
+
+  private async execute(running: RunningTask): Promise<void> {
+    const { task } = running;
+    const { clock } = this.deps;
+    const ids = { taskId: task.taskId, runId: task.runId, round: task.round };
+    const log = this.deps.logger.child({ runId: task.runId, round: task.round, taskId: task.taskId });
+    this.deps.emit({ type: 'task-started', ...ids });
+    log.info({ model: task.model.name, epochs: task.train.localEpochs, batchSize: task.train.batchSize }, 'task started');
+    const deadline = Number.isFinite(task.deadlineMs) ? clock.setTimeout(() => this.abort(running, 'deadline'), task.deadlineMs - clock.now()) : undefined;
+    try {
+      const run = await runTrainTask(task, {
+        client: this.deps.client(),
+        metadata: this.deps.metadata,
+        trainer: this.deps.trainer,
+        maxChunkBytes: this.deps.maxChunkBytes,
+        signal: running.controller.signal,
+        onProgress: (p) => (running.progress = p),
+        logger: log,
+        clock,
+      });
+      // A cancel or deadline landing after the upload still wins: the coordinator has moved on.
+      if (running.abortReason) throw new CancelledError('task aborted after upload');
+      this.deps.deliver({ result: run.result });
+      const numExamples = Number(run.result.numExamples);
+      const transferId = String(run.result.transferId);
+      log.info({ transferId, numExamples, bytesDown: run.bytesDown, bytesUp: run.bytesUp }, 'task finished');
+      this.deps.emit({ type: 'task-finished', ...ids, transferId, numExamples });
+    } catch (err) {
+      if (running.abortReason === 'deadline') this.fail(ids, 'deadline exceeded');
+      else if (running.abortReason) {
+        // Cancelled by the coordinator (it wants no answer) or by stop() (whose caller tells the coordinator).
+        this.deps.emit({ type: 'task-failed', ...ids, reason: running.abortReason === 'cancel' ? 'cancelled' : 'client stopping' });
+      } else this.fail(ids, err instanceof Error ? err.message : String(err));
+    } finally {
+      deadline?.cancel();
+      if (this.running === running) this.running = undefined;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Wire ↔ domain conversions for the daemon (the Flower `serde` layer). Only
+ * the rpc edge sees generated proto types; what comes in is validated here and
+ * turned into domain types, so the rest of the daemon can trust it.
+ */
+import { InvalidArgumentError } from '../../common/errors';
+import { parameterCount } from '../../common/weights-codec';
+import type { Metrics, ModelName, ModelSpec, TensorShape, TrainConfig, TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
+import type { Metrics as WireMetrics } from '../../proto/gen/fedlink/v1/Metrics';
+import type { ModelSpec__Output } from '../../proto/gen/fedlink/v1/ModelSpec';
+import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
+import type { TaskProgress } from '../../proto/gen/fedlink/v1/TaskProgress';
+import type { TaskResult } from '../../proto/gen/fedlink/v1/TaskResult';
+import type { TensorSpec } from '../../proto/gen/fedlink/v1/TensorSpec';
+import type { TrainConfig__Output } from '../../proto/gen/fedlink/v1/TrainConfig';
+
+const MODEL_NAMES: readonly ModelName[] = ['mlp', 'cnn'];
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+// A model bigger than this is a bug or an attack, not something an edge device should allocate.
+const MAX_MODEL_BYTES = 1 << 30;
+
+function fromWireModelSpec(spec: ModelSpec__Output | null): ModelSpec {
+  if (!spec) throw new InvalidArgumentError('task has no model spec');
+  if (!MODEL_NAMES.includes(spec.name as ModelName)) {
+    throw new InvalidArgumentError(`unknown model "${spec.name}" (supported: ${MODEL_NAMES.join(', ')})`);
+  }
+  if (spec.tensors.length === 0) throw new InvalidArgumentError('model spec lists no tensors');
+  const tensors: TensorShape[] = spec.tensors.map((t, i) => {
+    if (t.shape.length === 0 || t.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new InvalidArgumentError(`tensor ${i} (${t.name || 'unnamed'}) has an invalid shape [${t.shape.join(', ')}]`);
+    }
+    return { name: t.name, shape: [...t.shape] };
+  });
+  if (spec.numClasses < 2) throw new InvalidArgumentError(`model spec needs at least 2 classes, got ${spec.numClasses}`);
+  return { name: spec.name as ModelName, inputShape: [...spec.inputShape], numClasses: spec.numClasses, tensors };
+}
+
+function fromWireTrainConfig(config: TrainConfig__Output | null): TrainConfig {
+  if (!config) throw new InvalidArgumentError('task has no training config');
+  if (!Number.isInteger(config.localEpochs) || config.localEpochs < 1) {
+    throw new InvalidArgumentError(`local epochs must be at least 1, got ${config.localEpochs}`);
+  }
+  if (!Number.isFinite(config.learningRate) || config.learningRate <= 0) {
+    throw new InvalidArgumentError(`learning rate must be positive, got ${config.learningRate}`);
+  }
+  return {
+    localEpochs: config.localEpochs,
+    // The wire has no "full": 0 stands for one batch of the whole partition (FedAvg's B = ∞).
+    batchSize: config.batchSize === 0 ? 'full' : config.batchSize,
+    learningRate: config.learningRate,
+    seed: config.seed,
+  };
+}
+
+/**
+ * A validated TrainTask from a TASK_KIND_TRAIN assignment; throws
+ * InvalidArgumentError naming the first problem. A zero deadline means none
+ * and becomes +Infinity.
+ */
+export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
+  if (!wire.taskId) throw new InvalidArgumentError('task has no task id');
+  if (!wire.runId) throw new InvalidArgumentError('task has no run id');
+  if (wire.kind !== 'TASK_KIND_TRAIN') throw new InvalidArgumentError(`not a training task (${wire.kind})`);
+  if (!SHA256_HEX.test(wire.modelVersion)) throw new InvalidArgumentError('model version is not a lowercase hex sha256');
+  const model = fromWireModelSpec(wire.model);
+  const expectedBytes = parameterCount(model.tensors) * 4;
+  if (expectedBytes > MAX_MODEL_BYTES) throw new InvalidArgumentError(`model of ${expectedBytes} bytes exceeds the ${MAX_MODEL_BYTES}-byte limit`);
+  if (wire.modelBytes !== expectedBytes) {
+    throw new InvalidArgumentError(`model bytes ${wire.modelBytes} do not match the spec's ${expectedBytes} (float32)`);
+  }
+  if (!Number.isFinite(wire.deadlineUnixMs) || wire.deadlineUnixMs < 0) {
+    throw new InvalidArgumentError(`invalid deadline ${wire.deadlineUnixMs}`);
+  }
+  return {
+    taskId: wire.taskId,
+    runId: wire.runId,
+    round: wire.round,
+    model,
+    modelVersion: wire.modelVersion,
+    modelBytes: wire.modelBytes,
+    train: fromWireTrainConfig(wire.train),
+    deadlineMs: wire.deadlineUnixMs === 0 ? Number.POSITIVE_INFINITY : wire.deadlineUnixMs,
+  };
+}
+
+/** Wire form of loss/accuracy over some examples. */
+export function toWireMetrics(m: Metrics): WireMetrics {
+  return { loss: m.loss, accuracy: m.accuracy, numExamples: m.numExamples };
+}
+
+/** Wire form of a model's tensor shapes, for a transfer header. */
+export function toWireTensors(tensors: TensorShape[]): TensorSpec[] {
+  return tensors.map((t) => ({ name: t.name, shape: [...t.shape] }));
+}
+
+/** The TaskResult announcing that `transferId` holds the weights `outcome` produced for `task`. */
+export function toWireResult(task: TrainTask, transferId: string, outcome: TrainOutcome): TaskResult {
+  return {
+    taskId: task.taskId,
+    runId: task.runId,
+    round: task.round,
+    transferId,
+    numExamples: outcome.numExamples,
+    train: toWireMetrics(outcome.train),
+    localEval: toWireMetrics(outcome.localEval),
+    // Training compute time only: the coordinator measures transfer times itself.
+    durationMs: Math.max(0, Math.round(outcome.durationMs)),
+  };
+}
+
+/** Heartbeat progress of a running task. */
+export function toWireProgress(taskId: string, p: TrainProgress): TaskProgress {
+  return { taskId, fraction: p.fraction, epoch: p.epoch, loss: p.loss };
+}
