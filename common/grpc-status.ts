@@ -8,6 +8,7 @@ import {
   CancelledError,
   FailedPreconditionError,
   InvalidArgumentError,
+  MissingDependencyError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
@@ -26,6 +27,8 @@ const TABLE: Array<[new (...args: never[]) => Error, status]> = [
   [PermissionDeniedError, status.PERMISSION_DENIED],
   [UnavailableError, status.UNAVAILABLE],
   [CancelledError, status.CANCELLED],
+  // A dataset or binary the server needs is not installed: the request cannot succeed until an operator acts.
+  [MissingDependencyError, status.FAILED_PRECONDITION],
 ];
 
 /** The gRPC status code for a domain error; INTERNAL for anything unexpected. */

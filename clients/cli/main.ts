@@ -4,6 +4,7 @@
  * `main` never calls process.exit, so tests run it in-process.
  */
 import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
 import { Command, CommanderError } from 'commander';
 import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
@@ -52,6 +53,8 @@ export function buildProgram(ctx: CliContext): Command {
 /** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };
+  // grpc-js prints its own "E ..." lines on stderr; our errors already say what went wrong, in one line.
+  if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   try {
     await buildProgram(ctx).parseAsync(argv);
     return ctx.exitCode;

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { systemClock, type Clock } from '../../common/clock';
+import { UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { loadFedlinkProto } from '../../proto/loader';
 import { noAuth, type AuthHook } from './auth';
@@ -120,8 +121,13 @@ export class Coordinator {
     server.addService(proto.fedlink.v1.Control.service, createControlService({ manager: this.manager, registry: this.registry, auth, logger: this.logger }));
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
+    const address = `${this.config.host}:${this.config.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${this.config.host}:${this.config.port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (!err) return resolve(port);
+        const inUse = /EADDRINUSE/.test(err.message);
+        reject(new UnavailableError(inUse ? `cannot listen on ${address}: address already in use` : `cannot listen on ${address}: ${err.message}`, { cause: err }));
+      }),
     );
     this.server = server;
     this.state = 'RUNNING';

@@ -157,9 +157,9 @@ export class RunManager {
     for (const d of this.drivers.values()) d.currentRound?.clientGone(clientId, reason);
   }
 
-  /** Cancels every run's current round and ends watchers (shutdown). */
+  /** Abandons every run's current round (runs keep their state) and ends watchers (shutdown). */
   async stop(): Promise<void> {
-    for (const d of this.drivers.values()) d.cancel();
+    for (const d of this.drivers.values()) d.halt();
     await Promise.allSettled([...this.drivers.values()].map((d) => d.done));
     this.events.closeAll();
   }

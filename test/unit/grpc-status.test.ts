@@ -13,6 +13,8 @@ describe('grpc status table', () => {
     expect(statusFor(new errors.UnauthenticatedError('x'))).toBe(status.UNAUTHENTICATED);
     expect(statusFor(new errors.PermissionDeniedError('x'))).toBe(status.PERMISSION_DENIED);
     expect(statusFor(new errors.UnavailableError('x'))).toBe(status.UNAVAILABLE);
+    expect(statusFor(new errors.CancelledError('x'))).toBe(status.CANCELLED);
+    expect(statusFor(new errors.MissingDependencyError('x'))).toBe(status.FAILED_PRECONDITION);
   });
 
   it('grpc status - hides the message of unexpected errors behind INTERNAL', () => {

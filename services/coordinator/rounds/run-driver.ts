@@ -38,6 +38,7 @@ export interface RunDriverDeps {
 export class RunDriver {
   private current?: Round;
   private cancelled = false;
+  private halted = false;
   private wake?: () => void;
   /** Resolves with the final run record. */
   done?: Promise<RunRecord>;
@@ -70,6 +71,15 @@ export class RunDriver {
     this.wake?.();
   }
 
+  /**
+   * Stops driving without ending the run (coordinator shutdown): the current
+   * round is abandoned, the run keeps its state so a durable store can resume it.
+   */
+  halt(): void {
+    this.halted = true;
+    this.cancel();
+  }
+
   private async loop(): Promise<RunRecord> {
     const { config } = this.run;
     this.run.state = 'running';
@@ -86,6 +96,7 @@ export class RunDriver {
         }
         lastReason = result;
       }
+      if (this.halted) return this.run;
       if (this.cancelled) return this.finish('cancelled', 'cancelled by operator');
       if (!committed) return this.finish('failed', `round ${r} failed after ${config.maxRoundRetries + 1} attempt(s): ${lastReason}`);
     }
@@ -134,7 +145,7 @@ export class RunDriver {
     const outcome = await current.done;
     this.current = undefined;
     const record = current.record;
-    if (outcome.cancelled) return this.failRound(record, 'run cancelled');
+    if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
     if (outcome.reported < config.minClients) {
       return this.failRound(record, `only ${outcome.reported} of ${selected.length} selected client(s) reported; min_clients is ${config.minClients}`);
     }
