@@ -150,6 +150,8 @@ export interface ClientRecord {
   peer: string;
   /** Task id it is working on, if any. */
   activity?: string;
+  /** Fraction of that task done, from the client's last heartbeat. */
+  progress?: number;
 }
 
 /** A training task as the daemon and trainer see it. */

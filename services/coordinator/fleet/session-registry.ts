@@ -63,10 +63,14 @@ export class SessionRegistry implements FleetPort {
     return true;
   }
 
-  /** Notes a sign of life (heartbeat, message). */
-  touch(clientId: ClientId): void {
+  /** Notes a sign of life (heartbeat, message), with task progress when the heartbeat carried it. */
+  touch(clientId: ClientId, progress?: { taskId: string; fraction: number }): void {
     const e = this.entries.get(clientId);
-    if (e) e.record.lastSeenMs = this.clock.now();
+    if (!e) return;
+    e.record.lastSeenMs = this.clock.now();
+    if (progress && progress.taskId === e.record.activity && Number.isFinite(progress.fraction)) {
+      e.record.progress = Math.min(1, Math.max(0, progress.fraction));
+    }
   }
 
   /** Snapshot of every known client. */
@@ -101,6 +105,7 @@ export class SessionRegistry implements FleetPort {
     const e = this.entries.get(clientId);
     if (!e?.handle) return false;
     e.record.activity = task.taskId;
+    e.record.progress = undefined;
     e.handle.sendTask(task);
     return true;
   }
@@ -113,6 +118,7 @@ export class SessionRegistry implements FleetPort {
     const e = this.entries.get(clientId);
     if (e && e.record.activity === taskId) {
       e.record.activity = undefined;
+      e.record.progress = undefined;
       if (e.handle) this.emit({ type: 'idle', clientId });
     }
   }

@@ -109,7 +109,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer() }, 'client connected');
           return;
         }
-        deps.registry.touch(clientId);
+        deps.registry.touch(clientId, msg.heartbeat?.progress ?? undefined);
         switch (msg.kind) {
           case 'heartbeat':
             call.write({ heartbeatAck: { seq: msg.heartbeat!.seq, clientSentAtMs: msg.heartbeat!.sentAtMs } });

@@ -192,7 +192,7 @@ export function toWireClient(c: ClientRecord): ClientInfo {
     dataset: c.dataset,
     connectedAtMs: c.connectedAtMs,
     peer: c.peer,
-    activity: c.activity ?? 'idle',
+    activity: c.activity ? (c.progress !== undefined ? `${c.activity} ${Math.round(c.progress * 100)}%` : c.activity) : 'idle',
   };
 }
 
