@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fedlink needs when they are missing:
+#   dataset-fashion-mnist  the data (demo, e2e tests, server-side evaluation)
+#   nats-server            NATS for integration tests
+#   python3-numpy          the numpy baseline of `npm run bench`
+# Uses sudo only when not already root. Does nothing when all are present.
+set -euo pipefail
+
+need=()
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+[ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
+python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+echo "installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq "${need[@]}"
