@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import { connectControl, type ControlConnection } from '../cli/control-client';
 import { formatBytes } from '../cli/format';
+import { MissingDependencyError } from '../../common/errors';
+import { StopWaiting, waitFor } from '../../common/wait-for';
+import { loadFashionMnistLabels } from '../trainer/fashion-mnist';
 import { freePort } from './free-port';
 import { ProcessGroup } from './process-group';
 
@@ -45,21 +48,6 @@ export interface DemoIo {
   err: (line: string) => void;
 }
 
-async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 function roundLine(r: Round__Output, total: number): string {
   const acc = r.eval ? r.eval.accuracy.toFixed(4) : '-';
   const secs = ((Number(r.endedAtMs) - Number(r.startedAtMs)) / 1000).toFixed(1);
@@ -84,15 +72,17 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
+    // Fail in one line before starting six processes if the data is not there.
+    await loadFashionMnistLabels('test', { dir: o.dataDir });
     const dataArgs = o.dataDir ? ['--data-dir', o.dataDir] : [];
     group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), ...dataArgs]);
     io.out(`coordinator on ${address} (no NATS URL: embedded event bus, in-memory store); logs in ${logDir}`);
     control = connectControl({ address, deadlineMs: 2000 });
     const ctl = control;
-    await poll('the coordinator to serve', 60_000, async () => {
-      if (group.get('coordinator') === undefined) throw new Error(`coordinator exited; see ${path.join(logDir, 'coordinator.log')}`);
+    await waitFor('the coordinator to serve', async () => {
+      if (group.get('coordinator') === undefined) throw new StopWaiting(`coordinator exited; see ${path.join(logDir, 'coordinator.log')}`);
       return ctl.listClients();
-    });
+    }, 60_000);
     for (let i = 0; i < o.clients; i++) {
       group.start(`edge-${i + 1}`, [
         'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--dataset', 'fashion-mnist',
@@ -101,13 +91,13 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
       ]);
     }
     io.out(`started ${o.clients} edge daemons (partition ${o.partition}, seed ${o.seed}); waiting for them to connect`);
-    await poll(`${o.clients} clients to connect`, 180_000, async () => {
+    await waitFor(`${o.clients} clients to connect`, async () => {
       for (let i = 1; i <= o.clients; i++) {
-        if (!group.get(`edge-${i}`)) throw new Error(`edge-${i} exited; see ${path.join(logDir, `edge-${i}.log`)}`);
+        if (!group.get(`edge-${i}`)) throw new StopWaiting(`edge-${i} exited; see ${path.join(logDir, `edge-${i}.log`)}`);
       }
       const { clients } = await ctl.listClients();
       return clients.filter((c) => c.status === 'connected').length >= o.clients ? clients : undefined;
-    });
+    }, 180_000);
     const run = await ctl.createRun({
       start: true,
       config: {
@@ -138,7 +128,7 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
     io.out(`final test accuracy: ${finalAcc?.toFixed(4) ?? 'n/a'}`);
     return 0;
   } catch (err) {
-    io.err(`demo failed: ${(err as Error).message} (logs in ${logDir})`);
+    io.err(err instanceof MissingDependencyError ? `demo failed: ${err.message}` : `demo failed: ${(err as Error).message} (logs in ${logDir})`);
     return 1;
   } finally {
     process.off('SIGINT', interrupt);
