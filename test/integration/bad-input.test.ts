@@ -87,6 +87,19 @@ describe('integration bad input', () => {
     unknownRun[0].meta = { ...unknownRun[0].meta!, runId: 'run-doesnotexist' };
     expect((await good.push(unknownRun)).code).toBe(status.NOT_FOUND);
 
+    // An upload that breaks off mid-way contributes nothing and leaves the client free to try again.
+    const partial = update(task, values);
+    const call = good.client.pushUpdate(good.metadata(), () => {});
+    call.write(partial[0]);
+    call.write(partial[1]);
+    await waitFor('the coordinator to see the upload', async () => ((await coordinator.manager.getRound(run.runId, 1)).clients[0].state === 'uploading' ? true : undefined), 10_000, 20);
+    call.cancel();
+    const interrupted = await waitFor('the interruption', async () => {
+      const c = (await coordinator.manager.getRound(run.runId, 1)).clients[0];
+      return /upload interrupted/.test(c.reason ?? '') ? c : undefined;
+    }, 10_000, 20);
+    expect(interrupted.state).toBe('dispatched');
+
     const ok = await good.push(update(task, values, { examples: 42 }));
     expect(ok.code).toBe(0);
     const ended = await waitFor('run end', async () => {

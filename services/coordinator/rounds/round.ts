@@ -153,6 +153,7 @@ export class Round {
     );
     this.receivers.set(clientId, receiver);
     c.state = 'uploading';
+    c.reason = undefined;
     this.changed();
     return receiver;
   }

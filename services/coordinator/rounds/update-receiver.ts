@@ -30,6 +30,11 @@ export class UpdateReceiver {
     return this.assembler.receivedBytes;
   }
 
+  /** Bytes the whole update has. */
+  get expectedBytes(): number {
+    return this.assembler.target.byteLength;
+  }
+
   /** Accepts one chunk; throws InvalidArgumentError if it is bad. */
   write(offset: number, data: Uint8Array): void {
     this.assembler.write(offset, data);

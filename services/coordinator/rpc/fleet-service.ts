@@ -40,6 +40,16 @@ export interface FleetServiceDeps {
 
 const HELLO_TIMEOUT_MS = 15_000;
 
+/** Waits for 'drain' (or 'cancelled'), removing both listeners after, so long transfers don't pile them up. */
+async function drainOrCancel(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([once(call, 'drain', { signal: ac.signal }), once(call, 'cancelled', { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+}
+
 /** Builds the Fleet service implementation. */
 export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   const chunkBytes = deps.chunkBytes ?? DEFAULT_CHUNK_BYTES;
@@ -181,7 +191,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         first = false;
         sent += data.length;
         // Honour flow control: a slow client must not make us buffer the whole model.
-        if (!ok) await Promise.race([once(call, 'drain'), once(call, 'cancelled')]);
+        if (!ok) await drainOrCancel(call);
       }
       call.end();
       deps.manager.noteDownload(req.runId, req.round, clientId, sent);
@@ -226,6 +236,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       }
       if (cancelled) return;
       if (!receiver) throw new InvalidArgumentError('empty upload');
+      if (receiver.receivedBytes < receiver.expectedBytes) {
+        // A cancelled call also ends the stream early (grpc-js reports the cancel
+        // only afterwards): either way the transfer broke off, nothing was wrong
+        // with its data, and the client may try again.
+        const reason = `transfer ended after ${receiver.receivedBytes} of ${receiver.expectedBytes} bytes`;
+        receiver.abort(reason);
+        throw new InvalidArgumentError(reason);
+      }
       receiver.complete();
       callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
