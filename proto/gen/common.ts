@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedlink_v1_LinkReport__Output } from './fedlink/v1/LinkReport';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
 import type { TensorSpec as _fedlink_v1_TensorSpec, TensorSpec__Output as _fedlink_v1_TensorSpec__Output } from './fedlink/v1/TensorSpec';
@@ -14,6 +15,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   fedlink: {
     v1: {
+      LinkReport: MessageTypeDefinition<_fedlink_v1_LinkReport, _fedlink_v1_LinkReport__Output>
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
       TensorSpec: MessageTypeDefinition<_fedlink_v1_TensorSpec, _fedlink_v1_TensorSpec__Output>

@@ -7,6 +7,8 @@ import type { ControlClient as _fedlink_v1_ControlClient, ControlDefinition as _
 import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest__Output as _fedlink_v1_CreateRunRequest__Output } from './fedlink/v1/CreateRunRequest';
 import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from './fedlink/v1/GetRoundRequest';
 import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from './fedlink/v1/GetRunRequest';
+import type { LinkEstimate as _fedlink_v1_LinkEstimate, LinkEstimate__Output as _fedlink_v1_LinkEstimate__Output } from './fedlink/v1/LinkEstimate';
+import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedlink_v1_LinkReport__Output } from './fedlink/v1/LinkReport';
 import type { ListClientsRequest as _fedlink_v1_ListClientsRequest, ListClientsRequest__Output as _fedlink_v1_ListClientsRequest__Output } from './fedlink/v1/ListClientsRequest';
 import type { ListClientsResponse as _fedlink_v1_ListClientsResponse, ListClientsResponse__Output as _fedlink_v1_ListClientsResponse__Output } from './fedlink/v1/ListClientsResponse';
 import type { ListRoundsRequest as _fedlink_v1_ListRoundsRequest, ListRoundsRequest__Output as _fedlink_v1_ListRoundsRequest__Output } from './fedlink/v1/ListRoundsRequest';
@@ -20,6 +22,8 @@ import type { RoundClient as _fedlink_v1_RoundClient, RoundClient__Output as _fe
 import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from './fedlink/v1/Run';
 import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_v1_RunConfig__Output } from './fedlink/v1/RunConfig';
 import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from './fedlink/v1/RunEvent';
+import type { SchedulingMetrics as _fedlink_v1_SchedulingMetrics, SchedulingMetrics__Output as _fedlink_v1_SchedulingMetrics__Output } from './fedlink/v1/SchedulingMetrics';
+import type { SkippedClient as _fedlink_v1_SkippedClient, SkippedClient__Output as _fedlink_v1_SkippedClient__Output } from './fedlink/v1/SkippedClient';
 import type { TensorSpec as _fedlink_v1_TensorSpec, TensorSpec__Output as _fedlink_v1_TensorSpec__Output } from './fedlink/v1/TensorSpec';
 import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fedlink_v1_TrainConfig__Output } from './fedlink/v1/TrainConfig';
 import type { TransferHeader as _fedlink_v1_TransferHeader, TransferHeader__Output as _fedlink_v1_TransferHeader__Output } from './fedlink/v1/TransferHeader';
@@ -38,6 +42,8 @@ export interface ProtoGrpcType {
       CreateRunRequest: MessageTypeDefinition<_fedlink_v1_CreateRunRequest, _fedlink_v1_CreateRunRequest__Output>
       GetRoundRequest: MessageTypeDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_GetRoundRequest__Output>
       GetRunRequest: MessageTypeDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_GetRunRequest__Output>
+      LinkEstimate: MessageTypeDefinition<_fedlink_v1_LinkEstimate, _fedlink_v1_LinkEstimate__Output>
+      LinkReport: MessageTypeDefinition<_fedlink_v1_LinkReport, _fedlink_v1_LinkReport__Output>
       ListClientsRequest: MessageTypeDefinition<_fedlink_v1_ListClientsRequest, _fedlink_v1_ListClientsRequest__Output>
       ListClientsResponse: MessageTypeDefinition<_fedlink_v1_ListClientsResponse, _fedlink_v1_ListClientsResponse__Output>
       ListRoundsRequest: MessageTypeDefinition<_fedlink_v1_ListRoundsRequest, _fedlink_v1_ListRoundsRequest__Output>
@@ -51,6 +57,8 @@ export interface ProtoGrpcType {
       Run: MessageTypeDefinition<_fedlink_v1_Run, _fedlink_v1_Run__Output>
       RunConfig: MessageTypeDefinition<_fedlink_v1_RunConfig, _fedlink_v1_RunConfig__Output>
       RunEvent: MessageTypeDefinition<_fedlink_v1_RunEvent, _fedlink_v1_RunEvent__Output>
+      SchedulingMetrics: MessageTypeDefinition<_fedlink_v1_SchedulingMetrics, _fedlink_v1_SchedulingMetrics__Output>
+      SkippedClient: MessageTypeDefinition<_fedlink_v1_SkippedClient, _fedlink_v1_SkippedClient__Output>
       TensorSpec: MessageTypeDefinition<_fedlink_v1_TensorSpec, _fedlink_v1_TensorSpec__Output>
       TrainConfig: MessageTypeDefinition<_fedlink_v1_TrainConfig, _fedlink_v1_TrainConfig__Output>
       TransferHeader: MessageTypeDefinition<_fedlink_v1_TransferHeader, _fedlink_v1_TransferHeader__Output>

@@ -12,6 +12,7 @@ import type { Goodbye as _fedlink_v1_Goodbye, Goodbye__Output as _fedlink_v1_Goo
 import type { Heartbeat as _fedlink_v1_Heartbeat, Heartbeat__Output as _fedlink_v1_Heartbeat__Output } from './fedlink/v1/Heartbeat';
 import type { HeartbeatAck as _fedlink_v1_HeartbeatAck, HeartbeatAck__Output as _fedlink_v1_HeartbeatAck__Output } from './fedlink/v1/HeartbeatAck';
 import type { Hello as _fedlink_v1_Hello, Hello__Output as _fedlink_v1_Hello__Output } from './fedlink/v1/Hello';
+import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedlink_v1_LinkReport__Output } from './fedlink/v1/LinkReport';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelChunk as _fedlink_v1_ModelChunk, ModelChunk__Output as _fedlink_v1_ModelChunk__Output } from './fedlink/v1/ModelChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
@@ -45,6 +46,7 @@ export interface ProtoGrpcType {
       Heartbeat: MessageTypeDefinition<_fedlink_v1_Heartbeat, _fedlink_v1_Heartbeat__Output>
       HeartbeatAck: MessageTypeDefinition<_fedlink_v1_HeartbeatAck, _fedlink_v1_HeartbeatAck__Output>
       Hello: MessageTypeDefinition<_fedlink_v1_Hello, _fedlink_v1_Hello__Output>
+      LinkReport: MessageTypeDefinition<_fedlink_v1_LinkReport, _fedlink_v1_LinkReport__Output>
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelChunk: MessageTypeDefinition<_fedlink_v1_ModelChunk, _fedlink_v1_ModelChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>

@@ -50,7 +50,7 @@ describe('integration bad input', () => {
     const run = await coordinator.manager.createRun(
       fromWireRunConfig({
         rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', evalData: '', acceptFailures: true, maxRoundRetries: 0,
-        roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1 },
+        roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', overSelection: 1, train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1 },
       }),
     );
     const task = await good.nextTask();

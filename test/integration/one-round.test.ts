@@ -39,7 +39,7 @@ describe('integration one round', () => {
     const run = await coordinator.manager.createRun(
       fromWireRunConfig({
         rounds: 1, clientsPerRound: 3, minClients: 3, model: 'mlp', evalData: 'fashion-mnist-test', acceptFailures: false, maxRoundRetries: 0,
-        roundDeadlineMs: 120_000, waitForClientsMs: 10_000, seed: 3, strategy: '', selection: '',
+        roundDeadlineMs: 120_000, waitForClientsMs: 10_000, seed: 3, strategy: '', selection: '', overSelection: 1,
         train: { localEpochs: 1, batchSize: 20, learningRate: 0.1, seed: 3 },
       }),
     );

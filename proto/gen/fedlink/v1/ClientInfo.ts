@@ -1,5 +1,6 @@
 // Original file: proto/fedlink/v1/control.proto
 
+import type { LinkEstimate as _fedlink_v1_LinkEstimate, LinkEstimate__Output as _fedlink_v1_LinkEstimate__Output } from '../../fedlink/v1/LinkEstimate';
 import type { Long } from '@grpc/proto-loader';
 
 export interface ClientInfo {
@@ -12,6 +13,7 @@ export interface ClientInfo {
   'connectedAtMs'?: (number | string | Long);
   'peer'?: (string);
   'activity'?: (string);
+  'link'?: (_fedlink_v1_LinkEstimate | null);
 }
 
 export interface ClientInfo__Output {
@@ -24,4 +26,5 @@ export interface ClientInfo__Output {
   'connectedAtMs': (number);
   'peer': (string);
   'activity': (string);
+  'link': (_fedlink_v1_LinkEstimate__Output | null);
 }

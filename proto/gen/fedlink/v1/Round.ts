@@ -2,6 +2,8 @@
 
 import type { RoundClient as _fedlink_v1_RoundClient, RoundClient__Output as _fedlink_v1_RoundClient__Output } from '../../fedlink/v1/RoundClient';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from '../../fedlink/v1/Metrics';
+import type { SchedulingMetrics as _fedlink_v1_SchedulingMetrics, SchedulingMetrics__Output as _fedlink_v1_SchedulingMetrics__Output } from '../../fedlink/v1/SchedulingMetrics';
+import type { SkippedClient as _fedlink_v1_SkippedClient, SkippedClient__Output as _fedlink_v1_SkippedClient__Output } from '../../fedlink/v1/SkippedClient';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Round {
@@ -20,6 +22,8 @@ export interface Round {
   'bytesDown'?: (number | string | Long);
   'bytesUp'?: (number | string | Long);
   'modelVersion'?: (string);
+  'scheduling'?: (_fedlink_v1_SchedulingMetrics | null);
+  'skipped'?: (_fedlink_v1_SkippedClient)[];
 }
 
 export interface Round__Output {
@@ -38,4 +42,6 @@ export interface Round__Output {
   'bytesDown': (number);
   'bytesUp': (number);
   'modelVersion': (string);
+  'scheduling': (_fedlink_v1_SchedulingMetrics__Output | null);
+  'skipped': (_fedlink_v1_SkippedClient__Output)[];
 }

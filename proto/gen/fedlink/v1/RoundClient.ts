@@ -17,6 +17,8 @@ export interface RoundClient {
   'finishedAtMs'?: (number | string | Long);
   'localEvalLoss'?: (number | string);
   'localEvalAccuracy'?: (number | string);
+  'predictedMs'?: (number);
+  'actualMs'?: (number);
 }
 
 export interface RoundClient__Output {
@@ -34,4 +36,6 @@ export interface RoundClient__Output {
   'finishedAtMs': (number);
   'localEvalLoss': (number);
   'localEvalAccuracy': (number);
+  'predictedMs': (number);
+  'actualMs': (number);
 }

@@ -16,6 +16,7 @@ export interface RunConfig {
   'seed'?: (number);
   'maxRoundRetries'?: (number);
   'waitForClientsMs'?: (number);
+  'overSelection'?: (number | string);
 }
 
 export interface RunConfig__Output {
@@ -32,4 +33,5 @@ export interface RunConfig__Output {
   'seed': (number);
   'maxRoundRetries': (number);
   'waitForClientsMs': (number);
+  'overSelection': (number);
 }
