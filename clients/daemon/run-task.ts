@@ -36,6 +36,8 @@ export interface TaskContext {
   onProgress: (p: TrainProgress) => void;
   logger: Logger;
   clock: Clock;
+  /** Told of every finished model download and update upload: real transfers are the best throughput probes. */
+  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
 }
 
 /** Result of a finished task plus what it cost on the wire. */
@@ -70,6 +72,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     );
     weights = fetched.weights;
     bytesDown = fetched.bytes;
+    ctx.onTransfer?.('down', bytesDown, ctx.clock.now() - started);
   } catch (err) {
     checkAborted(signal, err);
     throw reason('model download failed', err);
@@ -91,6 +94,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   if (!outcome.weights.every(Number.isFinite)) throw new TaskFailedError('training diverged: non-finite weights');
   logger.debug({ loss: outcome.train.loss, accuracy: outcome.train.accuracy, ms: outcome.durationMs }, 'local training finished');
 
+  const pushStarted = ctx.clock.now();
   try {
     const pushed = await pushUpdate(
       ctx.client,
@@ -105,6 +109,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
       },
       { metadata: ctx.metadata(), signal },
     );
+    ctx.onTransfer?.('up', pushed.receivedBytes, ctx.clock.now() - pushStarted);
     return { result: toWireResult(task, pushed.transferId, outcome), bytesDown, bytesUp: pushed.receivedBytes };
   } catch (err) {
     checkAborted(signal, err);

@@ -19,7 +19,10 @@ import { EventChannel } from './event-channel';
 import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './options';
 import { describeError } from './rpc-error';
 import type { Trainer } from './run-task';
+import { LinkMonitor } from './link-monitor';
 import { TaskSlot, type TaskEvent } from './task-slot';
+import type { LinkReport } from '../../common/link';
+import { toWireLinkReport } from './wire';
 
 export type { Trainer } from './run-task';
 
@@ -63,6 +66,12 @@ export interface ClientSessionOptions {
   welcomeTimeoutMs?: number;
   /** Channel credentials. @default insecure */
   credentials?: ChannelCredentials;
+  /** Link measurements; reports ride heartbeats when due. @default a monitor declaring nothing */
+  link?: LinkMonitor;
+  /** A link report is due at least this often, and sooner when it changed. @default 5000 */
+  linkReportIntervalMs?: number;
+  /** Called with every link report sent (main.ts also publishes it on NATS). */
+  onLinkReport?: (report: LinkReport) => void;
 }
 
 /** Heartbeat interval when the Welcome names none. */
@@ -103,6 +112,8 @@ export class ClientSession {
   private readonly slot: TaskSlot;
   private stopping?: Promise<void>;
   private closing = false;
+  private readonly link: LinkMonitor;
+  private lastLinkSentMs = -Infinity;
 
   constructor(private readonly options: ClientSessionOptions) {
     this.clock = options.clock ?? systemClock;
@@ -110,6 +121,7 @@ export class ClientSession {
     this.backoffInitialMs = options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.log = (options.logger ?? silentLogger()).child({ component: 'session', clientId: options.clientId });
+    this.link = options.link ?? new LinkMonitor(options.clientId);
     this.slot = new TaskSlot({
       trainer: options.trainer,
       client: () => this.client as FleetClient,
@@ -119,6 +131,7 @@ export class ClientSession {
       emit: (event) => this.emit(event),
       clock: this.clock,
       logger: this.log,
+      onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
     });
   }
 
@@ -222,6 +235,8 @@ export class ClientSession {
     const wasWelcomed = this.welcomed;
     this.welcomed = false;
     if (wasWelcomed) {
+      // A drain is the coordinator leaving on purpose, not the link failing.
+      if (reconnectAfterMs === undefined) this.link.noteReset();
       this.log.warn({ reason }, 'disconnected from coordinator');
       this.emit({ type: 'disconnected', reason });
     } else if (this.attempt === 0) {
@@ -256,8 +271,13 @@ export class ClientSession {
       case 'heartbeatAck':
         if (msg.heartbeatAck) {
           this.lastRtt = this.clock.now() - msg.heartbeatAck.clientSentAtMs;
+          this.link.noteRtt(this.lastRtt);
           this.log.debug({ seq: msg.heartbeatAck.seq, rttMs: this.lastRtt }, 'heartbeat ack');
         }
+        return;
+      case 'probe':
+        // Answer at once: the coordinator times this round trip itself.
+        if (msg.probe) this.send({ probeReply: { id: msg.probe.id } });
         return;
       case 'task':
         if (msg.task) this.slot.assign(msg.task);
@@ -308,7 +328,15 @@ export class ClientSession {
       this.dropStream(`coordinator silent for ${silentMs} ms`);
       return;
     }
-    this.send({ heartbeat: { seq: ++this.seq, sentAtMs: this.clock.now(), progress: this.slot.progress() } });
+    const now = this.clock.now();
+    const report = this.link.report(now);
+    const linkDue = this.link.changed(report) || now - this.lastLinkSentMs >= (this.options.linkReportIntervalMs ?? 5000);
+    this.send({ heartbeat: { seq: ++this.seq, sentAtMs: now, progress: this.slot.progress(), link: linkDue ? toWireLinkReport(report) : null } });
+    if (linkDue) {
+      this.link.markSent(report);
+      this.lastLinkSentMs = now;
+      this.options.onLinkReport?.(report);
+    }
     this.scheduleHeartbeat();
   }
 

@@ -33,6 +33,7 @@ export interface TaskSlotDeps {
   emit: (event: TaskEvent) => void;
   clock: Clock;
   logger: Logger;
+  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
 }
 
 type AbortReason = 'cancel' | 'deadline' | 'stop';
@@ -135,6 +136,7 @@ export class TaskSlot {
         onProgress: (p) => (running.progress = p),
         logger: log,
         clock,
+        onTransfer: this.deps.onTransfer,
       });
       // A cancel or deadline landing after the upload still wins: the coordinator has moved on.
       if (running.abortReason) throw new CancelledError('task aborted after upload');

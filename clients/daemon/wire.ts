@@ -3,6 +3,8 @@
  * the rpc edge sees generated proto types; what comes in is validated here and
  * turned into domain types, so the rest of the daemon can trust it.
  */
+import type { LinkReport } from '../../common/link';
+import type { LinkReport as WireLinkReport } from '../../proto/gen/fedlink/v1/LinkReport';
 import { InvalidArgumentError } from '../../common/errors';
 import { parameterCount } from '../../common/weights-codec';
 import type { Metrics, ModelName, ModelSpec, TensorShape, TrainConfig, TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
@@ -111,4 +113,22 @@ export function toWireResult(task: TrainTask, transferId: string, outcome: Train
 /** Heartbeat progress of a running task. */
 export function toWireProgress(taskId: string, p: TrainProgress): TaskProgress {
   return { taskId, fraction: p.fraction, epoch: p.epoch, loss: p.loss };
+}
+
+/** Domain link report → wire (unknown numbers as 0, unknown battery as -1). */
+export function toWireLinkReport(r: LinkReport): WireLinkReport {
+  return {
+    radio: r.radio,
+    slice: r.slice ?? '',
+    rttMs: r.rttMs ?? 0,
+    jitterMs: r.jitterMs ?? 0,
+    upMbps: r.upMbps ?? 0,
+    downMbps: r.downMbps ?? 0,
+    loss: r.loss ?? 0,
+    resets: r.resets ?? 0,
+    metered: r.metered ?? false,
+    battery: r.battery ?? -1,
+    charging: r.charging ?? false,
+    measuredAtMs: r.measuredAtMs,
+  };
 }

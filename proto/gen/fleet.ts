@@ -16,6 +16,8 @@ import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedli
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelChunk as _fedlink_v1_ModelChunk, ModelChunk__Output as _fedlink_v1_ModelChunk__Output } from './fedlink/v1/ModelChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
+import type { Probe as _fedlink_v1_Probe, Probe__Output as _fedlink_v1_Probe__Output } from './fedlink/v1/Probe';
+import type { ProbeReply as _fedlink_v1_ProbeReply, ProbeReply__Output as _fedlink_v1_ProbeReply__Output } from './fedlink/v1/ProbeReply';
 import type { PushUpdateResponse as _fedlink_v1_PushUpdateResponse, PushUpdateResponse__Output as _fedlink_v1_PushUpdateResponse__Output } from './fedlink/v1/PushUpdateResponse';
 import type { TaskAssignment as _fedlink_v1_TaskAssignment, TaskAssignment__Output as _fedlink_v1_TaskAssignment__Output } from './fedlink/v1/TaskAssignment';
 import type { TaskFailure as _fedlink_v1_TaskFailure, TaskFailure__Output as _fedlink_v1_TaskFailure__Output } from './fedlink/v1/TaskFailure';
@@ -50,6 +52,8 @@ export interface ProtoGrpcType {
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelChunk: MessageTypeDefinition<_fedlink_v1_ModelChunk, _fedlink_v1_ModelChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
+      Probe: MessageTypeDefinition<_fedlink_v1_Probe, _fedlink_v1_Probe__Output>
+      ProbeReply: MessageTypeDefinition<_fedlink_v1_ProbeReply, _fedlink_v1_ProbeReply__Output>
       PushUpdateResponse: MessageTypeDefinition<_fedlink_v1_PushUpdateResponse, _fedlink_v1_PushUpdateResponse__Output>
       TaskAssignment: MessageTypeDefinition<_fedlink_v1_TaskAssignment, _fedlink_v1_TaskAssignment__Output>
       TaskFailure: MessageTypeDefinition<_fedlink_v1_TaskFailure, _fedlink_v1_TaskFailure__Output>

@@ -15,6 +15,7 @@ import { loadFedlinkProto } from '../../proto/loader';
 import { noAuth, type AuthHook } from './auth';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
+import { LinkTracker } from './link/link-tracker';
 import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
@@ -39,6 +40,8 @@ export interface CoordinatorConfig {
   maxUpdateBytes: number;
   drainTimeoutMs: number;
   selectionGraceMs: number;
+  linkStaleAfterMs: number;
+  linkOfflineAfterMs: number;
 }
 
 /** Applies defaults to options. */
@@ -52,6 +55,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     maxUpdateBytes: o.maxUpdateBytes ?? 512 * 2 ** 20,
     drainTimeoutMs: o.drainTimeoutMs ?? 5000,
     selectionGraceMs: 2000,
+    linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
+    linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
   };
 }
 
@@ -62,6 +67,8 @@ export class Coordinator {
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', 'fedlink.v1.Fleet': 'NOT_SERVING', 'fedlink.v1.Control': 'NOT_SERVING' });
   readonly registry: SessionRegistry;
   readonly manager: RunManager;
+  readonly links: LinkTracker;
+  private readonly clock: Clock;
   private readonly liveness: LivenessMonitor;
   private boundPort = 0;
 
@@ -71,7 +78,9 @@ export class Coordinator {
     private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook } = {},
   ) {
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     const store = options.store ?? new MemoryStore();
+    this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
     this.manager = new RunManager({
       store,
@@ -116,9 +125,11 @@ export class Coordinator {
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         draining: () => this.state !== 'RUNNING',
         version: COORDINATOR_VERSION,
+        links: this.links,
+        clock: this.clock,
       }),
     );
-    server.addService(proto.fedlink.v1.Control.service, createControlService({ manager: this.manager, registry: this.registry, auth, logger: this.logger }));
+    server.addService(proto.fedlink.v1.Control.service, createControlService({ manager: this.manager, registry: this.registry, auth, logger: this.logger, links: this.links }));
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
     const address = `${this.config.host}:${this.config.port}`;
@@ -132,6 +143,7 @@ export class Coordinator {
     this.server = server;
     this.state = 'RUNNING';
     this.liveness.start();
+    this.links.start();
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
     return this.boundPort;
@@ -147,6 +159,7 @@ export class Coordinator {
     this.liveness.stop();
     this.registry.closeAll(reason);
     await this.manager.stop();
+    this.links.stop();
     if (server) {
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -14,6 +14,17 @@ export interface CoordinatorOptions {
   maxUpdateBytes?: number;
   /** How long a graceful shutdown waits for in-flight transfers, ms. @default 5000 */
   drainTimeoutMs?: number;
+  /** A link estimate with no report or observation for this long is stale, ms. @default 15000 */
+  linkStaleAfterMs?: number;
+  /** A client silent on every channel for this long is offline, ms. @default 30000 */
+  linkOfflineAfterMs?: number;
+  /** NATS server URL(s), comma-separated; without it an in-process bus is used. */
+  natsUrl?: string;
+  natsUser?: string;
+  natsPass?: string;
+  natsToken?: string;
+  /** Path of a NATS .creds file. */
+  natsCreds?: string;
   /** @default 'info' */
   logLevel?: string;
 }

@@ -9,7 +9,8 @@ import type { WatchRunRequest__Output } from '../../../proto/gen/fedlink/v1/Watc
 import type { AuthHook } from '../auth';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { RunManager } from '../run-manager';
-import { checkId, fromWireRunConfig, toWireClient, toWireRound, toWireRun } from './wire';
+import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireRound, toWireRun } from './wire';
+import type { LinkTracker } from '../link/link-tracker';
 import { status } from '@grpc/grpc-js';
 
 /** What the Control handlers work with. */
@@ -18,6 +19,9 @@ export interface ControlServiceDeps {
   registry: SessionRegistry;
   auth: AuthHook;
   logger: Logger;
+  links: LinkTracker;
+  /** Predicted round time of a client for the most recent run, ms, if it can be predicted. */
+  estimateRoundMs?: (clientId: string) => number | undefined;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -73,7 +77,9 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       if (req.round < 1) throw new InvalidArgumentError('round must be >= 1');
       return toWireRound(await deps.manager.getRound(checkId(req.runId, 'run_id'), req.round));
     }),
-    ListClients: unary('ListClients', async () => ({ clients: deps.registry.list().map(toWireClient) })),
+    ListClients: unary('ListClients', async () => ({
+      clients: deps.registry.list().map((c) => ({ ...toWireClient(c), link: toWireLinkEstimate(deps.links.get(c.clientId), deps.estimateRoundMs?.(c.clientId)) })),
+    })),
     WatchRun: (call) => void watchRun(call),
   };
 }

@@ -22,7 +22,9 @@ import type { AuthHook } from '../auth';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { UpdateReceiver } from '../rounds/update-receiver';
 import type { RunManager } from '../run-manager';
-import { checkId, fromWireMetrics, fromWireTensors, toWireTask } from './wire';
+import { checkId, fromWireLinkReport, fromWireMetrics, fromWireTensors, toWireTask } from './wire';
+import type { Clock } from '../../../common/clock';
+import type { CoordinatorObservation, LinkReport, Presence } from '../../../common/link';
 import { status } from '@grpc/grpc-js';
 
 /** What the Fleet handlers work with. */
@@ -36,6 +38,16 @@ export interface FleetServiceDeps {
   /** True once the coordinator is draining: new work is refused with UNAVAILABLE. */
   draining: () => boolean;
   version: string;
+  /** Where link reports and the coordinator's own link observations go. */
+  links: LinkSink;
+  clock: Clock;
+}
+
+/** Receiver of link information (the link tracker, plus NATS publishing). */
+export interface LinkSink {
+  report(r: LinkReport): void;
+  observe(o: CoordinatorObservation): void;
+  presence(clientId: string, p: Presence): void;
 }
 
 const HELLO_TIMEOUT_MS = 15_000;
@@ -59,6 +71,9 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let clientId = '';
     let sessionId = '';
     let ended = false;
+    // Outstanding probes of this session: id → when sent (the coordinator's own RTT measurement).
+    const probes = new Map<number, number>();
+    let probeId = 0;
     const fail = (err: unknown) => {
       if (ended) return;
       ended = true;
@@ -74,6 +89,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       sessionId = '';
       if (deps.registry.detach(clientId, id, reason)) {
         log.info({ clientId, reason }, 'client disconnected');
+        deps.links.observe({ kind: 'disconnect', clientId, atMs: deps.clock.now(), reason });
         deps.manager.clientGone(clientId, reason);
       }
     };
@@ -117,13 +133,36 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             welcome: { sessionId, resumeToken: randomBytes(16).toString('hex'), heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
           });
           log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer() }, 'client connected');
+          deps.links.presence(clientId, 'online');
           return;
         }
         deps.registry.touch(clientId, msg.heartbeat?.progress ?? undefined);
         switch (msg.kind) {
-          case 'heartbeat':
-            call.write({ heartbeatAck: { seq: msg.heartbeat!.seq, clientSentAtMs: msg.heartbeat!.sentAtMs } });
+          case 'heartbeat': {
+            const hb = msg.heartbeat!;
+            call.write({ heartbeatAck: { seq: hb.seq, clientSentAtMs: hb.sentAtMs } });
+            if (probes.size < 4) {
+              probes.set(++probeId, deps.clock.now());
+              call.write({ probe: { id: probeId } });
+            }
+            if (hb.link) {
+              try {
+                deps.links.report(fromWireLinkReport(clientId, hb.link, deps.clock.now()));
+              } catch (err) {
+                // A bad report loses the report, not the session.
+                log.debug({ clientId, err: (err as Error).message }, 'link report dropped');
+              }
+            }
             break;
+          }
+          case 'probeReply': {
+            const sentAt = probes.get(Number(msg.probeReply!.id));
+            if (sentAt !== undefined) {
+              probes.delete(Number(msg.probeReply!.id));
+              deps.links.observe({ kind: 'heartbeat-rtt', clientId, atMs: deps.clock.now(), rttMs: deps.clock.now() - sentAt });
+            }
+            break;
+          }
           case 'result': {
             const r = msg.result!;
             deps.manager.report(clientId, r.runId, r.round, {
@@ -183,6 +222,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       call.on('cancelled', () => (cancelled = true));
       let first = true;
       let sent = 0;
+      const started = deps.clock.now();
       const header = { transferId: `${req.runId}/${req.modelVersion.slice(0, 16)}`, encoding: 'float32', totalBytes: bytes.length, sha256: req.modelVersion, tensors: [] };
       if (bytes.length === offset) call.write({ header, offset, data: Buffer.alloc(0) });
       for (const [at, data] of chunks(bytes, chunkBytes, offset)) {
@@ -195,6 +235,8 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       }
       call.end();
       deps.manager.noteDownload(req.runId, req.round, clientId, sent);
+      // Only whole-model downloads say something about bandwidth; a resumed tail is mostly latency.
+      if (sent >= 256 * 1024) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'down', bytes: sent, seconds: (deps.clock.now() - started) / 1000 });
     } catch (err) {
       if (!(err instanceof CancelledError)) log.warn({ clientId, runId: req.runId, err: (err as Error).message }, 'model download refused');
       call.emit('error', toGrpcError(err));
@@ -205,6 +247,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let receiver: UpdateReceiver | undefined;
     let clientId = '';
     let cancelled = false;
+    let firstChunkAt = 0;
     call.on('cancelled', () => {
       cancelled = true;
       receiver?.abort('upload cancelled by the client or the connection dropped');
@@ -213,6 +256,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       if (deps.draining()) throw new UnavailableError('coordinator is draining; retry after reconnecting');
       for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
+        firstChunkAt ||= deps.clock.now();
         if (!receiver) {
           const h = msg.header;
           const m = msg.meta;
@@ -245,6 +289,8 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         throw new InvalidArgumentError(reason);
       }
       receiver.complete();
+      const seconds = (deps.clock.now() - firstChunkAt) / 1000;
+      if (receiver.receivedBytes >= 256 * 1024) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });
       callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
       const code = statusFor(err);

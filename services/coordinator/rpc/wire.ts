@@ -4,6 +4,9 @@
  * past the rpc edge.
  */
 import { InvalidArgumentError } from '../../../common/errors';
+import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from '../../../common/link';
+import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
+import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
 import type { ClientRecord, Metrics, ModelName, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainTask } from '../../../common/types';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
@@ -208,5 +211,53 @@ export function toWireTask(t: TrainTask): TaskAssignment {
     modelBytes: t.modelBytes,
     train: { localEpochs: t.train.localEpochs, batchSize: t.train.batchSize === 'full' ? 0 : t.train.batchSize, learningRate: t.train.learningRate, seed: t.train.seed },
     deadlineUnixMs: t.deadlineMs,
+  };
+}
+
+/** Wire link report (from a heartbeat) → domain; zeros mean "not measured"; rejects impossible values. */
+export function fromWireLinkReport(clientId: string, w: LinkReport__Output, nowMs: number): LinkReport {
+  const num = (v: number, name: string, max = Number.MAX_VALUE) => {
+    if (!Number.isFinite(v) || v < 0 || v > max) throw new InvalidArgumentError(`link report ${name} out of range: ${v}`);
+    return v > 0 ? v : undefined;
+  };
+  if (!(RADIO_TYPES as readonly string[]).includes(w.radio)) throw new InvalidArgumentError(`unknown radio type "${w.radio.slice(0, 20)}"`);
+  if (!Number.isFinite(w.battery) || w.battery > 1) throw new InvalidArgumentError(`link report battery out of range: ${w.battery}`);
+  return {
+    clientId,
+    measuredAtMs: nowMs,
+    radio: w.radio as RadioType,
+    slice: w.slice || undefined,
+    rttMs: num(w.rttMs, 'rtt_ms', 600_000),
+    jitterMs: num(w.jitterMs, 'jitter_ms', 600_000),
+    upMbps: num(w.upMbps, 'up_mbps', 1e6),
+    downMbps: num(w.downMbps, 'down_mbps', 1e6),
+    loss: Number.isFinite(w.loss) && w.loss >= 0 && w.loss <= 1 ? w.loss : (() => { throw new InvalidArgumentError(`link report loss out of range: ${w.loss}`); })(),
+    resets: w.resets,
+    metered: w.metered,
+    battery: w.battery >= 0 ? w.battery : undefined,
+    charging: w.charging,
+  };
+}
+
+/** Domain link estimate → wire. */
+export function toWireLinkEstimate(e: LinkEstimate | undefined, estimatedRoundMs?: number): WireLinkEstimate | null {
+  if (!e) return null;
+  return {
+    presence: e.presence,
+    radio: e.radio,
+    slice: e.slice ?? '',
+    rttMs: e.rttMs ?? 0,
+    jitterMs: e.jitterMs ?? 0,
+    upMbps: e.upMbps ?? 0,
+    downMbps: e.downMbps ?? 0,
+    loss: e.loss ?? 0,
+    resets: e.resets,
+    metered: e.metered ?? false,
+    battery: e.battery ?? -1,
+    charging: e.charging ?? false,
+    lastReportMs: e.lastReportMs ?? 0,
+    stale: e.stale,
+    estimatedRoundMs: Math.round(estimatedRoundMs ?? 0),
+    disconnects: e.disconnects,
   };
 }

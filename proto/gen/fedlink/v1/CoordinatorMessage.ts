@@ -5,6 +5,7 @@ import type { TaskAssignment as _fedlink_v1_TaskAssignment, TaskAssignment__Outp
 import type { CancelTask as _fedlink_v1_CancelTask, CancelTask__Output as _fedlink_v1_CancelTask__Output } from '../../fedlink/v1/CancelTask';
 import type { HeartbeatAck as _fedlink_v1_HeartbeatAck, HeartbeatAck__Output as _fedlink_v1_HeartbeatAck__Output } from '../../fedlink/v1/HeartbeatAck';
 import type { Drain as _fedlink_v1_Drain, Drain__Output as _fedlink_v1_Drain__Output } from '../../fedlink/v1/Drain';
+import type { Probe as _fedlink_v1_Probe, Probe__Output as _fedlink_v1_Probe__Output } from '../../fedlink/v1/Probe';
 
 export interface CoordinatorMessage {
   'welcome'?: (_fedlink_v1_Welcome | null);
@@ -12,7 +13,8 @@ export interface CoordinatorMessage {
   'cancel'?: (_fedlink_v1_CancelTask | null);
   'heartbeatAck'?: (_fedlink_v1_HeartbeatAck | null);
   'drain'?: (_fedlink_v1_Drain | null);
-  'kind'?: "welcome"|"task"|"cancel"|"heartbeatAck"|"drain";
+  'probe'?: (_fedlink_v1_Probe | null);
+  'kind'?: "welcome"|"task"|"cancel"|"heartbeatAck"|"drain"|"probe";
 }
 
 export interface CoordinatorMessage__Output {
@@ -21,5 +23,6 @@ export interface CoordinatorMessage__Output {
   'cancel'?: (_fedlink_v1_CancelTask__Output | null);
   'heartbeatAck'?: (_fedlink_v1_HeartbeatAck__Output | null);
   'drain'?: (_fedlink_v1_Drain__Output | null);
-  'kind'?: "welcome"|"task"|"cancel"|"heartbeatAck"|"drain";
+  'probe'?: (_fedlink_v1_Probe__Output | null);
+  'kind'?: "welcome"|"task"|"cancel"|"heartbeatAck"|"drain"|"probe";
 }

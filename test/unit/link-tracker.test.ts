@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../common/clock';
+import { LinkTracker, type LinkTrackerEvent } from '../../services/coordinator/link/link-tracker';
+
+function setup() {
+  const clock = new FakeClock();
+  const tracker = new LinkTracker({ clock, alpha: 0.5, staleAfterMs: 10_000, offlineAfterMs: 20_000, sweepEveryMs: 1000 });
+  tracker.start();
+  return { clock, tracker };
+}
+
+describe('link tracker', () => {
+  it('link tracker - smooths reports with an exponentially weighted moving average', () => {
+    const { tracker } = setup();
+    tracker.report({ clientId: 'a', measuredAtMs: 0, radio: 'lte', rttMs: 40, upMbps: 8, downMbps: 30, loss: 0 });
+    tracker.report({ clientId: 'a', measuredAtMs: 0, radio: 'lte', rttMs: 80, upMbps: 4, loss: 0.2, resets: 2 });
+    const e = tracker.get('a')!;
+    expect(e.rttMs).toBe(60);
+    expect(e.upMbps).toBe(6);
+    expect(e.downMbps).toBe(30);
+    expect(e.loss).toBeCloseTo(0.1, 10);
+    expect(e.resets).toBe(2);
+    expect(e.radio).toBe('lte');
+    expect(e.presence).toBe('online');
+    tracker.stop();
+  });
+
+  it('link tracker - turns transfer observations into throughput and RTT samples into jitter', () => {
+    const { tracker } = setup();
+    tracker.observe({ kind: 'transfer', clientId: 'a', atMs: 0, direction: 'up', bytes: 1_000_000, seconds: 2 });
+    tracker.observe({ kind: 'transfer', clientId: 'a', atMs: 0, direction: 'down', bytes: 5_000_000, seconds: 1 });
+    tracker.observe({ kind: 'heartbeat-rtt', clientId: 'a', atMs: 0, rttMs: 100 });
+    tracker.observe({ kind: 'heartbeat-rtt', clientId: 'a', atMs: 0, rttMs: 140 });
+    const e = tracker.get('a')!;
+    expect(e.upMbps).toBe(4);
+    expect(e.downMbps).toBe(40);
+    expect(e.rttMs).toBe(120);
+    expect(e.jitterMs).toBe(40);
+    tracker.stop();
+  });
+
+  it('link tracker - marks an estimate stale, then the client offline after the patience, and back online when heard', async () => {
+    const { clock, tracker } = setup();
+    const events: LinkTrackerEvent[] = [];
+    const sub = tracker.events();
+    const collecting = (async () => {
+      for await (const ev of sub) events.push(ev);
+    })();
+    tracker.report({ clientId: 'a', measuredAtMs: 0, radio: 'wifi', rttMs: 5 });
+    clock.advance(9000);
+    expect(tracker.get('a')!.stale).toBe(false);
+    clock.advance(1000);
+    expect(tracker.get('a')).toMatchObject({ stale: true, presence: 'online' });
+    clock.advance(10_000);
+    expect(tracker.get('a')!.presence).toBe('offline');
+    tracker.observe({ kind: 'heartbeat-rtt', clientId: 'a', atMs: clock.now(), rttMs: 6 });
+    expect(tracker.get('a')).toMatchObject({ stale: false, presence: 'online' });
+    tracker.stop();
+    await collecting;
+    const kinds = events.map((e) => (e.type === 'presence' ? `presence:${e.previous}->${e.estimate.presence}` : e.type));
+    expect(kinds).toEqual(['presence:unknown->online', 'updated', 'stale', 'presence:online->offline', 'presence:offline->online', 'updated']);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('link tracker - a disconnect counts and marks the client offline at once', () => {
+    const { tracker } = setup();
+    tracker.presence('a', 'online');
+    tracker.observe({ kind: 'disconnect', clientId: 'a', atMs: 0, reason: 'stream ended' });
+    expect(tracker.get('a')).toMatchObject({ presence: 'offline', disconnects: 1 });
+    tracker.stop();
+  });
+});
