@@ -63,3 +63,17 @@ export function batchSize(text: string): number | 'full' {
     throw new FlagError('expected a positive integer or "full"');
   }
 }
+
+/** A number in 0..1 (battery level). */
+export function fraction(text: string): number {
+  const n = /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 1)) throw new FlagError('expected a number in 0..1');
+  return n;
+}
+
+/** A number >= 1 (over-selection factor). */
+export function atLeastOne(text: string): number {
+  const n = /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isFinite(n) && n >= 1)) throw new FlagError('expected a number >= 1');
+  return n;
+}

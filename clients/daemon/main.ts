@@ -10,6 +10,7 @@ import { initBackend } from '../trainer/backend';
 import { loadLocalPartition } from '../trainer/local-data';
 import { trainLocal } from '../trainer/train';
 import { compileDaemonOptions, type DaemonOptions } from './options';
+import { LinkMonitor } from './link-monitor';
 import { ClientSession, type Trainer } from './session';
 
 /** A running daemon, as `startDaemon` hands it to in-process callers. */
@@ -76,6 +77,8 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     clock: overrides.clock,
     backoffInitialMs: config.backoffInitialMs,
     backoffMaxMs: config.backoffMaxMs,
+    link: new LinkMonitor(config.clientId, config.link),
+    linkReportIntervalMs: config.linkReportIntervalMs,
   });
   session.start();
   return { session, stop: () => session.stop('client shutting down') };

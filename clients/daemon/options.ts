@@ -3,6 +3,9 @@
  * their compilation (Temporal style) into one complete, validated config.
  */
 import { InvalidArgumentError } from '../../common/errors';
+import { RADIO_TYPES } from '../../common/link';
+import type { NatsConnectOptions } from '../../common/nats-options';
+import type { DeclaredLink } from './link-monitor';
 
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
 export interface DaemonOptions {
@@ -29,6 +32,12 @@ export interface DaemonOptions {
   /** Reconnect backoff bounds, ms. @default 500 / 15000 */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** What the device declares about its link (radio, slice, metered, battery); overridable for emulation. */
+  link?: DeclaredLink;
+  /** A link report goes out at least this often, and sooner when it changed, ms. @default 5000 */
+  linkReportIntervalMs?: number;
+  /** NATS connection for presence and link reports; without it reports only ride heartbeats. */
+  nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
 }
@@ -47,6 +56,9 @@ export interface DaemonConfig {
   token?: string;
   backoffInitialMs: number;
   backoffMaxMs: number;
+  link: DeclaredLink;
+  linkReportIntervalMs: number;
+  nats?: NatsConnectOptions;
   logLevel: string;
 }
 
@@ -98,6 +110,16 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     throw new InvalidArgumentError(`backoff bounds must satisfy 1 <= initial (${backoffInitialMs}) <= max (${backoffMaxMs})`);
   }
   if (options.maxExamples !== undefined) nonNegativeInt('max examples', options.maxExamples, 0);
+  const link = options.link ?? {};
+  if (link.radio !== undefined && !RADIO_TYPES.includes(link.radio)) {
+    throw new InvalidArgumentError(`unknown radio type "${link.radio}" (known: ${RADIO_TYPES.join(', ')})`);
+  }
+  if (link.battery !== undefined && !(link.battery >= 0 && link.battery <= 1)) throw new InvalidArgumentError(`battery must be in 0..1, got ${link.battery}`);
+  const linkReportIntervalMs = nonNegativeInt('link report interval ms', options.linkReportIntervalMs, 5000);
+  if (linkReportIntervalMs < 100) throw new InvalidArgumentError('link report interval must be at least 100 ms');
+  if (options.nats && !/^(nats|tls|ws|wss):\/\/[^\s]+$/.test(options.nats.url.split(',')[0].trim())) {
+    throw new InvalidArgumentError(`invalid NATS URL "${options.nats.url}" (expected e.g. nats://127.0.0.1:4222)`);
+  }
   return {
     coordinator: options.coordinator,
     clientId: options.clientId,
@@ -111,6 +133,9 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     token: options.token || undefined,
     backoffInitialMs,
     backoffMaxMs,
+    link,
+    linkReportIntervalMs,
+    nats: options.nats,
     logLevel: options.logLevel ?? 'info',
   };
 }

@@ -1,3 +1,5 @@
+import type { NatsConnectOptions } from '../../common/nats-options';
+
 /** Options of a coordinator process, as `fedlink coordinator` flags set them. */
 export interface CoordinatorOptions {
   /** Address to listen on. @default '0.0.0.0' */
@@ -18,13 +20,8 @@ export interface CoordinatorOptions {
   linkStaleAfterMs?: number;
   /** A client silent on every channel for this long is offline, ms. @default 30000 */
   linkOfflineAfterMs?: number;
-  /** NATS server URL(s), comma-separated; without it an in-process bus is used. */
-  natsUrl?: string;
-  natsUser?: string;
-  natsPass?: string;
-  natsToken?: string;
-  /** Path of a NATS .creds file. */
-  natsCreds?: string;
+  /** NATS connection; without it an in-process event bus is used. */
+  nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
 }

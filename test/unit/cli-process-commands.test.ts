@@ -30,6 +30,9 @@ describe('fedlink coordinator and fedlink client', () => {
       clientTimeoutMs: 3000,
       drainTimeoutMs: 5000,
       logLevel: 'warn',
+      linkStaleAfterMs: 15_000,
+      linkOfflineAfterMs: 30_000,
+      nats: undefined,
     });
   });
 
@@ -60,6 +63,23 @@ describe('fedlink coordinator and fedlink client', () => {
         logLevel: 'info',
       }),
     );
+  });
+
+  it('client - passes declared link facts and the NATS connection, and rejects a bad radio or battery', async () => {
+    const res = await run('client', '--id', 'edge-2', '--radio', 'lte', '--slice', 'embb-1', '--metered', '--battery', '0.4', '--link-report-interval', '2s', '--nats', 'nats://127.0.0.1:4222', '--nats-user', 'u');
+    expect(res).toEqual({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenCalledWith(
+      expect.objectContaining({
+        link: { radio: 'lte', slice: 'embb-1', metered: true, battery: 0.4, charging: undefined },
+        linkReportIntervalMs: 2000,
+        nats: expect.objectContaining({ url: 'nats://127.0.0.1:4222', user: 'u' }),
+      }),
+    );
+    for (const args of [['--radio', '6g'], ['--battery', '1.5'], ['--nats', 'http://x']]) {
+      const bad = await run('client', '--id', 'edge-2', ...args);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 
   it('client - rejects a bad partition spec, an index out of range and a missing --id with one line each, exit 2', async () => {

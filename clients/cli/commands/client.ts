@@ -8,7 +8,9 @@ import { LOG_LEVELS } from '../../../common/logger';
 import { compileDaemonOptions, type DaemonOptions } from '../../daemon/options';
 import { parsePartitionSpec } from '../../trainer/partition';
 import { coordinatorOption, tokenOption, type CliContext } from '../context';
-import { nonNegativeInt, positiveInt } from '../flags';
+import { duration, fraction, nonNegativeInt, positiveInt } from '../flags';
+import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
+import { RADIO_TYPES, type RadioType } from '../../../common/link';
 
 interface ClientFlags {
   coordinator: string;
@@ -22,6 +24,12 @@ interface ClientFlags {
   maxExamples?: number;
   token?: string;
   logLevel: string;
+  radio?: RadioType;
+  slice?: string;
+  metered?: boolean;
+  battery?: number;
+  charging?: boolean;
+  linkReportInterval: number;
 }
 
 function partition(text: string): string {
@@ -34,7 +42,7 @@ function partition(text: string): string {
 }
 
 /** Flags → DaemonOptions, checked the way the daemon will check them (one-line InvalidArgumentError). */
-export function toDaemonOptions(flags: ClientFlags): DaemonOptions {
+export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
   const options: DaemonOptions = {
     coordinator: flags.coordinator,
     clientId: flags.id,
@@ -47,6 +55,9 @@ export function toDaemonOptions(flags: ClientFlags): DaemonOptions {
     maxExamples: flags.maxExamples,
     token: flags.token,
     logLevel: flags.logLevel,
+    link: { radio: flags.radio, slice: flags.slice, metered: flags.metered, battery: flags.battery, charging: flags.charging },
+    linkReportIntervalMs: flags.linkReportInterval,
+    nats: toNatsOptions(flags),
   };
   compileDaemonOptions(options);
   return options;
@@ -54,7 +65,7 @@ export function toDaemonOptions(flags: ClientFlags): DaemonOptions {
 
 /** Registers `fedlink client`. */
 export function registerClientCommand(program: Command, _ctx: CliContext): void {
-  program
+  const command = program
     .command('client')
     .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task')
     .addOption(coordinatorOption())
@@ -67,10 +78,16 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .addOption(new Option('--seed <n>', 'partitioning seed (the same on every client)').argParser(nonNegativeInt).default(42))
     .addOption(new Option('--max-examples <n>', 'use only the first N training examples before partitioning').argParser(positiveInt))
     .addOption(tokenOption())
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .action(async (flags: ClientFlags) => {
-      const options = toDaemonOptions(flags);
-      const { runDaemon }: { runDaemon: (options: DaemonOptions) => Promise<void> } = await import('../../daemon/main');
-      await runDaemon(options);
-    });
+    .addOption(new Option('--radio <type>', 'radio type to report (what the device knows, or an emulation)').choices(RADIO_TYPES))
+    .addOption(new Option('--slice <label>', 'network slice label to report'))
+    .option('--metered', 'report the link as metered')
+    .addOption(new Option('--battery <level>', 'battery level to report, 0..1').argParser(fraction))
+    .option('--charging', 'report the device as charging')
+    .addOption(new Option('--link-report-interval <duration>', 'send a link report at least this often (sooner on change)').argParser(duration).default(5000, '5s'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+  addNatsFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
+    const options = toDaemonOptions(flags);
+    const { runDaemon }: { runDaemon: (options: DaemonOptions) => Promise<void> } = await import('../../daemon/main');
+    await runDaemon(options);
+  });
 }

@@ -9,6 +9,7 @@ import { LOG_LEVELS } from '../../../common/logger';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import type { CliContext } from '../context';
 import { duration, port } from '../flags';
+import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 
 interface CoordinatorFlags {
   host: string;
@@ -18,10 +19,12 @@ interface CoordinatorFlags {
   clientTimeout: number;
   drainTimeout: number;
   logLevel: string;
+  linkStaleAfter: number;
+  linkOfflineAfter: number;
 }
 
 /** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
-export function toCoordinatorOptions(flags: CoordinatorFlags): CoordinatorOptions {
+export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): CoordinatorOptions {
   if (flags.clientTimeout <= flags.heartbeatInterval) {
     throw new InvalidArgumentError(
       `--client-timeout (${flags.clientTimeout}ms) must be longer than --heartbeat-interval (${flags.heartbeatInterval}ms)`,
@@ -35,12 +38,15 @@ export function toCoordinatorOptions(flags: CoordinatorFlags): CoordinatorOption
     clientTimeoutMs: flags.clientTimeout,
     drainTimeoutMs: flags.drainTimeout,
     logLevel: flags.logLevel,
+    linkStaleAfterMs: flags.linkStaleAfter,
+    linkOfflineAfterMs: flags.linkOfflineAfter,
+    nats: toNatsOptions(flags),
   };
 }
 
 /** Registers `fedlink coordinator`. */
 export function registerCoordinatorCommand(program: Command, _ctx: CliContext): void {
-  program
+  const command = program
     .command('coordinator')
     .description('run a coordinator (gRPC Fleet, Control, health, reflection) until SIGINT/SIGTERM')
     .addOption(new Option('--host <address>', 'address to listen on').default('0.0.0.0'))
@@ -49,12 +55,12 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--heartbeat-interval <duration>', 'heartbeat interval asked of clients').argParser(duration).default(2000, '2s'))
     .addOption(new Option('--client-timeout <duration>', 'a client silent this long is considered gone').argParser(duration).default(10_000, '10s'))
     .addOption(new Option('--drain-timeout <duration>', 'how long shutdown waits for in-flight transfers').argParser(duration).default(5000, '5s'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .action(async (flags: CoordinatorFlags) => {
-      const options = toCoordinatorOptions(flags);
-      const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import(
-        '../../../services/coordinator/main'
-      );
-      await runCoordinator(options);
-    });
+    .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
+    .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+  addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
+    const options = toCoordinatorOptions(flags);
+    const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');
+    await runCoordinator(options);
+  });
 }
