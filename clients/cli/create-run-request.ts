@@ -23,6 +23,8 @@ export interface CreateRunFlags {
   /** @default true */
   acceptFailures?: boolean;
   selection: string;
+  /** Select up to ceil(clients-per-round × factor); the round commits once clients-per-round reported. @default 1 */
+  overSelection?: number;
   seed: number;
   maxRoundRetries: number;
   /** How long a round waits for enough connected clients, ms. */
@@ -61,6 +63,7 @@ export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
       evalData,
       acceptFailures: flags.acceptFailures ?? true,
       selection: flags.selection,
+      overSelection: flags.overSelection ?? 1,
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,

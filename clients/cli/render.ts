@@ -93,14 +93,28 @@ export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
     ['deadline', formatTime(round.deadlineUnixMs)],
     ['duration', formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs))],
     ['reason', round.reason || undefined],
+    ['selection', schedulingText(round)],
   ]);
-  return `${head}\n${roundClientsTable(round.clients)}`;
+  const skipped = round.skipped.length
+    ? `\nnot selected:\n${table(['client', 'reason', 'predicted'], round.skipped.map((s) => [s.clientId, s.reason, s.predictedMs ? formatDuration(s.predictedMs) : '-']))}`
+    : '';
+  return `${head}\n${roundClientsTable(round.clients)}${skipped}`;
+}
+
+function schedulingText(round: Round__Output): string | undefined {
+  const m = round.scheduling;
+  if (!m) return undefined;
+  const ms = (v: number) => formatDuration(Math.round(v));
+  return (
+    `${m.policy}; wait mean ${ms(m.meanWaitMs)} p95 ${ms(m.p95WaitMs)}; response mean ${ms(m.meanResponseMs)} p95 ${ms(m.p95ResponseMs)}; ` +
+    `drop rate ${(m.dropRate * 100).toFixed(0)}%; prediction error mean ${ms(m.meanAbsPredictionErrorMs)}`
+  );
 }
 
 /** Per-client rows of one round. */
 export function roundClientsTable(clients: RoundClient__Output[]): string {
   return table(
-    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'down', 'up'],
+    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'predicted', 'actual', 'down', 'up'],
     clients.map((c) => [
       c.clientId,
       c.state,
@@ -108,6 +122,8 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
       REPORTED.has(c.state) ? String(c.numExamples) : '-',
       REPORTED.has(c.state) ? formatMetric(c.trainLoss) : '-',
       c.durationMs ? formatDuration(c.durationMs) : '-',
+      c.predictedMs ? formatDuration(c.predictedMs) : '-',
+      c.actualMs ? formatDuration(c.actualMs) : '-',
       formatBytes(c.bytesDown),
       formatBytes(c.bytesUp),
     ]),
@@ -118,16 +134,25 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
 /** `clients list` table. */
 export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now()): string {
   return table(
-    ['client', 'status', 'last seen', 'backend', 'dataset', 'size', 'activity'],
-    clients.map((c) => [
-      c.clientId,
-      c.status,
-      formatAgo(c.lastSeenMs, nowMs),
-      c.backend || '-',
-      c.dataset || '-',
-      String(c.datasetSize),
-      c.activity || 'idle',
-    ]),
+    ['client', 'status', 'radio', 'rtt', 'up Mbit/s', 'down Mbit/s', 'est. round', 'last seen', 'backend', 'size', 'activity'],
+    clients.map((c) => {
+      const l = c.link;
+      const mbps = (v?: number) => (v ? (v >= 10 ? v.toFixed(0) : v.toFixed(1)) : '-');
+      const status = l && l.presence !== 'unknown' && l.presence !== 'online' ? `${c.status} (${l.presence})` : c.status;
+      return [
+        c.clientId,
+        l?.stale ? `${status}, stale` : status,
+        l?.radio && l.radio !== 'unknown' ? l.radio + (l.slice ? `/${l.slice}` : '') : '-',
+        l?.rttMs ? `${l.rttMs.toFixed(0)} ms` : '-',
+        mbps(l?.upMbps),
+        mbps(l?.downMbps),
+        l?.estimatedRoundMs ? formatDuration(l.estimatedRoundMs) : '-',
+        formatAgo(c.lastSeenMs, nowMs),
+        c.backend || '-',
+        String(c.datasetSize),
+        c.activity || 'idle',
+      ];
+    }),
     'no clients',
   );
 }

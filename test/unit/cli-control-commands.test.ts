@@ -121,6 +121,10 @@ class FakeControl {
         cb(null, {
           clients: [
             { clientId: 'edge-1', status: 'connected', lastSeenMs: NOW - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
+            {
+              clientId: 'edge-2', status: 'connected', lastSeenMs: NOW - 1000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 500, activity: 'idle',
+              link: { presence: 'online', radio: 'lte', slice: '', rttMs: 42.4, upMbps: 7.94, downMbps: 31.2, stale: false, estimatedRoundMs: 12_300 },
+            },
           ],
         });
       },
@@ -280,7 +284,8 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(show.stdout).toMatch(/rounds\s+1\/3 committed, current round 2/);
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
     const clients = await run('clients', 'list', '--coordinator', addr);
-    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+2s ago\s+wasm\s+fashion-mnist\s+6000\s+idle$/);
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+idle$/);
+    expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+idle$/);
   });
 
   it('runs watch - prints one line per event and exits 1 when the run fails', async () => {

@@ -8,7 +8,7 @@ export function registerClientsCommands(program: Command, ctx: CliContext): void
   const clients = program.command('clients').description('inspect the edge clients known to the coordinator');
 
   addControlFlags(
-    clients.command('list').description('list clients: status, last seen, backend, dataset and its size, current activity'),
+    clients.command('list').description('list clients: status, radio, RTT, up/down Mbit/s, estimated round time, last seen, backend, dataset size, activity'),
     'print {"clients": [...]} as one JSON document',
   ).action(async (flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.listClients());

@@ -6,7 +6,7 @@ import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { CoordinatorCallError } from '../errors';
-import { batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
+import { atLeastOne, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { formatDuration } from '../format';
 import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
 
@@ -30,7 +30,12 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--eval-data <name>', 'server-side evaluation set, e.g. fashion-mnist-test (default: none)'))
       .option('--accept-failures', 'commit a round when some selected clients failed but --min-clients reported (default)')
       .option('--no-accept-failures', 'fail a round as soon as any selected client fails')
-      .addOption(new Option('--selection <policy>', 'client selection policy').default('random'))
+      .addOption(
+        new Option('--selection <policy>', 'client selection: random, fcfs (first available), sjf (shortest predicted round first), round-robin (least recently selected), deadline (FedCS: only clients predicted to make the deadline), utility (Oort)')
+          .choices(['random', 'fcfs', 'sjf', 'round-robin', 'deadline', 'utility'])
+          .default('random'),
+      )
+      .addOption(new Option('--over-selection <factor>', 'select up to ceil(clients-per-round × factor); the round commits once clients-per-round reported').argParser(atLeastOne).default(1))
       .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
       .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))
       .addOption(new Option('--wait-for-clients <duration>', 'how long a round waits for --min-clients to be connected').argParser(duration).default(60_000, '60s'))
