@@ -51,7 +51,7 @@ export interface Metrics {
 }
 
 /** Client selection policies a run may ask for. */
-export type SelectionPolicy = 'random';
+export type SelectionPolicyName = 'random' | 'fcfs' | 'sjf' | 'round-robin' | 'deadline' | 'utility';
 
 /** Aggregation strategies a run may ask for. */
 export type StrategyName = 'fedavg';
@@ -68,7 +68,11 @@ export interface RunConfig {
   /** Server-side evaluation set, or undefined for none. */
   evalData?: 'fashion-mnist-test';
   acceptFailures: boolean;
-  selection: SelectionPolicy;
+  selection: SelectionPolicyName;
+  /** Select up to ceil(clientsPerRound × overSelection); commit once clientsPerRound reported. */
+  overSelection: number;
+  /** > 0: per-client task deadline = dispatch + predicted × factor (capped by the round deadline). */
+  clientDeadlineFactor: number;
   seed: number;
   maxRoundRetries: number;
   waitForClientsMs: number;
@@ -99,6 +103,30 @@ export interface RoundClientRecord {
   selectedAtMs: number;
   dispatchedAtMs?: number;
   finishedAtMs?: number;
+  /** When its update was accepted. */
+  acceptedAtMs?: number;
+  /** Predicted download + compute + upload time when selected, ms. */
+  predictedMs?: number;
+  /** Dispatch → update accepted, ms. */
+  actualMs?: number;
+}
+
+/** A candidate the selection policy passed over, and why. */
+export interface SkippedClient {
+  clientId: ClientId;
+  reason: string;
+  predictedMs?: number;
+}
+
+/** Classic scheduling metrics of one round. */
+export interface SchedulingMetrics {
+  policy: string;
+  meanWaitMs: number;
+  p95WaitMs: number;
+  meanResponseMs: number;
+  p95ResponseMs: number;
+  dropRate: number;
+  meanAbsPredictionErrorMs: number;
 }
 
 /** One attempt at one round of a run. */
@@ -119,6 +147,8 @@ export interface RoundRecord {
   bytesUp: number;
   /** sha256 of the global model this round trained from. */
   modelVersion: string;
+  skipped?: SkippedClient[];
+  scheduling?: SchedulingMetrics;
 }
 
 /** A run and its progress. */

@@ -25,6 +25,8 @@ export interface CreateRunFlags {
   selection: string;
   /** Select up to ceil(clients-per-round × factor); the round commits once clients-per-round reported. @default 1 */
   overSelection?: number;
+  /** 0 = off; else a client's deadline is dispatch + predicted × factor. @default 0 */
+  clientDeadlineFactor?: number;
   seed: number;
   maxRoundRetries: number;
   /** How long a round waits for enough connected clients, ms. */
@@ -64,6 +66,7 @@ export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
       acceptFailures: flags.acceptFailures ?? true,
       selection: flags.selection,
       overSelection: flags.overSelection ?? 1,
+      clientDeadlineFactor: flags.clientDeadlineFactor ?? 0,
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,

@@ -77,3 +77,10 @@ export function atLeastOne(text: string): number {
   if (!(Number.isFinite(n) && n >= 1)) throw new FlagError('expected a number >= 1');
   return n;
 }
+
+/** A finite number >= 0. */
+export function nonNegativeNumber(text: string): number {
+  const n = /^\s*(\d+\.?\d*|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) throw new FlagError('expected a number >= 0');
+  return n;
+}

@@ -13,6 +13,7 @@ import { fromWireRunConfig } from '../../services/coordinator/rpc/wire';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import { waitFor } from '../helpers/cli';
+import { wireRunConfig } from '../helpers/run-config';
 import { RawFleetClient } from '../helpers/raw-fleet-client';
 
 const PARAMS = 199_210;
@@ -48,10 +49,7 @@ describe('integration bad input', () => {
 
   it('integration - refuses malformed, oversize, stale and unselected updates with the right status and still commits', async () => {
     const run = await coordinator.manager.createRun(
-      fromWireRunConfig({
-        rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', evalData: '', acceptFailures: true, maxRoundRetries: 0,
-        roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', overSelection: 1, train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1 },
-      }),
+      fromWireRunConfig(wireRunConfig()),
     );
     const task = await good.nextTask();
     expect(task.runId).toBe(run.runId);

@@ -11,6 +11,7 @@ import { startCoordinator } from '../../services/coordinator/main';
 import { fromWireRunConfig } from '../../services/coordinator/rpc/wire';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { waitFor } from '../helpers/cli';
+import { wireRunConfig } from '../helpers/run-config';
 
 describe('integration one round', () => {
   let coordinator: Coordinator;
@@ -37,11 +38,12 @@ describe('integration one round', () => {
 
   it('integration - three client sessions train and one round commits over the real wire', async () => {
     const run = await coordinator.manager.createRun(
-      fromWireRunConfig({
-        rounds: 1, clientsPerRound: 3, minClients: 3, model: 'mlp', evalData: 'fashion-mnist-test', acceptFailures: false, maxRoundRetries: 0,
-        roundDeadlineMs: 120_000, waitForClientsMs: 10_000, seed: 3, strategy: '', selection: '', overSelection: 1,
-        train: { localEpochs: 1, batchSize: 20, learningRate: 0.1, seed: 3 },
-      }),
+      fromWireRunConfig(
+        wireRunConfig({
+          clientsPerRound: 3, minClients: 3, evalData: 'fashion-mnist-test', acceptFailures: false, roundDeadlineMs: 120_000, seed: 3,
+          train: { localEpochs: 1, batchSize: 20, learningRate: 0.1, seed: 3 },
+        }),
+      ),
     );
     const done = await waitFor('the run to end', async () => {
       const r = await coordinator.manager.getRun(run.runId);

@@ -6,7 +6,7 @@ import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { CoordinatorCallError } from '../errors';
-import { atLeastOne, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
+import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { formatDuration } from '../format';
 import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
 
@@ -36,6 +36,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
           .default('random'),
       )
       .addOption(new Option('--over-selection <factor>', 'select up to ceil(clients-per-round × factor); the round commits once clients-per-round reported').argParser(atLeastOne).default(1))
+      .addOption(new Option('--client-deadline-factor <factor>', 'cut a client loose once it takes this many times its predicted round time (0 = off)').argParser(nonNegativeNumber).default(0))
       .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
       .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))
       .addOption(new Option('--wait-for-clients <duration>', 'how long a round waits for --min-clients to be connected').argParser(duration).default(60_000, '60s'))

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from '../../../common/link';
 import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
 import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
+import type { SelectionPolicyName } from '../../../common/types';
 import type { ClientRecord, Metrics, ModelName, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainTask } from '../../../common/types';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
@@ -18,6 +19,7 @@ import type { TaskAssignment } from '../../../proto/gen/fedlink/v1/TaskAssignmen
 import type { TensorSpec__Output } from '../../../proto/gen/fedlink/v1/TensorSpec';
 
 const MODELS: ModelName[] = ['mlp', 'cnn'];
+const SELECTION_POLICY_NAMES: SelectionPolicyName[] = ['random', 'fcfs', 'sjf', 'round-robin', 'deadline', 'utility'];
 const MAX_ID = 128;
 
 /** Defaults for fields a CreateRun request leaves at zero. */
@@ -45,8 +47,14 @@ export function fromWireRunConfig(w: RunConfig__Output | null): RunConfig {
   if (!MODELS.includes(model)) throw new InvalidArgumentError(`unknown model "${w.model}" (known: ${MODELS.join(', ')})`);
   const strategy = w.strategy || 'fedavg';
   if (strategy !== 'fedavg') throw new InvalidArgumentError(`unknown strategy "${strategy}" (known: fedavg)`);
-  const selection = w.selection || 'random';
-  if (selection !== 'random') throw new InvalidArgumentError(`unknown selection policy "${selection}" (known: random)`);
+  const selection = (w.selection || 'random') as SelectionPolicyName;
+  if (!SELECTION_POLICY_NAMES.includes(selection)) throw new InvalidArgumentError(`unknown selection policy "${w.selection}" (known: ${SELECTION_POLICY_NAMES.join(', ')})`);
+  const overSelection = w.overSelection || 1;
+  if (!(overSelection >= 1 && overSelection <= 10)) throw new InvalidArgumentError(`over_selection must be in [1, 10], got ${overSelection}`);
+  const clientDeadlineFactor = w.clientDeadlineFactor || 0;
+  if (!(clientDeadlineFactor === 0 || (clientDeadlineFactor >= 1 && clientDeadlineFactor <= 100))) {
+    throw new InvalidArgumentError(`client_deadline_factor must be 0 (off) or in [1, 100], got ${clientDeadlineFactor}`);
+  }
   const evalData = w.evalData || undefined;
   if (evalData !== undefined && evalData !== 'fashion-mnist-test') throw new InvalidArgumentError(`unknown eval data "${evalData}" (known: fashion-mnist-test)`);
   const clientsPerRound = positiveInt(w.clientsPerRound || RUN_DEFAULTS.clientsPerRound, 'clients_per_round', 100_000);
@@ -71,7 +79,9 @@ export function fromWireRunConfig(w: RunConfig__Output | null): RunConfig {
     model,
     evalData,
     acceptFailures: w.acceptFailures,
-    selection: 'random',
+    selection,
+    overSelection,
+    clientDeadlineFactor,
     seed: w.seed || RUN_DEFAULTS.seed,
     maxRoundRetries: w.maxRoundRetries,
     waitForClientsMs: w.waitForClientsMs || RUN_DEFAULTS.waitForClientsMs,
@@ -91,6 +101,8 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     evalData: c.evalData ?? '',
     acceptFailures: c.acceptFailures,
     selection: c.selection,
+    overSelection: c.overSelection,
+    clientDeadlineFactor: c.clientDeadlineFactor,
     seed: c.seed,
     maxRoundRetries: c.maxRoundRetries,
     waitForClientsMs: c.waitForClientsMs,
@@ -174,7 +186,11 @@ export function toWireRound(r: RoundRecord): Round {
       finishedAtMs: c.finishedAtMs ?? 0,
       localEvalLoss: c.localEvalLoss ?? 0,
       localEvalAccuracy: c.localEvalAccuracy ?? 0,
+      predictedMs: Math.round(c.predictedMs ?? 0),
+      actualMs: Math.round(c.actualMs ?? 0),
     })),
+    skipped: (r.skipped ?? []).map((k) => ({ clientId: k.clientId, reason: k.reason, predictedMs: Math.round(k.predictedMs ?? 0) })),
+    scheduling: r.scheduling ?? null,
     reported: r.clients.filter((c) => c.state === 'finished').length,
     meanTrainLoss: r.meanTrainLoss ?? 0,
     eval: toWireMetrics(r.eval),

@@ -17,6 +17,7 @@ export interface RunConfig {
   'maxRoundRetries'?: (number);
   'waitForClientsMs'?: (number);
   'overSelection'?: (number | string);
+  'clientDeadlineFactor'?: (number | string);
 }
 
 export interface RunConfig__Output {
@@ -34,4 +35,5 @@ export interface RunConfig__Output {
   'maxRoundRetries': (number);
   'waitForClientsMs': (number);
   'overSelection': (number);
+  'clientDeadlineFactor': (number);
 }
