@@ -10,6 +10,7 @@ import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
 import { registerCoordinatorCommand } from './commands/coordinator';
 import { registerDemoCommand } from './commands/demo';
+import { registerLinkemCommand } from './commands/linkem';
 import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
 import type { CliContext, CliIo } from './context';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRoundsCommands(program, ctx);
   registerClientsCommands(program, ctx);
   registerDemoCommand(program, ctx);
+  registerLinkemCommand(program, ctx);
   return program;
 }
 

@@ -11,6 +11,9 @@ import { loadLocalPartition } from '../trainer/local-data';
 import { trainLocal } from '../trainer/train';
 import { compileDaemonOptions, type DaemonOptions } from './options';
 import { LinkMonitor } from './link-monitor';
+import { createEventTransport } from '../../common/events/nats-transport';
+import { encodeLinkReport, encodePresence } from '../../common/events/payloads';
+import { linkSubject, presenceSubject } from '../../common/events/subjects';
 import { ClientSession, type Trainer } from './session';
 
 /** A running daemon, as `startDaemon` hands it to in-process callers. */
@@ -57,6 +60,13 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     `client ${config.clientId}: partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
   );
 
+  // Presence and link reports also go on NATS when configured; heartbeats carry them either way.
+  const nats = config.nats;
+  const events = createEventTransport({
+    natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds,
+    name: `fedlink-client-${config.clientId}`, logger: logger.child({ component: 'events', clientId: config.clientId }),
+  });
+
   const trainer: Trainer = {
     async train(task, weights, opts) {
       // Cheap when unchanged; switches away from wasm when a task asks for a model it cannot train (cnn).
@@ -79,9 +89,21 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     backoffMaxMs: config.backoffMaxMs,
     link: new LinkMonitor(config.clientId, config.link),
     linkReportIntervalMs: config.linkReportIntervalMs,
+    onLinkReport: (report) => events.publish(linkSubject(config.clientId), encodeLinkReport(report)),
   });
+  await events.start();
+  const announce = (status: 'online' | 'offline') =>
+    events.publish(presenceSubject(config.clientId), encodePresence({ clientId: config.clientId, status, atMs: Date.now() }));
+  announce('online');
   session.start();
-  return { session, stop: () => session.stop('client shutting down') };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await session.stop('client shutting down');
+      announce('offline');
+      await events.stop();
+    })());
+  return { session, stop };
 }
 
 /** Runs the daemon until SIGINT/SIGTERM, then stops it cleanly; a second signal exits at once. */

@@ -16,6 +16,10 @@ import { noAuth, type AuthHook } from './auth';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
 import { LinkTracker } from './link/link-tracker';
+import { LinkBridge } from './link/link-bridge';
+import type { EventTransport } from '../../common/events/event-transport';
+import { createEventTransport } from '../../common/events/nats-transport';
+import type { NatsConnectOptions } from '../../common/nats-options';
 import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
@@ -42,6 +46,7 @@ export interface CoordinatorConfig {
   selectionGraceMs: number;
   linkStaleAfterMs: number;
   linkOfflineAfterMs: number;
+  nats?: NatsConnectOptions;
 }
 
 /** Applies defaults to options. */
@@ -57,6 +62,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     selectionGraceMs: 2000,
     linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
+    nats: o.nats,
   };
 }
 
@@ -68,6 +74,9 @@ export class Coordinator {
   readonly registry: SessionRegistry;
   readonly manager: RunManager;
   readonly links: LinkTracker;
+  /** Presence and link reports in, observations and round events out. */
+  readonly events: EventTransport;
+  private readonly bridge: LinkBridge;
   private readonly clock: Clock;
   private readonly liveness: LivenessMonitor;
   private boundPort = 0;
@@ -75,12 +84,17 @@ export class Coordinator {
   constructor(
     private readonly config: CoordinatorConfig,
     private readonly logger: Logger,
-    private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook } = {},
+    private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook; events?: EventTransport } = {},
   ) {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
     const store = options.store ?? new MemoryStore();
     this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
+    const nats = config.nats;
+    this.events =
+      options.events ??
+      createEventTransport({ natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
+    this.bridge = new LinkBridge(this.events, this.links, logger.child({ component: 'link-bridge' }));
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
     this.manager = new RunManager({
       store,
@@ -90,6 +104,8 @@ export class Coordinator {
       evaluator: new ServerEvaluator(logger.child({ component: 'evaluation' }), config.dataDir),
       maxUpdateBytes: config.maxUpdateBytes,
       selectionGraceMs: config.selectionGraceMs,
+      links: this.links,
+      lifecycle: (e) => this.bridge.roundEvent(e),
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -125,7 +141,7 @@ export class Coordinator {
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         draining: () => this.state !== 'RUNNING',
         version: COORDINATOR_VERSION,
-        links: this.links,
+        links: this.bridge,
         clock: this.clock,
       }),
     );
@@ -144,6 +160,9 @@ export class Coordinator {
     this.state = 'RUNNING';
     this.liveness.start();
     this.links.start();
+    await this.events.start();
+    this.bridge.start();
+    this.logger.info({ events: this.events.kind }, this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus and in-memory store');
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
     return this.boundPort;
@@ -159,6 +178,8 @@ export class Coordinator {
     this.liveness.stop();
     this.registry.closeAll(reason);
     await this.manager.stop();
+    await this.bridge.stop();
+    await this.events.stop();
     this.links.stop();
     if (server) {
       await new Promise<void>((resolve) => {

@@ -16,7 +16,6 @@ export async function startCoordinator(options: CoordinatorOptions, logger = cre
 /** Runs a coordinator until SIGINT/SIGTERM. */
 export async function runCoordinator(options: CoordinatorOptions): Promise<void> {
   const logger = createLogger({ level: options.logLevel, name: 'coordinator' });
-  logger.info('no NATS URL given: using the embedded in-process event bus and in-memory store');
   const coordinator = await startCoordinator(options, logger);
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -9,6 +9,8 @@ import { FailedPreconditionError, NotFoundError, StaleRoundError } from '../../c
 import { EventBus, type Subscription } from '../../common/event-bus';
 import type { Logger } from '../../common/logger';
 import type { ClientId, RoundRecord, RunConfig, RunId, RunRecord } from '../../common/types';
+import type { LinkEstimate } from '../../common/link';
+import type { RoundLifecycleEvent } from '../../common/events/payloads';
 import { initBackend } from '../../clients/trainer/backend';
 import { initialWeights, modelSpecFor } from '../../clients/trainer/models';
 import type { ServerEvaluator } from './evaluation/server-evaluator';
@@ -27,6 +29,8 @@ export interface RunManagerDeps {
   evaluator?: ServerEvaluator;
   maxUpdateBytes: number;
   selectionGraceMs?: number;
+  links?: { get(clientId: ClientId): LinkEstimate | undefined };
+  lifecycle?: (e: RoundLifecycleEvent) => void;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */

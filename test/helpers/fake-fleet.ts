@@ -53,6 +53,13 @@ export class FakeFleet implements FleetPort {
     }
   }
 
+  /** Dataset sizes and idle-since times a test wants selection to see. */
+  readonly info = new Map<ClientId, { datasetSize: number; idleSinceMs: number }>();
+
+  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number } | undefined {
+    return this.connected.has(clientId) ? (this.info.get(clientId) ?? { datasetSize: 100, idleSinceMs: 0 }) : undefined;
+  }
+
   onChange(listener: (change: FleetChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

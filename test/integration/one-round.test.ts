@@ -49,7 +49,7 @@ describe('integration one round', () => {
       const r = await coordinator.manager.getRun(run.runId);
       return r.state === 'running' || r.state === 'pending' ? undefined : r;
     }, 120_000);
-    expect(done.state).toBe('completed');
+    expect(done.state, done.reason).toBe('completed');
     const round = await coordinator.manager.getRound(run.runId, 1);
     expect(round.state).toBe('committed');
     const byId = [...round.clients].sort((a, b) => a.clientId.localeCompare(b.clientId));

@@ -22,6 +22,8 @@ export interface SessionHandle {
 interface Entry {
   record: ClientRecord;
   handle?: SessionHandle;
+  /** When it last became free for work (first come, first served orders by this). */
+  idleSinceMs: number;
 }
 
 /** Registry of client sessions. */
@@ -45,6 +47,7 @@ export class SessionRegistry implements FleetPort {
     this.entries.set(record.clientId, {
       record: { ...record, status: 'connected', connectedAtMs: now, lastSeenMs: now, activity: undefined },
       handle,
+      idleSinceMs: now,
     });
     this.persist(record.clientId);
     this.emit({ type: 'connected', clientId: record.clientId });
@@ -119,8 +122,14 @@ export class SessionRegistry implements FleetPort {
     if (e && e.record.activity === taskId) {
       e.record.activity = undefined;
       e.record.progress = undefined;
+      e.idleSinceMs = this.clock.now();
       if (e.handle) this.emit({ type: 'idle', clientId });
     }
+  }
+
+  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number } | undefined {
+    const e = this.entries.get(clientId);
+    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs } : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

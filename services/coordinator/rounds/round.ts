@@ -8,7 +8,9 @@
 import type { Clock, TimerHandle } from '../../../common/clock';
 import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, StaleRoundError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
-import type { ClientId, Metrics, ModelSpec, RoundClientRecord, RoundRecord, TensorShape, TrainConfig } from '../../../common/types';
+import type { ClientId, Metrics, ModelSpec, RoundClientRecord, RoundRecord, SkippedClient, TensorShape, TrainConfig } from '../../../common/types';
+import { schedulingMetrics } from '../selection/metrics';
+import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { parameterCount, SUPPORTED_ENCODINGS } from '../../../common/weights-codec';
 import { FedAvgAccumulator } from '../aggregation/fedavg-accumulator';
 import type { FleetPort } from './fleet-port';
@@ -23,7 +25,18 @@ export interface RoundInput {
   modelVersion: string;
   modelBytes: number;
   train: TrainConfig;
-  selected: ClientId[];
+  /** Who was picked, with the selection policy's predicted completion time. */
+  selected: Array<{ clientId: ClientId; predictedMs?: number }>;
+  /** Candidates the policy passed over (shown by `rounds show`). */
+  skipped?: SkippedClient[];
+  /** Over-selection: close once this many updates are in (undefined = wait for everyone). */
+  targetReports?: number;
+  /** > 0: a client's own deadline is dispatch + predicted × factor. */
+  clientDeadlineFactor?: number;
+  /** Policy name, for the round's scheduling metrics. */
+  policy?: string;
+  /** Round lifecycle events (published on NATS). */
+  lifecycle?: (e: RoundLifecycleEvent) => void;
   deadlineMs: number;
   maxUpdateBytes: number;
   fleet: FleetPort;
@@ -74,6 +87,9 @@ export class Round {
   private readonly settled = new Set<ClientId>();
   /** Clients whose session ended during the round. */
   private readonly gone = new Set<ClientId>();
+  /** Over-selected clients let go because the round had enough updates: not failures. */
+  private readonly notNeeded = new Set<ClientId>();
+  private readonly clientTimers: TimerHandle[] = [];
   private deadlineTimer?: TimerHandle;
   private closed = false;
   private cancelled = false;
@@ -92,10 +108,11 @@ export class Round {
       state: 'training',
       startedAtMs: now,
       deadlineMs: input.deadlineMs,
-      clients: input.selected.map((clientId) => ({ clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now })),
+      clients: input.selected.map(({ clientId, predictedMs }) => ({ clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now, predictedMs })),
       bytesDown: 0,
       bytesUp: 0,
       modelVersion: input.modelVersion,
+      skipped: input.skipped ?? [],
     };
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -108,9 +125,14 @@ export class Round {
   /** Dispatches the tasks and arms the deadline. */
   start(): void {
     const { clock, fleet } = this.input;
+    const factor = this.input.clientDeadlineFactor ?? 0;
+    this.lifecycle('round-started');
     for (const c of this.record.clients) {
+      this.lifecycle('client-selected', c.clientId);
       const taskId = this.taskIdFor(c.clientId);
       this.taskIds.set(c.clientId, taskId);
+      // A per-client deadline only when asked for and there is a prediction to scale.
+      const own = factor > 0 && c.predictedMs ? Math.min(this.input.deadlineMs, clock.now() + c.predictedMs * factor) : this.input.deadlineMs;
       const sent = fleet.dispatch(c.clientId, {
         taskId,
         runId: this.input.runId,
@@ -119,11 +141,14 @@ export class Round {
         modelVersion: this.input.modelVersion,
         modelBytes: this.input.modelBytes,
         train: this.input.train,
-        deadlineMs: this.input.deadlineMs,
+        deadlineMs: own,
       });
       if (sent) {
         c.state = 'dispatched';
         c.dispatchedAtMs = clock.now();
+        if (own < this.input.deadlineMs) {
+          this.clientTimers.push(clock.setTimeout(() => this.clientOverdue(c, factor), own - clock.now()));
+        }
       } else {
         this.settle(c, 'dropped', 'not connected at dispatch');
       }
@@ -212,13 +237,15 @@ export class Round {
     this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : reason);
   }
 
-  /** Closes the round now (deadline, cancellation or every client settled). */
-  close(why: 'deadline' | 'settled' | 'cancelled'): void {
+  /** Closes the round now (deadline, cancellation, every client settled, or enough updates in). */
+  close(why: 'deadline' | 'settled' | 'cancelled' | 'target'): void {
     if (this.closed) return;
     this.closed = true;
     this.cancelled = why === 'cancelled';
     this.deadlineTimer?.cancel();
-    const reason = why === 'cancelled' ? 'run cancelled' : 'deadline exceeded';
+    for (const t of this.clientTimers) t.cancel();
+    const reason =
+      why === 'cancelled' ? 'run cancelled' : why === 'target' ? `not needed: the round reached its target of ${this.input.targetReports} updates` : 'deadline exceeded';
     for (const c of this.record.clients) {
       if (this.settled.has(c.clientId)) continue;
       if (this.accepted.has(c.clientId)) {
@@ -227,13 +254,22 @@ export class Round {
       }
       this.receivers.get(c.clientId)?.abort(reason);
       this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
+      if (why === 'target') this.notNeeded.add(c.clientId);
       if (c.state === 'rejected') this.settle(c, 'rejected', c.reason, false);
       else this.settle(c, 'dropped', reason, false);
     }
     this.record.endedAtMs = this.input.clock.now();
     const reported = this.accepted.size;
-    const failed = this.record.clients.filter((c) => c.state !== 'finished').length;
+    const failed = this.record.clients.filter((c) => c.state !== 'finished' && !this.notNeeded.has(c.clientId)).length;
     this.record.meanTrainLoss = meanLoss(this.record.clients);
+    this.record.scheduling = {
+      policy: this.input.policy ?? 'random',
+      ...schedulingMetrics(
+        this.record.clients
+          .filter((c) => !this.notNeeded.has(c.clientId))
+          .map((c) => ({ selectedAtMs: c.selectedAtMs, dispatchedAtMs: c.dispatchedAtMs, acceptedAtMs: c.acceptedAtMs, reported: this.accepted.has(c.clientId), predictedMs: c.predictedMs, actualMs: c.actualMs })),
+      ),
+    };
     this.changed();
     this.resolveDone({ accumulator: this.accumulator, reported, failed, cancelled: this.cancelled });
   }
@@ -263,9 +299,12 @@ export class Round {
     this.accumulator.add(values, r.numExamples);
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
+    c.acceptedAtMs = this.input.clock.now();
+    if (c.dispatchedAtMs !== undefined) c.actualMs = c.acceptedAtMs - c.dispatchedAtMs;
     c.bytesUp += r.receivedBytes;
     this.record.bytesUp += r.receivedBytes;
     this.input.logger.info({ clientId: r.clientId, examples: r.numExamples, bytes: r.receivedBytes }, 'update accepted');
+    this.lifecycle('update-received', r.clientId);
     this.changed();
   }
 
@@ -297,17 +336,39 @@ export class Round {
     if (reason) c.reason = reason;
     c.finishedAtMs = this.input.clock.now();
     this.input.fleet.release(c.clientId, this.taskIds.get(c.clientId) ?? '');
-    if (state !== 'finished') this.input.logger.warn({ clientId: c.clientId, state, reason }, 'client did not contribute');
+    if (state !== 'finished') {
+      this.input.logger.warn({ clientId: c.clientId, state, reason }, 'client did not contribute');
+      this.lifecycle('client-dropped', c.clientId, c.reason ?? state);
+    }
     this.changed();
     if (check) this.closeIfAllSettled();
   }
 
   private closeIfAllSettled(): void {
-    if (!this.closed && this.record.clients.every((c) => this.settled.has(c.clientId))) this.close('settled');
+    if (this.closed) return;
+    if (this.record.clients.every((c) => this.settled.has(c.clientId))) return this.close('settled');
+    const target = this.input.targetReports;
+    // Over-selection: once enough updates are in (and their metrics arrived), the stragglers are not waited for.
+    if (target !== undefined && target < this.record.clients.length && this.accepted.size >= target && [...this.accepted.keys()].every((id) => this.settled.has(id))) {
+      this.close('target');
+    }
+  }
+
+  /** A client past its own (predicted × factor) deadline is let go; the round goes on without it. */
+  private clientOverdue(c: RoundClientRecord, factor: number): void {
+    if (this.closed || this.settled.has(c.clientId) || this.accepted.has(c.clientId)) return;
+    const reason = `exceeded ${factor}× its predicted ${(c.predictedMs! / 1000).toFixed(1)}s`;
+    this.receivers.get(c.clientId)?.abort(reason);
+    this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
+    this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : reason);
   }
 
   private clientRecord(clientId: ClientId): RoundClientRecord | undefined {
     return this.record.clients.find((c) => c.clientId === clientId);
+  }
+
+  private lifecycle(type: RoundLifecycleEvent['type'], clientId?: ClientId, reason?: string): void {
+    this.input.lifecycle?.({ type, runId: this.input.runId, round: this.input.round, attempt: this.input.attempt, clientId, reason, atMs: this.input.clock.now() });
   }
 
   private changed(): void {

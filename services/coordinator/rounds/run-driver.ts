@@ -9,7 +9,10 @@ import type { Logger } from '../../../common/logger';
 import { createRng } from '../../../common/random';
 import type { ClientId, Metrics, RoundRecord, RunRecord } from '../../../common/types';
 import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
-import { selectRandom } from '../selection/random-selection';
+import type { LinkEstimate } from '../../../common/link';
+import type { RoundLifecycleEvent } from '../../../common/events/payloads';
+import { selectionPolicy } from '../selection/registry';
+import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
 import type { Store } from '../store/store';
 import type { FleetChange, FleetPort } from './fleet-port';
 import { Round } from './round';
@@ -32,13 +35,21 @@ export interface RunDriverDeps {
   maxUpdateBytes: number;
   /** Once min_clients are idle, how long to wait for clients_per_round before selecting. @default 2000 */
   selectionGraceMs?: number;
+  /** Link estimates for link-aware selection. */
+  links?: { get(clientId: ClientId): LinkEstimate | undefined };
+  /** Round lifecycle events (published on NATS). */
+  lifecycle?: (e: RoundLifecycleEvent) => void;
 }
+
+/** Rounds of history kept per client for prediction and utility. */
+const HISTORY_ROUNDS = 20;
 
 /** Runs the rounds of one run. */
 export class RunDriver {
   private current?: Round;
   private cancelled = false;
   private halted = false;
+  private readonly history = new Map<ClientId, ClientHistory>();
   private wake?: () => void;
   /** Resolves with the final run record. */
   done?: Promise<RunRecord>;
@@ -122,8 +133,18 @@ export class RunDriver {
       return reason;
     }
     const rng = createRng((config.seed * 7919 + round * 104729 + attempt) >>> 0);
-    const selected = selectRandom(available, config.clientsPerRound, rng);
-    log.info({ selected }, 'round started');
+    const choice = this.select(available, round, rng);
+    const selected = choice.selected;
+    if (selected.length < config.minClients) {
+      const reason = `selection policy ${config.selection} picked ${selected.length} of ${available.length} idle client(s); min_clients is ${config.minClients}`;
+      await this.saveRound({
+        runId: this.run.runId, round, attempt, state: 'failed', reason, startedAtMs: now, endedAtMs: now, deadlineMs: now,
+        clients: [], bytesDown: 0, bytesUp: 0, modelVersion: this.run.modelVersion, skipped: choice.skipped,
+      });
+      log.warn({ reason }, 'round failed');
+      return reason;
+    }
+    log.info({ selected: selected.map((s) => s.clientId), skipped: choice.skipped.length, policy: config.selection }, 'round started');
     const current = new Round({
       runId: this.run.runId,
       round,
@@ -133,6 +154,11 @@ export class RunDriver {
       modelBytes: this.weights.byteLength,
       train: config.train,
       selected,
+      skipped: choice.skipped,
+      targetReports: selected.length > config.clientsPerRound ? config.clientsPerRound : undefined,
+      clientDeadlineFactor: config.clientDeadlineFactor,
+      policy: config.selection,
+      lifecycle: this.deps.lifecycle,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
       fleet: this.deps.fleet,
@@ -145,6 +171,7 @@ export class RunDriver {
     const outcome = await current.done;
     this.current = undefined;
     const record = current.record;
+    this.remember(record);
     if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
     if (outcome.reported < config.minClients) {
       return this.failRound(record, `only ${outcome.reported} of ${selected.length} selected client(s) reported; min_clients is ${config.minClients}`);
@@ -167,15 +194,66 @@ export class RunDriver {
     record.state = 'committed';
     record.endedAtMs = this.deps.clock.now();
     await this.saveRound(record);
+    this.deps.lifecycle?.({ type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs });
     await this.saveRun();
     log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval }, 'round committed');
     return true;
+  }
+
+  /** Runs the run's selection policy over the idle clients. */
+  private select(available: ClientId[], round: number, rng: () => number): SelectionResult {
+    const { config } = this.run;
+    const candidates: Candidate[] = available.flatMap((clientId) => {
+      const d = this.deps.fleet.describe(clientId);
+      return d ? [{ clientId, datasetSize: d.datasetSize, idleSinceMs: d.idleSinceMs, link: this.deps.links?.get(clientId), history: this.historyOf(clientId) }] : [];
+    });
+    return selectionPolicy(config.selection)(candidates, {
+      round,
+      count: config.clientsPerRound,
+      overSelection: config.overSelection,
+      roundDeadlineMs: config.roundDeadlineMs,
+      modelBytes: this.weights.byteLength,
+      updateBytes: this.weights.byteLength,
+      localEpochs: config.train.localEpochs,
+      batchSize: config.train.batchSize,
+      nowMs: this.deps.clock.now(),
+      rng,
+    });
+  }
+
+  /** A client's selection history in this run (empty before its first selection). */
+  historyOf(clientId: ClientId): ClientHistory {
+    let h = this.history.get(clientId);
+    if (!h) this.history.set(clientId, (h = { timesSelected: 0, rounds: [] }));
+    return h;
+  }
+
+  /** Folds a closed round into the per-client history that prediction and utility learn from. */
+  private remember(record: RoundRecord): void {
+    for (const c of record.clients) {
+      const h = this.historyOf(c.clientId);
+      h.timesSelected++;
+      h.lastSelectedRound = record.round;
+      const reported = c.acceptedAtMs !== undefined;
+      h.rounds.push({
+        round: record.round, selected: true, reported,
+        examples: reported ? c.numExamples : undefined, trainLoss: c.trainLoss, computeMs: c.durationMs, actualMs: c.actualMs, predictedMs: c.predictedMs,
+      });
+      if (h.rounds.length > HISTORY_ROUNDS) h.rounds.shift();
+    }
+    // Idle but not picked: the fairness bound counts these rounds of waiting.
+    for (const k of record.skipped ?? []) {
+      const h = this.historyOf(k.clientId);
+      h.rounds.push({ round: record.round, selected: false, reported: false, predictedMs: k.predictedMs });
+      if (h.rounds.length > HISTORY_ROUNDS) h.rounds.shift();
+    }
   }
 
   private async failRound(record: RoundRecord, reason: string): Promise<string> {
     record.state = 'failed';
     record.reason = reason;
     await this.saveRound(record);
+    this.deps.lifecycle?.({ type: 'round-failed', runId: this.run.runId, round: record.round, attempt: record.attempt, reason, atMs: this.deps.clock.now() });
     this.deps.logger.warn({ round: record.round, attempt: record.attempt, reason }, 'round failed');
     return reason;
   }

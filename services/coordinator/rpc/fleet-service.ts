@@ -248,8 +248,17 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let clientId = '';
     let cancelled = false;
     let firstChunkAt = 0;
+    let observed = false;
+    // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
+    const observeUpload = () => {
+      if (observed || !receiver || receiver.receivedBytes < 256 * 1024) return;
+      observed = true;
+      const seconds = (deps.clock.now() - firstChunkAt) / 1000;
+      deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });
+    };
     call.on('cancelled', () => {
       cancelled = true;
+      observeUpload();
       receiver?.abort('upload cancelled by the client or the connection dropped');
     });
     try {
@@ -288,12 +297,12 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         receiver.abort(reason);
         throw new InvalidArgumentError(reason);
       }
+      observeUpload();
       receiver.complete();
-      const seconds = (deps.clock.now() - firstChunkAt) / 1000;
-      if (receiver.receivedBytes >= 256 * 1024) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });
       callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
       const code = statusFor(err);
+      observeUpload();
       receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED);
       log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
       callback(toGrpcError(err) as grpc.ServiceError);

@@ -1,0 +1,354 @@
+/**
+ * EventTransport over a real NATS server (@nats-io/transport-node v3).
+ *
+ * Losing the server degrades, never breaks: the client reconnects forever and
+ * re-sends its subscriptions itself. Publishes while disconnected are held
+ * here, up to a byte budget (oldest dropped and counted), and sent in order
+ * once connected: the v3 client itself discards its outbound buffer on every
+ * dial attempt, so it would lose them. If the server is down at start,
+ * start() still resolves and a background loop keeps dialling.
+ * (The client's own `waitOnFirstConnect` would retry too, but its connect()
+ * promise cannot be cancelled, so stop() could not end it; our loop can.)
+ */
+import { readFile } from 'node:fs/promises';
+import { connect, credsAuthenticator, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { systemClock, type Clock, type TimerHandle } from '../clock';
+import { InvalidArgumentError } from '../errors';
+import { EventBus } from '../event-bus';
+import { silentLogger, type Logger } from '../logger';
+import { EmbeddedTransport } from './embedded-transport';
+import type { EventTransport, Subscription, TransportMessage, TransportStats, TransportStatus } from './event-transport';
+import { decodePayload, encodePayload } from './message-codec';
+import { createMessageQueue, DEFAULT_MAX_BACKLOG, type MessageQueue } from './message-queue';
+import { credentialsFromUrl, redactUrl } from './nats-url';
+import { PublishBuffer } from './publish-buffer';
+import { assertValidSubject } from './subject-pattern';
+
+/** Options of a NatsTransport. */
+export interface NatsTransportOptions {
+  /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  servers: string | string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Path of a NATS `.creds` file (JWT + nkey seed). */
+  credsFile?: string;
+  /** Connection name shown by the server's monitoring. */
+  name?: string;
+  /** @default silent */
+  logger?: Logger;
+  /** Pause between connection attempts. @default 1000 */
+  reconnectTimeWaitMs?: number;
+  /** Time one connection attempt may take. @default 5000 */
+  connectTimeoutMs?: number;
+  /** Bytes of publishes held while disconnected; beyond it the oldest are dropped. @default 8 MiB */
+  maxBufferedBytes?: number;
+  /** Undelivered messages kept per subscription before the oldest are dropped. @default 10000 */
+  maxBacklog?: number;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/** A subscription of ours, which outlives connections: attached to each new one. */
+interface LocalSubscription {
+  pattern: string;
+  queue: MessageQueue<TransportMessage>;
+  nats?: NatsSubscription;
+}
+
+/** How long stop() lets in-flight messages drain before it closes anyway. */
+const DRAIN_TIMEOUT_MS = 2000;
+
+/** EventTransport backed by a NATS connection. */
+export class NatsTransport implements EventTransport {
+  readonly kind = 'nats' as const;
+  private readonly servers: string[];
+  private readonly auth: { user?: string; pass?: string; token?: string };
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly statusBus = new EventBus<TransportStatus>();
+  private readonly subs = new Set<LocalSubscription>();
+  private readonly counters = { published: 0, received: 0, malformed: 0, dropped: 0 };
+  private state: 'new' | 'started' | 'stopped' = 'new';
+  private nc?: NatsConnection;
+  private connected = false;
+  /** Publishes waiting for a connection. */
+  private readonly held: PublishBuffer;
+  private attempt?: Promise<void>;
+  private retryTimer?: TimerHandle;
+  private statusLoop?: Promise<void>;
+  private failuresLogged = 0;
+  private creds?: Uint8Array;
+
+  constructor(private readonly options: NatsTransportOptions) {
+    const parsed = (Array.isArray(options.servers) ? options.servers : [options.servers]).filter((s) => s.length > 0).map(credentialsFromUrl);
+    if (parsed.length === 0) throw new InvalidArgumentError('NATS transport: no server URL given');
+    this.servers = parsed.map((p) => p.server);
+    // Explicit options win over credentials embedded in a URL.
+    const fromUrl = parsed.find((p) => p.user !== undefined || p.token !== undefined) ?? {};
+    this.auth = options.user !== undefined || options.token !== undefined ? { user: options.user, pass: options.pass, token: options.token } : fromUrl;
+    this.log = (options.logger ?? silentLogger()).child({ component: 'nats-transport' });
+    this.clock = options.clock ?? systemClock;
+    this.held = new PublishBuffer(options.maxBufferedBytes ?? 8 * 1024 * 1024);
+  }
+
+  /** Makes one connection attempt; if it fails, keeps retrying in the background and resolves anyway. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'started';
+    if (this.options.credsFile) {
+      try {
+        this.creds = new Uint8Array(await readFile(this.options.credsFile));
+      } catch (err) {
+        this.state = 'stopped';
+        throw new InvalidArgumentError(`cannot read NATS creds file ${this.options.credsFile}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    this.log.info({ servers: this.servers }, 'connecting to NATS');
+    await this.tryConnect();
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    // An attempt in flight sees state 'stopped' when it lands and closes its connection.
+    await this.attempt;
+    const nc = this.nc;
+    this.nc = undefined;
+    if (nc) {
+      // drain() delivers what is in flight and flushes with a server round trip, which
+      // would wait forever while disconnected: only when connected, and bounded.
+      if (this.connected) await this.bounded(nc.drain(), DRAIN_TIMEOUT_MS).catch((err) => this.log.debug({ err: (err as Error).message }, 'NATS drain failed, closing'));
+      await nc.close().catch(() => {});
+    }
+    await this.statusLoop;
+    for (const m of this.held.take()) this.drop('stopped before reconnecting', m.subject);
+    for (const s of this.subs) s.queue.end();
+    this.subs.clear();
+    this.connected = false;
+    this.statusBus.closeAll();
+    this.log.info(this.counters, 'NATS transport stopped');
+  }
+
+  publish(subject: string, payload: unknown): void {
+    assertValidSubject(subject, false);
+    const data = encodePayload(payload);
+    if (this.state !== 'started') return this.drop('transport not started', subject);
+    if (this.nc && this.connected) return this.send(this.nc, subject, data);
+    for (const evicted of this.held.push({ subject, data })) this.drop('reconnect buffer full', evicted.subject);
+  }
+
+  subscribe(subject: string): Subscription<TransportMessage> {
+    assertValidSubject(subject, true);
+    const local: LocalSubscription = {
+      pattern: subject,
+      queue: createMessageQueue<TransportMessage>({
+        maxBacklog: this.options.maxBacklog ?? DEFAULT_MAX_BACKLOG,
+        onDrop: () => this.counters.dropped++,
+        onClose: () => this.detach(local),
+      }),
+    };
+    if (this.state === 'stopped') {
+      local.queue.end();
+      return local.queue.subscription;
+    }
+    this.subs.add(local);
+    if (this.nc) this.attach(this.nc, local);
+    return local.queue.subscription;
+  }
+
+  status(): AsyncIterable<TransportStatus> {
+    const sub = this.statusBus.subscribe();
+    if (this.state === 'stopped') sub.close();
+    return sub;
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters, connected: this.connected };
+  }
+
+  /** Resolves with `p`, or rejects after `ms`. */
+  private bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = this.clock.setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
+    return Promise.race([p, timeout]).finally(() => timer?.cancel());
+  }
+
+  private send(nc: NatsConnection, subject: string, data: Uint8Array): void {
+    try {
+      nc.publish(subject, data);
+      this.counters.published++;
+    } catch (err) {
+      // e.g. over the server's max_payload: the caller cannot fix it at runtime, so count and move on.
+      this.drop((err as Error).message, subject);
+    }
+  }
+
+  /** Sends what was held, in order, before any newer publish can go out. */
+  private flushHeld(nc: NatsConnection): void {
+    for (const m of this.held.take()) this.send(nc, m.subject, m.data);
+  }
+
+  private drop(reason: string, subject: string): void {
+    this.counters.dropped++;
+    this.log.debug({ subject, reason }, 'NATS publish dropped');
+  }
+
+  private tryConnect(): Promise<void> {
+    this.attempt = this.connectOnce().finally(() => (this.attempt = undefined));
+    return this.attempt;
+  }
+
+  private async connectOnce(): Promise<void> {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: this.servers,
+        name: this.options.name,
+        user: this.auth.user,
+        pass: this.auth.pass,
+        token: this.auth.token,
+        authenticator: this.creds ? credsAuthenticator(this.creds) : undefined,
+        // Once connected, never give up: the coordinator must outlive any NATS outage.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: this.options.reconnectTimeWaitMs ?? 1000,
+        timeout: this.options.connectTimeoutMs ?? 5000,
+        // Rotated or fixed credentials on the server side must be picked up, not end the connection.
+        ignoreAuthErrorAbort: true,
+      });
+    } catch (err) {
+      if (this.state !== 'started') return;
+      // The first failure is worth a warning; the retries every second are not.
+      this.log[this.failuresLogged++ === 0 ? 'warn' : 'debug']({ err: (err as Error).message }, 'cannot connect to NATS, retrying in the background');
+      this.statusBus.publish({ type: 'reconnecting' });
+      this.retryTimer = this.clock.setTimeout(() => {
+        this.retryTimer = undefined;
+        if (this.state === 'started') void this.tryConnect();
+      }, this.options.reconnectTimeWaitMs ?? 1000);
+      return;
+    }
+    if (this.state !== 'started') {
+      await nc.close().catch(() => {});
+      return;
+    }
+    this.adopt(nc);
+  }
+
+  /** Takes a fresh connection into use: subscriptions attached, status watched. */
+  private adopt(nc: NatsConnection): void {
+    this.nc = nc;
+    this.failuresLogged = 0;
+    for (const s of this.subs) this.attach(nc, s);
+    this.flushHeld(nc);
+    this.connected = true;
+    this.statusLoop = this.watch(nc);
+    this.log.info({ server: nc.getServer() }, 'connected to NATS');
+    this.statusBus.publish({ type: 'connected' });
+  }
+
+  private attach(nc: NatsConnection, local: LocalSubscription): void {
+    local.nats = nc.subscribe(local.pattern, {
+      callback: (err, msg) => {
+        if (err) {
+          // e.g. a permission violation: the server refused this subscription.
+          this.log.warn({ subject: local.pattern, err: err.message }, 'NATS subscription error');
+          this.statusBus.publish({ type: 'error', error: err });
+          return;
+        }
+        const decoded = decodePayload(msg.data);
+        if (!decoded.ok) {
+          this.counters.malformed++;
+          this.log.debug({ subject: msg.subject }, 'dropped a message that is not JSON');
+          return;
+        }
+        this.counters.received++;
+        local.queue.push({ subject: msg.subject, payload: decoded.payload });
+      },
+    });
+  }
+
+  private detach(local: LocalSubscription): void {
+    this.subs.delete(local);
+    try {
+      local.nats?.unsubscribe();
+    } catch {
+      // The connection is already closed: nothing left to unsubscribe from.
+    }
+    local.nats = undefined;
+  }
+
+  private async watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) this.onStatus(s);
+    // Ends on close. Unexpected while started (reconnects are unlimited), but dial again rather than go deaf.
+    if (this.state === 'started' && this.nc === nc) {
+      this.log.error('NATS connection closed unexpectedly, dialling again');
+      this.nc = undefined;
+      this.connected = false;
+      this.statusBus.publish({ type: 'disconnected' });
+      void this.tryConnect();
+    }
+  }
+
+  private onStatus(s: Status): void {
+    switch (s.type) {
+      case 'disconnect':
+        this.connected = false;
+        this.log.warn({ server: redactUrl(s.server) }, 'disconnected from NATS, reconnecting');
+        this.statusBus.publish({ type: 'disconnected' });
+        break;
+      case 'reconnecting':
+        this.log.debug('NATS reconnect attempt');
+        this.statusBus.publish({ type: 'reconnecting' });
+        break;
+      case 'reconnect':
+        if (this.nc) this.flushHeld(this.nc);
+        this.connected = true;
+        this.log.info({ server: redactUrl(s.server) }, 'reconnected to NATS');
+        this.statusBus.publish({ type: 'reconnected' });
+        break;
+      case 'error':
+        this.log.warn({ err: s.error.message }, 'NATS error');
+        this.statusBus.publish({ type: 'error', error: s.error });
+        break;
+      case 'staleConnection':
+        this.log.warn('NATS connection stale, reconnecting');
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Event transport options as the CLI flags give them. */
+export interface CreateEventTransportOptions {
+  /** NATS URL(s), comma-separated; none means in-process events only. */
+  natsUrl?: string;
+  natsUser?: string;
+  natsPass?: string;
+  natsToken?: string;
+  /** Path of a NATS `.creds` file. */
+  natsCreds?: string;
+  /** Connection name shown by the server. */
+  name?: string;
+  logger?: Logger;
+}
+
+/** A NatsTransport when a NATS URL is given, else an EmbeddedTransport. */
+export function createEventTransport(options: CreateEventTransportOptions): EventTransport {
+  const servers = (options.natsUrl ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (servers.length === 0) return new EmbeddedTransport();
+  return new NatsTransport({
+    servers,
+    user: options.natsUser,
+    pass: options.natsPass,
+    token: options.natsToken,
+    credsFile: options.natsCreds,
+    name: options.name,
+    logger: options.logger,
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * Starts the real `nats-server` binary for tests: 127.0.0.1, a random free
+ * port, a temporary store dir. Every handle is tracked; an afterAll hook and a
+ * process 'exit' hook kill whatever a test forgot, so no server outlives its
+ * test file. A missing binary is an error that says how to install it, never a skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { afterAll } from 'vitest';
+import { MissingDependencyError } from '../../common/errors';
+
+/** A running (or restartable) nats-server. */
+export interface NatsServerHandle {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Temporary directory for JetStream data; removed by stop(). */
+  readonly storeDir: string;
+  /** SIGTERM, then SIGKILL after a grace period; removes the store dir. Idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL, as in a crash; the store dir stays for restart(). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and store dir (stopping it first if it runs). */
+  restart(): Promise<void>;
+}
+
+/** Options of startNatsServer. */
+export interface NatsServerOptions {
+  /** @default a random free port */
+  port?: number;
+  /** Enables JetStream (`-js -sd <storeDir>`). @default false */
+  jetstream?: boolean;
+  /** Extra nats-server arguments, e.g. `['--user', 'u', '--pass', 'p']`. @default [] */
+  args?: string[];
+  /** How long to wait for the server to accept connections. @default 10000 */
+  readyTimeoutMs?: number;
+}
+
+const live = new Set<ChildProcess>();
+const handles = new Set<NatsServerHandle>();
+
+// Last resort when a test runner dies between start and stop: exit hooks are synchronous, so SIGKILL only.
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/** Stops every server started through this module (the afterAll safety net). */
+export async function stopAllNatsServers(): Promise<void> {
+  await Promise.all([...handles].map((h) => h.stop()));
+}
+
+afterAll(stopAllNatsServers);
+
+/** Path of the nats-server binary; throws MissingDependencyError telling how to install it. */
+export function findNatsServerBinary(): string {
+  const fromEnv = process.env.NATS_SERVER_BIN;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  // Debian installs it in /usr/sbin, which is not on every user's PATH.
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin', '/usr/bin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, 'nats-server');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new MissingDependencyError('nats-server binary not found: install it with `sudo apt-get install -y nats-server` (or set NATS_SERVER_BIN)');
+}
+
+/** A TCP port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when something accepts a TCP connection on the port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Resolves once the process has exited (at once if it already has). */
+function exited(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => p.once('exit', () => resolve()));
+}
+
+/** Spawns the server and waits until it accepts connections; rejects with its output if it exits or times out. */
+async function launch(bin: string, args: string[], port: number, readyTimeoutMs: number): Promise<ChildProcess> {
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
+  let output = '';
+  // Keep the tail of the log for error messages; reading also keeps the pipe from filling up.
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
+  let spawnError: Error | undefined;
+  proc.once('error', (err) => (spawnError = err));
+
+  const until = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (spawnError || proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`nats-server exited before accepting connections on port ${port}${spawnError ? `: ${spawnError.message}` : ''}\n${output}`);
+    }
+    if (await accepts(port)) return proc;
+    if (Date.now() > until) {
+      proc.kill('SIGKILL');
+      await exited(proc);
+      throw new Error(`nats-server did not accept connections on port ${port} within ${readyTimeoutMs} ms\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Starts a nats-server on 127.0.0.1 and returns its handle once it accepts connections. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const bin = findNatsServerBinary();
+  const port = options.port ?? (await freePort());
+  const storeDir = await mkdtemp(join(tmpdir(), 'fedlink-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.jetstream ? ['-js', '-sd', storeDir] : []), ...(options.args ?? [])];
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+
+  let proc: ChildProcess | undefined;
+  let stopped = false;
+
+  const terminate = async (signal: 'SIGTERM' | 'SIGKILL') => {
+    const p = proc;
+    proc = undefined;
+    if (!p) return;
+    p.kill(signal);
+    if (signal === 'SIGTERM') {
+      const grace = setTimeout(() => p.kill('SIGKILL'), 5000);
+      await exited(p);
+      clearTimeout(grace);
+    } else {
+      await exited(p);
+    }
+  };
+
+  const handle: NatsServerHandle = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      handles.delete(handle);
+      await terminate('SIGTERM');
+      await rm(storeDir, { recursive: true, force: true });
+    },
+    async kill() {
+      await terminate('SIGKILL');
+    },
+    async restart() {
+      if (stopped) throw new Error('nats-server handle was stopped; start a new one');
+      await terminate('SIGTERM');
+      proc = await launch(bin, args, port, readyTimeoutMs);
+    },
+  };
+  handles.add(handle);
+  try {
+    proc = await launch(bin, args, port, readyTimeoutMs);
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+  return handle;
+}
