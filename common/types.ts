@@ -109,6 +109,9 @@ export interface RoundClientRecord {
   predictedMs?: number;
   /** Dispatch → update accepted, ms. */
   actualMs?: number;
+  /** How long the model download and the update upload took, as the coordinator saw them, ms. */
+  downloadMs?: number;
+  uploadMs?: number;
 }
 
 /** A candidate the selection policy passed over, and why. */

@@ -90,7 +90,8 @@ export class LinkEmulator {
   private readonly scheduleRng: Rng;
   private readonly jitterRng: Rng;
   private readonly connections = new Set<LinkConnection>();
-  private readonly pending = new Set<Socket>();
+  // Clients whose connection to the target is still being set up, with that upstream socket.
+  private readonly pending = new Map<Socket, Socket>();
   private profile: LinkProfile;
   private up!: DirectionShape;
   private down!: DirectionShape;
@@ -187,9 +188,10 @@ export class LinkEmulator {
       this.counters.resets++;
       connection.reset();
     }
-    for (const socket of this.pending) {
+    for (const [client, upstream] of this.pending) {
       this.counters.resets++;
-      hardClose(socket);
+      hardClose(client);
+      upstream.destroy();
     }
     this.pending.clear();
   }
@@ -204,7 +206,7 @@ export class LinkEmulator {
     }
     const upstream = net.connect({ host: this.target.host, port: this.target.port, allowHalfOpen: true });
     upstream.on('error', () => undefined);
-    this.pending.add(client);
+    this.pending.set(client, upstream);
     upstream.once('error', (err) => {
       // Target refused or unreachable: the client sees a reset, as it would without the proxy in between.
       if (this.pending.delete(client)) {
@@ -242,7 +244,10 @@ export class LinkEmulator {
     this.scheduler = undefined;
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
-    for (const socket of this.pending) socket.destroy();
+    for (const [client, upstream] of this.pending) {
+      client.destroy();
+      upstream.destroy();
+    }
     this.pending.clear();
     const server = this.server;
     if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));

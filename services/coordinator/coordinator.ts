@@ -145,7 +145,14 @@ export class Coordinator {
         clock: this.clock,
       }),
     );
-    server.addService(proto.fedlink.v1.Control.service, createControlService({ manager: this.manager, registry: this.registry, auth, logger: this.logger, links: this.links }));
+    server.addService(proto.fedlink.v1.Control.service, createControlService({
+        manager: this.manager,
+        registry: this.registry,
+        auth,
+        logger: this.logger,
+        links: this.links,
+        estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
+      }));
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
     const address = `${this.config.host}:${this.config.port}`;

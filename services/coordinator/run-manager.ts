@@ -127,9 +127,15 @@ export class RunManager {
   }
 
   /** Counts a finished model download against the client's round record. */
-  noteDownload(runId: RunId, round: number, clientId: ClientId, bytes: number): void {
+  noteDownload(runId: RunId, round: number, clientId: ClientId, bytes: number, ms?: number): void {
     const current = this.drivers.get(runId)?.currentRound;
-    if (current && current.record.round === round) current.noteDownload(clientId, bytes);
+    if (current && current.record.round === round) current.noteDownload(clientId, bytes, ms);
+  }
+
+  /** Predicted round time of a client for the most recently created run, ms (undefined before any run). */
+  estimateRoundMs(clientId: ClientId, datasetSize: number): number | undefined {
+    const latest = [...this.drivers.values()].pop();
+    return latest?.estimateMs(clientId, datasetSize);
   }
 
   /** Opens the sink for a client's update, refusing it if the round is not current. */

@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { HealthImplementation } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../common/clock';
 import { waitFor } from '../../common/wait-for';
 import { parseProfile } from '../../clients/linkem/profiles';
 import { LinkEmulator } from '../../clients/linkem/proxy';
@@ -213,5 +214,22 @@ describe('linkem proxy on real sockets', () => {
     expect(fast).toBeGreaterThan(1 << 20);
     expect(rate).toBeLessThan(125_000 * 2);
     expect(emulator.currentProfile().upMbps).toBe(1);
+  });
+
+  it('proxy - on an injected clock, outages follow the clock and stop leaves no timer behind', async () => {
+    const { port: targetPort } = await startServer(() => undefined);
+    const clock = new FakeClock(0);
+    const emulator = new LinkEmulator({ listenPort: 0, target: `127.0.0.1:${targetPort}`, profile: parseProfile('handover'), clock });
+    cleanup.push(() => emulator.stop());
+    await emulator.start();
+    expect(clock.pending()).toBe(1);
+    clock.advance(20_000);
+    expect(emulator.stats()).toMatchObject({ outages: 1, inOutage: true });
+    clock.advance(3000);
+    expect(emulator.stats()).toMatchObject({ outages: 1, inOutage: false });
+    clock.advance(60_000);
+    expect(emulator.stats().outages).toBe(4);
+    await emulator.stop();
+    expect(clock.pending()).toBe(0);
   });
 });

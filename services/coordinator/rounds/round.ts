@@ -183,11 +183,12 @@ export class Round {
     return receiver;
   }
 
-  /** Records the bytes a client downloaded for this round. */
-  noteDownload(clientId: ClientId, bytes: number): void {
+  /** Records the bytes a client downloaded for this round, and how long that took. */
+  noteDownload(clientId: ClientId, bytes: number, ms?: number): void {
     const c = this.clientRecord(clientId);
     if (!c) return;
     c.bytesDown += bytes;
+    if (ms !== undefined) c.downloadMs = ms;
     this.record.bytesDown += bytes;
     this.changed();
   }
@@ -300,6 +301,7 @@ export class Round {
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
     c.acceptedAtMs = this.input.clock.now();
+    c.uploadMs = r.elapsedMs(c.acceptedAtMs);
     if (c.dispatchedAtMs !== undefined) c.actualMs = c.acceptedAtMs - c.dispatchedAtMs;
     c.bytesUp += r.receivedBytes;
     this.record.bytesUp += r.receivedBytes;

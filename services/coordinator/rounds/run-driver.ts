@@ -11,6 +11,7 @@ import type { ClientId, Metrics, RoundRecord, RunRecord } from '../../../common/
 import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
 import type { LinkEstimate } from '../../../common/link';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
+import { predictCompletion } from '../selection/predictor';
 import { selectionPolicy } from '../selection/registry';
 import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
 import type { Store } from '../store/store';
@@ -221,6 +222,19 @@ export class RunDriver {
     });
   }
 
+  /** Predicted dispatch-to-update time of a client for this run's model and settings, ms. */
+  estimateMs(clientId: ClientId, datasetSize: number): number {
+    const { config } = this.run;
+    return predictCompletion(
+      { clientId, datasetSize, idleSinceMs: 0, link: this.deps.links?.get(clientId), history: this.historyOf(clientId) },
+      {
+        round: this.run.currentRound, count: config.clientsPerRound, overSelection: config.overSelection, roundDeadlineMs: config.roundDeadlineMs,
+        modelBytes: this.weights.byteLength, updateBytes: this.weights.byteLength, localEpochs: config.train.localEpochs,
+        batchSize: config.train.batchSize, nowMs: this.deps.clock.now(), rng: Math.random,
+      },
+    ).totalMs;
+  }
+
   /** A client's selection history in this run (empty before its first selection). */
   historyOf(clientId: ClientId): ClientHistory {
     let h = this.history.get(clientId);
@@ -238,6 +252,7 @@ export class RunDriver {
       h.rounds.push({
         round: record.round, selected: true, reported,
         examples: reported ? c.numExamples : undefined, trainLoss: c.trainLoss, computeMs: c.durationMs, actualMs: c.actualMs, predictedMs: c.predictedMs,
+        downloadMs: c.downloadMs, uploadMs: c.uploadMs,
       });
       if (h.rounds.length > HISTORY_ROUNDS) h.rounds.shift();
     }

@@ -12,6 +12,7 @@ import { Float32Assembler } from '../../../common/weights-codec';
 export class UpdateReceiver {
   private readonly assembler: Float32Assembler;
   private settled = false;
+  private firstChunkMs?: number;
 
   constructor(
     readonly clientId: string,
@@ -36,8 +37,14 @@ export class UpdateReceiver {
   }
 
   /** Accepts one chunk; throws InvalidArgumentError if it is bad. */
-  write(offset: number, data: Uint8Array): void {
+  write(offset: number, data: Uint8Array, nowMs?: number): void {
+    this.firstChunkMs ??= nowMs;
     this.assembler.write(offset, data);
+  }
+
+  /** Time since the first chunk, ms (undefined when chunks came without timestamps). */
+  elapsedMs(nowMs: number): number | undefined {
+    return this.firstChunkMs === undefined ? undefined : nowMs - this.firstChunkMs;
   }
 
   /** Verifies the whole update and folds it into the round; throws if it is incomplete or corrupt. */

@@ -234,7 +234,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         if (!ok) await drainOrCancel(call);
       }
       call.end();
-      deps.manager.noteDownload(req.runId, req.round, clientId, sent);
+      deps.manager.noteDownload(req.runId, req.round, clientId, sent, deps.clock.now() - started);
       // Only whole-model downloads say something about bandwidth; a resumed tail is mostly latency.
       if (sent >= 256 * 1024) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'down', bytes: sent, seconds: (deps.clock.now() - started) / 1000 });
     } catch (err) {
@@ -285,7 +285,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
         }
-        receiver.write(Number(msg.offset), msg.data);
+        receiver.write(Number(msg.offset), msg.data, deps.clock.now());
       }
       if (cancelled) return;
       if (!receiver) throw new InvalidArgumentError('empty upload');
