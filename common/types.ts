@@ -112,6 +112,8 @@ export interface RoundClientRecord {
   /** How long the model download and the update upload took, as the coordinator saw them, ms. */
   downloadMs?: number;
   uploadMs?: number;
+  /** Cut off by the round's or its own deadline (not a disconnect or failure). */
+  missedDeadline?: boolean;
 }
 
 /** A candidate the selection policy passed over, and why. */

@@ -78,6 +78,11 @@ export interface ClientSessionOptions {
 const DEFAULT_HEARTBEAT_MS = 5_000;
 /** Heartbeat intervals of silence after which the stream is presumed dead (a half-open TCP connection never errors). */
 const SILENT_INTERVALS = 3;
+/**
+ * ...but never less than this: on a slow, bufferbloated downlink the acks queue
+ * behind a model download for seconds, and a live link must not be mistaken for a dead one.
+ */
+const MIN_SILENCE_MS = 15_000;
 /** How long stop() waits for the coordinator to close the stream after our goodbye, and for a task to unwind. */
 const STOP_GRACE_MS = 1_000;
 const TASK_UNWIND_MS = 5_000;
@@ -324,7 +329,7 @@ export class ClientSession {
   private heartbeat(): void {
     if (!this.call || !this.welcomed) return;
     const silentMs = this.clock.now() - this.lastHeardMs;
-    if (silentMs > SILENT_INTERVALS * this.heartbeatMs + this.backoffInitialMs) {
+    if (silentMs > Math.max(SILENT_INTERVALS * this.heartbeatMs, MIN_SILENCE_MS) + this.backoffInitialMs) {
       this.dropStream(`coordinator silent for ${silentMs} ms`);
       return;
     }

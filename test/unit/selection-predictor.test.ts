@@ -91,3 +91,16 @@ describe('selection predictor', () => {
     expect(predictionError({ timesSelected: 0, rounds: [] })).toBeUndefined();
   });
 });
+
+describe('predictor and missed deadlines', () => {
+  it('predictor - a client cut off at the deadline last time is predicted to need longer than that', () => {
+    const fast = link({ downMbps: 100, upMbps: 100, rttMs: 10 });
+    const missed = candidate({ link: fast, rounds: [{ round: 1, selected: true, reported: false, missedDeadlineMs: 20_000 }] });
+    expect(predictCompletion(missed, ctx).totalMs).toBe(25_000);
+    // Not selected since, or reported since: the miss no longer (or never) counts.
+    const later = candidate({ link: fast, rounds: [{ round: 1, selected: true, reported: false, missedDeadlineMs: 20_000 }, { round: 2, selected: true, reported: true, examples: 100, computeMs: 50 }] });
+    expect(predictCompletion(later, ctx).totalMs).toBeLessThan(20_000);
+    const droppedOtherwise = candidate({ link: fast, rounds: [{ round: 1, selected: true, reported: false }] });
+    expect(predictCompletion(droppedOtherwise, ctx).totalMs).toBeLessThan(20_000);
+  });
+});

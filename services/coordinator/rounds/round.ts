@@ -256,6 +256,7 @@ export class Round {
       this.receivers.get(c.clientId)?.abort(reason);
       this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
       if (why === 'target') this.notNeeded.add(c.clientId);
+      if (why === 'deadline') c.missedDeadline = true;
       if (c.state === 'rejected') this.settle(c, 'rejected', c.reason, false);
       else this.settle(c, 'dropped', reason, false);
     }
@@ -360,6 +361,7 @@ export class Round {
   private clientOverdue(c: RoundClientRecord, factor: number): void {
     if (this.closed || this.settled.has(c.clientId) || this.accepted.has(c.clientId)) return;
     const reason = `exceeded ${factor}× its predicted ${(c.predictedMs! / 1000).toFixed(1)}s`;
+    c.missedDeadline = true;
     this.receivers.get(c.clientId)?.abort(reason);
     this.input.fleet.cancel(c.clientId, this.taskIds.get(c.clientId)!, reason);
     this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : reason);

@@ -253,6 +253,7 @@ export class RunDriver {
         round: record.round, selected: true, reported,
         examples: reported ? c.numExamples : undefined, trainLoss: c.trainLoss, computeMs: c.durationMs, actualMs: c.actualMs, predictedMs: c.predictedMs,
         downloadMs: c.downloadMs, uploadMs: c.uploadMs,
+        missedDeadlineMs: !reported && c.missedDeadline && c.dispatchedAtMs !== undefined ? (c.finishedAtMs ?? record.endedAtMs ?? 0) - c.dispatchedAtMs : undefined,
       });
       if (h.rounds.length > HISTORY_ROUNDS) h.rounds.shift();
     }

@@ -251,7 +251,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let observed = false;
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
     const observeUpload = () => {
-      if (observed || !receiver || receiver.receivedBytes < 256 * 1024) return;
+      if (observed || !receiver || receiver.receivedBytes < 64 * 1024) return;
       observed = true;
       const seconds = (deps.clock.now() - firstChunkAt) / 1000;
       deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });

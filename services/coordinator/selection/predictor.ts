@@ -37,7 +37,27 @@ export function predictCompletion(c: Candidate, ctx: SelectionContext): Predicti
   const usedLink = down.usedLink || up.usedLink;
   const usedHistory = down.usedHistory || up.usedHistory || perSec !== undefined;
   const basis = usedLink ? (usedHistory ? 'link+history' : 'link') : usedHistory ? 'history' : 'prior';
-  return { downloadMs: down.ms, computeMs, uploadMs: up.ms, totalMs: down.ms + computeMs + up.ms, basis };
+  const totalMs = down.ms + computeMs + up.ms;
+  // A client cut off at the deadline last time it was asked took at least that long, whatever its
+  // link figures say (an upload that never finished leaves no throughput sample behind).
+  const miss = lastMiss(rounds);
+  if (miss !== undefined && miss * MISSED_DEADLINE_FACTOR > totalMs) {
+    return { downloadMs: down.ms, computeMs, uploadMs: miss * MISSED_DEADLINE_FACTOR - down.ms - computeMs, totalMs: miss * MISSED_DEADLINE_FACTOR, basis: usedLink ? 'link+history' : 'history' };
+  }
+  return { downloadMs: down.ms, computeMs, uploadMs: up.ms, totalMs, basis };
+}
+
+/** How much longer than its missed deadline a client is assumed to need. */
+export const MISSED_DEADLINE_FACTOR = 1.25;
+
+/** Working time of the most recent selected round, if that round ended in a missed deadline. */
+function lastMiss(rounds: ClientRoundHistory[]): number | undefined {
+  for (let i = rounds.length - 1; i >= 0; i--) {
+    const r = rounds[i];
+    if (!r.selected) continue;
+    return r.reported ? undefined : positive(r.missedDeadlineMs);
+  }
+  return undefined;
 }
 
 /**

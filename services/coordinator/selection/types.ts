@@ -22,6 +22,8 @@ export interface ClientRoundHistory {
   /** Dispatch → update accepted, ms. */
   actualMs?: number;
   predictedMs?: number;
+  /** Set when it was cut off at a deadline without reporting: how long it had been working, ms. */
+  missedDeadlineMs?: number;
 }
 
 /** A client's selection history in the current run. */

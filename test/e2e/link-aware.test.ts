@@ -1,0 +1,105 @@
+/**
+ * End to end, link-aware: three `fedlink client` daemons, each behind its own
+ * userspace link emulator (5G, LTE, and a hopeless uplink), a `fedlink
+ * coordinator` and the CLI as separate processes. `clients list` tells the
+ * links apart, and a `deadline` run stops asking the client that cannot make it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectControl, type ControlConnection } from '../../clients/cli/control-client';
+import { freePort } from '../../clients/demo/free-port';
+import { ProcessGroup } from '../../clients/demo/process-group';
+import { LinkEmulator } from '../../clients/linkem/proxy';
+import { parseProfile } from '../../clients/linkem/profiles';
+import { silentLogger } from '../../common/logger';
+import { requireFashionMnist } from '../helpers/fashion-mnist';
+import { runCli, waitFor } from '../helpers/cli';
+
+// 800 KB of update at 0.05 Mbit/s is over two minutes: it can never make a 20 s deadline.
+const LINKS = { 'edge-5g': '5g-embb', 'edge-lte': 'lte', 'edge-hopeless': 'congested-cell,up=0.05,resets=0' } as const;
+
+describe('e2e link-aware scheduling', () => {
+  const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-links-'));
+  const group = new ProcessGroup(logDir);
+  const emulators: LinkEmulator[] = [];
+  let address = '';
+  let control: ControlConnection;
+
+  beforeAll(async () => {
+    requireFashionMnist();
+    const port = await freePort();
+    address = `127.0.0.1:${port}`;
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--heartbeat-interval', '1s', '--client-timeout', '30s']);
+    control = connectControl({ address, deadlineMs: 3000 });
+    await waitFor('the coordinator', () => control.listClients(), 60_000);
+    let i = 0;
+    for (const [id, spec] of Object.entries(LINKS)) {
+      const profile = parseProfile(spec);
+      const em = new LinkEmulator({ listenHost: '127.0.0.1', listenPort: 0, target: address, profile, seed: 5, logger: silentLogger() });
+      emulators.push(em);
+      const proxyPort = await em.start();
+      group.start(id, [
+        'client', '--coordinator', `127.0.0.1:${proxyPort}`, '--id', id, '--radio', profile.radio, '--partition', 'iid',
+        '--num-partitions', '3', '--index', String(i++), '--seed', '3', '--max-examples', '1500', '--link-report-interval', '1s',
+      ]);
+    }
+    await waitFor('3 clients with measured RTTs', async () => {
+      const { clients } = await control.listClients();
+      return clients.filter((c) => c.status === 'connected' && (c.link?.rttMs ?? 0) > 0).length === 3 ? true : undefined;
+    }, 120_000, 500);
+  }, 180_000);
+
+  afterAll(async () => {
+    control?.close();
+    await group.stopAll(5000);
+    await Promise.all(emulators.map((e) => e.stop()));
+  });
+
+  it('e2e - clients list tells the links apart and a deadline run skips the hopeless client', async () => {
+    const listed = await runCli(['clients', 'list', '--coordinator', address, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const byId = Object.fromEntries(JSON.parse(listed.stdout).clients.map((c: { clientId: string }) => [c.clientId, c]));
+    expect(byId['edge-5g'].link.radio).toBe('5g-nsa');
+    expect(byId['edge-lte'].link.radio).toBe('lte');
+    // One-way 150 ± 80 ms each way against 10 ± 2 ms: the congested cell's RTT is far higher.
+    expect(byId['edge-hopeless'].link.rttMs).toBeGreaterThan(3 * byId['edge-5g'].link.rttMs);
+    const table = await runCli(['clients', 'list', '--coordinator', address]);
+    expect(table.stdout).toMatch(/edge-5g\s+connected\s+5g-nsa/);
+    expect(table.stdout).toMatch(/edge-lte\s+connected\s+lte/);
+
+    const created = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '2', '--clients-per-round', '3', '--min-clients', '2',
+      '--deadline', '20s', '--selection', 'deadline', '--local-epochs', '1', '--batch-size', '32', '--lr', '0.05', '--model', 'mlp', '--seed', '3',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const runId: string = JSON.parse(created.stdout).runId;
+    const watched = await runCli(['runs', 'watch', runId, '--coordinator', address], { timeoutMs: 180_000 });
+    expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+
+    // Round 1 had nothing to go on but priors, so everyone was asked and the hopeless client missed the deadline.
+    const r1 = JSON.parse((await runCli(['rounds', 'show', runId, '1', '--coordinator', address, '--json'])).stdout);
+    const hopeless1 = r1.clients.find((c: { clientId: string }) => c.clientId === 'edge-hopeless');
+    expect(hopeless1.state).toBe('dropped');
+    expect(r1.scheduling.policy).toBe('deadline');
+    // Round 2 used what round 1 measured: the hopeless uplink is predicted to miss, and rounds show says so.
+    const r2 = JSON.parse((await runCli(['rounds', 'show', runId, '2', '--coordinator', address, '--json'])).stdout);
+    const dbg = JSON.stringify({ r1: r1.clients, r2: r2.clients, skipped: r2.skipped });
+    expect(r2.state).toBe('committed');
+    expect(r2.clients.map((c: { clientId: string }) => c.clientId).sort(), dbg).toEqual(['edge-5g', 'edge-lte']);
+    const skipped = r2.skipped.find((s: { clientId: string }) => s.clientId === 'edge-hopeless');
+    expect(skipped.reason).toMatch(/exceeds/);
+    expect(Number(skipped.predictedMs)).toBeGreaterThan(20_000);
+    for (const c of r2.clients) expect(Number(c.predictedMs)).toBeGreaterThan(0);
+    const text = await runCli(['rounds', 'show', runId, '2', '--coordinator', address]);
+    expect(text.stdout).toMatch(/not selected:[\s\S]*edge-hopeless\s+predicted .* exceeds/);
+    const after = JSON.parse((await runCli(['clients', 'list', '--coordinator', address, '--json'])).stdout);
+    const hopelessLink = after.clients.find((c: { clientId: string }) => c.clientId === 'edge-hopeless').link;
+    const fastLink = after.clients.find((c: { clientId: string }) => c.clientId === 'edge-5g').link;
+    // The estimated round time clients list shows carries what the run learned.
+    expect(Number(hopelessLink.estimatedRoundMs)).toBeGreaterThan(20_000);
+    expect(Number(fastLink.estimatedRoundMs)).toBeLessThan(5_000);
+    expect(fastLink.upMbps).toBeGreaterThan(1);
+  }, 300_000);
+});
