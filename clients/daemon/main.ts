@@ -92,13 +92,14 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     onLinkReport: (report) => events.publish(linkSubject(config.clientId), encodeLinkReport(report)),
   });
   await events.start();
-  const announce = (status: 'online' | 'offline') =>
+  const announce = (status: 'online' | 'draining' | 'offline') =>
     events.publish(presenceSubject(config.clientId), encodePresence({ clientId: config.clientId, status, atMs: Date.now() }));
   announce('online');
   session.start();
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      announce('draining');
       await session.stop('client shutting down');
       announce('offline');
       await events.stop();

@@ -116,7 +116,7 @@ export const SUBJECTS_TABLE: readonly SubjectDoc[] = [
     subject: `${SUBJECT_PREFIX}.client.<client>.presence`,
     payload: '`{v:1, clientId, status: online|offline|draining, atMs}`',
     publisher: 'client daemon',
-    description: 'The client announces itself online at start, draining on shutdown, offline when it leaves.',
+    description: 'The client announces itself online at start, draining then offline when it stops.',
   },
   {
     subject: `${SUBJECT_PREFIX}.client.<client>.link`,

@@ -1,0 +1,28 @@
+/** The README documents what the code does: subjects, link profiles and selection policies stay in sync. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SUBJECTS_TABLE } from '../../common/events/subjects';
+import { PROFILES } from '../../clients/linkem/profiles';
+import { SELECTION_POLICIES } from '../../services/coordinator/selection/types';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it('README - lists every NATS subject the code publishes', () => {
+    for (const s of SUBJECTS_TABLE) expect(readme).toContain(`\`${s.subject}\``);
+  });
+
+  it('README - documents every link profile with its numbers', () => {
+    for (const p of PROFILES) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${p.name}\``));
+      expect(row, p.name).toBeDefined();
+      if (p.name === 'none') continue;
+      expect(row).toContain(`| ${p.latencyMs} |`);
+      expect(row).toContain(`| ${p.downMbps} | ${p.upMbps} |`);
+    }
+  });
+
+  it('README - explains every selection policy', () => {
+    for (const name of SELECTION_POLICIES) expect(readme).toContain(`| \`${name}\` |`);
+  });
+});
