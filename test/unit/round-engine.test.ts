@@ -4,6 +4,7 @@ import { FailedPreconditionError, InvalidArgumentError, StaleRoundError } from '
 import { EventBus } from '../../common/event-bus';
 import { silentLogger } from '../../common/logger';
 import type { ModelSpec, RunConfig, RunRecord, TrainTask } from '../../common/types';
+import type { LinkEstimate } from '../../common/link';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
@@ -223,5 +224,69 @@ describe('round engine retries', () => {
     const run = await driver.start();
     expect(run.state).toBe('completed');
     expect(Array.from((await store.getModel('run-t', run.modelVersion))!)).toEqual([7, 7, 7, 7]);
+  });
+});
+
+describe('round engine with link-aware selection', () => {
+  function linkAware(clients: string[], over: Partial<RunConfig>, links: Record<string, Partial<LinkEstimate>>) {
+    const s = setup(clients, over);
+    const estimates = new Map(Object.entries(links).map(([id, l]) => [id, { clientId: id, presence: 'online', radio: 'lte', resets: 0, disconnects: 0, lastUpdateMs: 0, stale: false, samples: 1, ...l } as LinkEstimate]));
+    const driver = new RunDriver(s.run, new Float32Array(4), {
+      store: s.store, fleet: s.fleet, clock: s.clock, logger: silentLogger(), events: new EventBus<RunEvent>(), maxUpdateBytes: 1 << 20, selectionGraceMs: 0,
+      links: { get: (id) => estimates.get(id) },
+    });
+    return { ...s, driver };
+  }
+
+  it('round engine - over-selection commits once the target reported and lets the rest go as not needed', async () => {
+    const { fleet, driver, store } = linkAware(['a', 'b', 'c', 'd'], { clientsPerRound: 2, minClients: 2, overSelection: 2, acceptFailures: false }, {});
+    fleet.onDispatch = (id, task) => {
+      if (id === 'a' || id === 'b') setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+    };
+    const run = await driver.start();
+    expect(run.state, run.reason).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.clients).toHaveLength(4);
+    expect(round.clients.filter((c) => c.state === 'finished').map((c) => c.clientId).sort()).toEqual(['a', 'b']);
+    for (const c of round.clients.filter((x) => x.state !== 'finished')) expect(c.reason).toMatch(/not needed/);
+    // Let-go clients are not drops: the scheduling metrics count only the two that were needed.
+    expect(round.scheduling).toMatchObject({ policy: 'random', dropRate: 0 });
+  });
+
+  it('round engine - the deadline policy skips a client predicted to miss, and the round says why', async () => {
+    const { fleet, driver, store } = linkAware(['fast', 'slow'], { clientsPerRound: 2, minClients: 1, selection: 'deadline', roundDeadlineMs: 30_000 }, {
+      fast: { rttMs: 20, upMbps: 50, downMbps: 100 },
+      // The test model is 16 bytes: 128 bits at 1 bit/s is 128 s.
+      slow: { rttMs: 400, upMbps: 1e-6, downMbps: 1e-5 },
+    });
+    fleet.onDispatch = (id, task) => setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.clients.map((c) => c.clientId)).toEqual(['fast']);
+    expect(round.clients[0].predictedMs).toBeGreaterThan(0);
+    expect(round.clients[0].actualMs).toBe(0);
+    expect(round.skipped).toEqual([expect.objectContaining({ clientId: 'slow', reason: expect.stringMatching(/exceeds the 30 s deadline/) })]);
+    expect(round.scheduling?.policy).toBe('deadline');
+  });
+
+  it('round engine - a per-client deadline lets a client go at its predicted time × factor, before the round deadline', async () => {
+    const { fleet, driver, store, clock } = linkAware(['a', 'b'], { clientsPerRound: 2, minClients: 1, clientDeadlineFactor: 2, roundDeadlineMs: 600_000 }, {});
+    fleet.onDispatch = (id, task) => {
+      if (id === 'a') setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+    };
+    const done = driver.start();
+    await tick();
+    const b = driver.currentRound!.record.clients.find((c) => c.clientId === 'b')!;
+    expect(b.predictedMs).toBeGreaterThan(0);
+    clock.advance(b.predictedMs! * 2);
+    const run = await done;
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    const rb = round.clients.find((c) => c.clientId === 'b')!;
+    expect(rb).toMatchObject({ state: 'dropped', missedDeadline: true });
+    expect(rb.reason).toMatch(/exceeded 2× its predicted/);
+    expect(round.endedAtMs! - round.startedAtMs).toBeLessThan(600_000);
+    expect(fleet.cancelled.map((c) => c.clientId)).toEqual(['b']);
   });
 });
