@@ -2,45 +2,40 @@
  * Closes sessions whose client has gone silent. A TCP connection can stay
  * "open" long after a phone lost its radio; heartbeats are what tell us.
  */
-import type { Clock, TimerHandle } from '../../../common/clock';
+import type { Clock } from '../../../common/clock';
+import { Periodic } from '../../../common/periodic';
 import type { Logger } from '../../../common/logger';
 import type { SessionRegistry } from './session-registry';
 
 /** Periodically drops sessions silent for longer than `timeoutMs`. */
 export class LivenessMonitor {
-  private timer?: TimerHandle;
-  private running = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly registry: SessionRegistry,
     private readonly onSilent: (clientId: string, sessionId: string) => void,
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Check four times per timeout, so a silent client is closed at most a quarter late.
+    this.periodic = new Periodic(clock, Math.max(50, timeoutMs / 4), () => this.check());
+  }
 
-  /** Starts checking every quarter of the timeout. */
+  /** Starts checking. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.periodic.start();
   }
 
   /** Stops checking; idempotent. */
   stop(): void {
-    this.running = false;
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.clock.setTimeout(() => {
-      for (const { clientId, sessionId } of this.registry.silentFor(this.timeoutMs)) {
-        this.logger.warn({ clientId, silentMs: this.timeoutMs }, 'client silent too long; closing its session');
-        this.onSilent(clientId, sessionId);
-      }
-      this.schedule();
-    }, Math.max(50, this.timeoutMs / 4));
+  private check(): void {
+    for (const { clientId, sessionId } of this.registry.silentFor(this.timeoutMs)) {
+      this.logger.warn({ clientId, silentMs: this.timeoutMs }, 'client silent too long; closing its session');
+      this.onSilent(clientId, sessionId);
+    }
   }
 }

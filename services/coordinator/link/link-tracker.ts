@@ -5,7 +5,8 @@
  * turns offline after a patience. Selection, deadlines and the CLI read it;
  * changes come out of `events()` as a tagged union.
  */
-import type { Clock, TimerHandle } from '../../../common/clock';
+import type { Clock } from '../../../common/clock';
+import { Periodic } from '../../../common/periodic';
 import { EventBus, type Subscription } from '../../../common/event-bus';
 import type { CoordinatorObservation, LinkEstimate, LinkReport, Presence } from '../../../common/link';
 import type { ClientId } from '../../../common/types';
@@ -35,8 +36,7 @@ const ewma = (prev: number | undefined, sample: number, alpha: number) => (prev 
 export class LinkTracker {
   private readonly estimates = new Map<ClientId, LinkEstimate & { lastRttSample?: number }>();
   private readonly bus = new EventBus<LinkTrackerEvent>();
-  private timer?: TimerHandle;
-  private running = false;
+  private readonly periodic: Periodic;
   private readonly alpha: number;
   private readonly staleAfterMs: number;
   private readonly offlineAfterMs: number;
@@ -47,20 +47,17 @@ export class LinkTracker {
     this.staleAfterMs = options.staleAfterMs ?? 15_000;
     this.offlineAfterMs = options.offlineAfterMs ?? 30_000;
     this.sweepEveryMs = options.sweepEveryMs ?? 1000;
+    this.periodic = new Periodic(options.clock, this.sweepEveryMs, () => this.sweep());
   }
 
   /** Starts the periodic staleness sweep. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.periodic.start();
   }
 
   /** Stops the sweep and ends every events() iterator; idempotent. */
   stop(): void {
-    this.running = false;
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.periodic.stop();
     this.bus.closeAll();
   }
 
@@ -164,14 +161,6 @@ export class LinkTracker {
         this.bus.publish({ type: 'presence', estimate: this.view(e), previous });
       }
     }
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.options.clock.setTimeout(() => {
-      this.sweep();
-      this.schedule();
-    }, this.sweepEveryMs);
   }
 
   private view(e: LinkEstimate & { lastRttSample?: number }): LinkEstimate {
