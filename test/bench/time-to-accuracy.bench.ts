@@ -43,9 +43,11 @@ async function runPolicy(policy: string, group: ProcessGroup, port: number): Pro
   group.start(`coordinator-${policy}`, ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn']);
   const control = connectControl({ address, deadlineMs: 3000 });
   try {
-    await waitFor(`${CLIENTS} clients on a fresh coordinator`, async () => {
+    // Every policy starts once the fresh coordinator has heard from every client (RTT probes
+    // on the control stream), as a long-running coordinator would have.
+    await waitFor(`${CLIENTS} clients with link estimates on a fresh coordinator`, async () => {
       const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length >= CLIENTS ? true : undefined;
+      return clients.filter((c) => c.status === 'connected' && (c.link?.rttMs ?? 0) > 0).length >= CLIENTS ? true : undefined;
     }, 120_000, 500);
     const run = await control.createRun({
       start: true,
@@ -68,7 +70,9 @@ async function runPolicy(policy: string, group: ProcessGroup, port: number): Pro
           await control.cancelRun(run.runId).catch(() => undefined);
           break;
         }
-        console.log(`  ${policy}: round ${r.round} test acc ${r.eval.accuracy.toFixed(4)}, ${((Number(r.endedAtMs) - Number(r.startedAtMs)) / 1000).toFixed(1)} s`);
+        const mix = MIX.map((m) => `${r.clients.filter((c) => c.clientId.endsWith(m)).length} ${m}`).join(', ');
+        console.log(`  ${policy}: round ${r.round} test acc ${r.eval.accuracy.toFixed(4)}, ${((Number(r.endedAtMs) - Number(r.startedAtMs)) / 1000).toFixed(1)} s (asked ${mix})`);
+        if (process.env.BENCH_DEBUG) for (const c of r.clients) console.log(`    ${c.clientId} ${c.state} predicted ${c.predictedMs} actual ${c.actualMs}`);
       }
     }
     return result;
