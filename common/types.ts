@@ -114,6 +114,8 @@ export interface RoundClientRecord {
   uploadMs?: number;
   /** Cut off by the round's or its own deadline (not a disconnect or failure). */
   missedDeadline?: boolean;
+  /** How many times its upload resumed after a break. */
+  resumes?: number;
 }
 
 /** A candidate the selection policy passed over, and why. */

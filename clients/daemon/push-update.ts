@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import type { Metadata, ServiceError } from '@grpc/grpc-js';
+import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { CancelledError, InvalidArgumentError } from '../../common/errors';
 import type { TensorShape } from '../../common/types';
 import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes, sha256Hex } from '../../common/weights-codec';
@@ -38,6 +38,8 @@ export interface PushedUpdate {
   transferId: string;
   receivedBytes: number;
   sha256: string;
+  /** How many times a broken upload was resumed. */
+  resumes: number;
 }
 
 /** Chunk size for an upload: the smaller of the coordinator's limit and ours, whole float32 values. */
@@ -46,19 +48,71 @@ export function uploadChunkBytes(maxChunkBytes = 0): number {
   return Math.max(4, limit - (limit % 4));
 }
 
-/** Uploads the weights; rejects with the call's error (carrying its gRPC status) if the coordinator refuses them. */
+/** gRPC codes after which an upload is worth resuming: the link broke, not the request. */
+const RETRIABLE = new Set([status.UNAVAILABLE, status.INTERNAL, status.UNKNOWN, status.CANCELLED, status.DEADLINE_EXCEEDED]);
+/** Resume attempts after the first try. */
+export const MAX_UPLOAD_RESUMES = 5;
+
+/**
+ * Uploads the weights; an upload broken by the network resumes where the
+ * coordinator's copy ends (QueryUpdate), same transfer id, up to
+ * MAX_UPLOAD_RESUMES times. Rejects with the call's error (carrying its gRPC
+ * status) if the coordinator refuses the update.
+ */
 export async function pushUpdate(client: FleetClient, request: PushUpdateRequest, options: PushUpdateCallOptions): Promise<PushedUpdate> {
+  const bytes = float32ToBytes(request.weights);
+  const upload: Upload = { bytes, sha256: sha256Hex(bytes), transferId: randomUUID(), resumes: 0 };
+  let from = 0;
+  for (;;) {
+    try {
+      const res = await pushFrom(client, request, options, upload, from);
+      if (res.receivedBytes !== bytes.length) {
+        throw new InvalidArgumentError(`coordinator acknowledged ${res.receivedBytes} of ${bytes.length} update bytes`);
+      }
+      // The coordinator echoes our id; should it ever name the transfer itself, its name is what a result must cite.
+      return { transferId: res.transferId || upload.transferId, receivedBytes: res.receivedBytes, sha256: upload.sha256, resumes: upload.resumes };
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (options.signal?.aborted || typeof code !== 'number' || !RETRIABLE.has(code) || upload.resumes >= MAX_UPLOAD_RESUMES) throw err;
+      upload.resumes++;
+      await new Promise((r) => setTimeout(r, 100 * upload.resumes));
+      from = await resumeOffset(client, request, options, upload).catch(() => 0);
+    }
+  }
+}
+
+interface Upload {
+  bytes: Buffer;
+  sha256: string;
+  transferId: string;
+  resumes: number;
+}
+
+/** Where to continue: the bytes the coordinator kept for this transfer, rounded down to a whole value. */
+async function resumeOffset(client: FleetClient, request: PushUpdateRequest, options: PushUpdateCallOptions, upload: Upload): Promise<number> {
+  const metadata = options.metadata.clone();
+  metadata.setOptions({ waitForReady: true });
+  const res = await new Promise<{ receivedBytes: number }>((resolve, reject) =>
+    client.QueryUpdate({ runId: request.runId, round: request.round, taskId: request.taskId, transferId: upload.transferId }, metadata, { deadline: Date.now() + 10_000 }, (err, r) =>
+      err ? reject(err) : resolve(r as { receivedBytes: number }),
+    ),
+  );
+  const received = Math.min(Number(res.receivedBytes), upload.bytes.length);
+  return received - (received % 4);
+}
+
+/** One PushUpdate call sending the update from byte `from` on (the header always goes first). */
+async function pushFrom(client: FleetClient, request: PushUpdateRequest, options: PushUpdateCallOptions, upload: Upload, from: number): Promise<PushUpdateResponse__Output> {
   const { signal } = options;
   if (signal?.aborted) throw new CancelledError('update upload cancelled');
-  const bytes = float32ToBytes(request.weights);
-  const sha256 = sha256Hex(bytes);
-  const transferId = randomUUID();
+  const { bytes, sha256, transferId } = upload;
   // Settles when the call does, whichever side ends it; writing stops as soon as it has.
   const finished = new AbortController();
   const response = new Promise<PushUpdateResponse__Output>((resolve, reject) => {
     // waitForReady: an upload finishing while the coordinator restarts waits for it (bounded by the task's signal).
-    options.metadata.setOptions({ waitForReady: true });
-    const call = client.PushUpdate(options.metadata, (err: ServiceError | null, res?: PushUpdateResponse__Output) => {
+    const metadata = options.metadata.clone();
+    metadata.setOptions({ waitForReady: true });
+    const call = client.PushUpdate(metadata, (err: ServiceError | null, res?: PushUpdateResponse__Output) => {
       finished.abort();
       signal?.removeEventListener('abort', onAbort);
       if (err) reject(signal?.aborted ? new CancelledError('update upload cancelled', { cause: err }) : err);
@@ -76,8 +130,8 @@ export async function pushUpdate(client: FleetClient, request: PushUpdateRequest
     const header = { transferId, encoding: 'float32', totalBytes: bytes.length, sha256, tensors: toWireTensors(request.tensors) };
     const meta = { taskId: request.taskId, runId: request.runId, round: request.round, numExamples: request.numExamples };
     let first = true;
-    // An empty model still needs its header, so the first message goes out even with no data.
-    const pieces: Iterable<[number, Buffer]> = bytes.length > 0 ? chunks(bytes, uploadChunkBytes(request.maxChunkBytes)) : [[0, Buffer.alloc(0)]];
+    // The header always goes out, even with no data left to send (an empty model, or a resume that found everything there).
+    const pieces: Iterable<[number, Buffer]> = from < bytes.length ? chunks(bytes, uploadChunkBytes(request.maxChunkBytes), from) : [[from, Buffer.alloc(0)]];
     for (const [offset, data] of pieces) {
       if (finished.signal.aborted) return;
       const message: UpdateChunk = first ? { header, meta, offset, data } : { offset, data };
@@ -90,10 +144,5 @@ export async function pushUpdate(client: FleetClient, request: PushUpdateRequest
     if (!finished.signal.aborted) call.end();
   }
 
-  const res = await response;
-  if (res.receivedBytes !== bytes.length) {
-    throw new InvalidArgumentError(`coordinator acknowledged ${res.receivedBytes} of ${bytes.length} update bytes`);
-  }
-  // The coordinator echoes our id; should it ever name the transfer itself, its name is what a result must cite.
-  return { transferId: res.transferId || transferId, receivedBytes: res.receivedBytes, sha256 };
+  return response;
 }

@@ -19,6 +19,8 @@ import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_
 import type { Probe as _fedlink_v1_Probe, Probe__Output as _fedlink_v1_Probe__Output } from './fedlink/v1/Probe';
 import type { ProbeReply as _fedlink_v1_ProbeReply, ProbeReply__Output as _fedlink_v1_ProbeReply__Output } from './fedlink/v1/ProbeReply';
 import type { PushUpdateResponse as _fedlink_v1_PushUpdateResponse, PushUpdateResponse__Output as _fedlink_v1_PushUpdateResponse__Output } from './fedlink/v1/PushUpdateResponse';
+import type { QueryUpdateRequest as _fedlink_v1_QueryUpdateRequest, QueryUpdateRequest__Output as _fedlink_v1_QueryUpdateRequest__Output } from './fedlink/v1/QueryUpdateRequest';
+import type { QueryUpdateResponse as _fedlink_v1_QueryUpdateResponse, QueryUpdateResponse__Output as _fedlink_v1_QueryUpdateResponse__Output } from './fedlink/v1/QueryUpdateResponse';
 import type { TaskAssignment as _fedlink_v1_TaskAssignment, TaskAssignment__Output as _fedlink_v1_TaskAssignment__Output } from './fedlink/v1/TaskAssignment';
 import type { TaskFailure as _fedlink_v1_TaskFailure, TaskFailure__Output as _fedlink_v1_TaskFailure__Output } from './fedlink/v1/TaskFailure';
 import type { TaskProgress as _fedlink_v1_TaskProgress, TaskProgress__Output as _fedlink_v1_TaskProgress__Output } from './fedlink/v1/TaskProgress';
@@ -55,6 +57,8 @@ export interface ProtoGrpcType {
       Probe: MessageTypeDefinition<_fedlink_v1_Probe, _fedlink_v1_Probe__Output>
       ProbeReply: MessageTypeDefinition<_fedlink_v1_ProbeReply, _fedlink_v1_ProbeReply__Output>
       PushUpdateResponse: MessageTypeDefinition<_fedlink_v1_PushUpdateResponse, _fedlink_v1_PushUpdateResponse__Output>
+      QueryUpdateRequest: MessageTypeDefinition<_fedlink_v1_QueryUpdateRequest, _fedlink_v1_QueryUpdateRequest__Output>
+      QueryUpdateResponse: MessageTypeDefinition<_fedlink_v1_QueryUpdateResponse, _fedlink_v1_QueryUpdateResponse__Output>
       TaskAssignment: MessageTypeDefinition<_fedlink_v1_TaskAssignment, _fedlink_v1_TaskAssignment__Output>
       TaskFailure: MessageTypeDefinition<_fedlink_v1_TaskFailure, _fedlink_v1_TaskFailure__Output>
       TaskKind: EnumTypeDefinition

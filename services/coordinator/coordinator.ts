@@ -47,6 +47,7 @@ export interface CoordinatorConfig {
   linkStaleAfterMs: number;
   linkOfflineAfterMs: number;
   nats?: NatsConnectOptions;
+  reconnectGraceMs: number;
 }
 
 /** Applies defaults to options. */
@@ -63,6 +64,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
     nats: o.nats,
+    reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
   };
 }
 
@@ -106,6 +108,7 @@ export class Coordinator {
       selectionGraceMs: config.selectionGraceMs,
       links: this.links,
       lifecycle: (e) => this.bridge.roundEvent(e),
+      reconnectGraceMs: config.reconnectGraceMs,
     });
     this.liveness = new LivenessMonitor(
       this.registry,

@@ -20,6 +20,8 @@ export interface CoordinatorOptions {
   linkStaleAfterMs?: number;
   /** A client silent on every channel for this long is offline, ms. @default 30000 */
   linkOfflineAfterMs?: number;
+  /** A selected client whose session breaks may reconnect and resume within this long before it is dropped, ms. @default 10000 */
+  reconnectGraceMs?: number;
   /** NATS connection; without it an in-process event bus is used. */
   nats?: NatsConnectOptions;
   /** @default 'info' */

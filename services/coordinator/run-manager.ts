@@ -31,6 +31,8 @@ export interface RunManagerDeps {
   selectionGraceMs?: number;
   links?: { get(clientId: ClientId): LinkEstimate | undefined };
   lifecycle?: (e: RoundLifecycleEvent) => void;
+  /** How long a disconnected selected client may take to come back and resume. @default 0 */
+  reconnectGraceMs?: number;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */
@@ -160,6 +162,18 @@ export class RunManager {
   failure(clientId: ClientId, runId: RunId, round: number, taskId: string, reason: string): void {
     const current = this.drivers.get(runId)?.currentRound;
     if (current?.record.round === round) current.acceptFailure(clientId, taskId, reason);
+  }
+
+  /** A client's session is back: rounds waiting for it to reconnect stop waiting. */
+  clientBack(clientId: ClientId): void {
+    for (const d of this.drivers.values()) d.currentRound?.clientBack(clientId);
+  }
+
+  /** How many bytes of an upload the current round holds (0 if none): where the client resumes. */
+  async uploadOffset(clientId: ClientId, runId: RunId, round: number, transferId: string): Promise<number> {
+    await this.getRun(runId);
+    const current = this.drivers.get(runId)?.currentRound;
+    return current && current.record.round === round ? current.uploadOffset(clientId, transferId) : 0;
   }
 
   /** A client's session ended: every round it was selected in hears of it. */

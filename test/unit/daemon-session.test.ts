@@ -138,6 +138,7 @@ class FakeFleet {
           callback(null, { transferId: record.chunks[0]?.header?.transferId ?? '', receivedBytes });
         });
       },
+      QueryUpdate: (_call, callback) => callback(null, { receivedBytes: 0 }),
     };
     this.server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, handlers);
   }

@@ -37,6 +37,11 @@ export interface RoundInput {
   policy?: string;
   /** Round lifecycle events (published on NATS). */
   lifecycle?: (e: RoundLifecycleEvent) => void;
+  /**
+   * How long a selected client whose session ended may take to come back and
+   * resume (a handover, a reset) before it is dropped; 0 drops it at once.
+   */
+  reconnectGraceMs?: number;
   deadlineMs: number;
   maxUpdateBytes: number;
   fleet: FleetPort;
@@ -90,6 +95,7 @@ export class Round {
   /** Over-selected clients let go because the round had enough updates: not failures. */
   private readonly notNeeded = new Set<ClientId>();
   private readonly clientTimers: TimerHandle[] = [];
+  private readonly graceTimers = new Map<ClientId, TimerHandle>();
   private deadlineTimer?: TimerHandle;
   private closed = false;
   private cancelled = false;
@@ -165,7 +171,18 @@ export class Round {
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} of ${this.input.runId} is closed`);
     if (header.taskId !== this.taskIds.get(clientId)) throw new StaleRoundError(`task ${header.taskId} is not the current task of ${clientId}`);
     if (this.settled.has(clientId) || this.accepted.has(clientId)) throw new FailedPreconditionError(`client ${clientId} has already reported in round ${this.input.round}`);
-    if (this.receivers.has(clientId)) throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
+    const existing = this.receivers.get(clientId);
+    if (existing && sameTransfer(existing, header)) {
+      // The same transfer again: a resume after a break (or a new call taking over one whose
+      // break the server has not noticed yet). The caller claims it and continues at receivedBytes.
+      c.state = 'uploading';
+      c.reason = undefined;
+      c.resumes = existing.resumes + (existing.state === 'suspended' ? 1 : 0);
+      this.changed();
+      return existing;
+    }
+    if (existing?.state === 'active') throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
+    existing?.discard();
     this.checkHeader(header);
     const receiver = new UpdateReceiver(
       clientId,
@@ -232,10 +249,37 @@ export class Round {
       this.settle(c, 'finished', `${reason} before sending metrics`);
       return;
     }
+    const grace = Math.min(this.input.reconnectGraceMs ?? 0, this.input.deadlineMs - this.input.clock.now());
+    if (grace > 0) {
+      // Mobile links break and come back (handover, reset): give the client a moment to reconnect and resume.
+      this.graceTimers.get(clientId)?.cancel();
+      this.graceTimers.set(
+        clientId,
+        this.input.clock.setTimeout(() => {
+          this.graceTimers.delete(clientId);
+          if (!this.gone.has(clientId) || this.settled.has(clientId) || this.receivers.get(clientId)?.state === 'active') return;
+          this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : `${reason}; not back within ${Math.round(grace / 1000)}s`);
+        }, grace),
+      );
+      return;
+    }
     // An upload still streaming may yet complete on its own call; if it breaks
     // off instead, onUpdateAborted settles the client.
-    if (this.receivers.has(clientId)) return;
+    if (this.receivers.get(clientId)?.state === 'active') return;
     this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : reason);
+  }
+
+  /** A selected client's session is back (reconnected): it may resume its work. */
+  clientBack(clientId: ClientId): void {
+    this.gone.delete(clientId);
+    this.graceTimers.get(clientId)?.cancel();
+    this.graceTimers.delete(clientId);
+  }
+
+  /** Bytes of `transferId` this round holds for the client: where a resumed upload continues. */
+  uploadOffset(clientId: ClientId, transferId: string): number {
+    const r = this.receivers.get(clientId);
+    return r && r.transferId === transferId && r.state !== 'done' ? r.receivedBytes : 0;
   }
 
   /** Closes the round now (deadline, cancellation, every client settled, or enough updates in). */
@@ -245,6 +289,8 @@ export class Round {
     this.cancelled = why === 'cancelled';
     this.deadlineTimer?.cancel();
     for (const t of this.clientTimers) t.cancel();
+    for (const t of this.graceTimers.values()) t.cancel();
+    this.graceTimers.clear();
     const reason =
       why === 'cancelled' ? 'run cancelled' : why === 'target' ? `not needed: the round reached its target of ${this.input.targetReports} updates` : 'deadline exceeded';
     for (const c of this.record.clients) {
@@ -295,7 +341,7 @@ export class Round {
   }
 
   private onUpdateComplete(r: UpdateReceiver, values: Float32Array): void {
-    this.receivers.delete(r.clientId);
+    if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId)!;
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
     this.accumulator.add(values, r.numExamples);
@@ -318,15 +364,16 @@ export class Round {
    * ends, or the round closes.
    */
   private onUpdateAborted(r: UpdateReceiver, reason: string, rejected: boolean): void {
-    this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId);
     if (!c || this.settled.has(r.clientId) || this.closed) return;
     if (rejected) {
+      if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
       c.state = 'rejected';
       c.reason = `update rejected: ${reason}`;
-    } else if (this.gone.has(r.clientId)) {
+    } else if (this.gone.has(r.clientId) && !this.graceTimers.has(r.clientId)) {
       return this.settle(c, 'dropped', `disconnected during upload: ${reason}`);
     } else {
+      // Suspended: the receiver keeps what arrived, for a resume with the same transfer id.
       c.state = 'dispatched';
       c.reason = `upload interrupted: ${reason}`;
     }
@@ -335,6 +382,11 @@ export class Round {
 
   private settle(c: RoundClientRecord, state: 'finished' | 'dropped' | 'rejected', reason?: string, check = true): void {
     this.settled.add(c.clientId);
+    const r = this.receivers.get(c.clientId);
+    if (r && r.state !== 'active') {
+      r.discard();
+      this.receivers.delete(c.clientId);
+    }
     c.state = state;
     if (reason) c.reason = reason;
     c.finishedAtMs = this.input.clock.now();
@@ -390,4 +442,8 @@ function meanLoss(clients: RoundClientRecord[]): number | undefined {
     }
   }
   return n > 0 ? sum / n : undefined;
+}
+
+function sameTransfer(r: UpdateReceiver, h: UpdateHeader): boolean {
+  return r.state !== 'done' && r.transferId === h.transferId && r.sha256 === h.sha256 && r.numExamples === h.numExamples && r.expectedBytes === h.totalBytes;
 }

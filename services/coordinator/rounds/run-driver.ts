@@ -40,6 +40,8 @@ export interface RunDriverDeps {
   links?: { get(clientId: ClientId): LinkEstimate | undefined };
   /** Round lifecycle events (published on NATS). */
   lifecycle?: (e: RoundLifecycleEvent) => void;
+  /** How long a disconnected selected client may take to come back and resume. @default 0 */
+  reconnectGraceMs?: number;
 }
 
 /** Rounds of history kept per client for prediction and utility. */
@@ -160,6 +162,7 @@ export class RunDriver {
       clientDeadlineFactor: config.clientDeadlineFactor,
       policy: config.selection,
       lifecycle: this.deps.lifecycle,
+      reconnectGraceMs: this.deps.reconnectGraceMs,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
       fleet: this.deps.fleet,

@@ -4,26 +4,43 @@
  * only a complete update whose sha256 matches is folded into the round's
  * FedAvg sum. Staging makes the fold atomic: a client that drops mid-upload or
  * sends a bad checksum contributes nothing, instead of half an update.
- * Staging buffers are per upload in flight, never per selected client.
+ *
+ * An upload that breaks off is suspended, not discarded: the same transfer id
+ * may resume from `receivedBytes` on a new call (after a reset or a handover).
+ * Each call claims the receiver; a stale call (one that broke off and was taken
+ * over) can no longer write to it or abort it. Staging buffers exist per upload
+ * started in the round, never per selected-but-silent client.
  */
 import { Float32Assembler } from '../../../common/weights-codec';
+import { CancelledError } from '../../../common/errors';
+
+/** Lifecycle of a receiver: receiving, broken off (resumable), or done (folded or refused). */
+export type ReceiverState = 'active' | 'suspended' | 'done';
 
 /** The sink PushUpdate streams chunks into. */
 export class UpdateReceiver {
   private readonly assembler: Float32Assembler;
-  private settled = false;
+  private stateValue: ReceiverState = 'active';
   private firstChunkMs?: number;
+  private owner = 0;
+  /** How many times the transfer was resumed on a new call. */
+  resumes = 0;
 
   constructor(
     readonly clientId: string,
     readonly transferId: string,
     readonly numExamples: number,
     parameters: number,
-    sha256: string,
+    readonly sha256: string,
     private readonly onComplete: (receiver: UpdateReceiver, values: Float32Array) => void,
     private readonly onAbort: (receiver: UpdateReceiver, reason: string, rejected: boolean) => void,
   ) {
     this.assembler = new Float32Assembler(new Float32Array(parameters), sha256);
+  }
+
+  /** Current lifecycle state. */
+  get state(): ReceiverState {
+    return this.stateValue;
   }
 
   /** Bytes accepted so far. */
@@ -36,9 +53,28 @@ export class UpdateReceiver {
     return this.assembler.target.byteLength;
   }
 
-  /** Accepts one chunk; throws InvalidArgumentError if it is bad. */
-  write(offset: number, data: Uint8Array, nowMs?: number): void {
+  /** Makes the calling RPC the owner; earlier owners' writes and aborts are ignored from now on. */
+  claim(): number {
+    if (this.stateValue === 'suspended') this.resumes++;
+    if (this.stateValue !== 'done') this.stateValue = 'active';
+    return ++this.owner;
+  }
+
+  /**
+   * Accepts one chunk; throws InvalidArgumentError if it is bad. Bytes before
+   * `receivedBytes` are ones a resumed call re-sends: they are skipped, never
+   * written twice.
+   */
+  write(offset: number, data: Uint8Array, nowMs?: number, token = this.owner): void {
+    if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
     this.firstChunkMs ??= nowMs;
+    const have = this.assembler.receivedBytes;
+    if (offset < have) {
+      const skip = Math.min(data.length, have - offset);
+      data = data.subarray(skip);
+      offset += skip;
+      if (data.length === 0) return;
+    }
     this.assembler.write(offset, data);
   }
 
@@ -48,19 +84,25 @@ export class UpdateReceiver {
   }
 
   /** Verifies the whole update and folds it into the round; throws if it is incomplete or corrupt. */
-  complete(): void {
+  complete(token = this.owner): void {
+    if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
     const values = this.assembler.finish();
-    this.settled = true;
+    this.stateValue = 'done';
     this.onComplete(this, values);
   }
 
   /**
-   * The upload broke off (`rejected` false) or its data was refused (`rejected`
-   * true): nothing of it is aggregated either way.
+   * The upload broke off (`rejected` false: suspended, resumable) or its data was
+   * refused (`rejected` true: done). Nothing of it is aggregated either way.
    */
-  abort(reason: string, rejected = false): void {
-    if (this.settled) return;
-    this.settled = true;
+  abort(reason: string, rejected = false, token = this.owner): void {
+    if (token !== this.owner || this.stateValue !== 'active') return;
+    this.stateValue = rejected ? 'done' : 'suspended';
     this.onAbort(this, reason, rejected);
+  }
+
+  /** Ends a suspended transfer for good (the round closed, or the client started another). */
+  discard(): void {
+    this.stateValue = 'done';
   }
 }

@@ -17,6 +17,8 @@ import type { FetchModelRequest__Output } from '../../../proto/gen/fedlink/v1/Fe
 import type { FleetHandlers } from '../../../proto/gen/fedlink/v1/Fleet';
 import type { ModelChunk } from '../../../proto/gen/fedlink/v1/ModelChunk';
 import type { PushUpdateResponse } from '../../../proto/gen/fedlink/v1/PushUpdateResponse';
+import type { QueryUpdateRequest__Output } from '../../../proto/gen/fedlink/v1/QueryUpdateRequest';
+import type { QueryUpdateResponse } from '../../../proto/gen/fedlink/v1/QueryUpdateResponse';
 import type { UpdateChunk__Output } from '../../../proto/gen/fedlink/v1/UpdateChunk';
 import type { AuthHook } from '../auth';
 import type { SessionRegistry } from '../fleet/session-registry';
@@ -134,6 +136,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           });
           log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer() }, 'client connected');
           deps.links.presence(clientId, 'online');
+          deps.manager.clientBack(clientId);
           return;
         }
         deps.registry.touch(clientId, msg.heartbeat?.progress ?? undefined);
@@ -245,6 +248,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
 
   async function pushUpdate(call: grpc.ServerReadableStream<UpdateChunk__Output, PushUpdateResponse>, callback: grpc.sendUnaryData<PushUpdateResponse>): Promise<void> {
     let receiver: UpdateReceiver | undefined;
+    let token = 0;
     let clientId = '';
     let cancelled = false;
     let firstChunkAt = 0;
@@ -259,7 +263,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     call.on('cancelled', () => {
       cancelled = true;
       observeUpload();
-      receiver?.abort('upload cancelled by the client or the connection dropped');
+      receiver?.abort('upload cancelled by the client or the connection dropped', false, token);
     });
     try {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
@@ -281,11 +285,12 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             tensors,
             numExamples: Number(m.numExamples),
           });
-          if (cancelled) receiver.abort('upload cancelled');
+          token = receiver.claim();
+          if (cancelled) receiver.abort('upload cancelled', false, token);
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
         }
-        receiver.write(Number(msg.offset), msg.data, deps.clock.now());
+        receiver.write(Number(msg.offset), msg.data, deps.clock.now(), token);
       }
       if (cancelled) return;
       if (!receiver) throw new InvalidArgumentError('empty upload');
@@ -294,20 +299,36 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         // only afterwards): either way the transfer broke off, nothing was wrong
         // with its data, and the client may try again.
         const reason = `transfer ended after ${receiver.receivedBytes} of ${receiver.expectedBytes} bytes`;
-        receiver.abort(reason);
+        receiver.abort(reason, false, token);
         throw new InvalidArgumentError(reason);
       }
       observeUpload();
-      receiver.complete();
+      receiver.complete(token);
       callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
       const code = statusFor(err);
       observeUpload();
-      receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED);
+      receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED, token);
       log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
       callback(toGrpcError(err) as grpc.ServiceError);
     }
   }
 
-  return { Connect: connect, FetchModel: (call) => void fetchModel(call), PushUpdate: (call, cb) => void pushUpdate(call, cb) };
+  async function queryUpdate(call: grpc.ServerUnaryCall<QueryUpdateRequest__Output, QueryUpdateResponse>, callback: grpc.sendUnaryData<QueryUpdateResponse>): Promise<void> {
+    try {
+      const clientId = deps.auth(call.metadata, { service: 'fleet', method: 'QueryUpdate' }).clientId ?? '';
+      const r = call.request;
+      const receivedBytes = await deps.manager.uploadOffset(clientId, checkId(r.runId, 'run_id'), r.round, checkId(r.transferId, 'transfer_id'));
+      callback(null, { receivedBytes });
+    } catch (err) {
+      callback(toGrpcError(err) as grpc.ServiceError);
+    }
+  }
+
+  return {
+    Connect: connect,
+    FetchModel: (call) => void fetchModel(call),
+    PushUpdate: (call, cb) => void pushUpdate(call, cb),
+    QueryUpdate: (call, cb) => void queryUpdate(call, cb),
+  };
 }

@@ -7,6 +7,8 @@ import type { CoordinatorMessage as _fedlink_v1_CoordinatorMessage, CoordinatorM
 import type { FetchModelRequest as _fedlink_v1_FetchModelRequest, FetchModelRequest__Output as _fedlink_v1_FetchModelRequest__Output } from '../../fedlink/v1/FetchModelRequest';
 import type { ModelChunk as _fedlink_v1_ModelChunk, ModelChunk__Output as _fedlink_v1_ModelChunk__Output } from '../../fedlink/v1/ModelChunk';
 import type { PushUpdateResponse as _fedlink_v1_PushUpdateResponse, PushUpdateResponse__Output as _fedlink_v1_PushUpdateResponse__Output } from '../../fedlink/v1/PushUpdateResponse';
+import type { QueryUpdateRequest as _fedlink_v1_QueryUpdateRequest, QueryUpdateRequest__Output as _fedlink_v1_QueryUpdateRequest__Output } from '../../fedlink/v1/QueryUpdateRequest';
+import type { QueryUpdateResponse as _fedlink_v1_QueryUpdateResponse, QueryUpdateResponse__Output as _fedlink_v1_QueryUpdateResponse__Output } from '../../fedlink/v1/QueryUpdateResponse';
 import type { UpdateChunk as _fedlink_v1_UpdateChunk, UpdateChunk__Output as _fedlink_v1_UpdateChunk__Output } from '../../fedlink/v1/UpdateChunk';
 
 export interface FleetClient extends grpc.Client {
@@ -29,6 +31,15 @@ export interface FleetClient extends grpc.Client {
   pushUpdate(options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_PushUpdateResponse__Output>): grpc.ClientWritableStream<_fedlink_v1_UpdateChunk>;
   pushUpdate(callback: grpc.requestCallback<_fedlink_v1_PushUpdateResponse__Output>): grpc.ClientWritableStream<_fedlink_v1_UpdateChunk>;
   
+  QueryUpdate(argument: _fedlink_v1_QueryUpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  QueryUpdate(argument: _fedlink_v1_QueryUpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  QueryUpdate(argument: _fedlink_v1_QueryUpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  QueryUpdate(argument: _fedlink_v1_QueryUpdateRequest, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  queryUpdate(argument: _fedlink_v1_QueryUpdateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  queryUpdate(argument: _fedlink_v1_QueryUpdateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  queryUpdate(argument: _fedlink_v1_QueryUpdateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  queryUpdate(argument: _fedlink_v1_QueryUpdateRequest, callback: grpc.requestCallback<_fedlink_v1_QueryUpdateResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface FleetHandlers extends grpc.UntypedServiceImplementation {
@@ -38,10 +49,13 @@ export interface FleetHandlers extends grpc.UntypedServiceImplementation {
   
   PushUpdate: grpc.handleClientStreamingCall<_fedlink_v1_UpdateChunk__Output, _fedlink_v1_PushUpdateResponse>;
   
+  QueryUpdate: grpc.handleUnaryCall<_fedlink_v1_QueryUpdateRequest__Output, _fedlink_v1_QueryUpdateResponse>;
+  
 }
 
 export interface FleetDefinition extends grpc.ServiceDefinition {
   Connect: MethodDefinition<_fedlink_v1_ClientMessage, _fedlink_v1_CoordinatorMessage, _fedlink_v1_ClientMessage__Output, _fedlink_v1_CoordinatorMessage__Output>
   FetchModel: MethodDefinition<_fedlink_v1_FetchModelRequest, _fedlink_v1_ModelChunk, _fedlink_v1_FetchModelRequest__Output, _fedlink_v1_ModelChunk__Output>
   PushUpdate: MethodDefinition<_fedlink_v1_UpdateChunk, _fedlink_v1_PushUpdateResponse, _fedlink_v1_UpdateChunk__Output, _fedlink_v1_PushUpdateResponse__Output>
+  QueryUpdate: MethodDefinition<_fedlink_v1_QueryUpdateRequest, _fedlink_v1_QueryUpdateResponse, _fedlink_v1_QueryUpdateRequest__Output, _fedlink_v1_QueryUpdateResponse__Output>
 }
