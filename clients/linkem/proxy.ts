@@ -182,6 +182,12 @@ export class LinkEmulator {
     }
   }
 
+  /** Resets every open connection now, like a radio link failure (tests and `fedlink linkem` operators). */
+  resetNow(): void {
+    this.log.info({ connections: this.connections.size }, 'reset on request');
+    this.resetAll();
+  }
+
   private resetAll(): void {
     for (const connection of [...this.connections]) {
       this.connections.delete(connection);

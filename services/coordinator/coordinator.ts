@@ -20,6 +20,7 @@ import { LinkBridge } from './link/link-bridge';
 import type { EventTransport } from '../../common/events/event-transport';
 import { createEventTransport } from '../../common/events/nats-transport';
 import type { NatsConnectOptions } from '../../common/nats-options';
+import { DEFAULT_CHUNK_BYTES } from '../../common/weights-codec';
 import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
@@ -48,6 +49,7 @@ export interface CoordinatorConfig {
   linkOfflineAfterMs: number;
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
+  chunkBytes: number;
 }
 
 /** Applies defaults to options. */
@@ -65,6 +67,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
+    chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
   };
 }
 
@@ -142,6 +145,7 @@ export class Coordinator {
         auth,
         logger: this.logger,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        chunkBytes: this.config.chunkBytes,
         draining: () => this.state !== 'RUNNING',
         version: COORDINATOR_VERSION,
         links: this.bridge,

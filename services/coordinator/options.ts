@@ -22,6 +22,8 @@ export interface CoordinatorOptions {
   linkOfflineAfterMs?: number;
   /** A selected client whose session breaks may reconnect and resume within this long before it is dropped, ms. @default 10000 */
   reconnectGraceMs?: number;
+  /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */
+  chunkBytes?: number;
   /** NATS connection; without it an in-process event bus is used. */
   nats?: NatsConnectOptions;
   /** @default 'info' */
