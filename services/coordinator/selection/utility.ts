@@ -34,10 +34,19 @@ export function roundsWaiting(history: ClientHistory, round: number): number {
   return n;
 }
 
-/** The duration beyond which the system factor penalises a client, ms. */
-export function preferredDurationMs(fit: Ranked[], ctx: SelectionContext): number {
+/**
+ * The duration beyond which the system factor penalises a client, ms: a pacer in
+ * the spirit of Oort's preferred round duration, the prediction of the
+ * ceil(target/2)-th fastest explored client (capped at half the deadline), so
+ * the round runs at the pace of the faster half of what it needs. Before any
+ * client is explored: half the deadline, or the median prediction without one.
+ */
+export function preferredDurationMs(fit: Ranked[], ctx: SelectionContext, target = 0): number {
   const d = ctx.roundDeadlineMs;
-  if (Number.isFinite(d) && d > 0) return d * PREFERRED_DURATION_SHARE;
+  const cap = Number.isFinite(d) && d > 0 ? d * PREFERRED_DURATION_SHARE : Infinity;
+  const explored = fit.filter((r) => r.candidate.history.timesSelected > 0).map((r) => r.prediction.totalMs).sort((a, b) => a - b);
+  if (target > 0 && explored.length > 0) return Math.min(cap, explored[Math.min(explored.length, Math.ceil(target / 2)) - 1]);
+  if (cap < Infinity) return cap;
   const sorted = fit.map((r) => r.prediction.totalMs).sort((a, b) => a - b);
   if (!sorted.length) return Infinity;
   const mid = sorted.length >> 1;
@@ -57,7 +66,7 @@ export const utilityPolicy: SelectionPolicy = (candidates, ctx) => {
   const target = selectionTarget(ctx, candidates.length);
   const ranked = rankable(candidates, ctx).sort(byClientId);
   const { fit, missed } = partitionByDeadline(ranked, ctx);
-  const preferredMs = preferredDurationMs(fit, ctx);
+  const preferredMs = preferredDurationMs(fit, ctx, target);
   const utility = new Map(fit.map((r) => [r, clientUtility(r, preferredMs)]));
   const waited = new Map(fit.map((r) => [r, roundsWaiting(r.candidate.history, ctx.round)]));
 
