@@ -123,7 +123,7 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
       REPORTED.has(c.state) ? formatMetric(c.trainLoss) : '-',
       c.durationMs ? formatDuration(c.durationMs) : '-',
       c.predictedMs ? formatDuration(c.predictedMs) : '-',
-      c.actualMs ? formatDuration(c.actualMs) : '-',
+      c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-',
       formatBytes(c.bytesDown),
       formatBytes(c.bytesUp),
     ]),

@@ -32,6 +32,7 @@ describe('fedlink coordinator and fedlink client', () => {
       logLevel: 'warn',
       linkStaleAfterMs: 15_000,
       linkOfflineAfterMs: 30_000,
+      reconnectGraceMs: 10_000,
       nats: undefined,
     });
   });

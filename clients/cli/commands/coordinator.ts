@@ -21,6 +21,7 @@ interface CoordinatorFlags {
   logLevel: string;
   linkStaleAfter: number;
   linkOfflineAfter: number;
+  reconnectGrace: number;
 }
 
 /** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
@@ -40,6 +41,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     logLevel: flags.logLevel,
     linkStaleAfterMs: flags.linkStaleAfter,
     linkOfflineAfterMs: flags.linkOfflineAfter,
+    reconnectGraceMs: flags.reconnectGrace,
     nats: toNatsOptions(flags),
   };
 }
@@ -57,6 +59,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--drain-timeout <duration>', 'how long shutdown waits for in-flight transfers').argParser(duration).default(5000, '5s'))
     .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
     .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
+    .addOption(new Option('--reconnect-grace <duration>', 'how long a selected client whose connection broke may take to come back and resume').argParser(duration).default(10_000, '10s'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);

@@ -188,6 +188,7 @@ export function toWireRound(r: RoundRecord): Round {
       localEvalAccuracy: c.localEvalAccuracy ?? 0,
       predictedMs: Math.round(c.predictedMs ?? 0),
       actualMs: Math.round(c.actualMs ?? 0),
+      resumes: c.resumes ?? 0,
     })),
     skipped: (r.skipped ?? []).map((k) => ({ clientId: k.clientId, reason: k.reason, predictedMs: Math.round(k.predictedMs ?? 0) })),
     scheduling: r.scheduling ?? null,

@@ -19,6 +19,7 @@ export interface RoundClient {
   'localEvalAccuracy'?: (number | string);
   'predictedMs'?: (number);
   'actualMs'?: (number);
+  'resumes'?: (number);
 }
 
 export interface RoundClient__Output {
@@ -38,4 +39,5 @@ export interface RoundClient__Output {
   'localEvalAccuracy': (number);
   'predictedMs': (number);
   'actualMs': (number);
+  'resumes': (number);
 }
