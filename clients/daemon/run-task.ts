@@ -14,6 +14,7 @@ import { fetchModel } from './fetch-model';
 import { pushUpdate } from './push-update';
 import { describeError, isRpcError } from './rpc-error';
 import { toWireResult } from './wire';
+import type { ModelCache } from './model-cache';
 
 /** Local training as the daemon sees it; injected so tests can pass a fake. */
 export interface Trainer {
@@ -38,6 +39,8 @@ export interface TaskContext {
   clock: Clock;
   /** Told of every finished model download and update upload: real transfers are the best throughput probes. */
   onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
+  /** Models already fetched, by version: a hit skips the download. */
+  modelCache?: ModelCache;
 }
 
 /** Result of a finished task plus what it cost on the wire. */
@@ -63,8 +66,12 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   const started = ctx.clock.now();
 
   let weights: Float32Array;
-  let bytesDown: number;
-  try {
+  let bytesDown = 0;
+  const cached = ctx.modelCache?.get(task.modelVersion);
+  if (cached) {
+    weights = cached;
+    logger.debug({ modelVersion: task.modelVersion.slice(0, 12) }, 'global model already held; download skipped');
+  } else try {
     const fetched = await fetchModel(
       ctx.client,
       { runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors },
@@ -72,6 +79,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     );
     weights = fetched.weights;
     bytesDown = fetched.bytes;
+    ctx.modelCache?.put(task.modelVersion, weights);
     ctx.onTransfer?.('down', bytesDown, ctx.clock.now() - started);
   } catch (err) {
     checkAborted(signal, err);

@@ -20,6 +20,7 @@ import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './options';
 import { describeError } from './rpc-error';
 import type { Trainer } from './run-task';
 import { LinkMonitor } from './link-monitor';
+import { ModelCache } from './model-cache';
 import { TaskSlot, type TaskEvent } from './task-slot';
 import type { LinkReport } from '../../common/link';
 import { toWireLinkReport } from './wire';
@@ -72,6 +73,8 @@ export interface ClientSessionOptions {
   linkReportIntervalMs?: number;
   /** Called with every link report sent (main.ts also publishes it on NATS). */
   onLinkReport?: (report: LinkReport) => void;
+  /** Global models already fetched, by version. @default a cache of the last 2 */
+  modelCache?: ModelCache;
 }
 
 /** Heartbeat interval when the Welcome names none. */
@@ -137,6 +140,7 @@ export class ClientSession {
       clock: this.clock,
       logger: this.log,
       onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
+      modelCache: options.modelCache ?? new ModelCache(),
     });
   }
 

@@ -15,6 +15,7 @@ import type { TaskProgress } from '../../proto/gen/fedlink/v1/TaskProgress';
 import { describeError } from './rpc-error';
 import { runTrainTask, type Trainer } from './run-task';
 import { fromWireTask, toWireProgress } from './wire';
+import type { ModelCache } from './model-cache';
 
 /** Task lifecycle events, part of the session's event stream. */
 export type TaskEvent =
@@ -34,6 +35,7 @@ export interface TaskSlotDeps {
   clock: Clock;
   logger: Logger;
   onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
+  modelCache?: ModelCache;
 }
 
 type AbortReason = 'cancel' | 'deadline' | 'stop';
@@ -137,6 +139,7 @@ export class TaskSlot {
         logger: log,
         clock,
         onTransfer: this.deps.onTransfer,
+        modelCache: this.deps.modelCache,
       });
       // A cancel or deadline landing after the upload still wins: the coordinator has moved on.
       if (running.abortReason) throw new CancelledError('task aborted after upload');

@@ -299,6 +299,17 @@ describe('daemon session', () => {
     expect(events.map((e) => e.type)).toEqual(['connected', 'task-started', 'task-finished']);
   });
 
+  it('a second task for a model version it already holds skips the download', async () => {
+    const { fleet, trainer } = await setup();
+    fleet.send(taskMessage());
+    await waitFor(() => fleet.of('result').length === 1, 'first result');
+    fleet.send(taskMessage({ taskId: 'task-2', round: 2 }));
+    await waitFor(() => fleet.of('result').length === 2, 'second result');
+    expect(fleet.fetches).toHaveLength(1);
+    // The trainer got the cached global model, not what it produced last time.
+    expect(Array.from(trainer.calls[1].weights)).toEqual(Array.from(MODEL));
+  });
+
   it('uploads a multi-megabyte update in the coordinator-sized chunks, honouring backpressure, byte for byte', async () => {
     const { fleet } = await setup();
     const big = Float32Array.from({ length: 1024 * 1024 + 2 }, (_, i) => Math.sin(i));
