@@ -73,6 +73,8 @@ export interface RunConfig {
   overSelection: number;
   /** > 0: per-client task deadline = dispatch + predicted × factor (capped by the round deadline). */
   clientDeadlineFactor: number;
+  /** Update encoding: 'float32', an encoding name, or 'auto'. */
+  compression: string;
   seed: number;
   maxRoundRetries: number;
   waitForClientsMs: number;
@@ -116,6 +118,8 @@ export interface RoundClientRecord {
   missedDeadline?: boolean;
   /** How many times its upload resumed after a break. */
   resumes?: number;
+  /** Update encoding asked of it ('float32', 'int8', 'topk:0.01+int8', …). */
+  encoding?: string;
 }
 
 /** A candidate the selection policy passed over, and why. */
@@ -201,6 +205,8 @@ export interface TrainTask {
   modelBytes: number;
   train: TrainConfig;
   deadlineMs: number;
+  /** How the update should be encoded; 'float32' (raw new weights) when unset. */
+  updateEncoding?: string;
 }
 
 /** What local training produced. */

@@ -27,6 +27,8 @@ export interface CreateRunFlags {
   overSelection?: number;
   /** 0 = off; else a client's deadline is dispatch + predicted × factor. @default 0 */
   clientDeadlineFactor?: number;
+  /** Update encoding or 'auto'. @default 'float32' */
+  compression?: string;
   seed: number;
   maxRoundRetries: number;
   /** How long a round waits for enough connected clients, ms. */
@@ -67,6 +69,7 @@ export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
       selection: flags.selection,
       overSelection: flags.overSelection ?? 1,
       clientDeadlineFactor: flags.clientDeadlineFactor ?? 0,
+      compression: flags.compression ?? 'float32',
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,

@@ -114,7 +114,7 @@ function schedulingText(round: Round__Output): string | undefined {
 /** Per-client rows of one round. */
 export function roundClientsTable(clients: RoundClient__Output[]): string {
   return table(
-    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'predicted', 'actual', 'down', 'up'],
+    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'predicted', 'actual', 'encoding', 'down', 'up'],
     clients.map((c) => [
       c.clientId,
       c.state,
@@ -124,6 +124,7 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
       c.durationMs ? formatDuration(c.durationMs) : '-',
       c.predictedMs ? formatDuration(c.predictedMs) : '-',
       c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-',
+      c.encoding || 'float32',
       formatBytes(c.bytesDown),
       formatBytes(c.bytesUp),
     ]),

@@ -13,6 +13,7 @@ import type { LinkEstimate } from '../../common/link';
 import type { RoundLifecycleEvent } from '../../common/events/payloads';
 import { initBackend } from '../../clients/trainer/backend';
 import { initialWeights, modelSpecFor } from '../../clients/trainer/models';
+import { chooseKernel } from './aggregation/kernel-choice';
 import type { ServerEvaluator } from './evaluation/server-evaluator';
 import type { FleetPort } from './rounds/fleet-port';
 import type { ClientReport, UpdateHeader } from './rounds/round';
@@ -39,6 +40,7 @@ export interface RunManagerDeps {
 export class RunManager {
   private readonly drivers = new Map<RunId, RunDriver>();
   private readonly events = new EventBus<RunEvent>();
+  private kernelChosen = false;
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -46,7 +48,12 @@ export class RunManager {
   async createRun(config: RunConfig, start = true): Promise<RunRecord> {
     if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
     const spec = modelSpecFor(config.model);
-    await initBackend({ logger: this.deps.logger });
+    const backend = await initBackend({ logger: this.deps.logger });
+    if (!this.kernelChosen) {
+      // Once per process: TFJS ops when they run natively, else whichever of the scalar and wasm SIMD folds calibrates faster.
+      this.kernelChosen = true;
+      this.deps.logger.info(chooseKernel({ backend }).description);
+    }
     const now = this.deps.clock.now();
     const run: RunRecord = {
       runId: `run-${randomBytes(4).toString('hex')}`,

@@ -54,10 +54,10 @@ export class FakeFleet implements FleetPort {
   }
 
   /** Dataset sizes and idle-since times a test wants selection to see. */
-  readonly info = new Map<ClientId, { datasetSize: number; idleSinceMs: number }>();
+  readonly info = new Map<ClientId, { datasetSize: number; idleSinceMs: number; encodings: string[] }>();
 
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number } | undefined {
-    return this.connected.has(clientId) ? (this.info.get(clientId) ?? { datasetSize: 100, idleSinceMs: 0 }) : undefined;
+  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined {
+    return this.connected.has(clientId) ? (this.info.get(clientId) ?? { datasetSize: 100, idleSinceMs: 0, encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'] }) : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

@@ -1,49 +1,116 @@
 /**
  * Streaming FedAvg: Σ nᵢ·xᵢ and Σ nᵢ kept in one running buffer, so memory is
- * O(model) however many clients report. The fold is a single fused pass over a
- * Float32Array — per-update TFJS op chains measured 14–28× slower here on the
- * wasm/cpu backends; TFJS still holds the model the average is loaded into.
+ * O(model) however many clients report. This is the facade the round uses; the
+ * fold itself runs on one of three kernels behind one interface (WeightedSum):
+ *  - `wasm-simd`: a fused WebAssembly SIMD kernel over shared wasm memory,
+ *    on both cores for large models (FusedAccumulator);
+ *  - `scalar`: a plain JS loop over a float64 sum (ScalarAccumulator);
+ *  - `tfjs`: TFJS ops, for the native `tensorflow` backend (TfjsAccumulator).
+ * `kernel: 'auto'` (the default) takes the process default from chooseKernel,
+ * which the coordinator calls once at start-up with its TFJS backend.
+ *
+ * For the fewest passes over each byte, a receiver decodes chunks straight
+ * into `stage()` (wasm memory for the fused kernel), checks them with
+ * `firstNonFinite()`, and folds with `foldStaged()`; `add()` is for callers
+ * that already hold a decoded Float32Array (it copies into staging first).
  */
-import { InvalidArgumentError } from '../../../common/errors';
+import type { KernelName, WeightedSum } from './accumulator';
+import { defaultKernel } from './kernel-choice';
+import { FusedAccumulator, type FusedAccumulatorOptions } from './fused-accumulator';
+import { ScalarAccumulator } from './scalar-accumulator';
+import { TfjsAccumulator } from './tfjs-accumulator';
+import { wasmSimdAvailable } from './wasm-kernel';
+
+/** Options of {@link FedAvgAccumulator}. */
+export interface FedAvgAccumulatorOptions extends FusedAccumulatorOptions {
+  /** Which kernel folds. @default 'auto' (the process default from chooseKernel) */
+  kernel?: 'auto' | KernelName;
+  /** false simulates a runtime without WebAssembly SIMD: `wasm-simd` falls back to `scalar`. */
+  simd?: boolean;
+}
 
 /** Weighted running sum of client updates for one round. */
 export class FedAvgAccumulator {
-  // float64: a round may fold hundreds of updates weighted by thousands of
-  // examples; float32 sums would lose low bits of small weights.
-  private readonly sum: Float64Array;
-  private totalWeight = 0;
-  private updates = 0;
+  /** The kernel actually folding (after any fallback). */
+  readonly kernel: KernelName;
+  private readonly impl: WeightedSum;
 
-  constructor(readonly size: number) {
-    this.sum = new Float64Array(size);
+  constructor(
+    readonly size: number,
+    options: FedAvgAccumulatorOptions = {},
+  ) {
+    let kernel = !options.kernel || options.kernel === 'auto' ? defaultKernel().kernel : options.kernel;
+    if (kernel === 'wasm-simd' && (options.simd === false || !wasmSimdAvailable())) kernel = 'scalar';
+    let impl: WeightedSum | undefined;
+    if (kernel === 'wasm-simd') {
+      try {
+        impl = new FusedAccumulator(size, options);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        kernel = 'scalar'; // larger than a 4 GiB wasm memory
+      }
+    }
+    impl ??= kernel === 'tfjs' ? new TfjsAccumulator(size, options) : new ScalarAccumulator(size, options);
+    this.kernel = kernel;
+    this.impl = impl;
   }
 
   /** Number of updates folded so far. */
   get count(): number {
-    return this.updates;
+    return this.impl.count;
   }
 
   /** Sum of the weights (examples) folded so far. */
   get weight(): number {
-    return this.totalWeight;
+    return this.impl.weight;
+  }
+
+  /** Number of staging slots; stage uploads round-robin over them so a fold can overlap the next upload. */
+  get stagingSlots(): number {
+    return this.impl.stagingSlots;
+  }
+
+  /** Bytes the kernel holds for the sum, staging and output. */
+  get memoryBytes(): number {
+    return this.impl.memoryBytes;
   }
 
   /** Folds `values` weighted by `weight` (the client's example count) into the sum. */
   add(values: Float32Array, weight: number): void {
-    if (values.length !== this.size) throw new InvalidArgumentError(`update has ${values.length} parameters, model has ${this.size}`);
-    if (!(weight > 0) || !Number.isFinite(weight)) throw new InvalidArgumentError(`update weight must be positive, got ${weight}`);
-    const sum = this.sum;
-    for (let i = 0; i < sum.length; i++) sum[i] += weight * values[i];
-    this.totalWeight += weight;
-    this.updates++;
+    this.impl.add(values, weight);
+  }
+
+  /** A writable view of staging slot `slot` to decode an update into (see the file comment). */
+  stage(slot = 0): Float32Array {
+    return this.impl.stage(slot);
+  }
+
+  /** Index of the first NaN/±Inf among staged values [from, from+n) of `slot`, or -1. */
+  firstNonFinite(slot: number, from: number, n: number): number {
+    return this.impl.firstNonFinite(slot, from, n);
+  }
+
+  /** Folds staging slot `slot`, weighted by `weight` (the client's example count). */
+  foldStaged(weight: number, slot = 0): void {
+    this.impl.foldStaged(weight, slot);
   }
 
   /** The weighted average of everything folded; throws if nothing was. */
   average(): Float32Array {
-    if (this.updates === 0) throw new InvalidArgumentError('no updates to average');
-    const out = new Float32Array(this.size);
-    const inv = 1 / this.totalWeight;
-    for (let i = 0; i < out.length; i++) out[i] = this.sum[i] * inv;
-    return out;
+    return this.impl.average();
+  }
+
+  /**
+   * The weighted average without copying it out of kernel memory (fused
+   * kernel); valid only until the next fold, average or dispose(). For a
+   * caller that loads it into the model at once, then disposes.
+   */
+  averageView(): Float32Array {
+    return this.impl.averageView();
+  }
+
+  /** Releases worker threads and kernel memory; resolves when any workers have exited. */
+  dispose(): Promise<void> {
+    return this.impl.dispose();
   }
 }

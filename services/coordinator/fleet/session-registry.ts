@@ -127,9 +127,9 @@ export class SessionRegistry implements FleetPort {
     }
   }
 
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number } | undefined {
+  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined {
     const e = this.entries.get(clientId);
-    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs } : undefined;
+    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs, encodings: e.record.encodings } : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

@@ -22,7 +22,7 @@ export interface FleetPort {
   /** Marks a client free of its task (it settled one way or another). */
   release(clientId: ClientId, taskId: string): void;
   /** What selection needs to know of a connected client. */
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number } | undefined;
+  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined;
   /** Subscribes to connects and disconnects; returns the unsubscribe function. */
   onChange(listener: (change: FleetChange) => void): () => void;
 }

@@ -11,7 +11,8 @@ import type { Logger } from '../../../common/logger';
 import type { ClientId, Metrics, ModelSpec, RoundClientRecord, RoundRecord, SkippedClient, TensorShape, TrainConfig } from '../../../common/types';
 import { schedulingMetrics } from '../selection/metrics';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
-import { parameterCount, SUPPORTED_ENCODINGS } from '../../../common/weights-codec';
+import { parameterCount } from '../../../common/weights-codec';
+import { encodedSink, float32Sink } from './update-sink';
 import { FedAvgAccumulator } from '../aggregation/fedavg-accumulator';
 import type { FleetPort } from './fleet-port';
 import { UpdateReceiver } from './update-receiver';
@@ -25,8 +26,10 @@ export interface RoundInput {
   modelVersion: string;
   modelBytes: number;
   train: TrainConfig;
-  /** Who was picked, with the selection policy's predicted completion time. */
-  selected: Array<{ clientId: ClientId; predictedMs?: number }>;
+  /** Who was picked, with the selection policy's predicted completion time and the update encoding asked of it. */
+  selected: Array<{ clientId: ClientId; predictedMs?: number; encoding?: string }>;
+  /** The global model this round trains from (what encoded deltas apply to). */
+  globalWeights?: Float32Array;
   /** Candidates the policy passed over (shown by `rounds show`). */
   skipped?: SkippedClient[];
   /** Over-selection: close once this many updates are in (undefined = wait for everyone). */
@@ -114,7 +117,9 @@ export class Round {
       state: 'training',
       startedAtMs: now,
       deadlineMs: input.deadlineMs,
-      clients: input.selected.map(({ clientId, predictedMs }) => ({ clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now, predictedMs })),
+      clients: input.selected.map(({ clientId, predictedMs, encoding }) => ({
+        clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now, predictedMs, encoding: encoding ?? 'float32',
+      })),
       bytesDown: 0,
       bytesUp: 0,
       modelVersion: input.modelVersion,
@@ -148,6 +153,7 @@ export class Round {
         modelBytes: this.input.modelBytes,
         train: this.input.train,
         deadlineMs: own,
+        updateEncoding: c.encoding,
       });
       if (sent) {
         c.state = 'dispatched';
@@ -183,12 +189,17 @@ export class Round {
     }
     if (existing?.state === 'active') throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
     existing?.discard();
-    this.checkHeader(header);
+    this.checkHeader(header, c.encoding ?? 'float32');
+    const sink =
+      header.encoding === 'float32'
+        ? float32Sink(this.parameters, header.sha256)
+        : encodedSink(header.encoding, this.input.globalWeights ?? new Float32Array(this.parameters), header.totalBytes, header.sha256);
     const receiver = new UpdateReceiver(
       clientId,
       header.transferId,
       header.numExamples,
-      this.parameters,
+      header.encoding,
+      sink,
       header.sha256,
       (r, values) => this.onUpdateComplete(r, values),
       (r, reason, rejected) => this.onUpdateAborted(r, reason, rejected),
@@ -322,12 +333,14 @@ export class Round {
     this.resolveDone({ accumulator: this.accumulator, reported, failed, cancelled: this.cancelled });
   }
 
-  private checkHeader(h: UpdateHeader): void {
+  private checkHeader(h: UpdateHeader, asked: string): void {
+    const dense = h.encoding === 'float32';
+    // Dense float32 is exactly 4 bytes a parameter; no encoding can need more than 9 (a 5-byte index and a value).
     const expectedBytes = this.parameters * 4;
-    if (h.totalBytes > this.input.maxUpdateBytes) {
-      throw new ResourceExhaustedError(`update of ${h.totalBytes} bytes exceeds the limit of ${this.input.maxUpdateBytes}`);
+    if (h.totalBytes > this.input.maxUpdateBytes || (!dense && h.totalBytes > this.parameters * 9 + 64)) {
+      throw new ResourceExhaustedError(`update of ${h.totalBytes} bytes exceeds the limit of ${Math.min(this.input.maxUpdateBytes, this.parameters * 9 + 64)}`);
     }
-    if (!(SUPPORTED_ENCODINGS as readonly string[]).includes(h.encoding)) throw new InvalidArgumentError(`unsupported encoding "${h.encoding}"`);
+    if (h.encoding !== asked && h.encoding !== 'float32') throw new InvalidArgumentError(`update encoded as "${h.encoding}", the task asked for "${asked}"`);
     const want = this.input.spec.tensors;
     if (h.tensors.length !== want.length) throw new InvalidArgumentError(`update has ${h.tensors.length} tensors, model ${this.input.spec.name} has ${want.length}`);
     h.tensors.forEach((t, i) => {
@@ -335,7 +348,7 @@ export class Round {
         throw new InvalidArgumentError(`tensor ${i} has shape [${t.shape}], expected [${want[i].shape}]`);
       }
     });
-    if (h.totalBytes !== expectedBytes) throw new InvalidArgumentError(`update declares ${h.totalBytes} bytes, model needs ${expectedBytes}`);
+    if (dense && h.totalBytes !== expectedBytes) throw new InvalidArgumentError(`update declares ${h.totalBytes} bytes, model needs ${expectedBytes}`);
     if (!Number.isInteger(h.numExamples) || h.numExamples < 1) throw new InvalidArgumentError(`num_examples must be a positive integer, got ${h.numExamples}`);
     if (!/^[0-9a-f]{64}$/.test(h.sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex characters');
   }

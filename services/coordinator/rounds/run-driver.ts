@@ -12,11 +12,12 @@ import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
 import type { LinkEstimate } from '../../../common/link';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { predictCompletion } from '../selection/predictor';
+import { chooseEncoding } from '../compression/choose-encoding';
 import { selectionPolicy } from '../selection/registry';
 import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
 import type { Store } from '../store/store';
 import type { FleetChange, FleetPort } from './fleet-port';
-import { Round } from './round';
+import { Round, type RoundOutcome } from './round';
 
 /** A change of a run, and of one of its rounds when that is what changed. */
 export interface RunEvent {
@@ -137,7 +138,7 @@ export class RunDriver {
     }
     const rng = createRng((config.seed * 7919 + round * 104729 + attempt) >>> 0);
     const choice = this.select(available, round, rng);
-    const selected = choice.selected;
+    const selected = choice.selected.map((s) => ({ ...s, encoding: this.encodingFor(s.clientId, round) }));
     if (selected.length < config.minClients) {
       const reason = `selection policy ${config.selection} picked ${selected.length} of ${available.length} idle client(s); min_clients is ${config.minClients}`;
       await this.saveRound({
@@ -157,6 +158,7 @@ export class RunDriver {
       modelBytes: this.weights.byteLength,
       train: config.train,
       selected,
+      globalWeights: this.weights,
       skipped: choice.skipped,
       targetReports: selected.length > config.clientsPerRound ? config.clientsPerRound : undefined,
       clientDeadlineFactor: config.clientDeadlineFactor,
@@ -174,11 +176,21 @@ export class RunDriver {
     current.start();
     const outcome = await current.done;
     this.current = undefined;
-    const record = current.record;
+    try {
+      return await this.finishRound(current.record, outcome, selected.length, round, attempt, log);
+    } finally {
+      // The fused kernel holds wasm memory and maybe worker threads: give them back every round.
+      outcome.accumulator.dispose();
+    }
+  }
+
+  /** Commits or fails a closed round; true when committed, else the reason. */
+  private async finishRound(record: RoundRecord, outcome: RoundOutcome, selectedCount: number, round: number, attempt: number, log: Logger): Promise<true | string> {
+    const { config } = this.run;
     this.remember(record);
     if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
     if (outcome.reported < config.minClients) {
-      return this.failRound(record, `only ${outcome.reported} of ${selected.length} selected client(s) reported; min_clients is ${config.minClients}`);
+      return this.failRound(record, `only ${outcome.reported} of ${selectedCount} selected client(s) reported; min_clients is ${config.minClients}`);
     }
     if (!config.acceptFailures && outcome.failed > 0) {
       return this.failRound(record, `${outcome.failed} selected client(s) did not report and accept_failures is off`);
@@ -236,6 +248,36 @@ export class RunDriver {
         batchSize: config.train.batchSize, nowMs: this.deps.clock.now(), rng: Math.random,
       },
     ).totalMs;
+  }
+
+  /** The update encoding to ask of a selected client: the run's setting, or for 'auto' what its link allows. */
+  private encodingFor(clientId: ClientId, round: number): string {
+    const { config } = this.run;
+    const d = this.deps.fleet.describe(clientId);
+    if (config.compression === 'float32' || !d) return 'float32';
+    const link = this.deps.links?.get(clientId);
+    const p = predictCompletion(
+      { clientId, datasetSize: d.datasetSize, idleSinceMs: d.idleSinceMs, link, history: this.historyOf(clientId) },
+      this.selectionContext(round, Math.random),
+    );
+    return chooseEncoding({
+      policy: config.compression,
+      supported: d.encodings,
+      parameterCount: this.weights.length,
+      upMbps: link?.upMbps,
+      rttMs: link?.rttMs,
+      // The same 0.9 safety margin the deadline policy keeps.
+      uploadBudgetMs: config.roundDeadlineMs * 0.9 - p.downloadMs - p.computeMs,
+    });
+  }
+
+  private selectionContext(round: number, rng: () => number) {
+    const { config } = this.run;
+    return {
+      round, count: config.clientsPerRound, overSelection: config.overSelection, roundDeadlineMs: config.roundDeadlineMs,
+      modelBytes: this.weights.byteLength, updateBytes: this.weights.byteLength, localEpochs: config.train.localEpochs,
+      batchSize: config.train.batchSize, nowMs: this.deps.clock.now(), rng,
+    };
   }
 
   /** A client's selection history in this run (empty before its first selection). */

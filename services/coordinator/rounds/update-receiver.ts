@@ -11,15 +11,14 @@
  * over) can no longer write to it or abort it. Staging buffers exist per upload
  * started in the round, never per selected-but-silent client.
  */
-import { Float32Assembler } from '../../../common/weights-codec';
 import { CancelledError } from '../../../common/errors';
+import type { UpdateSink } from './update-sink';
 
 /** Lifecycle of a receiver: receiving, broken off (resumable), or done (folded or refused). */
 export type ReceiverState = 'active' | 'suspended' | 'done';
 
 /** The sink PushUpdate streams chunks into. */
 export class UpdateReceiver {
-  private readonly assembler: Float32Assembler;
   private stateValue: ReceiverState = 'active';
   private firstChunkMs?: number;
   private owner = 0;
@@ -30,13 +29,12 @@ export class UpdateReceiver {
     readonly clientId: string,
     readonly transferId: string,
     readonly numExamples: number,
-    parameters: number,
+    readonly encoding: string,
+    private readonly sink: UpdateSink,
     readonly sha256: string,
     private readonly onComplete: (receiver: UpdateReceiver, values: Float32Array) => void,
     private readonly onAbort: (receiver: UpdateReceiver, reason: string, rejected: boolean) => void,
-  ) {
-    this.assembler = new Float32Assembler(new Float32Array(parameters), sha256);
-  }
+  ) {}
 
   /** Current lifecycle state. */
   get state(): ReceiverState {
@@ -45,12 +43,12 @@ export class UpdateReceiver {
 
   /** Bytes accepted so far. */
   get receivedBytes(): number {
-    return this.assembler.receivedBytes;
+    return this.sink.receivedBytes;
   }
 
   /** Bytes the whole update has. */
   get expectedBytes(): number {
-    return this.assembler.target.byteLength;
+    return this.sink.expectedBytes;
   }
 
   /** Makes the calling RPC the owner; earlier owners' writes and aborts are ignored from now on. */
@@ -68,14 +66,14 @@ export class UpdateReceiver {
   write(offset: number, data: Uint8Array, nowMs?: number, token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
     this.firstChunkMs ??= nowMs;
-    const have = this.assembler.receivedBytes;
+    const have = this.sink.receivedBytes;
     if (offset < have) {
       const skip = Math.min(data.length, have - offset);
       data = data.subarray(skip);
       offset += skip;
       if (data.length === 0) return;
     }
-    this.assembler.write(offset, data);
+    this.sink.write(offset, data);
   }
 
   /** Time since the first chunk, ms (undefined when chunks came without timestamps). */
@@ -86,7 +84,7 @@ export class UpdateReceiver {
   /** Verifies the whole update and folds it into the round; throws if it is incomplete or corrupt. */
   complete(token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
-    const values = this.assembler.finish();
+    const values = this.sink.finish();
     this.stateValue = 'done';
     this.onComplete(this, values);
   }

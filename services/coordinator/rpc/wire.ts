@@ -8,6 +8,7 @@ import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from 
 import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
 import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
 import type { SelectionPolicyName } from '../../../common/types';
+import { checkCompressionPolicy } from '../compression/choose-encoding';
 import type { ClientRecord, Metrics, ModelName, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainTask } from '../../../common/types';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
@@ -82,6 +83,7 @@ export function fromWireRunConfig(w: RunConfig__Output | null): RunConfig {
     selection,
     overSelection,
     clientDeadlineFactor,
+    compression: checkCompressionPolicy(w.compression),
     seed: w.seed || RUN_DEFAULTS.seed,
     maxRoundRetries: w.maxRoundRetries,
     waitForClientsMs: w.waitForClientsMs || RUN_DEFAULTS.waitForClientsMs,
@@ -103,6 +105,7 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     selection: c.selection,
     overSelection: c.overSelection,
     clientDeadlineFactor: c.clientDeadlineFactor,
+    compression: c.compression,
     seed: c.seed,
     maxRoundRetries: c.maxRoundRetries,
     waitForClientsMs: c.waitForClientsMs,
@@ -189,6 +192,7 @@ export function toWireRound(r: RoundRecord): Round {
       predictedMs: Math.round(c.predictedMs ?? 0),
       actualMs: Math.round(c.actualMs ?? 0),
       resumes: c.resumes ?? 0,
+      encoding: c.encoding ?? 'float32',
     })),
     skipped: (r.skipped ?? []).map((k) => ({ clientId: k.clientId, reason: k.reason, predictedMs: Math.round(k.predictedMs ?? 0) })),
     scheduling: r.scheduling ?? null,
@@ -228,6 +232,7 @@ export function toWireTask(t: TrainTask): TaskAssignment {
     modelBytes: t.modelBytes,
     train: { localEpochs: t.train.localEpochs, batchSize: t.train.batchSize === 'full' ? 0 : t.train.batchSize, learningRate: t.train.learningRate, seed: t.train.seed },
     deadlineUnixMs: t.deadlineMs,
+    updateEncoding: t.updateEncoding ?? 'float32',
   };
 }
 

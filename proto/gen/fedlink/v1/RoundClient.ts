@@ -20,6 +20,7 @@ export interface RoundClient {
   'predictedMs'?: (number);
   'actualMs'?: (number);
   'resumes'?: (number);
+  'encoding'?: (string);
 }
 
 export interface RoundClient__Output {
@@ -40,4 +41,5 @@ export interface RoundClient__Output {
   'predictedMs': (number);
   'actualMs': (number);
   'resumes': (number);
+  'encoding': (string);
 }

@@ -18,6 +18,7 @@ export interface RunConfig {
   'waitForClientsMs'?: (number);
   'overSelection'?: (number | string);
   'clientDeadlineFactor'?: (number | string);
+  'compression'?: (string);
 }
 
 export interface RunConfig__Output {
@@ -36,4 +37,5 @@ export interface RunConfig__Output {
   'waitForClientsMs': (number);
   'overSelection': (number);
   'clientDeadlineFactor': (number);
+  'compression': (string);
 }

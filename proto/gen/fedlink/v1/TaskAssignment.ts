@@ -15,6 +15,7 @@ export interface TaskAssignment {
   'modelBytes'?: (number | string | Long);
   'train'?: (_fedlink_v1_TrainConfig | null);
   'deadlineUnixMs'?: (number | string | Long);
+  'updateEncoding'?: (string);
 }
 
 export interface TaskAssignment__Output {
@@ -27,4 +28,5 @@ export interface TaskAssignment__Output {
   'modelBytes': (number);
   'train': (_fedlink_v1_TrainConfig__Output | null);
   'deadlineUnixMs': (number);
+  'updateEncoding': (string);
 }
