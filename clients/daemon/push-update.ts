@@ -2,6 +2,11 @@
  * Uploads trained weights over `Fleet.PushUpdate` (a client stream): header
  * and task identity on the first chunk, then offset-tagged chunks, honouring
  * backpressure so a large update never buffers whole in memory twice.
+ *
+ * Two kinds of update: the new weights as raw little-endian float32 (header
+ * encoding 'float32', no codec header: what a task without an update encoding
+ * gets), or a payload already encoded by `common/codecs` (a delta from the
+ * global model, header encoding its name, chunks any byte slices of it).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -14,13 +19,21 @@ import type { PushUpdateResponse__Output } from '../../proto/gen/fedlink/v1/Push
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import { toWireTensors } from './wire';
 
-/** One update to upload, and the task it answers. */
-export interface PushUpdateRequest {
+/** An update already encoded by `encodeUpdate`, uploaded as its bytes. */
+export interface EncodedUpdate {
+  payload: Uint8Array;
+  /** Canonical encoding name, as `formatEncoding` writes it; goes in the transfer header. */
+  encoding: string;
+}
+
+/** One update to upload, and the task it answers: exactly one of `weights` and `encoded`. */
+export type PushUpdateRequest = PushUpdateBase & ({ weights: Float32Array; encoded?: undefined } | { encoded: EncodedUpdate; weights?: undefined });
+
+interface PushUpdateBase {
   taskId: string;
   runId: string;
   round: number;
   numExamples: number;
-  weights: Float32Array;
   tensors: TensorShape[];
   /** Largest chunk the coordinator accepts (its Welcome.max_chunk_bytes); 0 means no preference. */
   maxChunkBytes?: number;
@@ -60,8 +73,8 @@ export const MAX_UPLOAD_RESUMES = 5;
  * status) if the coordinator refuses the update.
  */
 export async function pushUpdate(client: FleetClient, request: PushUpdateRequest, options: PushUpdateCallOptions): Promise<PushedUpdate> {
-  const bytes = float32ToBytes(request.weights);
-  const upload: Upload = { bytes, sha256: sha256Hex(bytes), transferId: randomUUID(), resumes: 0 };
+  const upload = prepareUpload(request);
+  const { bytes } = upload;
   let from = 0;
   for (;;) {
     try {
@@ -83,12 +96,34 @@ export async function pushUpdate(client: FleetClient, request: PushUpdateRequest
 
 interface Upload {
   bytes: Buffer;
+  encoding: string;
+  /** Raw float32 weights resume at a whole value; an encoded payload at any byte. */
+  align: number;
   sha256: string;
   transferId: string;
   resumes: number;
 }
 
-/** Where to continue: the bytes the coordinator kept for this transfer, rounded down to a whole value. */
+function prepareUpload(request: PushUpdateRequest): Upload {
+  let bytes: Buffer;
+  let encoding: string;
+  let align: number;
+  if (request.encoded) {
+    const { payload } = request.encoded;
+    bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    encoding = request.encoded.encoding;
+    align = 1;
+  } else if (request.weights) {
+    bytes = float32ToBytes(request.weights);
+    encoding = 'float32';
+    align = 4;
+  } else {
+    throw new InvalidArgumentError('an update needs weights or an encoded payload');
+  }
+  return { bytes, encoding, align, sha256: sha256Hex(bytes), transferId: randomUUID(), resumes: 0 };
+}
+
+/** Where to continue: the bytes the coordinator kept for this transfer (for raw weights rounded down to a whole value). */
 async function resumeOffset(client: FleetClient, request: PushUpdateRequest, options: PushUpdateCallOptions, upload: Upload): Promise<number> {
   const metadata = options.metadata.clone();
   metadata.setOptions({ waitForReady: true });
@@ -98,7 +133,7 @@ async function resumeOffset(client: FleetClient, request: PushUpdateRequest, opt
     ),
   );
   const received = Math.min(Number(res.receivedBytes), upload.bytes.length);
-  return received - (received % 4);
+  return received - (received % upload.align);
 }
 
 /** One PushUpdate call sending the update from byte `from` on (the header always goes first). */
@@ -127,7 +162,7 @@ async function pushFrom(client: FleetClient, request: PushUpdateRequest, options
   });
 
   async function writeAll(call: { write(msg: UpdateChunk): boolean; end(): void } & NodeJS.EventEmitter): Promise<void> {
-    const header = { transferId, encoding: 'float32', totalBytes: bytes.length, sha256, tensors: toWireTensors(request.tensors) };
+    const header = { transferId, encoding: upload.encoding, totalBytes: bytes.length, sha256, tensors: toWireTensors(request.tensors) };
     const meta = { taskId: request.taskId, runId: request.runId, round: request.round, numExamples: request.numExamples };
     let first = true;
     // The header always goes out, even with no data left to send (an empty model, or a resume that found everything there).

@@ -1,17 +1,25 @@
 /**
  * One training task, start to finish: fetch the global model, train on local
- * data, upload the new weights. Returns the TaskResult to announce; throws a
+ * data, upload the update. Returns the TaskResult to announce; throws a
  * TaskFailedError whose message is the short reason the coordinator sees.
+ *
+ * The update is what the task's encoding asks for: with 'float32' (or none)
+ * the new weights as raw float32, exactly as before encodings existed; with
+ * any other encoding the delta from the global model, encoded by
+ * `common/codecs`. Lossy encodings get client-side error feedback: what an
+ * upload did not carry is added to the next update of the same run.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '../../common/clock';
+import { encodeUpdate, isLossy, parseEncoding, type ErrorFeedback } from '../../common/codecs';
 import { CancelledError, FedlinkError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
 import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { TaskResult } from '../../proto/gen/fedlink/v1/TaskResult';
+import type { FeedbackStore } from './encodings';
 import { fetchModel } from './fetch-model';
-import { pushUpdate } from './push-update';
+import { pushUpdate, type PushUpdateRequest } from './push-update';
 import { describeError, isRpcError } from './rpc-error';
 import { toWireResult } from './wire';
 import type { ModelCache } from './model-cache';
@@ -41,6 +49,8 @@ export interface TaskContext {
   onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
   /** Models already fetched, by version: a hit skips the download. */
   modelCache?: ModelCache;
+  /** Error-feedback residuals kept across tasks; without one, lossy updates get none. */
+  feedback?: FeedbackStore;
 }
 
 /** Result of a finished task plus what it cost on the wire. */
@@ -48,6 +58,10 @@ export interface TaskRun {
   result: TaskResult;
   bytesDown: number;
   bytesUp: number;
+  /** Encoding the update went out in ('float32': raw new weights). */
+  encoding: string;
+  /** Size of the same update as raw float32, for the compression ratio. */
+  denseBytes: number;
 }
 
 // Reasons travel in a TaskFailure and end up in `rounds show`: one line, bounded.
@@ -64,6 +78,7 @@ function checkAborted(signal: AbortSignal, err?: unknown): void {
 export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<TaskRun> {
   const { signal, logger } = ctx;
   const started = ctx.clock.now();
+  ctx.feedback?.keepOnly(task.runId);
 
   let weights: Float32Array;
   let bytesDown = 0;
@@ -102,25 +117,68 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   if (!outcome.weights.every(Number.isFinite)) throw new TaskFailedError('training diverged: non-finite weights');
   logger.debug({ loss: outcome.train.loss, accuracy: outcome.train.accuracy, ms: outcome.durationMs }, 'local training finished');
 
-  const pushStarted = ctx.clock.now();
+  const encoding = task.updateEncoding || 'float32';
+  let prepared: PreparedUpdate;
   try {
-    const pushed = await pushUpdate(
-      ctx.client,
-      {
-        taskId: task.taskId,
-        runId: task.runId,
-        round: task.round,
-        numExamples: outcome.numExamples,
-        weights: outcome.weights,
-        tensors: task.model.tensors,
-        maxChunkBytes: ctx.maxChunkBytes(),
-      },
-      { metadata: ctx.metadata(), signal },
-    );
-    ctx.onTransfer?.('up', pushed.receivedBytes, ctx.clock.now() - pushStarted);
-    return { result: toWireResult(task, pushed.transferId, outcome), bytesDown, bytesUp: pushed.receivedBytes };
+    prepared = prepareUpdate(task, encoding, weights, outcome.weights, ctx.feedback);
   } catch (err) {
+    throw reason('update encoding failed', err);
+  }
+  if (prepared.encoded) {
+    logger.debug({ encoding, bytes: prepared.encoded.payload.length, denseBytes: 4 * weights.length, feedback: prepared.feedback !== undefined }, 'update encoded');
+  }
+
+  const pushStarted = ctx.clock.now();
+  const base = { taskId: task.taskId, runId: task.runId, round: task.round, numExamples: outcome.numExamples, tensors: task.model.tensors, maxChunkBytes: ctx.maxChunkBytes() };
+  const request: PushUpdateRequest = prepared.encoded ? { ...base, encoded: prepared.encoded } : { ...base, weights: outcome.weights };
+  let pushed;
+  try {
+    pushed = await pushUpdate(ctx.client, request, { metadata: ctx.metadata(), signal });
+  } catch (err) {
+    // Nothing reached the aggregate: the residual stays as it was, this round's delta is lost like any failed task's.
     checkAborted(signal, err);
     throw reason(isRpcError(err) ? 'update rejected' : 'update upload failed', err);
   }
+  ctx.onTransfer?.('up', pushed.receivedBytes, ctx.clock.now() - pushStarted);
+  if (prepared.feedback && prepared.encoded && prepared.compensated) {
+    try {
+      // The new residual is what the coordinator will not reconstruct from what it received.
+      prepared.feedback.recordPayload(prepared.compensated, encoding, prepared.encoded.payload);
+    } catch (err) {
+      logger.warn({ err: describeError(err) }, 'error feedback not recorded; residual reset');
+      prepared.feedback.reset();
+    }
+  }
+  return {
+    result: toWireResult(task, pushed.transferId, outcome),
+    bytesDown,
+    bytesUp: pushed.receivedBytes,
+    encoding,
+    denseBytes: 4 * weights.length,
+  };
+}
+
+interface PreparedUpdate {
+  /** Unset: upload the new weights raw (the float32 path). */
+  encoded?: { payload: Uint8Array; encoding: string };
+  /** The residual this upload carries and updates, with the delta + residual that was encoded. */
+  feedback?: ErrorFeedback;
+  compensated?: Float32Array;
+}
+
+/**
+ * The upload for `encoding`: nothing to prepare for float32 (raw weights);
+ * otherwise the delta trained − global, plus the run's residual when the
+ * encoding is lossy (or a residual is pending from a lossy round before), encoded.
+ */
+function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, trained: Float32Array, store: FeedbackStore | undefined): PreparedUpdate {
+  if (encoding === 'float32') return {};
+  const enc = parseEncoding(encoding);
+  const n = global.length;
+  const delta = new Float32Array(n);
+  for (let i = 0; i < n; i++) delta[i] = trained[i] - global[i];
+  const feedback = isLossy(enc) ? store?.forRun(task.runId, n) : store?.peek(task.runId, n);
+  const compensated = feedback ? feedback.compensate(delta, delta) : delta;
+  const payload = encodeUpdate(compensated, enc);
+  return { encoded: { payload, encoding }, feedback, compensated: feedback ? compensated : undefined };
 }

@@ -8,7 +8,6 @@ import { credentials as grpcCredentials, Metadata, status, type ChannelCredentia
 import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
 import type { Rng } from '../../common/random';
-import { SUPPORTED_ENCODINGS } from '../../common/weights-codec';
 import { loadFedlinkProto } from '../../proto/loader';
 import type { ClientMessage } from '../../proto/gen/fedlink/v1/ClientMessage';
 import type { CoordinatorMessage__Output } from '../../proto/gen/fedlink/v1/CoordinatorMessage';
@@ -21,6 +20,7 @@ import { describeError } from './rpc-error';
 import type { Trainer } from './run-task';
 import { LinkMonitor } from './link-monitor';
 import { ModelCache } from './model-cache';
+import { DAEMON_ENCODINGS, FeedbackStore } from './encodings';
 import { TaskSlot, type TaskEvent } from './task-slot';
 import type { LinkReport } from '../../common/link';
 import { toWireLinkReport } from './wire';
@@ -75,6 +75,8 @@ export interface ClientSessionOptions {
   onLinkReport?: (report: LinkReport) => void;
   /** Global models already fetched, by version. @default a cache of the last 2 */
   modelCache?: ModelCache;
+  /** Error-feedback residuals for lossy update encodings, kept across tasks. @default a fresh store */
+  feedback?: FeedbackStore;
 }
 
 /** Heartbeat interval when the Welcome names none. */
@@ -141,6 +143,7 @@ export class ClientSession {
       logger: this.log,
       onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
       modelCache: options.modelCache ?? new ModelCache(),
+      feedback: options.feedback ?? new FeedbackStore(),
     });
   }
 
@@ -222,7 +225,7 @@ export class ClientSession {
         clientId: this.options.clientId,
         capabilities: {
           backend: this.options.backend,
-          encodings: [...SUPPORTED_ENCODINGS],
+          encodings: [...DAEMON_ENCODINGS],
           models: ['mlp', 'cnn'],
           dataset: this.options.dataset ?? 'fashion-mnist',
         },

@@ -16,6 +16,7 @@ import { describeError } from './rpc-error';
 import { runTrainTask, type Trainer } from './run-task';
 import { fromWireTask, toWireProgress } from './wire';
 import type { ModelCache } from './model-cache';
+import type { FeedbackStore } from './encodings';
 
 /** Task lifecycle events, part of the session's event stream. */
 export type TaskEvent =
@@ -36,6 +37,8 @@ export interface TaskSlotDeps {
   logger: Logger;
   onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
   modelCache?: ModelCache;
+  /** Error-feedback residuals, kept across tasks (and reconnects) for lossy update encodings. */
+  feedback?: FeedbackStore;
 }
 
 type AbortReason = 'cancel' | 'deadline' | 'stop';
@@ -126,7 +129,7 @@ export class TaskSlot {
     const ids = { taskId: task.taskId, runId: task.runId, round: task.round };
     const log = this.deps.logger.child({ runId: task.runId, round: task.round, taskId: task.taskId });
     this.deps.emit({ type: 'task-started', ...ids });
-    log.info({ model: task.model.name, epochs: task.train.localEpochs, batchSize: task.train.batchSize }, 'task started');
+    log.info({ model: task.model.name, epochs: task.train.localEpochs, batchSize: task.train.batchSize, encoding: task.updateEncoding ?? 'float32' }, 'task started');
     const deadline = Number.isFinite(task.deadlineMs) ? clock.setTimeout(() => this.abort(running, 'deadline'), task.deadlineMs - clock.now()) : undefined;
     try {
       const run = await runTrainTask(task, {
@@ -140,13 +143,14 @@ export class TaskSlot {
         clock,
         onTransfer: this.deps.onTransfer,
         modelCache: this.deps.modelCache,
+        feedback: this.deps.feedback,
       });
       // A cancel or deadline landing after the upload still wins: the coordinator has moved on.
       if (running.abortReason) throw new CancelledError('task aborted after upload');
       this.deps.deliver({ result: run.result });
       const numExamples = Number(run.result.numExamples);
       const transferId = String(run.result.transferId);
-      log.info({ transferId, numExamples, bytesDown: run.bytesDown, bytesUp: run.bytesUp }, 'task finished');
+      log.info({ transferId, numExamples, bytesDown: run.bytesDown, bytesUp: run.bytesUp, encoding: run.encoding, denseBytes: run.denseBytes }, 'task finished');
       this.deps.emit({ type: 'task-finished', ...ids, transferId, numExamples });
     } catch (err) {
       if (running.abortReason === 'deadline') this.fail(ids, 'deadline exceeded');

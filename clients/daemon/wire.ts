@@ -6,6 +6,7 @@
 import type { LinkReport } from '../../common/link';
 import type { LinkReport as WireLinkReport } from '../../proto/gen/fedlink/v1/LinkReport';
 import { InvalidArgumentError } from '../../common/errors';
+import { taskEncoding } from './encodings';
 import { parameterCount } from '../../common/weights-codec';
 import type { Metrics, ModelName, ModelSpec, TensorShape, TrainConfig, TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
 import type { Metrics as WireMetrics } from '../../proto/gen/fedlink/v1/Metrics';
@@ -57,7 +58,8 @@ function fromWireTrainConfig(config: TrainConfig__Output | null): TrainConfig {
 /**
  * A validated TrainTask from a TASK_KIND_TRAIN assignment; throws
  * InvalidArgumentError naming the first problem. A zero deadline means none
- * and becomes +Infinity.
+ * and becomes +Infinity. The update encoding is validated and canonicalised;
+ * an empty one means 'float32' (the raw new weights, as before encodings existed).
  */
 export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
   if (!wire.taskId) throw new InvalidArgumentError('task has no task id');
@@ -73,6 +75,12 @@ export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
   if (!Number.isFinite(wire.deadlineUnixMs) || wire.deadlineUnixMs < 0) {
     throw new InvalidArgumentError(`invalid deadline ${wire.deadlineUnixMs}`);
   }
+  let updateEncoding: string;
+  try {
+    updateEncoding = taskEncoding(wire.updateEncoding);
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid update encoding: ${(err as Error).message}`, { cause: err });
+  }
   return {
     taskId: wire.taskId,
     runId: wire.runId,
@@ -82,6 +90,7 @@ export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
     modelBytes: wire.modelBytes,
     train: fromWireTrainConfig(wire.train),
     deadlineMs: wire.deadlineUnixMs === 0 ? Number.POSITIVE_INFINITY : wire.deadlineUnixMs,
+    updateEncoding,
   };
 }
 

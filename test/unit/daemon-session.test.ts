@@ -5,7 +5,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FeedbackStore } from '../../clients/daemon/encodings';
 import { ClientSession, type SessionEvent, type Trainer } from '../../clients/daemon/session';
+import { decodeDense } from '../../common/codecs';
 import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
 import { CancelledError } from '../../common/errors';
 import type { TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
@@ -91,6 +93,11 @@ class FakeFleet {
   readonly models = new Map<string, Buffer>([[MODEL_SHA, MODEL_BYTES]]);
   welcome: Welcome = { sessionId: 'session-1', resumeToken: 'resume-1', heartbeatIntervalMs: 40, maxChunkBytes: 16, coordinatorVersion: 'fake' };
   pushError?: Partial<grpc.ServiceError>;
+  /** Breaks the next upload with UNAVAILABLE once it has received this many chunks. */
+  breakPushAfterChunks?: number;
+  /** What QueryUpdate says the coordinator kept of a broken upload. */
+  queryReceivedBytes = 0;
+  readonly queries: Array<{ transferId: string }> = [];
   /** Chunk size of model downloads. */
   serveChunkBytes = 16;
 
@@ -131,14 +138,28 @@ class FakeFleet {
       PushUpdate: (call, callback) => {
         const record = { chunks: [] as UpdateChunk__Output[], metadata: call.metadata };
         this.pushes.push(record);
-        call.on('data', (chunk: UpdateChunk__Output) => record.chunks.push(chunk));
+        let broken = false;
+        call.on('data', (chunk: UpdateChunk__Output) => {
+          if (broken) return;
+          record.chunks.push(chunk);
+          if (this.breakPushAfterChunks !== undefined && record.chunks.length >= this.breakPushAfterChunks) {
+            this.breakPushAfterChunks = undefined;
+            broken = true;
+            callback({ code: grpc.status.UNAVAILABLE, details: 'link dropped' } as grpc.ServiceError);
+          }
+        });
         call.on('end', () => {
+          if (broken) return;
           if (this.pushError) return callback(this.pushError as grpc.ServiceError);
-          const receivedBytes = record.chunks.reduce((n, c) => n + c.data.length, 0);
+          // A resumed upload starts at the offset the coordinator already held.
+          const receivedBytes = Number(record.chunks[0]?.offset ?? 0) + record.chunks.reduce((n, c) => n + c.data.length, 0);
           callback(null, { transferId: record.chunks[0]?.header?.transferId ?? '', receivedBytes });
         });
       },
-      QueryUpdate: (_call, callback) => callback(null, { receivedBytes: 0 }),
+      QueryUpdate: (call, callback) => {
+        this.queries.push({ transferId: call.request.transferId });
+        callback(null, { receivedBytes: this.queryReceivedBytes });
+      },
     };
     this.server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, handlers);
   }
@@ -164,10 +185,13 @@ class FakeFleet {
   }
 }
 
-/** A trainer that adds 1 to every weight; `block` makes it wait for `release()` or its signal. */
+/** A trainer that adds `step` (1 unless told otherwise) to every weight; `block` makes it wait for `release()` or its signal. */
 class FakeTrainer implements Trainer {
   readonly calls: Array<{ task: TrainTask; weights: Float32Array; signal: AbortSignal }> = [];
+  readonly outputs: Float32Array[] = [];
   block = false;
+  /** What training adds to parameter `i` on the `call`-th task (0-based). */
+  step: (i: number, call: number) => number = () => 1;
   private releaseFn?: () => void;
 
   async train(task: TrainTask, weights: Float32Array, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<TrainOutcome> {
@@ -179,8 +203,11 @@ class FakeTrainer implements Trainer {
         opts.signal.addEventListener('abort', () => reject(new CancelledError('training cancelled')), { once: true });
       });
     }
+    const call = this.calls.length - 1;
+    const out = weights.map((w, i) => w + this.step(i, call));
+    this.outputs.push(out.slice());
     return {
-      weights: weights.map((w) => w + 1),
+      weights: out,
       numExamples: 123,
       train: { loss: 0.5, accuracy: 0.8, numExamples: 123 },
       localEval: { loss: 0.9, accuracy: 0.4, numExamples: 123 },
@@ -200,7 +227,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(opts: { token?: string } = {}) {
+async function setup(opts: { token?: string; feedback?: FeedbackStore } = {}) {
   const fleet = await new FakeFleet().start();
   cleanups.push(() => fleet.stop());
   const trainer = new FakeTrainer();
@@ -216,6 +243,7 @@ async function setup(opts: { token?: string } = {}) {
     clock,
     backoffInitialMs: 20,
     backoffMaxMs: 100,
+    feedback: opts.feedback,
   });
   const events: SessionEvent[] = [];
   const iterating = (async () => {
@@ -236,7 +264,7 @@ describe('daemon session', () => {
     const { hello, metadata } = fleet.hellos[0];
     expect(hello).toMatchObject({
       clientId: 'edge-1',
-      capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp', 'cnn'], dataset: 'fashion-mnist' },
+      capabilities: { backend: 'cpu', encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], models: ['mlp', 'cnn'], dataset: 'fashion-mnist' },
       datasetSize: 600,
       resumeToken: '',
       version: '0.0.0-test',
@@ -489,5 +517,154 @@ describe('daemon session', () => {
     await session.stop();
     expect(session.state).toBe('stopped');
     expect(clock.live.size).toBe(0);
+  });
+});
+
+// ---------------------------------------------------------------- update encodings
+
+/** The bytes of an upload, its header, and the result citing it. */
+function upload(fleet: FakeFleet, index: number) {
+  const chunks = fleet.pushes[index].chunks;
+  const header = chunks[0].header!;
+  let offset = 0;
+  for (const c of chunks) {
+    expect(Number(c.offset)).toBe(offset);
+    offset += c.data.length;
+  }
+  return { header, bytes: Buffer.concat(chunks.map((c) => c.data)), chunks };
+}
+
+/** trained − global, computed as the daemon does (float32). */
+function deltaOf(trained: Float32Array, global: Float32Array): Float32Array {
+  return Float32Array.from(trained, (w, i) => w - global[i]);
+}
+
+const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
+
+describe('daemon session - update encodings', () => {
+  it('an int8 task uploads the encoded delta: header int8, sha256 of the payload, decoding within the int8 bound', async () => {
+    const { fleet, trainer } = await setup();
+    trainer.step = (i) => Math.sin(i + 1) * 0.3;
+    fleet.send(taskMessage({ updateEncoding: 'int8' }));
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result');
+    const { header, bytes, chunks } = upload(fleet, 0);
+    expect(header.encoding).toBe('int8');
+    expect(Number(header.totalBytes)).toBe(bytes.length);
+    expect(header.sha256).toBe(sha256Hex(bytes));
+    expect(result.transferId).toBe(header.transferId);
+    // The codec header (16 bytes) + one f32 scale + 10 int8 values, in the welcome's 16-byte chunks.
+    expect(bytes.length).toBe(16 + 4 + 10);
+    expect(chunks.every((c) => c.data.length <= 16)).toBe(true);
+    expect(bytes.subarray(0, 2).toString('latin1')).toBe('FU');
+
+    const delta = deltaOf(trainer.outputs[0], MODEL);
+    const decoded = decodeDense('int8', bytes, MODEL.length);
+    const maxAbs = Math.max(...Array.from(delta, Math.abs));
+    const bound = maxAbs / 127 / 2 + 1e-7;
+    for (let i = 0; i < MODEL.length; i++) expect(Math.abs(decoded[i] - delta[i])).toBeLessThanOrEqual(bound);
+    // int8 quantisation really happened: not every value survived exactly.
+    expect(Array.from(decoded).some((v, i) => v !== delta[i])).toBe(true);
+  });
+
+  it('topk with error feedback: the second update carries the residual of the first, a new run starts from zero', async () => {
+    const feedback = new FeedbackStore();
+    const { fleet, trainer } = await setup({ feedback });
+    // Call 0: deltas 0.1..1.0 (top 3 of 10: the last three). Call 1: a flat 0.05 — only the residual ranks it.
+    // Call 2 (another run): 0.1..1.0 again.
+    trainer.step = (i, call) => (call === 1 ? 0.05 : (i + 1) / 10);
+    fleet.send(taskMessage({ updateEncoding: 'topk:0.25' }));
+    await waitFor(() => fleet.of('result').length === 1, 'first result');
+    fleet.send(taskMessage({ taskId: 'task-2', round: 2, updateEncoding: 'topk:0.25' }));
+    await waitFor(() => fleet.of('result').length === 2, 'second result');
+
+    const first = upload(fleet, 0);
+    const second = upload(fleet, 1);
+    expect(first.header.encoding).toBe('topk:0.25');
+    expect(second.header.encoding).toBe('topk:0.25');
+    expect(second.header.sha256).toBe(sha256Hex(second.bytes));
+    const d1 = deltaOf(trainer.outputs[0], MODEL);
+    const d2 = deltaOf(trainer.outputs[1], MODEL);
+    const s1 = decodeDense('topk:0.25', first.bytes, 10);
+    const s2 = decodeDense('topk:0.25', second.bytes, 10);
+
+    // round(0.25 × 10) = 3 values each time.
+    expect(Array.from(s1, (v, i) => (v !== 0 ? i : -1)).filter((i) => i >= 0)).toEqual([7, 8, 9]);
+    // Round 2 sent the biggest of delta + residual: parameters 4..6 (0.05 + 0.5..0.7), not the flat delta.
+    expect(Array.from(s2, (v, i) => (v !== 0 ? i : -1)).filter((i) => i >= 0)).toEqual([4, 5, 6]);
+    for (const i of [4, 5, 6]) expect(s2[i]).toBeCloseTo(d2[i] + d1[i], 5);
+    // Nothing is lost, only delayed: what was sent plus what is still pending is everything trained.
+    const residual = feedback.peek('run-1', 10)!.residual();
+    expect(sum(s1) + sum(s2) + sum(residual)).toBeCloseTo(sum(d1) + sum(d2), 4);
+    // Without feedback round 2 could send at most 3 × 0.05.
+    expect(sum(s2)).toBeGreaterThan(1.5);
+
+    // A task of another run does not inherit run-1's residual.
+    fleet.send(taskMessage({ taskId: 'task-3', runId: 'run-2', round: 1, updateEncoding: 'topk:0.25' }));
+    await waitFor(() => fleet.of('result').length === 3, 'third result');
+    const s3 = decodeDense('topk:0.25', upload(fleet, 2).bytes, 10);
+    const d3 = deltaOf(trainer.outputs[2], MODEL);
+    expect(Array.from(s3)).toEqual(Array.from(d3, (v, i) => (i >= 7 ? v : 0)));
+    expect(feedback.peek('run-1', 10)).toBeUndefined();
+  });
+
+  it('a lossless encoding other than float32 sends the delta with a codec header; no residual is kept', async () => {
+    const feedback = new FeedbackStore();
+    const { fleet, trainer } = await setup({ feedback });
+    trainer.step = (i) => i / 7;
+    fleet.send(taskMessage({ updateEncoding: 'topk:1' }));
+    await waitFor(() => fleet.of('result').length === 1, 'result');
+    const { header, bytes } = upload(fleet, 0);
+    expect(header.encoding).toBe('topk:1');
+    expect(Array.from(decodeDense('topk:1', bytes, 10))).toEqual(Array.from(deltaOf(trainer.outputs[0], MODEL)));
+    expect(feedback.peek('run-1', 10)).toBeUndefined();
+  });
+
+  it('an invalid update encoding fails the task as invalid, before any download', async () => {
+    const { fleet, trainer, session } = await setup();
+    fleet.send(taskMessage({ updateEncoding: 'gzip' }));
+    const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'failure');
+    expect(failure).toMatchObject({ taskId: 'task-1', runId: 'run-1', round: 1 });
+    expect(failure.reason).toMatch(/^invalid task: invalid update encoding: unknown encoding "gzip"/);
+    expect(fleet.fetches).toHaveLength(0);
+    expect(fleet.pushes).toHaveLength(0);
+    expect(trainer.calls).toHaveLength(0);
+    expect(session.state).toBe('connected');
+  });
+
+  it("an explicit 'float32' encoding uploads the raw new weights byte for byte, as an empty one does", async () => {
+    const { fleet } = await setup();
+    fleet.send(taskMessage({ updateEncoding: 'float32' }));
+    await waitFor(() => fleet.of('result').length === 1, 'first result');
+    fleet.send(taskMessage({ taskId: 'task-2', round: 2, updateEncoding: '' }));
+    await waitFor(() => fleet.of('result').length === 2, 'second result');
+    const expected = Buffer.from(float32ToBytes(MODEL.map((w) => w + 1)));
+    for (const index of [0, 1]) {
+      const { header, bytes } = upload(fleet, index);
+      expect(header).toMatchObject({ encoding: 'float32', totalBytes: 40, sha256: sha256Hex(expected) });
+      expect(bytes.equals(expected)).toBe(true);
+    }
+  });
+
+  it('a broken encoded upload resumes at the exact byte the coordinator kept, same transfer id', async () => {
+    const { fleet, trainer } = await setup();
+    trainer.step = (i) => Math.cos(i) * 0.2;
+    fleet.breakPushAfterChunks = 2;
+    // Not a multiple of 4: encoded payloads resume at any byte.
+    fleet.queryReceivedBytes = 18;
+    fleet.send(taskMessage({ updateEncoding: 'topk:0.5+int8' }));
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result', 5_000);
+    expect(fleet.pushes).toHaveLength(2);
+    const [broken, resumed] = fleet.pushes;
+    const transferId = broken.chunks[0].header!.transferId;
+    expect(fleet.queries).toEqual([{ transferId }]);
+    expect(resumed.chunks[0].header).toMatchObject({ transferId, encoding: 'topk:0.5+int8' });
+    expect(Number(resumed.chunks[0].offset)).toBe(18);
+    const kept = Buffer.concat(broken.chunks.map((c) => c.data)).subarray(0, 18);
+    const whole = Buffer.concat([kept, ...resumed.chunks.map((c) => c.data)]);
+    expect(Number(resumed.chunks[0].header!.totalBytes)).toBe(whole.length);
+    expect(resumed.chunks[0].header!.sha256).toBe(sha256Hex(whole));
+    const decoded = decodeDense('topk:0.5+int8', whole, 10);
+    expect(decoded.filter((v) => v !== 0).length).toBeLessThanOrEqual(5);
+    expect(result.transferId).toBe(transferId);
   });
 });

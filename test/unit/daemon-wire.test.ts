@@ -19,6 +19,7 @@ function wireTask(overrides: Partial<TaskAssignment__Output> = {}): TaskAssignme
     modelBytes: 40,
     train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9 },
     deadlineUnixMs: 1_700_000_060_000,
+    updateEncoding: '',
     ...overrides,
   };
 }
@@ -35,7 +36,20 @@ describe('daemon wire - fromWireTask', () => {
       modelBytes: 40,
       train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9 },
       deadlineMs: 1_700_000_060_000,
+      updateEncoding: 'float32',
     });
+  });
+
+  it.each([
+    ['', 'float32'],
+    ['float32', 'float32'],
+    ['float16', 'float16'],
+    ['int8', 'int8'],
+    ['topk:0.25', 'topk:0.25'],
+    ['topk:0.010+int8', 'topk:0.01+int8'],
+    ['topk:1e-2', 'topk:0.01'],
+  ])('carries update encoding %j as %j', (wire, domain) => {
+    expect(fromWireTask(wireTask({ updateEncoding: wire })).updateEncoding).toBe(domain);
   });
 
   it("maps wire batch size 0 to 'full' (FedAvg's B = infinity)", () => {
@@ -58,6 +72,9 @@ describe('daemon wire - fromWireTask', () => {
     ['zero local epochs', { train: { localEpochs: 0, batchSize: 1, learningRate: 0.1, seed: 0 } }, /local epochs/],
     ['a non-positive learning rate', { train: { localEpochs: 1, batchSize: 1, learningRate: 0, seed: 0 } }, /learning rate/],
     ['a missing training config', { train: null }, /training config/],
+    ['an unknown update encoding', { updateEncoding: 'gzip' }, /invalid update encoding: unknown encoding "gzip"/],
+    ['a top-k fraction above 1', { updateEncoding: 'topk:1.5' }, /invalid update encoding: top-k fraction/],
+    ['a top-k without a fraction', { updateEncoding: 'topk' }, /invalid update encoding/],
   ])('rejects %s with InvalidArgumentError', (_name, overrides, message) => {
     const act = () => fromWireTask(wireTask(overrides as Partial<TaskAssignment__Output>));
     expect(act).toThrow(InvalidArgumentError);
