@@ -102,4 +102,29 @@ describe('e2e link-aware scheduling', () => {
     expect(Number(fastLink.estimatedRoundMs)).toBeLessThan(5_000);
     expect(fastLink.upMbps).toBeGreaterThan(1);
   }, 300_000);
+
+  it('e2e - a run with --compression auto completes, and rounds show reports each client\'s encoding and bytes', async () => {
+    const created = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '1', '--clients-per-round', '3', '--min-clients', '2',
+      '--deadline', '10s', '--selection', 'random', '--compression', 'auto', '--max-round-retries', '1', '--seed', '4',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const runId: string = JSON.parse(created.stdout).runId;
+    const watched = await runCli(['runs', 'watch', runId, '--coordinator', address], { timeoutMs: 120_000 });
+    expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+    const rounds = JSON.parse((await runCli(['rounds', 'list', runId, '--coordinator', address, '--json'])).stdout).rounds;
+    const committed = rounds.find((r: { state: string }) => r.state === 'committed');
+    const round = JSON.parse((await runCli(['rounds', 'show', runId, String(committed.round), '--coordinator', address, '--json'])).stdout);
+    const byId = Object.fromEntries(round.clients.map((c: { clientId: string }) => [c.clientId, c]));
+    // The 5G client's uplink carries the raw update in well under the budget; the hopeless one is asked for less.
+    expect(byId['edge-5g'].encoding).toBe('float32');
+    expect(byId['edge-5g'].bytesUp).toBe(199_210 * 4);
+    expect(byId['edge-hopeless'].encoding).not.toBe('float32');
+    for (const c of round.clients.filter((x: { state: string }) => x.state === 'finished')) {
+      if (c.encoding === 'float32') expect(Number(c.bytesUp)).toBe(199_210 * 4);
+      else expect(Number(c.bytesUp)).toBeLessThan(199_210 * 4);
+    }
+    const text = await runCli(['rounds', 'show', runId, String(committed.round), '--coordinator', address]);
+    expect(text.stdout).toMatch(/edge-5g\s+finished.*float32/);
+  }, 180_000);
 });
