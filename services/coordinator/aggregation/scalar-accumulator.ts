@@ -3,6 +3,7 @@
  * WebAssembly SIMD is unavailable (or calibrates slower), and the reference
  * the other kernels are tested against.
  */
+import { StagingSlots } from './staging-slots';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { WeightedSum } from './accumulator';
 
@@ -17,7 +18,7 @@ export class ScalarAccumulator implements WeightedSum {
   // float64: the scalar loop is bound by its own speed, not by memory traffic,
   // so the wider sum costs nothing here.
   private readonly sum: Float64Array;
-  private readonly slots: Array<Float32Array | undefined>;
+  private readonly slots: StagingSlots;
   private totalWeight = 0;
   private updates = 0;
 
@@ -26,7 +27,7 @@ export class ScalarAccumulator implements WeightedSum {
     options: ScalarAccumulatorOptions = {},
   ) {
     this.sum = new Float64Array(size);
-    this.slots = new Array(Math.max(1, options.stagingSlots ?? 1)).fill(undefined);
+    this.slots = new StagingSlots(size, options.stagingSlots);
   }
 
   get count(): number {
@@ -38,16 +39,15 @@ export class ScalarAccumulator implements WeightedSum {
   }
 
   get stagingSlots(): number {
-    return this.slots.length;
+    return this.slots.count;
   }
 
   get memoryBytes(): number {
-    return this.sum.byteLength + this.slots.reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+    return this.sum.byteLength + this.slots.bytes;
   }
 
   stage(slot = 0): Float32Array {
-    if (slot < 0 || slot >= this.slots.length) throw new RangeError(`no staging slot ${slot} (have ${this.slots.length})`);
-    return (this.slots[slot] ??= new Float32Array(this.size));
+    return this.slots.get(slot);
   }
 
   firstNonFinite(slot: number, from: number, n: number): number {

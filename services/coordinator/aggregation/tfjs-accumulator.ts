@@ -4,6 +4,7 @@
  * wasm/cpu backends per-update op chains measured 14–28× slower than a plain
  * loop, so chooseKernel only picks this one on `tensorflow`.
  */
+import { StagingSlots } from './staging-slots';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { WeightedSum } from './accumulator';
@@ -12,7 +13,7 @@ import { firstNonFinite } from './scalar-accumulator';
 /** Weighted running sum held as a TFJS tensor on the active backend. */
 export class TfjsAccumulator implements WeightedSum {
   private sum?: tf.Tensor1D;
-  private readonly slots: Array<Float32Array | undefined>;
+  private readonly slots: StagingSlots;
   private firstWeight = 0;
   private totalWeight = 0;
   private updates = 0;
@@ -21,7 +22,7 @@ export class TfjsAccumulator implements WeightedSum {
     readonly size: number,
     options: { stagingSlots?: number } = {},
   ) {
-    this.slots = new Array(Math.max(1, options.stagingSlots ?? 1)).fill(undefined);
+    this.slots = new StagingSlots(size, options.stagingSlots);
   }
 
   get count(): number {
@@ -33,16 +34,15 @@ export class TfjsAccumulator implements WeightedSum {
   }
 
   get stagingSlots(): number {
-    return this.slots.length;
+    return this.slots.count;
   }
 
   get memoryBytes(): number {
-    return (this.sum ? this.size * 4 : 0) + this.slots.reduce((s, a) => s + (a?.byteLength ?? 0), 0);
+    return (this.sum ? this.size * 4 : 0) + this.slots.bytes;
   }
 
   stage(slot = 0): Float32Array {
-    if (slot < 0 || slot >= this.slots.length) throw new RangeError(`no staging slot ${slot} (have ${this.slots.length})`);
-    return (this.slots[slot] ??= new Float32Array(this.size));
+    return this.slots.get(slot);
   }
 
   firstNonFinite(slot: number, from: number, n: number): number {
