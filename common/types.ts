@@ -75,6 +75,8 @@ export interface RunConfig {
   clientDeadlineFactor: number;
   /** Update encoding: 'float32', an encoding name, or 'auto'. */
   compression: string;
+  /** Model broadcast encoding. */
+  downlink: 'float32' | 'float16';
   seed: number;
   maxRoundRetries: number;
   waitForClientsMs: number;
@@ -207,6 +209,8 @@ export interface TrainTask {
   deadlineMs: number;
   /** How the update should be encoded; 'float32' (raw new weights) when unset. */
   updateEncoding?: string;
+  /** How to fetch the model: 'float32' (exact) or 'float16'; 'float32' when unset. */
+  modelEncoding?: 'float32' | 'float16';
 }
 
 /** What local training produced. */

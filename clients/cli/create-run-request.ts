@@ -29,6 +29,8 @@ export interface CreateRunFlags {
   clientDeadlineFactor?: number;
   /** Update encoding or 'auto'. @default 'float32' */
   compression?: string;
+  /** Model broadcast encoding. @default 'float32' */
+  downlink?: string;
   seed: number;
   maxRoundRetries: number;
   /** How long a round waits for enough connected clients, ms. */
@@ -70,6 +72,7 @@ export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
       overSelection: flags.overSelection ?? 1,
       clientDeadlineFactor: flags.clientDeadlineFactor ?? 0,
       compression: flags.compression ?? 'float32',
+      downlink: flags.downlink ?? 'float32',
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,

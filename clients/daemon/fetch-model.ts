@@ -7,6 +7,8 @@ import { status, type Metadata } from '@grpc/grpc-js';
 import { CancelledError, FedlinkError, InvalidArgumentError } from '../../common/errors';
 import type { TensorShape } from '../../common/types';
 import { Float32Assembler } from '../../common/weights-codec';
+import { createHash } from 'node:crypto';
+import { decodeDense, encodedBytes } from '../../common/codecs';
 import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { ModelChunk__Output } from '../../proto/gen/fedlink/v1/ModelChunk';
 
@@ -20,6 +22,8 @@ export interface FetchModelRequest {
   expectedBytes: number;
   /** Tensor shapes of the task's model spec, checked against the header's when it lists them. */
   tensors: TensorShape[];
+  /** 'float16' asks for half the bytes (decoded here; the model is then rounded to half precision). @default 'float32' */
+  encoding?: 'float32' | 'float16';
 }
 
 /** Call settings for one download. */
@@ -71,7 +75,7 @@ export async function fetchModel(client: FleetClient, request: FetchModelRequest
 }
 
 interface DownloadState {
-  assembler?: Float32Assembler;
+  assembler?: ModelAssembler;
   transferId: string;
   resumes: number;
 }
@@ -85,7 +89,8 @@ async function fetchFrom(client: FleetClient, request: FetchModelRequest, option
   const metadata = options.metadata.clone();
   metadata.setOptions({ waitForReady: true });
   const offset = state.assembler?.receivedBytes ?? 0;
-  const call = client.FetchModel({ runId: request.runId, round: request.round, modelVersion: request.modelVersion, offset }, metadata);
+  const encoding = request.encoding ?? 'float32';
+  const call = client.FetchModel({ runId: request.runId, round: request.round, modelVersion: request.modelVersion, offset, encoding }, metadata);
   const onAbort = () => call.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
   let first = true;
@@ -95,18 +100,23 @@ async function fetchFrom(client: FleetClient, request: FetchModelRequest, option
         first = false;
         const header = chunk.header;
         if (!header) throw new InvalidArgumentError('first model chunk has no transfer header');
-        if (header.encoding !== 'float32') throw new InvalidArgumentError(`unsupported model encoding "${header.encoding}"`);
-        if (header.sha256 !== request.modelVersion) {
+        if (header.encoding !== encoding) throw new InvalidArgumentError(`model sent as "${header.encoding}", asked for "${encoding}"`);
+        // float32 bytes must hash to the version itself; an encoded broadcast carries its own sha256.
+        if (encoding === 'float32' && header.sha256 !== request.modelVersion) {
           throw new InvalidArgumentError('model header sha256 does not match the task\'s model version');
         }
-        if (header.totalBytes !== request.expectedBytes) {
-          throw new InvalidArgumentError(`model header announces ${header.totalBytes} bytes, the task ${request.expectedBytes}`);
+        const wantBytes = encoding === 'float32' ? request.expectedBytes : encodedBytes(encoding, request.expectedBytes / 4);
+        if (header.totalBytes !== wantBytes) {
+          throw new InvalidArgumentError(`model header announces ${header.totalBytes} bytes, expected ${wantBytes}`);
         }
         if (header.tensors.length > 0 && !sameShapes(request.tensors, header.tensors)) {
           throw new InvalidArgumentError('model header tensor shapes do not match the task\'s model spec');
         }
         state.transferId = header.transferId;
-        state.assembler ??= new Float32Assembler(new Float32Array(request.expectedBytes / 4), request.modelVersion);
+        state.assembler ??=
+          encoding === 'float32'
+            ? new Float32Assembler(new Float32Array(request.expectedBytes / 4), request.modelVersion)
+            : new EncodedModelAssembler(encoding, request.expectedBytes / 4, header.totalBytes, header.sha256);
       }
       if (chunk.data.length > 0) state.assembler!.write(chunk.offset, chunk.data);
     }
@@ -117,5 +127,46 @@ async function fetchFrom(client: FleetClient, request: FetchModelRequest, option
     signal?.removeEventListener('abort', onAbort);
     // Stops the server stream when we bail out early (bad chunk); a no-op once it has ended.
     call.cancel();
+  }
+}
+
+/** What a download writes into: the float32 assembler, or the encoded one below. */
+interface ModelAssembler {
+  readonly receivedBytes: number;
+  write(offset: number, data: Uint8Array): void;
+  finish(): Float32Array;
+}
+
+/** Collects an encoded broadcast (float16), checks its sha256, decodes it to float32 weights. */
+class EncodedModelAssembler implements ModelAssembler {
+  private readonly bytes: Uint8Array;
+  private readonly hash = createHash('sha256');
+  private received = 0;
+
+  constructor(
+    private readonly encoding: string,
+    private readonly parameters: number,
+    totalBytes: number,
+    private readonly sha256: string,
+  ) {
+    this.bytes = new Uint8Array(totalBytes);
+  }
+
+  get receivedBytes(): number {
+    return this.received;
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    if (offset !== this.received) throw new InvalidArgumentError(`chunk at offset ${offset}, expected ${this.received}`);
+    if (offset + data.length > this.bytes.length) throw new InvalidArgumentError(`model overruns its declared size of ${this.bytes.length} bytes`);
+    this.bytes.set(data, offset);
+    this.hash.update(data);
+    this.received += data.length;
+  }
+
+  finish(): Float32Array {
+    if (this.received !== this.bytes.length) throw new InvalidArgumentError(`model ended after ${this.received} of ${this.bytes.length} bytes`);
+    if (this.hash.digest('hex') !== this.sha256) throw new InvalidArgumentError('sha256 of the model download does not match its header');
+    return decodeDense(this.encoding, this.bytes, this.parameters);
   }
 }

@@ -82,19 +82,21 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
 
   let weights: Float32Array;
   let bytesDown = 0;
-  const cached = ctx.modelCache?.get(task.modelVersion);
+  // A half-precision broadcast decodes to slightly different weights: cache it apart from the exact one.
+  const cacheKey = task.modelEncoding === 'float16' ? `${task.modelVersion}/float16` : task.modelVersion;
+  const cached = ctx.modelCache?.get(cacheKey);
   if (cached) {
     weights = cached;
     logger.debug({ modelVersion: task.modelVersion.slice(0, 12) }, 'global model already held; download skipped');
   } else try {
     const fetched = await fetchModel(
       ctx.client,
-      { runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors },
+      { runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors, encoding: task.modelEncoding },
       { metadata: ctx.metadata(), signal },
     );
     weights = fetched.weights;
     bytesDown = fetched.bytes;
-    ctx.modelCache?.put(task.modelVersion, weights);
+    ctx.modelCache?.put(cacheKey, weights);
     ctx.onTransfer?.('down', bytesDown, ctx.clock.now() - started);
   } catch (err) {
     checkAborted(signal, err);

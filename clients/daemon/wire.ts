@@ -91,6 +91,7 @@ export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
     train: fromWireTrainConfig(wire.train),
     deadlineMs: wire.deadlineUnixMs === 0 ? Number.POSITIVE_INFINITY : wire.deadlineUnixMs,
     updateEncoding,
+    modelEncoding: modelEncoding(wire.modelEncoding),
   };
 }
 
@@ -140,4 +141,11 @@ export function toWireLinkReport(r: LinkReport): WireLinkReport {
     charging: r.charging ?? false,
     measuredAtMs: r.measuredAtMs,
   };
+}
+
+/** The task's model download encoding ('' means float32); anything else is an invalid task. */
+function modelEncoding(text: string): 'float32' | 'float16' {
+  if (!text || text === 'float32') return 'float32';
+  if (text === 'float16') return 'float16';
+  throw new InvalidArgumentError(`invalid model encoding "${text.slice(0, 40)}" (float32 or float16)`);
 }

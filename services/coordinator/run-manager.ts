@@ -14,6 +14,7 @@ import type { RoundLifecycleEvent } from '../../common/events/payloads';
 import { initBackend } from '../../clients/trainer/backend';
 import { initialWeights, modelSpecFor } from '../../clients/trainer/models';
 import { chooseKernel } from './aggregation/kernel-choice';
+import { ModelBroadcast, type ModelEncoding, type ServedModel } from './model-broadcast';
 import type { ServerEvaluator } from './evaluation/server-evaluator';
 import type { FleetPort } from './rounds/fleet-port';
 import type { ClientReport, UpdateHeader } from './rounds/round';
@@ -41,6 +42,7 @@ export class RunManager {
   private readonly drivers = new Map<RunId, RunDriver>();
   private readonly events = new EventBus<RunEvent>();
   private kernelChosen = false;
+  private readonly broadcast = new ModelBroadcast();
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -133,6 +135,11 @@ export class RunManager {
     const weights = await this.deps.store.getModel(runId, version);
     if (!weights) throw new NotFoundError(`run ${runId} has no model version ${version.slice(0, 12)}`);
     return weights;
+  }
+
+  /** A model version as served in `encoding` (float16 is encoded once per version). */
+  async servedModel(runId: RunId, version: string, encoding: ModelEncoding): Promise<ServedModel> {
+    return this.broadcast.serve(version, await this.model(runId, version), encoding);
   }
 
   /** Counts a finished model download against the client's round record. */

@@ -70,3 +70,29 @@ describe('integration one round', () => {
     expect(done.modelVersion).not.toBe(round.modelVersion);
   }, 180_000);
 });
+
+describe('integration float16 broadcast', () => {
+  it('integration - with --downlink float16 clients fetch half the bytes and the round still commits', async () => {
+    const coordinator = await startCoordinator({ host: '127.0.0.1', port: 0 }, silentLogger());
+    const daemons: DaemonHandle[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        daemons.push(await startDaemon({ coordinator: `127.0.0.1:${coordinator.port}`, clientId: `half-${i}`, numPartitions: 2, index: i, maxExamples: 400, backoffInitialMs: 50 }, { logger: silentLogger() }));
+      }
+      await waitFor('2 sessions', () => (coordinator.registry.idleClients().length === 2 ? true : undefined), 30_000);
+      const run = await coordinator.manager.createRun(fromWireRunConfig(wireRunConfig({ rounds: 2, clientsPerRound: 2, minClients: 2, downlink: 'float16', roundDeadlineMs: 60_000 })));
+      const done = await waitFor('the run', async () => {
+        const r = await coordinator.manager.getRun(run.runId);
+        return r.state === 'running' || r.state === 'pending' ? undefined : r;
+      }, 60_000);
+      expect(done.state, done.reason).toBe('completed');
+      for (const n of [1, 2]) {
+        const round = await coordinator.manager.getRound(run.runId, n);
+        for (const c of round.clients) expect(c.bytesDown).toBe(16 + 2 * 199_210);
+      }
+    } finally {
+      await Promise.all(daemons.map((d) => d.stop()));
+      await coordinator.stop();
+    }
+  }, 90_000);
+});

@@ -20,6 +20,7 @@ function wireTask(overrides: Partial<TaskAssignment__Output> = {}): TaskAssignme
     train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9 },
     deadlineUnixMs: 1_700_000_060_000,
     updateEncoding: '',
+    modelEncoding: '',
     ...overrides,
   };
 }
@@ -37,6 +38,7 @@ describe('daemon wire - fromWireTask', () => {
       train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9 },
       deadlineMs: 1_700_000_060_000,
       updateEncoding: 'float32',
+      modelEncoding: 'float32',
     });
   });
 

@@ -15,7 +15,7 @@ const SPEC: ModelSpec = { name: 'mlp', inputShape: [2], numClasses: 2, tensors: 
 function config(over: Partial<RunConfig> = {}): RunConfig {
   return {
     rounds: 1, clientsPerRound: 3, minClients: 2, roundDeadlineMs: 60_000, strategy: 'fedavg', model: 'mlp', acceptFailures: true,
-    selection: 'random', overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
+    selection: 'random', overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
     train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
     ...over,
   };

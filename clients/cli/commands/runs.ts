@@ -39,6 +39,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(
         new Option('--compression <encoding>', 'update encoding: float32, float16, int8, topk:<fraction>, topk:<fraction>+int8, or auto (per client and round, the lightest-loss encoding whose upload fits its time)').default('float32'),
       )
+      .addOption(new Option('--downlink <encoding>', 'model broadcast encoding: float16 halves the download (encoded once per version)').choices(['float32', 'float16']).default('float32'))
       .addOption(new Option('--client-deadline-factor <factor>', 'cut a client loose once it takes this many times its predicted round time (0 = off)').argParser(nonNegativeNumber).default(0))
       .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
       .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))

@@ -30,6 +30,8 @@ export interface RoundInput {
   selected: Array<{ clientId: ClientId; predictedMs?: number; encoding?: string }>;
   /** The global model this round trains from (what encoded deltas apply to). */
   globalWeights?: Float32Array;
+  /** How clients should fetch the model. @default 'float32' */
+  modelEncoding?: 'float32' | 'float16';
   /** Candidates the policy passed over (shown by `rounds show`). */
   skipped?: SkippedClient[];
   /** Over-selection: close once this many updates are in (undefined = wait for everyone). */
@@ -154,6 +156,7 @@ export class Round {
         train: this.input.train,
         deadlineMs: own,
         updateEncoding: c.encoding,
+        modelEncoding: this.input.modelEncoding ?? 'float32',
       });
       if (sent) {
         c.state = 'dispatched';

@@ -159,6 +159,7 @@ export class RunDriver {
       train: config.train,
       selected,
       globalWeights: this.weights,
+      modelEncoding: config.downlink,
       skipped: choice.skipped,
       targetReports: selected.length > config.clientsPerRound ? config.clientsPerRound : undefined,
       clientDeadlineFactor: config.clientDeadlineFactor,

@@ -217,16 +217,18 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'FetchModel' }).clientId ?? '';
       checkId(req.runId, 'run_id');
       if (!/^[0-9a-f]{64}$/.test(req.modelVersion)) throw new InvalidArgumentError('model_version must be a sha256 hex string');
-      const weights = await deps.manager.model(req.runId, req.modelVersion);
-      const bytes = float32ToBytes(weights);
+      const encoding = req.encoding || 'float32';
+      if (encoding !== 'float32' && encoding !== 'float16') throw new InvalidArgumentError(`unsupported model encoding "${encoding}" (float32 or float16)`);
+      const served = await deps.manager.servedModel(req.runId, req.modelVersion, encoding);
+      const bytes = served.bytes;
       const offset = Number(req.offset);
-      if (offset % 4 !== 0 || offset > bytes.length) throw new InvalidArgumentError(`offset ${offset} is not a float boundary inside the model`);
+      if ((encoding === 'float32' && offset % 4 !== 0) || offset > bytes.length) throw new InvalidArgumentError(`offset ${offset} is not a value boundary inside the model`);
       let cancelled = false;
       call.on('cancelled', () => (cancelled = true));
       let first = true;
       let sent = 0;
       const started = deps.clock.now();
-      const header = { transferId: `${req.runId}/${req.modelVersion.slice(0, 16)}`, encoding: 'float32', totalBytes: bytes.length, sha256: req.modelVersion, tensors: [] };
+      const header = { transferId: `${req.runId}/${req.modelVersion.slice(0, 16)}/${encoding}`, encoding, totalBytes: bytes.length, sha256: served.sha256, tensors: [] };
       if (bytes.length === offset) call.write({ header, offset, data: Buffer.alloc(0) });
       for (const [at, data] of chunks(bytes, chunkBytes, offset)) {
         if (cancelled) throw new CancelledError('download cancelled by the client');

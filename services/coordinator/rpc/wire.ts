@@ -84,10 +84,18 @@ export function fromWireRunConfig(w: RunConfig__Output | null): RunConfig {
     overSelection,
     clientDeadlineFactor,
     compression: checkCompressionPolicy(w.compression),
+    downlink: checkDownlink(w.downlink),
     seed: w.seed || RUN_DEFAULTS.seed,
     maxRoundRetries: w.maxRoundRetries,
     waitForClientsMs: w.waitForClientsMs || RUN_DEFAULTS.waitForClientsMs,
   };
+}
+
+/** Validates a run's model broadcast encoding. */
+function checkDownlink(text: string): 'float32' | 'float16' {
+  if (!text || text === 'float32') return 'float32';
+  if (text === 'float16') return 'float16';
+  throw new InvalidArgumentError(`unknown downlink encoding "${text}" (use float32 or float16)`);
 }
 
 /** Domain run config → wire. */
@@ -106,6 +114,7 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     overSelection: c.overSelection,
     clientDeadlineFactor: c.clientDeadlineFactor,
     compression: c.compression,
+    downlink: c.downlink,
     seed: c.seed,
     maxRoundRetries: c.maxRoundRetries,
     waitForClientsMs: c.waitForClientsMs,
@@ -233,6 +242,7 @@ export function toWireTask(t: TrainTask): TaskAssignment {
     train: { localEpochs: t.train.localEpochs, batchSize: t.train.batchSize === 'full' ? 0 : t.train.batchSize, learningRate: t.train.learningRate, seed: t.train.seed },
     deadlineUnixMs: t.deadlineMs,
     updateEncoding: t.updateEncoding ?? 'float32',
+    modelEncoding: t.modelEncoding ?? 'float32',
   };
 }
 

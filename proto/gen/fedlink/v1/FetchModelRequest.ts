@@ -7,6 +7,7 @@ export interface FetchModelRequest {
   'round'?: (number);
   'modelVersion'?: (string);
   'offset'?: (number | string | Long);
+  'encoding'?: (string);
 }
 
 export interface FetchModelRequest__Output {
@@ -14,4 +15,5 @@ export interface FetchModelRequest__Output {
   'round': (number);
   'modelVersion': (string);
   'offset': (number);
+  'encoding': (string);
 }

@@ -19,6 +19,7 @@ export interface RunConfig {
   'overSelection'?: (number | string);
   'clientDeadlineFactor'?: (number | string);
   'compression'?: (string);
+  'downlink'?: (string);
 }
 
 export interface RunConfig__Output {
@@ -38,4 +39,5 @@ export interface RunConfig__Output {
   'overSelection': (number);
   'clientDeadlineFactor': (number);
   'compression': (string);
+  'downlink': (string);
 }

@@ -16,6 +16,7 @@ export interface TaskAssignment {
   'train'?: (_fedlink_v1_TrainConfig | null);
   'deadlineUnixMs'?: (number | string | Long);
   'updateEncoding'?: (string);
+  'modelEncoding'?: (string);
 }
 
 export interface TaskAssignment__Output {
@@ -29,4 +30,5 @@ export interface TaskAssignment__Output {
   'train': (_fedlink_v1_TrainConfig__Output | null);
   'deadlineUnixMs': (number);
   'updateEncoding': (string);
+  'modelEncoding': (string);
 }
