@@ -1,0 +1,265 @@
+/**
+ * Pieces of the transfer benchmark: an RSS peak sampler, the raw TCP baseline,
+ * and a minimal gRPC server running the coordinator's real Fleet handlers
+ * (`createFleetService`) over a stub run manager, for the upload path (a real
+ * PushUpdate needs a round in progress) and for server options the
+ * Coordinator does not expose.
+ */
+import { once } from 'node:events';
+import type http2 from 'node:http2';
+import net from 'node:net';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import * as grpc from '@grpc/grpc-js';
+import { systemClock } from '../../../common/clock';
+import { silentLogger } from '../../../common/logger';
+import { loadFedlinkProto } from '../../../proto/loader';
+import { createFleetService } from '../../../services/coordinator/rpc/fleet-service';
+import type { RunManager } from '../../../services/coordinator/run-manager';
+import type { SessionRegistry } from '../../../services/coordinator/fleet/session-registry';
+import { UpdateReceiver } from '../../../services/coordinator/rounds/update-receiver';
+import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
+import { noAuth } from '../../../services/coordinator/auth';
+
+v8.setFlagsFromString('--expose-gc');
+/** A full GC (so each measurement starts from a settled heap); a no-op if unavailable. */
+export const collectGarbage: () => void = (() => {
+  try {
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return () => undefined;
+  }
+})();
+
+/** Seconds since an arbitrary origin, high resolution. */
+export const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/** Samples process RSS every few ms; `stop()` returns the peak above the RSS at `start()`. */
+export class RssPeak {
+  private base = 0;
+  private peak = 0;
+  private timer?: NodeJS.Timeout;
+
+  start(): void {
+    this.base = process.memoryUsage.rss();
+    this.peak = this.base;
+    this.timer = setInterval(() => {
+      this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    }, 10);
+  }
+
+  /** Peak extra RSS, bytes. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+    return this.peak - this.base;
+  }
+}
+
+/** One timed transfer. */
+export interface Sample {
+  seconds: number;
+  peakExtraRss: number;
+}
+
+/**
+ * Raw TCP baseline: a connected socket pair on 127.0.0.1 in this process; the
+ * sender writes `bytes` in `writeBytes` slices honouring backpressure, the
+ * receiver only counts. Timed from the first write to the receiver holding all bytes.
+ */
+export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes = 1 << 20): Promise<Sample> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+  const client = net.connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  const [serverSide] = await accepted;
+  // down: coordinator (server) → daemon (client); up: the reverse.
+  const [sender, receiver] = direction === 'down' ? [serverSide, client] : [client, serverSide];
+  let received = 0;
+  const done = new Promise<number>((resolve, reject) => {
+    receiver.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= bytes.length) resolve(now());
+    });
+    receiver.on('error', reject);
+  });
+  collectGarbage();
+  const rss = new RssPeak();
+  rss.start();
+  const t0 = now();
+  for (let offset = 0; offset < bytes.length; offset += writeBytes) {
+    if (!sender.write(bytes.subarray(offset, Math.min(bytes.length, offset + writeBytes)))) await once(sender, 'drain');
+  }
+  const t1 = await done;
+  const peakExtraRss = rss.stop();
+  client.destroy();
+  serverSide.destroy();
+  await new Promise((r) => server.close(r));
+  return { seconds: t1 - t0, peakExtraRss };
+}
+
+/**
+ * Raises the HTTP/2 receive windows (stream initial window and connection
+ * window) of every session a grpc-js server accepts. grpc-js has no server
+ * option for this ('grpc-node.flow_control_window' is read by the client
+ * transport only), so this reaches into its private `http2Servers`: an
+ * experiment to show what such an option would be worth, not a supported API.
+ */
+export function raiseServerWindows(server: grpc.Server, windowBytes: number): boolean {
+  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
+  if (!servers || servers.size === 0) return false;
+  for (const h2 of servers.keys()) {
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      try {
+        session.settings({ initialWindowSize: Math.min(windowBytes, 2 ** 31 - 1) });
+        session.setLocalWindowSize(windowBytes);
+      } catch {
+        // a session that closed at once; nothing to tune
+      }
+    });
+  }
+  return true;
+}
+
+/** The upload server: real Fleet handlers, a stub run manager that opens a real UpdateReceiver + float32Sink per upload. */
+export interface UploadServer {
+  port: number;
+  /** Resolves with the verified values of the next completed upload. */
+  nextCompleted(): Promise<Float32Array>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a grpc-js server on 127.0.0.1 with the coordinator's own server
+ * options (plus `extra`) serving `createFleetService`. PushUpdate goes
+ * through the real handler, UpdateReceiver and float32Sink (offset checks,
+ * finite check, copy into the staging array, sha256 of the whole); what the
+ * stub leaves out is the round bookkeeping around them (selection/task checks
+ * and the FedAvg fold of the finished update, measured by the aggregation bench).
+ */
+export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, serverWindowBytes?: number): Promise<UploadServer & { windowRaised: boolean }> {
+  let waiting: { resolve: (v: Float32Array) => void; reject: (e: Error) => void } | undefined;
+  const manager = {
+    async beginUpdate(clientId: string, _runId: string, _round: number, h: { transferId: string; encoding: string; sha256: string; numExamples: number; totalBytes: number }) {
+      if (h.encoding !== 'float32' || h.totalBytes !== parameters * 4) throw new Error('bench upload server expects raw float32 of the bench size');
+      return new UpdateReceiver(
+        clientId,
+        h.transferId,
+        h.numExamples,
+        h.encoding,
+        float32Sink(parameters, h.sha256),
+        h.sha256,
+        (_r, values) => waiting?.resolve(values),
+        (_r, reason) => waiting?.reject(new Error(`upload aborted: ${reason}`)),
+      );
+    },
+    async model() {
+      throw new Error('no models here');
+    },
+    noteDownload() {},
+    async uploadOffset() {
+      return 0;
+    },
+  } as unknown as RunManager;
+  const { proto } = loadFedlinkProto();
+  const server = new grpc.Server({
+    // The Coordinator's own server options (coordinator.ts start()).
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    ...extra,
+  });
+  server.addService(
+    proto.fedlink.v1.Fleet.service,
+    createFleetService({
+      manager,
+      registry: {} as SessionRegistry,
+      auth: noAuth,
+      logger: silentLogger(),
+      heartbeatIntervalMs: 2000,
+      draining: () => false,
+      version: 'bench',
+      links: { report() {}, observe() {}, presence() {} },
+      clock: systemClock,
+    }),
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const windowRaised = serverWindowBytes ? raiseServerWindows(server, serverWindowBytes) : false;
+  return {
+    port,
+    windowRaised,
+    nextCompleted: () => new Promise<Float32Array>((resolve, reject) => (waiting = { resolve, reject })),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000).unref();
+      }),
+  };
+}
+
+/**
+ * Plain grpc-js reference, same process and proto (Fleet.FetchModel /
+ * PushUpdate messages), no fedlink logic: the sender writes `chunkBytes`
+ * chunks honouring backpressure, the receiver only counts bytes (no checks,
+ * no copy into a model, no sha256). Separates what grpc-js itself costs from
+ * what fedlink adds. Timed from the call to the last byte received.
+ */
+export async function plainGrpc(direction: 'down' | 'up', bytes: Buffer, chunkBytes = 1 << 20): Promise<Sample> {
+  const { proto } = loadFedlinkProto();
+  let received = 0;
+  let upDone: (() => void) | undefined;
+  const server = new grpc.Server();
+  server.addService(proto.fedlink.v1.Fleet.service, {
+    FetchModel: async (call: grpc.ServerWritableStream<unknown, { offset: number; data: Buffer }>) => {
+      for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
+        if (!call.write({ offset, data: bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes)) })) await once(call, 'drain');
+      }
+      call.end();
+    },
+    PushUpdate: (call: grpc.ServerReadableStream<{ data: Buffer }, unknown>, cb: grpc.sendUnaryData<{ transferId: string; receivedBytes: number }>) => {
+      call.on('data', (m: { data: Buffer }) => (received += m.data.length));
+      call.on('end', () => {
+        upDone?.();
+        cb(null, { transferId: 'plain', receivedBytes: received });
+      });
+    },
+  } as unknown as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const client = new proto.fedlink.v1.Fleet(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())));
+  collectGarbage();
+  const rss = new RssPeak();
+  rss.start();
+  const t0 = now();
+  if (direction === 'down') {
+    const call = client.FetchModel({ runId: 'plain', round: 1, modelVersion: '', offset: 0 });
+    await new Promise<void>((resolve, reject) => {
+      call.on('data', (m: { data: Buffer }) => (received += m.data.length));
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+  } else {
+    const finished = new Promise<void>((r) => (upDone = r));
+    const call = client.PushUpdate((err) => void err);
+    for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
+      if (!call.write({ offset, data: bytes.subarray(offset, Math.min(bytes.length, offset + chunkBytes)) })) await once(call, 'drain');
+    }
+    call.end();
+    await finished;
+  }
+  const t1 = now();
+  const peakExtraRss = rss.stop();
+  client.close();
+  server.forceShutdown();
+  if (received !== bytes.length) throw new Error(`plain grpc-js ${direction}: received ${received} of ${bytes.length} bytes`);
+  return { seconds: t1 - t0, peakExtraRss };
+}
