@@ -253,13 +253,15 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let token = 0;
     let clientId = '';
     let cancelled = false;
-    let firstChunkAt = 0;
+    // From the call's start, not its first message: a chunk is only delivered once all of it is in,
+    // so on a very slow uplink timing from the first message would leave out most of the transfer.
+    const startedAt = deps.clock.now();
     let observed = false;
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
     const observeUpload = () => {
       if (observed || !receiver || receiver.receivedBytes < 64 * 1024) return;
       observed = true;
-      const seconds = (deps.clock.now() - firstChunkAt) / 1000;
+      const seconds = (deps.clock.now() - startedAt) / 1000;
       deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });
     };
     call.on('cancelled', () => {
@@ -271,7 +273,6 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       if (deps.draining()) throw new UnavailableError('coordinator is draining; retry after reconnecting');
       for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
-        firstChunkAt ||= deps.clock.now();
         if (!receiver) {
           const h = msg.header;
           const m = msg.meta;
