@@ -5,6 +5,9 @@
  * NOT_SERVING first, clients are told to go away, in-flight transfers get a
  * grace period, then the server shuts down.
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -50,6 +53,9 @@ export interface CoordinatorConfig {
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
   chunkBytes: number;
+  spoolDir: string;
+  /** Whether the spool directory is ours to remove on stop (the default one). */
+  ownSpoolDir: boolean;
 }
 
 /** Applies defaults to options. */
@@ -68,6 +74,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
+    ownSpoolDir: o.spoolDir === undefined,
   };
 }
 
@@ -112,6 +120,7 @@ export class Coordinator {
       links: this.links,
       lifecycle: (e) => this.bridge.roundEvent(e),
       reconnectGraceMs: config.reconnectGraceMs,
+      spoolDir: config.spoolDir,
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -192,6 +201,7 @@ export class Coordinator {
     this.liveness.stop();
     this.registry.closeAll(reason);
     await this.manager.stop();
+    if (this.config.ownSpoolDir) rmSync(this.config.spoolDir, { recursive: true, force: true });
     await this.bridge.stop();
     await this.events.stop();
     this.links.stop();

@@ -22,6 +22,11 @@ export interface CoordinatorOptions {
   linkOfflineAfterMs?: number;
   /** A selected client whose session breaks may reconnect and resume within this long before it is dropped, ms. @default 10000 */
   reconnectGraceMs?: number;
+  /**
+   * Directory for the journals of large uploads in flight (what undoes a partial
+   * fold); memory only for small updates. @default <tmpdir>/fedlink-spool-<pid>, removed on stop
+   */
+  spoolDir?: string;
   /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */
   chunkBytes?: number;
   /** NATS connection; without it an in-process event bus is used. */

@@ -35,6 +35,8 @@ export interface RunManagerDeps {
   lifecycle?: (e: RoundLifecycleEvent) => void;
   /** How long a disconnected selected client may take to come back and resume. @default 0 */
   reconnectGraceMs?: number;
+  /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
+  spoolDir?: string;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */

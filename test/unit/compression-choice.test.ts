@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUpdate, encodedBytes } from '../../common/codecs';
+import { encodedBytes } from '../../common/codecs';
 import { InvalidArgumentError } from '../../common/errors';
-import { sha256Hex } from '../../common/weights-codec';
 import { checkCompressionPolicy, chooseEncoding, encodingKind, uploadMs } from '../../services/coordinator/compression/choose-encoding';
-import { encodedSink } from '../../services/coordinator/rounds/update-sink';
 
 const ALL = ['float32', 'float16', 'int8', 'topk', 'topk+int8'];
 const N = 199_210;
@@ -37,24 +35,5 @@ describe('compression choice', () => {
     expect(checkCompressionPolicy('topk:0.010+int8')).toBe('topk:0.01+int8');
     expect(() => checkCompressionPolicy('zip')).toThrow(InvalidArgumentError);
     expect(() => checkCompressionPolicy('topk:2')).toThrow(InvalidArgumentError);
-  });
-
-  it('update sink - decodes an encoded delta onto the global model as chunks stream in, checking the sha256', () => {
-    const global = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i));
-    const delta = Float32Array.from({ length: 1000 }, (_, i) => (i % 7) * 0.01 - 0.03);
-    const payload = encodeUpdate(delta, 'int8');
-    const sink = encodedSink('int8', global, payload.length, sha256Hex(payload));
-    for (let off = 0; off < payload.length; off += 97) sink.write(off, payload.subarray(off, Math.min(payload.length, off + 97)));
-    const weights = sink.finish();
-    let maxErr = 0;
-    for (let i = 0; i < 1000; i++) maxErr = Math.max(maxErr, Math.abs(weights[i] - (global[i] + delta[i])));
-    expect(maxErr).toBeLessThan(0.03 / 127 + 1e-6);
-    // The global model it decoded onto is untouched.
-    expect(global[1]).toBe(Math.fround(Math.sin(1)));
-    const bad = encodedSink('int8', global, payload.length, '0'.repeat(64));
-    bad.write(0, payload);
-    expect(() => bad.finish()).toThrow(/sha256/);
-    const gap = encodedSink('int8', global, payload.length, sha256Hex(payload));
-    expect(() => gap.write(8, payload.subarray(8))).toThrow(/offset 8, expected 0/);
   });
 });

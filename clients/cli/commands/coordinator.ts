@@ -22,6 +22,7 @@ interface CoordinatorFlags {
   linkStaleAfter: number;
   linkOfflineAfter: number;
   reconnectGrace: number;
+  spoolDir?: string;
 }
 
 /** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
@@ -42,6 +43,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     linkStaleAfterMs: flags.linkStaleAfter,
     linkOfflineAfterMs: flags.linkOfflineAfter,
     reconnectGraceMs: flags.reconnectGrace,
+    spoolDir: flags.spoolDir,
     nats: toNatsOptions(flags),
   };
 }
@@ -60,6 +62,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
     .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--reconnect-grace <duration>', 'how long a selected client whose connection broke may take to come back and resume').argParser(duration).default(10_000, '10s'))
+    .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);

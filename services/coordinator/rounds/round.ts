@@ -13,7 +13,8 @@ import { schedulingMetrics } from '../selection/metrics';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { parameterCount } from '../../../common/weights-codec';
 import { encodedSink, float32Sink } from './update-sink';
-import { FedAvgAccumulator } from '../aggregation/fedavg-accumulator';
+import { StreamingFedAvg } from '../aggregation/streaming-fedavg';
+import { createJournal } from './update-journal';
 import type { FleetPort } from './fleet-port';
 import { UpdateReceiver } from './update-receiver';
 
@@ -47,6 +48,8 @@ export interface RoundInput {
    * resume (a handover, a reset) before it is dropped; 0 drops it at once.
    */
   reconnectGraceMs?: number;
+  /** Directory for the journals of large uploads; undefined keeps them in memory. */
+  spoolDir?: string;
   deadlineMs: number;
   maxUpdateBytes: number;
   fleet: FleetPort;
@@ -79,7 +82,7 @@ export interface ClientReport {
 
 /** How a round ended, for the run driver to aggregate or retry. */
 export interface RoundOutcome {
-  accumulator: FedAvgAccumulator;
+  accumulator: StreamingFedAvg;
   reported: number;
   failed: number;
   cancelled: boolean;
@@ -88,7 +91,7 @@ export interface RoundOutcome {
 /** The live state of one round attempt. */
 export class Round {
   readonly record: RoundRecord;
-  private readonly accumulator: FedAvgAccumulator;
+  private readonly accumulator: StreamingFedAvg;
   private readonly parameters: number;
   private readonly receivers = new Map<ClientId, UpdateReceiver>();
   private readonly accepted = new Map<ClientId, string>();
@@ -111,7 +114,7 @@ export class Round {
   constructor(private readonly input: RoundInput) {
     const now = input.clock.now();
     this.parameters = parameterCount(input.spec.tensors);
-    this.accumulator = new FedAvgAccumulator(this.parameters);
+    this.accumulator = new StreamingFedAvg(this.parameters);
     this.record = {
       runId: input.runId,
       round: input.round,
@@ -193,10 +196,16 @@ export class Round {
     if (existing?.state === 'active') throw new FailedPreconditionError(`client ${clientId} already has an upload in progress`);
     existing?.discard();
     this.checkHeader(header, c.encoding ?? 'float32');
+    const target = {
+      fedavg: this.accumulator,
+      journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir }),
+      numExamples: header.numExamples,
+      sha256: header.sha256,
+    };
     const sink =
       header.encoding === 'float32'
-        ? float32Sink(this.parameters, header.sha256)
-        : encodedSink(header.encoding, this.input.globalWeights ?? new Float32Array(this.parameters), header.totalBytes, header.sha256);
+        ? float32Sink(this.parameters, target)
+        : encodedSink(header.encoding, this.parameters, header.totalBytes, target);
     const receiver = new UpdateReceiver(
       clientId,
       header.transferId,
@@ -204,7 +213,7 @@ export class Round {
       header.encoding,
       sink,
       header.sha256,
-      (r, values) => this.onUpdateComplete(r, values),
+      (r) => this.onUpdateComplete(r),
       (r, reason, rejected) => this.onUpdateAborted(r, reason, rejected),
     );
     this.receivers.set(clientId, receiver);
@@ -320,6 +329,9 @@ export class Round {
       if (c.state === 'rejected') this.settle(c, 'rejected', c.reason, false);
       else this.settle(c, 'dropped', reason, false);
     }
+    // Whatever is still folded without being committed comes back out before anyone averages.
+    for (const r of this.receivers.values()) r.discard();
+    this.receivers.clear();
     this.record.endedAtMs = this.input.clock.now();
     const reported = this.accepted.size;
     const failed = this.record.clients.filter((c) => c.state !== 'finished' && !this.notNeeded.has(c.clientId)).length;
@@ -356,11 +368,11 @@ export class Round {
     if (!/^[0-9a-f]{64}$/.test(h.sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex characters');
   }
 
-  private onUpdateComplete(r: UpdateReceiver, values: Float32Array): void {
+  private onUpdateComplete(r: UpdateReceiver): void {
     if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId)!;
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
-    this.accumulator.add(values, r.numExamples);
+    this.accumulator.commit(r.numExamples, r.isDelta);
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
     c.acceptedAtMs = this.input.clock.now();

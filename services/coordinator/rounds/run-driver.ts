@@ -43,6 +43,8 @@ export interface RunDriverDeps {
   lifecycle?: (e: RoundLifecycleEvent) => void;
   /** How long a disconnected selected client may take to come back and resume. @default 0 */
   reconnectGraceMs?: number;
+  /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
+  spoolDir?: string;
 }
 
 /** Rounds of history kept per client for prediction and utility. */
@@ -166,6 +168,7 @@ export class RunDriver {
       policy: config.selection,
       lifecycle: this.deps.lifecycle,
       reconnectGraceMs: this.deps.reconnectGraceMs,
+      spoolDir: this.deps.spoolDir,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
       fleet: this.deps.fleet,
@@ -198,7 +201,7 @@ export class RunDriver {
     }
     record.state = 'aggregating';
     await this.saveRound(record);
-    const weights = outcome.accumulator.average();
+    const weights = outcome.accumulator.average(this.weights);
     if (this.deps.evaluate) {
       record.state = 'evaluating';
       await this.saveRound(record);

@@ -1,15 +1,17 @@
 /**
  * Receives one client's update chunk by chunk. Chunks are validated (offset,
- * alignment, size, finite values) and decoded straight into a staging buffer;
- * only a complete update whose sha256 matches is folded into the round's
- * FedAvg sum. Staging makes the fold atomic: a client that drops mid-upload or
- * sends a bad checksum contributes nothing, instead of half an update.
+ * alignment, size, finite values) and folded straight into the round's
+ * streaming FedAvg sum by the sink; only a complete update whose sha256
+ * matches is committed. An upload refused or ended for good is folded back
+ * out (`undo`), so a client that drops mid-upload or sends a bad checksum
+ * contributes nothing, instead of half an update.
  *
  * An upload that breaks off is suspended, not discarded: the same transfer id
  * may resume from `receivedBytes` on a new call (after a reset or a handover).
  * Each call claims the receiver; a stale call (one that broke off and was taken
  * over) can no longer write to it or abort it. Staging buffers exist per upload
- * started in the round, never per selected-but-silent client.
+ * started in the round, never per selected-but-silent client; a large upload's
+ * journal is a spool file, so memory stays at a few chunks.
  */
 import { CancelledError } from '../../../common/errors';
 import type { UpdateSink } from './update-sink';
@@ -32,7 +34,7 @@ export class UpdateReceiver {
     readonly encoding: string,
     private readonly sink: UpdateSink,
     readonly sha256: string,
-    private readonly onComplete: (receiver: UpdateReceiver, values: Float32Array) => void,
+    private readonly onComplete: (receiver: UpdateReceiver) => void,
     private readonly onAbort: (receiver: UpdateReceiver, reason: string, rejected: boolean) => void,
   ) {}
 
@@ -81,26 +83,40 @@ export class UpdateReceiver {
     return this.firstChunkMs === undefined ? undefined : nowMs - this.firstChunkMs;
   }
 
-  /** Verifies the whole update and folds it into the round; throws if it is incomplete or corrupt. */
+  /** Whether the update is a delta from the global model. */
+  get isDelta(): boolean {
+    return this.sink.isDelta;
+  }
+
+  /** Verifies the whole update and commits it to the round; throws if it is incomplete, corrupt or too late. */
   complete(token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
-    const values = this.sink.finish();
+    this.sink.finish();
     this.stateValue = 'done';
-    this.onComplete(this, values);
+    try {
+      this.onComplete(this);
+    } catch (err) {
+      this.sink.undo();
+      throw err;
+    }
+    this.sink.release();
   }
 
   /**
    * The upload broke off (`rejected` false: suspended, resumable) or its data was
-   * refused (`rejected` true: done). Nothing of it is aggregated either way.
+   * refused (`rejected` true: done, and folded back out). A suspended upload's
+   * chunks stay folded until it resumes and completes, or is discarded.
    */
   abort(reason: string, rejected = false, token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') return;
     this.stateValue = rejected ? 'done' : 'suspended';
+    if (rejected) this.sink.undo();
     this.onAbort(this, reason, rejected);
   }
 
-  /** Ends a suspended transfer for good (the round closed, or the client started another). */
+  /** Ends a transfer for good (the round closed, or the client started another): its chunks are folded back out. */
   discard(): void {
     this.stateValue = 'done';
+    this.sink.undo();
   }
 }

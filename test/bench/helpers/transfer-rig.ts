@@ -6,6 +6,9 @@
  * Coordinator does not expose.
  */
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type http2 from 'node:http2';
 import net from 'node:net';
 import v8 from 'node:v8';
@@ -19,6 +22,8 @@ import type { RunManager } from '../../../services/coordinator/run-manager';
 import type { SessionRegistry } from '../../../services/coordinator/fleet/session-registry';
 import { UpdateReceiver } from '../../../services/coordinator/rounds/update-receiver';
 import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
+import { createJournal } from '../../../services/coordinator/rounds/update-journal';
+import { StreamingFedAvg } from '../../../services/coordinator/aggregation/streaming-fedavg';
 import { noAuth } from '../../../services/coordinator/auth';
 
 v8.setFlagsFromString('--expose-gc');
@@ -136,23 +141,30 @@ export interface UploadServer {
  * Starts a grpc-js server on 127.0.0.1 with the coordinator's own server
  * options (plus `extra`) serving `createFleetService`. PushUpdate goes
  * through the real handler, UpdateReceiver and float32Sink (offset checks,
- * finite check, copy into the staging array, sha256 of the whole); what the
- * stub leaves out is the round bookkeeping around them (selection/task checks
- * and the FedAvg fold of the finished update, measured by the aggregation bench).
+ * finite check, the fold into a streaming FedAvg sum chunk by chunk, the
+ * journal spooled to a temp dir, sha256 of the whole); what the stub leaves
+ * out is the round bookkeeping around them (selection and task checks).
  */
 export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, serverWindowBytes?: number): Promise<UploadServer & { windowRaised: boolean }> {
   let waiting: { resolve: (v: Float32Array) => void; reject: (e: Error) => void } | undefined;
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   const manager = {
     async beginUpdate(clientId: string, _runId: string, _round: number, h: { transferId: string; encoding: string; sha256: string; numExamples: number; totalBytes: number }) {
       if (h.encoding !== 'float32' || h.totalBytes !== parameters * 4) throw new Error('bench upload server expects raw float32 of the bench size');
+      const fedavg = new StreamingFedAvg(parameters);
+      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir });
       return new UpdateReceiver(
         clientId,
         h.transferId,
         h.numExamples,
         h.encoding,
-        float32Sink(parameters, h.sha256),
+        float32Sink(parameters, { fedavg, journal, numExamples: h.numExamples, sha256: h.sha256 }),
         h.sha256,
-        (_r, values) => waiting?.resolve(values),
+        (r) => {
+          fedavg.commit(r.numExamples, false);
+          waiting?.resolve(fedavg.average());
+          void fedavg.dispose();
+        },
         (_r, reason) => waiting?.reject(new Error(`upload aborted: ${reason}`)),
       );
     },
@@ -195,6 +207,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
     nextCompleted: () => new Promise<Float32Array>((resolve, reject) => (waiting = { resolve, reject })),
     stop: () =>
       new Promise<void>((resolve) => {
+        rmSync(spoolDir, { recursive: true, force: true });
         server.tryShutdown(() => resolve());
         setTimeout(() => {
           server.forceShutdown();

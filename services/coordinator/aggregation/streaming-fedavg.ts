@@ -1,0 +1,102 @@
+/**
+ * A round's FedAvg, folded as the uploads stream in. Every upload folds its
+ * chunks into one shared running sum the moment they arrive (memory O(model)
+ * however many clients upload at once); an upload only *counts* once it is
+ * complete and verified (`commit`), and one that breaks off for good or is
+ * refused is folded back out by its sink (`update-sink.ts`). So the average is
+ * always over exactly the committed updates.
+ *
+ * Updates come as whole weights (float32) or as deltas from the global model
+ * the client trained from (compressed encodings): a delta client's share of
+ * the global model is added once, at the end, as `Σ w(deltas) · global`.
+ *
+ * Weights are example counts, scaled by the first upload's count so the sum
+ * stays at the magnitude of the updates however large the counts are.
+ */
+import { InvalidArgumentError } from '../../../common/errors';
+import type { FoldTarget } from '../../../common/codecs';
+import { defaultKernel } from './kernel-choice';
+import { createStreamingSum, type StreamingKernel, type StreamingSum } from './streaming-sum';
+
+/** Options of {@link StreamingFedAvg}. */
+export interface StreamingFedAvgOptions {
+  /** @default the process default from chooseKernel ('tfjs' there means wasm-simd here, see streaming-sum.ts) */
+  kernel?: StreamingKernel;
+}
+
+/** The streaming weighted sum of one round; see the file comment. */
+export class StreamingFedAvg {
+  readonly kernel: StreamingKernel;
+  private readonly sum: StreamingSum;
+  private unit = 0;
+  private committed = 0;
+  private totalWeight = 0;
+  private deltaWeight = 0;
+
+  constructor(
+    readonly size: number,
+    options: StreamingFedAvgOptions = {},
+  ) {
+    const wanted = options.kernel ?? (defaultKernel().kernel === 'scalar' ? 'scalar' : 'wasm-simd');
+    this.sum = createStreamingSum(size, wanted);
+    this.kernel = this.sum.kernel;
+  }
+
+  /** Updates committed so far. */
+  get count(): number {
+    return this.committed;
+  }
+
+  /** Examples committed so far. */
+  get weight(): number {
+    return this.totalWeight;
+  }
+
+  /** Bytes held for the sum, scratch and output. */
+  get memoryBytes(): number {
+    return this.sum.memoryBytes;
+  }
+
+  /** The fold weight for an upload of `numExamples` examples (negate it to fold the upload back out). */
+  foldWeight(numExamples: number): number {
+    if (!(numExamples > 0) || !Number.isFinite(numExamples)) throw new InvalidArgumentError(`update weight must be positive, got ${numExamples}`);
+    if (this.unit === 0) this.unit = numExamples;
+    return numExamples / this.unit;
+  }
+
+  /** Folds float32 chunk bytes at parameter `from`; see StreamingSum.foldBytes. */
+  foldBytes(from: number, bytes: Uint8Array, weight: number): void {
+    this.sum.foldBytes(from, bytes, weight);
+  }
+
+  /** The running sum, for a folding decoder. */
+  target(): FoldTarget {
+    return this.sum.target();
+  }
+
+  /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
+  commit(numExamples: number, isDelta: boolean): void {
+    const w = this.foldWeight(numExamples);
+    this.committed++;
+    this.totalWeight += numExamples;
+    if (isDelta) this.deltaWeight += w;
+  }
+
+  /**
+   * The weighted average of the committed updates; `global` is the model the
+   * deltas were trained from (required when any delta was committed). Throws
+   * InvalidArgumentError when nothing was committed or the sum overflowed.
+   */
+  average(global?: Float32Array): Float32Array {
+    if (this.committed === 0) throw new InvalidArgumentError('no updates to average');
+    if (this.deltaWeight !== 0 && !global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
+    const base = this.deltaWeight !== 0 ? { values: global!, weight: this.deltaWeight } : undefined;
+    return this.sum.average(this.totalWeight / this.unit, base).slice();
+  }
+
+  /** Releases the sum's memory. */
+  dispose(): Promise<void> {
+    this.sum.dispose();
+    return Promise.resolve();
+  }
+}

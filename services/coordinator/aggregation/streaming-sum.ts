@@ -1,0 +1,234 @@
+/**
+ * The running sum Σ wᵢ·xᵢ that uploads fold into chunk by chunk, as PushUpdate
+ * delivers them: no update is ever held whole. Two kernels behind one
+ * interface:
+ *  - `wasm-simd`: the sum lives in WebAssembly memory; a float32 chunk is
+ *    copied once into a chunk-sized scratch area, scanned for NaN/±Inf there
+ *    while cache-hot (SIMD), and folded by the f32x4 multiply-add;
+ *  - `scalar`: a float64 sum in a Float64Array and plain loops.
+ * Encoded chunks (float16, int8, top-k) are decoded by the codecs' folding
+ * decoder straight into `target()`, so they never exist as dense floats.
+ *
+ * Weights may be negative: folding the same bytes again with −w takes a
+ * broken-off or refused upload back out (see update-sink.ts).
+ *
+ * The TFJS kernel is not offered here: folding a chunk into a tensor is a
+ * whole-model op per chunk. With tfjs-node the whole-update TFJS path
+ * (FedAvgAccumulator) remains; rounds fold chunk-wise on these kernels.
+ */
+import { InvalidArgumentError } from '../../../common/errors';
+import type { FoldTarget } from '../../../common/codecs';
+import { firstNonFinite } from './scalar-accumulator';
+import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from './wasm-kernel';
+
+/** Kernels a streaming sum can run on. */
+export type StreamingKernel = 'wasm-simd' | 'scalar';
+
+/** A running weighted sum folded chunk by chunk. */
+export interface StreamingSum {
+  readonly kernel: StreamingKernel;
+  readonly size: number;
+  /** Bytes held for the sum, scratch and output. */
+  readonly memoryBytes: number;
+  /**
+   * Folds float32 little-endian `bytes` as parameters [from, from + bytes/4),
+   * weighted by `weight`. Every value is checked first: on a NaN/±Inf it throws
+   * InvalidArgumentError naming the parameter and folds nothing of the chunk.
+   */
+  foldBytes(from: number, bytes: Uint8Array, weight: number): void;
+  /** The sum itself, for a folding decoder to add encoded values into. */
+  target(): FoldTarget;
+  /**
+   * (sum + base.weight·base.values) / total: the average of everything folded,
+   * with `base` standing for the global model under updates that were deltas.
+   * A view valid until the next call or dispose() on the wasm kernel. Throws
+   * InvalidArgumentError if any averaged value is not finite (an overflow).
+   */
+  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array;
+  dispose(): void;
+}
+
+/** Creates a zeroed streaming sum of `size` parameters on `kernel`. */
+export function createStreamingSum(size: number, kernel: StreamingKernel): StreamingSum {
+  if (!Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`model size must be a non-negative integer, got ${size}`);
+  if (kernel === 'wasm-simd') {
+    const module = kernelModule();
+    // Larger than a 4 GiB wasm memory, or no SIMD: the scalar loop still works.
+    if (module && size * 8 + SCRATCH * 4 + 256 < MAX_PAGES * PAGE) return new WasmStreamingSum(size, instantiate(module, size));
+  }
+  return new ScalarStreamingSum(size);
+}
+
+const PAGE = 65536;
+/** Floats of wasm scratch: chunks larger than this are folded in pieces. */
+const SCRATCH = 1 << 18;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+function instantiate(module: NonNullable<ReturnType<typeof kernelModule>>, size: number): { memory: WasmMemory; kernel: KernelExports } {
+  // [ sum f32 | scratch | output f32 ]
+  const bytes = align(size * 4) + SCRATCH * 4 + align(size * 4);
+  const memory = sharedMemory(Math.max(1, Math.ceil(bytes / PAGE)));
+  return { memory, kernel: instantiateKernel(module, memory) };
+}
+
+function checkRange(size: number, from: number, bytes: Uint8Array): number {
+  if (bytes.length % 4 !== 0) throw new InvalidArgumentError(`chunk of ${bytes.length} bytes is not a whole number of float32 values`);
+  const n = bytes.length / 4;
+  if (!Number.isInteger(from) || from < 0 || from + n > size) throw new InvalidArgumentError(`values [${from}, ${from + n}) are outside the model's ${size} parameters`);
+  return n;
+}
+
+function checkWeight(weight: number): void {
+  if (!Number.isFinite(weight) || weight === 0) throw new InvalidArgumentError(`fold weight must be finite and non-zero, got ${weight}`);
+}
+
+function nonFiniteError(at: number, value: number): InvalidArgumentError {
+  return new InvalidArgumentError(`non-finite value ${value} at parameter ${at}`);
+}
+
+class WasmStreamingSum implements StreamingSum {
+  readonly kernel = 'wasm-simd' as const;
+  private readonly memory: WasmMemory;
+  private readonly k: KernelExports;
+  private readonly sumPtr = 0;
+  private readonly scratchPtr: number;
+  private readonly outPtr: number;
+  private disposed = false;
+
+  constructor(
+    readonly size: number,
+    { memory, kernel }: { memory: WasmMemory; kernel: KernelExports },
+  ) {
+    this.memory = memory;
+    this.k = kernel;
+    this.scratchPtr = align(size * 4);
+    this.outPtr = this.scratchPtr + SCRATCH * 4;
+    // Fresh wasm memory is zeroed: the sum starts at 0.
+  }
+
+  get memoryBytes(): number {
+    return this.outPtr + align(this.size * 4);
+  }
+
+  foldBytes(from: number, bytes: Uint8Array, weight: number): void {
+    this.live();
+    checkWeight(weight);
+    const n = checkRange(this.size, from, bytes);
+    const heap = new Uint8Array(this.memory.buffer);
+    // Check every piece before folding any, so a bad chunk changes nothing. A chunk
+    // larger than the scratch is copied twice; the daemon's chunks (1 MiB) fit.
+    if (n > SCRATCH) this.check(from, bytes, heap);
+    for (let done = 0; done < n; done += SCRATCH) {
+      const m = Math.min(SCRATCH, n - done);
+      this.stage(heap, bytes.subarray(done * 4, (done + m) * 4));
+      if (n <= SCRATCH && this.k.nonfinite(this.scratchPtr, m) !== 0) this.reject(from + done, m);
+      this.k.axpy(this.sumPtr + (from + done) * 4, this.scratchPtr, m, weight);
+    }
+  }
+
+  target(): Float32Array {
+    this.live();
+    return new Float32Array(this.memory.buffer, this.sumPtr, this.size);
+  }
+
+  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array {
+    this.live();
+    checkWeight(total);
+    this.k.scale(this.outPtr, this.sumPtr, this.size, 1 / total);
+    if (base && base.weight !== 0) {
+      if (base.values.length !== this.size) throw new InvalidArgumentError(`base has ${base.values.length} parameters, model has ${this.size}`);
+      const scratch = new Float32Array(this.memory.buffer, this.scratchPtr, SCRATCH);
+      for (let done = 0; done < this.size; done += SCRATCH) {
+        const m = Math.min(SCRATCH, this.size - done);
+        scratch.set(base.values.subarray(done, done + m));
+        this.k.axpy(this.outPtr + done * 4, this.scratchPtr, m, base.weight / total);
+      }
+    }
+    if (this.k.nonfinite(this.outPtr, this.size) !== 0) {
+      const out = new Float32Array(this.memory.buffer, this.outPtr, this.size);
+      throw new InvalidArgumentError(`the aggregate overflowed: parameter ${firstNonFinite(out, 0, this.size)} is not finite`);
+    }
+    return new Float32Array(this.memory.buffer, this.outPtr, this.size);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  private stage(heap: Uint8Array, piece: Uint8Array): void {
+    if (LITTLE_ENDIAN) {
+      heap.set(piece, this.scratchPtr);
+      return;
+    }
+    const dv = new DataView(piece.buffer, piece.byteOffset, piece.length);
+    const scratch = new Float32Array(this.memory.buffer, this.scratchPtr, piece.length / 4);
+    for (let i = 0; i < scratch.length; i++) scratch[i] = dv.getFloat32(i * 4, true);
+  }
+
+  /** Scans a chunk larger than the scratch piece by piece before any of it is folded. */
+  private check(from: number, bytes: Uint8Array, heap: Uint8Array): void {
+    const n = bytes.length / 4;
+    for (let done = 0; done < n; done += SCRATCH) {
+      const m = Math.min(SCRATCH, n - done);
+      this.stage(heap, bytes.subarray(done * 4, (done + m) * 4));
+      if (this.k.nonfinite(this.scratchPtr, m) !== 0) this.reject(from + done, m);
+    }
+  }
+
+  private reject(from: number, m: number): never {
+    const scratch = new Float32Array(this.memory.buffer, this.scratchPtr, m);
+    const at = firstNonFinite(scratch, 0, m);
+    throw nonFiniteError(from + at, scratch[at]);
+  }
+
+  private live(): void {
+    if (this.disposed) throw new Error('streaming sum was disposed');
+  }
+}
+
+class ScalarStreamingSum implements StreamingSum {
+  readonly kernel = 'scalar' as const;
+  // float64: the scalar loop is bound by its own speed, so the wider sum costs nothing.
+  private readonly sum: Float64Array;
+
+  constructor(readonly size: number) {
+    this.sum = new Float64Array(size);
+  }
+
+  get memoryBytes(): number {
+    return this.sum.byteLength;
+  }
+
+  foldBytes(from: number, bytes: Uint8Array, weight: number): void {
+    checkWeight(weight);
+    const n = checkRange(this.size, from, bytes);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let i = 0; i < n; i++) {
+      const v = dv.getFloat32(i * 4, true);
+      if (v - v !== 0) throw nonFiniteError(from + i, v);
+    }
+    const sum = this.sum;
+    for (let i = 0; i < n; i++) sum[from + i] += weight * dv.getFloat32(i * 4, true);
+  }
+
+  target(): Float64Array {
+    return this.sum;
+  }
+
+  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array {
+    checkWeight(total);
+    if (base && base.values.length !== this.size) throw new InvalidArgumentError(`base has ${base.values.length} parameters, model has ${this.size}`);
+    const out = new Float32Array(this.size);
+    const inv = 1 / total;
+    const bw = base?.weight ?? 0;
+    for (let i = 0; i < out.length; i++) {
+      const v = (this.sum[i] + (bw !== 0 ? bw * base!.values[i] : 0)) * inv;
+      if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${i} is not finite`);
+      out[i] = v;
+    }
+    return out;
+  }
+
+  dispose(): void {}
+}

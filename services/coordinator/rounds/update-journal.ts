@@ -1,0 +1,121 @@
+/**
+ * What an upload has folded into the round's sum so far, kept so the fold can
+ * be taken back out if the upload never completes (dropped for good, refused,
+ * or overtaken by a new transfer). Small updates are kept as the chunk buffers
+ * gRPC already allocated; large ones are appended to a spool file, so the
+ * coordinator's memory stays at a few chunks per upload whatever the model
+ * size. The happy path only ever writes (sequentially, into the page cache);
+ * the file is read back only to undo, and deleted when the upload is
+ * committed or undone.
+ */
+import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ResourceExhaustedError } from '../../../common/errors';
+
+/** Chunks an upload has folded, in order, for replaying them with the opposite weight. */
+export interface UpdateJournal {
+  /** Bytes recorded so far. */
+  readonly bytes: number;
+  /** Records the next chunk (the bytes following the previous one). */
+  append(chunk: Uint8Array): void;
+  /** Calls `each` with the recorded bytes in order, as (offset, bytes) pieces of up to 1 MiB. */
+  replay(each: (offset: number, bytes: Uint8Array) => void): void;
+  /** Forgets everything and frees the memory or file. */
+  close(): void;
+}
+
+/** Updates up to this size are journaled in memory. */
+export const MEMORY_JOURNAL_MAX_BYTES = 8 << 20;
+const REPLAY_PIECE = 1 << 20;
+
+/** Where journals go: the spool directory, or memory for small updates and when there is none. */
+export interface JournalOptions {
+  /** Directory for spool files (created on first use); undefined keeps every journal in memory. */
+  spoolDir?: string;
+  /** Journals of updates up to this many bytes stay in memory. @default MEMORY_JOURNAL_MAX_BYTES */
+  memoryMaxBytes?: number;
+}
+
+let sequence = 0;
+
+/** A journal for an upload of `expectedBytes`, named after `label` when it is a file. */
+export function createJournal(expectedBytes: number, label: string, options: JournalOptions): UpdateJournal {
+  if (!options.spoolDir || expectedBytes <= (options.memoryMaxBytes ?? MEMORY_JOURNAL_MAX_BYTES)) return new MemoryJournal();
+  const safe = label.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+  return new FileJournal(path.join(options.spoolDir, `${process.pid}-${++sequence}-${safe}.journal`), options.spoolDir);
+}
+
+class MemoryJournal implements UpdateJournal {
+  private chunks: Uint8Array[] = [];
+  bytes = 0;
+
+  append(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  replay(each: (offset: number, bytes: Uint8Array) => void): void {
+    let offset = 0;
+    for (const c of this.chunks) {
+      each(offset, c);
+      offset += c.length;
+    }
+  }
+
+  close(): void {
+    this.chunks = [];
+    this.bytes = 0;
+  }
+}
+
+class FileJournal implements UpdateJournal {
+  private fd?: number;
+  bytes = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly dir: string,
+  ) {}
+
+  append(chunk: Uint8Array): void {
+    try {
+      if (this.fd === undefined) {
+        mkdirSync(this.dir, { recursive: true });
+        this.fd = openSync(this.file, 'w+', 0o600);
+      }
+      let done = 0;
+      while (done < chunk.length) done += writeSync(this.fd, chunk, done, chunk.length - done, this.bytes + done);
+    } catch (err) {
+      throw new ResourceExhaustedError(`cannot spool the upload to ${this.dir}: ${(err as Error).message}`, { cause: err });
+    }
+    this.bytes += chunk.length;
+  }
+
+  replay(each: (offset: number, bytes: Uint8Array) => void): void {
+    if (this.fd === undefined) return;
+    const buf = Buffer.allocUnsafe(Math.min(REPLAY_PIECE, this.bytes));
+    for (let offset = 0; offset < this.bytes; ) {
+      const want = Math.min(buf.length, this.bytes - offset);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(this.fd, buf, got, want - got, offset + got);
+        if (n === 0) throw new Error(`spool file ${this.file} is shorter than what was written`);
+        got += n;
+      }
+      each(offset, buf.subarray(0, want));
+      offset += want;
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    this.bytes = 0;
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // already gone (the spool directory was cleaned): nothing to free
+    }
+  }
+}

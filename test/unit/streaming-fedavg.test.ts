@@ -1,0 +1,200 @@
+/**
+ * The round's streaming FedAvg: uploads fold chunk by chunk into one sum, only
+ * committed ones count, and anything else is folded back out exactly.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeUpdate } from '../../common/codecs';
+import { InvalidArgumentError } from '../../common/errors';
+import { createRng } from '../../common/random';
+import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
+import type { StreamingKernel } from '../../services/coordinator/aggregation/streaming-sum';
+import { createJournal, type JournalOptions } from '../../services/coordinator/rounds/update-journal';
+import { encodedSink, float32Sink, type UpdateSink } from '../../services/coordinator/rounds/update-sink';
+
+const spool = mkdtempSync(path.join(tmpdir(), 'fedlink-spool-test-'));
+afterAll(() => rmSync(spool, { recursive: true, force: true }));
+
+function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => (rng() * 2 - 1) * scale);
+}
+
+/** Streams `payload` into `sink` in chunks of random sizes (multiples of 4 when `aligned`). */
+function stream(sink: UpdateSink, payload: Uint8Array, seed: number, upTo = payload.length, aligned = true): void {
+  const rng = createRng(seed);
+  for (let off = 0; off < upTo; ) {
+    let len = 1 + Math.floor(rng() * 5000);
+    if (aligned) len = Math.max(4, len - (len % 4));
+    len = Math.min(len, upTo - off);
+    sink.write(off, payload.subarray(off, off + len));
+    off += len;
+  }
+}
+
+function rawSink(fedavg: StreamingFedAvg, values: Float32Array, examples: number, journal: JournalOptions = {}): { sink: UpdateSink; bytes: Uint8Array } {
+  const bytes = float32ToBytes(values);
+  const target = { fedavg, journal: createJournal(bytes.length, 'test', journal), numExamples: examples, sha256: sha256Hex(bytes) };
+  return { sink: float32Sink(values.length, target), bytes };
+}
+
+function reference(updates: Array<{ values: Float32Array; n: number }>): Float64Array {
+  const out = new Float64Array(updates[0].values.length);
+  const total = updates.reduce((s, u) => s + u.n, 0);
+  for (const u of updates) for (let i = 0; i < out.length; i++) out[i] += (u.n * u.values[i]) / total;
+  return out;
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s', (kernel) => {
+  const N = 10_007;
+
+  it('streaming fedavg - chunked uploads with unequal weights average to the weighted reference', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    expect(fedavg.kernel).toBe(kernel);
+    const updates = [3, 1, 40].map((n, k) => ({ values: randomArray(N, 10 + k), n }));
+    // Interleaved: every upload is in flight at once, as on a real round.
+    const sinks = updates.map((u, k) => ({ ...rawSink(fedavg, u.values, u.n), k }));
+    for (const s of sinks) stream(s.sink, s.bytes, s.k, Math.floor(s.bytes.length / 8) * 4);
+    for (const s of sinks) {
+      const from = Math.floor(s.bytes.length / 8) * 4;
+      s.sink.write(from, s.bytes.subarray(from));
+      s.sink.finish();
+      s.sink.release();
+      fedavg.commit(updates[s.k].n, false);
+    }
+    expect(fedavg.count).toBe(3);
+    expect(fedavg.weight).toBe(44);
+    expect(maxDiff(fedavg.average(), reference(updates))).toBeLessThan(1e-6);
+  });
+
+  it('streaming fedavg - a single update averages back to itself', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const values = randomArray(N, 7, 3);
+    const { sink, bytes } = rawSink(fedavg, values, 123);
+    stream(sink, bytes, 1);
+    sink.finish();
+    fedavg.commit(123, false);
+    expect(maxDiff(fedavg.average(), values)).toBeLessThan(1e-6);
+  });
+
+  it('streaming fedavg - a broken-off upload (in memory or spooled to a file) is folded back out exactly', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const kept = { values: randomArray(N, 1), n: 5 };
+    const a = rawSink(fedavg, kept.values, kept.n);
+    const dropped = rawSink(fedavg, randomArray(N, 2, 100), 50, { spoolDir: spool, memoryMaxBytes: 0 });
+    stream(dropped.sink, dropped.bytes, 3, 24_000);
+    expect(readdirSync(spool).length).toBe(1); // the journal went to the spool dir
+    stream(a.sink, a.bytes, 4);
+    a.sink.finish();
+    fedavg.commit(kept.n, false);
+    dropped.sink.undo();
+    dropped.sink.undo(); // idempotent
+    expect(readdirSync(spool)).toEqual([]);
+    expect(maxDiff(fedavg.average(), kept.values)).toBeLessThan(1e-4);
+  });
+
+  it('streaming fedavg - a chunk with a NaN is refused whole and changes nothing', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const values = randomArray(N, 5);
+    const bad = values.slice();
+    bad[1500] = Number.NaN;
+    const good = rawSink(fedavg, values, 2);
+    stream(good.sink, good.bytes, 9);
+    good.sink.finish();
+    fedavg.commit(2, false);
+    const b = rawSink(fedavg, bad, 2);
+    b.sink.write(0, b.bytes.subarray(0, 4000));
+    expect(() => b.sink.write(4000, b.bytes.subarray(4000, 8000))).toThrow(/non-finite value NaN at parameter 1500/);
+    expect(() => b.sink.write(4000, b.bytes.subarray(4000, 8000))).toThrow(InvalidArgumentError); // the sink stays dead
+    b.sink.undo();
+    expect(maxDiff(fedavg.average(), values)).toBe(0);
+  });
+
+  it('streaming fedavg - encoded deltas fold straight into the sum next to raw weights, and undo exactly', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const global = randomArray(N, 20);
+    const delta = randomArray(N, 21, 0.05);
+    const raw = { values: randomArray(N, 22), n: 30 };
+    const r = rawSink(fedavg, raw.values, raw.n);
+    stream(r.sink, r.bytes, 5);
+    r.sink.finish();
+    fedavg.commit(raw.n, false);
+    for (const encoding of ['int8', 'topk:0.1+int8', 'float16']) {
+      const payload = encodeUpdate(delta, encoding);
+      // A second upload that breaks off half-way and is undone must leave no trace.
+      const gone = encodedSink(encoding, N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: 10, sha256: sha256Hex(payload) });
+      stream(gone, payload, 6, Math.floor(payload.length / 2), false);
+      gone.undo();
+    }
+    const payload = encodeUpdate(delta, 'int8');
+    const sink = encodedSink('int8', N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: 10, sha256: sha256Hex(payload) });
+    stream(sink, payload, 7, payload.length, false);
+    sink.finish();
+    fedavg.commit(10, true);
+    const want = reference([raw, { values: Float32Array.from(global, (g, i) => g + delta[i]), n: 10 }]);
+    // int8 of a ±0.05 delta quantises to 0.05/127 per value, a quarter of it at weight 10/40.
+    expect(maxDiff(fedavg.average(global), want)).toBeLessThan(0.05 / 127 / 4 + 1e-5);
+    expect(() => fedavg.average()).toThrow(/global model/);
+  });
+
+  it('streaming fedavg - a corrupt checksum, a gap and an overrun are refused', () => {
+    const fedavg = new StreamingFedAvg(100, { kernel });
+    const values = randomArray(100, 1);
+    const bytes = float32ToBytes(values);
+    const wrong = float32Sink(100, { fedavg, journal: createJournal(400, 'x', {}), numExamples: 1, sha256: '0'.repeat(64) });
+    wrong.write(0, bytes);
+    expect(() => wrong.finish()).toThrow(/sha256/);
+    wrong.undo();
+    const gap = rawSink(fedavg, values, 1).sink;
+    expect(() => gap.write(8, bytes.subarray(8))).toThrow(/offset 8, expected 0/);
+    const over = rawSink(fedavg, values, 1).sink;
+    expect(() => over.write(0, new Uint8Array(404))).toThrow(/overruns/);
+    expect(() => fedavg.average()).toThrow(/no updates/);
+  });
+
+  it('streaming fedavg - an aggregate that overflows float32 is an error, not an Inf model', () => {
+    const fedavg = new StreamingFedAvg(8, { kernel });
+    for (const n of [1, 1]) {
+      const { sink, bytes } = rawSink(fedavg, new Float32Array(8).fill(3e38), n);
+      sink.write(0, bytes);
+      sink.finish();
+      fedavg.commit(n, false);
+    }
+    if (kernel === 'scalar') expect(fedavg.average()[0]).toBeCloseTo(3e38, -33); // the float64 sum holds it
+    else expect(() => fedavg.average()).toThrow(/overflowed/);
+  });
+});
+
+describe('update journal', () => {
+  it('journal - small updates stay in memory, large ones spool to a file that is removed on close', () => {
+    const dir = path.join(spool, 'nested');
+    const small = createJournal(1000, 'a', { spoolDir: dir });
+    small.append(new Uint8Array(1000));
+    expect(existsSync(dir)).toBe(false);
+    const big = createJournal(3 << 20, 'b/../c', { spoolDir: dir, memoryMaxBytes: 1 << 20 });
+    const data = Uint8Array.from({ length: 3 << 20 }, (_, i) => i % 251);
+    big.append(data.subarray(0, 1 << 20));
+    big.append(data.subarray(1 << 20));
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(readdirSync(dir)[0]).not.toContain('/');
+    const back: number[] = [];
+    let same = true;
+    big.replay((offset, bytes) => {
+      back.push(offset);
+      for (let i = 0; i < bytes.length; i++) if (bytes[i] !== data[offset + i]) same = false;
+    });
+    expect(back).toEqual([0, 1 << 20, 2 << 20]);
+    expect(same).toBe(true);
+    big.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
