@@ -8,10 +8,13 @@
  *  - scale each update into a new array, then sum (the naive typed-array way);
  *  - per-update TFJS op chain (acc = acc + w·x) on the active backend;
  *  - the previous fedlink path: Float32Assembler + scalar float64 loop.
- * The fedlink path: chunk bytes → StagedUpdate (one copy into wasm memory,
- * SIMD finite check, sha256) → fused wasm SIMD fold (both cores for large
- * models) → average. Shown with and without the sha256, which is the
- * transfer's integrity check and runs at ~1.7 GB/s on one core here.
+ * The fedlink round path (what a round runs): every chunk as it arrives →
+ * float32Sink (copy into wasm scratch, SIMD finite check, f32x4 fold into the
+ * one streaming sum, sha256, append to the undo journal in a spool dir) →
+ * average; and the streaming fold alone. For comparison, the staged path:
+ * chunk bytes → StagedUpdate (whole update in wasm memory) → fused fold on
+ * both cores → average, with and without the sha256 (the transfer's
+ * integrity check, ~1.7 GB/s on one core here).
  *
  * Default: N = 10, P = 10M (BENCH_N / BENCH_P override); BENCH_FULL=1 runs
  * N ∈ {10, 100} × P ∈ {1M, 10M}. Prints GB/s of update data and ratios, then
@@ -26,6 +29,9 @@ import { initBackend } from '../../clients/trainer/backend';
 import { FedAvgAccumulator } from '../../services/coordinator/aggregation/fedavg-accumulator';
 import { chooseKernel } from '../../services/coordinator/aggregation/kernel-choice';
 import { StagedUpdate } from '../../services/coordinator/aggregation/staged-update';
+import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
+import { createJournal } from '../../services/coordinator/rounds/update-journal';
+import { float32Sink } from '../../services/coordinator/rounds/update-sink';
 import { chunks, Float32Assembler, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 
 /** Distinct update arrays kept in memory; larger N cycles through them (the data still streams from DRAM). */
@@ -119,6 +125,31 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     memoryBytes = acc.memoryBytes;
     void acc.dispose();
   };
+  // What a round does: every chunk folded into one streaming sum on arrival (sha256 of each
+  // update, journal in a spool dir for undo), `raw` the fold alone.
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
+  const streaming = (raw: boolean) => () => {
+    const acc = new StreamingFedAvg(P);
+    encoded.forEach((e, k) => {
+      if (raw) {
+        const w = acc.foldWeight(weights[k]);
+        for (const [offset, data] of e.parts) acc.foldBytes(offset / 4, data, w);
+      } else {
+        const sink = float32Sink(P, { fedavg: acc, journal: createJournal(P * 4, `bench-${k}`, { spoolDir }), numExamples: weights[k], sha256: e.sha });
+        for (const [offset, data] of e.parts) sink.write(offset, data);
+        sink.finish();
+        sink.release();
+      }
+      acc.commit(weights[k], false);
+    });
+    acc.average();
+    streamingMemory = acc.memoryBytes;
+    void acc.dispose();
+  };
+  let streamingMemory = 0;
+  const round = best(streaming(false), 3);
+  const roundRaw = best(streaming(true), 3);
+  rmSync(spoolDir, { recursive: true, force: true });
   const ours = best(fedlink(true), 3);
   const oursNoHash = best(fedlink(false), 5);
   const oursNoHashView = best(fedlink(false, true), 5);
@@ -171,7 +202,9 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   console.log(`aggregation: FedAvg of ${N} updates × ${P.toLocaleString()} float32 (${gb.toFixed(2)} GB), TFJS backend ${backend}, kernel ${kernel}`);
   const row = (name: string, s: number | undefined, note = '') =>
     console.log(`  ${name.padEnd(52)} ${s === undefined ? 'n/a (python3-numpy missing)' : `${rate(s).toFixed(2).padStart(6)} GB/s  (${(s * 1000).toFixed(1)} ms)${note}`}`);
-  row('fedlink, chunk bytes → average, sha256 checked', ours.best);
+  row('fedlink round path: streaming fold + sha256 + journal', round.best);
+  row('  streaming fold alone (chunk bytes → average)', roundRaw.best);
+  row('fedlink staged (whole update, 2 cores), sha256 checked', ours.best);
   row('fedlink, chunk bytes → average, no sha256', oursNoHash.best, `  [first run, cold memory + worker start: ${rate(oursNoHash.first).toFixed(2)} GB/s]`);
   row('  same, averageView() (no copy-out of the result)', oursNoHashView.best);
   row('fedlink fold only (decoded arrays via add())', foldOnly.best);
@@ -189,6 +222,8 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     p: P,
     kernel,
     gbps: {
+      roundPath: rate(round.best),
+      streamingFold: rate(roundRaw.best),
       fedlink: rate(ours.best),
       fedlinkNoHash: rate(oursNoHash.best),
       fedlinkNoHashCold: rate(oursNoHash.first),
@@ -203,6 +238,9 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       numpyPreallocated: numpy && rate(numpy.preallocated),
     },
     ratios: {
+      roundPathVsNumpy: r(numpy?.inPlace, round.best),
+      streamingFoldVsNumpy: r(numpy?.inPlace, roundRaw.best),
+      roundPathVsScaleThenSum: r(naive, round.best),
       vsNumpy: r(numpy?.inPlace, ours.best),
       noHashVsNumpy: r(numpy?.inPlace, oursNoHash.best),
       noHashViewVsNumpy: r(numpy?.inPlace, oursNoHashView.best),
@@ -215,10 +253,12 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       vsTfjsOps: r(tfjs, ours.best),
     },
     kernelMemoryBytes: memoryBytes,
+    streamingMemoryBytes: streamingMemory,
   };
   const f = figures.ratios;
   console.log(
-    `  ratios (no sha256 / with sha256): ${f.noHashVsNumpy ?? 'n/a'}× / ${f.vsNumpy ?? 'n/a'}× numpy, ` +
+    `  round path: ${f.roundPathVsNumpy ?? 'n/a'}× numpy (fold alone ${f.streamingFoldVsNumpy ?? 'n/a'}×), ${f.roundPathVsScaleThenSum}× scale-then-sum; ` +
+      `staged ratios (no sha256 / with sha256): ${f.noHashVsNumpy ?? 'n/a'}× / ${f.vsNumpy ?? 'n/a'}× numpy, ` +
       `${f.noHashVsScaleThenSum}× / ${f.vsScaleThenSum}× scale-then-sum, ${f.noHashVsPrevious}× previous fedlink`,
   );
   return figures;

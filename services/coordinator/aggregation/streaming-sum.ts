@@ -67,8 +67,13 @@ const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
 function instantiate(module: NonNullable<ReturnType<typeof kernelModule>>, size: number): { memory: WasmMemory; kernel: KernelExports } {
   // [ sum f32 | scratch | output f32 ]
-  const bytes = align(size * 4) + SCRATCH * 4 + align(size * 4);
-  const memory = sharedMemory(Math.max(1, Math.ceil(bytes / PAGE)));
+  const bytes = Math.max(PAGE, Math.ceil((align(size * 4) + SCRATCH * 4 + align(size * 4)) / PAGE) * PAGE);
+  if (spare && spare.bytes >= bytes && spare.bytes <= 2 * bytes) {
+    const reuse = spare;
+    spare = undefined;
+    return reuse;
+  }
+  const memory = sharedMemory(bytes / PAGE);
   return { memory, kernel: instantiateKernel(module, memory) };
 }
 
@@ -87,6 +92,10 @@ function nonFiniteError(at: number, value: number): InvalidArgumentError {
   return new InvalidArgumentError(`non-finite value ${value} at parameter ${at}`);
 }
 
+// The memory of the last disposed sum, for the next round's (same model, same size): fresh
+// memory costs a page fault per 4 KiB on first touch, every round.
+let spare: { memory: WasmMemory; kernel: KernelExports; bytes: number } | undefined;
+
 class WasmStreamingSum implements StreamingSum {
   readonly kernel = 'wasm-simd' as const;
   private readonly memory: WasmMemory;
@@ -94,6 +103,13 @@ class WasmStreamingSum implements StreamingSum {
   private readonly sumPtr = 0;
   private readonly scratchPtr: number;
   private readonly outPtr: number;
+  /**
+   * Parameters [0, frontier) of the sum hold folded values; beyond it the memory
+   * is stale (recycled). Uploads arrive in order from offset 0, so a chunk past
+   * the frontier is written as w·x (no read of the sum, no zeroing pass) and
+   * moves it. An undo leaves exact zeros (w·x − w·x), so nothing breaks.
+   */
+  private frontier = 0;
   private disposed = false;
 
   constructor(
@@ -104,7 +120,6 @@ class WasmStreamingSum implements StreamingSum {
     this.k = kernel;
     this.scratchPtr = align(size * 4);
     this.outPtr = this.scratchPtr + SCRATCH * 4;
-    // Fresh wasm memory is zeroed: the sum starts at 0.
   }
 
   get memoryBytes(): number {
@@ -123,18 +138,23 @@ class WasmStreamingSum implements StreamingSum {
       const m = Math.min(SCRATCH, n - done);
       this.stage(heap, bytes.subarray(done * 4, (done + m) * 4));
       if (n <= SCRATCH && this.k.nonfinite(this.scratchPtr, m) !== 0) this.reject(from + done, m);
-      this.k.axpy(this.sumPtr + (from + done) * 4, this.scratchPtr, m, weight);
+      this.fold(from + done, m, weight);
     }
   }
 
   target(): Float32Array {
     this.live();
+    // A decoder may add anywhere (top-k indices): the whole sum must be real values.
+    if (this.frontier < this.size) new Float32Array(this.memory.buffer, this.sumPtr, this.size).fill(0, this.frontier);
+    this.frontier = this.size;
     return new Float32Array(this.memory.buffer, this.sumPtr, this.size);
   }
 
   average(total: number, base?: { values: Float32Array; weight: number }): Float32Array {
     this.live();
     checkWeight(total);
+    if (this.frontier < this.size) new Float32Array(this.memory.buffer, this.sumPtr, this.size).fill(0, this.frontier);
+    this.frontier = this.size;
     this.k.scale(this.outPtr, this.sumPtr, this.size, 1 / total);
     if (base && base.weight !== 0) {
       if (base.values.length !== this.size) throw new InvalidArgumentError(`base has ${base.values.length} parameters, model has ${this.size}`);
@@ -153,7 +173,23 @@ class WasmStreamingSum implements StreamingSum {
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
+    spare = { memory: this.memory, kernel: this.k, bytes: this.memory.buffer.byteLength };
+  }
+
+  /** sum[at, at+m) += w·scratch, or = w·scratch past the frontier. */
+  private fold(at: number, m: number, w: number): void {
+    // Uploads start at 0 and go in order, so a chunk never starts past the frontier; if one
+    // ever did, the gap is zeroed rather than left stale.
+    if (at > this.frontier) new Float32Array(this.memory.buffer, this.sumPtr, this.size).fill(0, this.frontier, at);
+    const dst = this.sumPtr + at * 4;
+    const inside = Math.max(0, Math.min(m, this.frontier - at));
+    if (inside > 0) this.k.axpy(dst, this.scratchPtr, inside, w);
+    if (inside < m) {
+      this.k.scale(dst + inside * 4, this.scratchPtr + inside * 4, m - inside, w);
+      this.frontier = at + m;
+    }
   }
 
   private stage(heap: Uint8Array, piece: Uint8Array): void {
