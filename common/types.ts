@@ -160,8 +160,19 @@ export interface RoundRecord {
   bytesUp: number;
   /** sha256 of the global model this round trained from. */
   modelVersion: string;
+  /** sha256 of the model this round produced (set once its checkpoint is durable). */
+  checkpoint?: string;
   skipped?: SkippedClient[];
   scheduling?: SchedulingMetrics;
+}
+
+/** A stored global model: the initial one (round 0) or a committed round's. */
+export interface Checkpoint {
+  round: number;
+  /** sha256 of the float32 weights: the model version, and the key it is stored under. */
+  version: string;
+  bytes: number;
+  atMs: number;
 }
 
 /** A run and its progress. */
@@ -177,6 +188,8 @@ export interface RunRecord {
   updatedAtMs: number;
   latestEval?: Metrics;
   modelVersion: string;
+  /** Checkpoints kept under the retention policy, oldest first. */
+  checkpoints?: Checkpoint[];
 }
 
 /** What the coordinator knows about a connected (or recently connected) client. */

@@ -75,8 +75,9 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
     // Fail in one line before starting six processes if the data is not there.
     await loadFashionMnistLabels('test', { dir: o.dataDir });
     const dataArgs = o.dataDir ? ['--data-dir', o.dataDir] : [];
-    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), ...dataArgs]);
-    io.out(`coordinator on ${address} (no NATS URL: embedded event bus, in-memory store); logs in ${logDir}`);
+    const stateDir = path.join(logDir, 'state');
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, ...dataArgs]);
+    io.out(`coordinator on ${address} (no NATS URL: embedded event bus; runs and checkpoints in ${stateDir}); logs in ${logDir}`);
     control = connectControl({ address, deadlineMs: 2000 });
     const ctl = control;
     await waitFor('the coordinator to serve', async () => {

@@ -54,6 +54,7 @@ export interface CoordinatorConfig {
   reconnectGraceMs: number;
   chunkBytes: number;
   spoolDir: string;
+  retention: { keepLast: number; every: number };
   /** Whether the spool directory is ours to remove on stop (the default one). */
   ownSpoolDir: boolean;
 }
@@ -76,6 +77,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
     ownSpoolDir: o.spoolDir === undefined,
+    retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
   };
 }
 
@@ -93,6 +95,7 @@ export class Coordinator {
   private readonly clock: Clock;
   private readonly liveness: LivenessMonitor;
   private boundPort = 0;
+  private readonly store: Store;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -102,6 +105,7 @@ export class Coordinator {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
     const store = options.store ?? new MemoryStore();
+    this.store = store;
     this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
     const nats = config.nats;
     this.events =
@@ -121,6 +125,7 @@ export class Coordinator {
       lifecycle: (e) => this.bridge.roundEvent(e),
       reconnectGraceMs: config.reconnectGraceMs,
       spoolDir: config.spoolDir,
+      retention: config.retention,
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -140,6 +145,9 @@ export class Coordinator {
   async start(): Promise<number> {
     if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
     const { packageDefinition, proto } = loadFedlinkProto();
+    // Runs that were going when the previous process stopped (or died) carry on from their last checkpoint.
+    const resumed = await this.manager.recover();
+    if (resumed.length > 0) this.logger.info({ runs: resumed }, `resumed ${resumed.length} run(s) from the ${this.store.kind} store`);
     const server = new grpc.Server({
       // Edge clients keep long-lived streams through NATs: let them ping.
       'grpc.keepalive_permit_without_calls': 1,
@@ -185,7 +193,10 @@ export class Coordinator {
     this.links.start();
     await this.events.start();
     this.bridge.start();
-    this.logger.info({ events: this.events.kind }, this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus and in-memory store');
+    this.logger.info(
+      { events: this.events.kind, store: this.store.kind },
+      `${this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus'}; state in ${this.store.kind === 'memory' ? 'memory only (lost on restart)' : `the ${this.store.kind} store`}`,
+    );
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
     return this.boundPort;
@@ -218,6 +229,7 @@ export class Coordinator {
         });
       });
     }
+    await this.store.close();
     this.state = 'STOPPED';
     this.logger.info('coordinator stopped');
   }

@@ -5,10 +5,12 @@
 import { createLogger } from '../../common/logger';
 import { Coordinator, coordinatorConfig } from './coordinator';
 import type { CoordinatorOptions } from './options';
+import { openFileStore } from './store/file-store';
 
 /** Starts a coordinator in this process (no signal handling): for tests and embedding. */
 export async function startCoordinator(options: CoordinatorOptions, logger = createLogger({ level: options.logLevel, name: 'coordinator' })): Promise<Coordinator> {
-  const coordinator = new Coordinator(coordinatorConfig(options), logger);
+  const store = options.stateDir ? await openFileStore(options.stateDir) : undefined;
+  const coordinator = new Coordinator(coordinatorConfig(options), logger, { store });
   await coordinator.start();
   return coordinator;
 }

@@ -29,6 +29,15 @@ export interface CoordinatorOptions {
   spoolDir?: string;
   /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */
   chunkBytes?: number;
+  /**
+   * Directory of the embedded durable store (runs, rounds, clients, checkpoints as
+   * files); a coordinator restarted on it resumes its runs. Unset: in memory only.
+   */
+  stateDir?: string;
+  /** Checkpoints kept per run: the newest N. @default 3 */
+  keepCheckpoints?: number;
+  /** Also keep every Kth round's checkpoint (0: none). @default 0 */
+  checkpointEvery?: number;
   /** NATS connection; without it an in-process event bus is used. */
   nats?: NatsConnectOptions;
   /** @default 'info' */

@@ -18,7 +18,7 @@ import { ModelBroadcast, type ModelEncoding, type ServedModel } from './model-br
 import type { ServerEvaluator } from './evaluation/server-evaluator';
 import type { FleetPort } from './rounds/fleet-port';
 import type { ClientReport, UpdateHeader } from './rounds/round';
-import { RunDriver, type RunEvent } from './rounds/run-driver';
+import { type CheckpointRetention, RunDriver, type RunEvent } from './rounds/run-driver';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
 
@@ -37,6 +37,8 @@ export interface RunManagerDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** Which checkpoints to keep. @default the last 3 */
+  retention?: CheckpointRetention;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */
@@ -72,17 +74,78 @@ export class RunManager {
     };
     const weights = initialWeights(spec, config.seed);
     await this.deps.store.putRun(run);
+    this.drive(run, weights, start);
+    this.deps.logger.info({ runId: run.runId, rounds: config.rounds, model: config.model, clientsPerRound: config.clientsPerRound }, 'run created');
+    return structuredClone(run);
+  }
+
+  private drive(run: RunRecord, weights: Float32Array, start: boolean, resumeAttempt?: number): RunDriver {
     const evaluator = this.deps.evaluator;
     const driver = new RunDriver(run, weights, {
       ...this.deps,
       logger: this.deps.logger.child({ runId: run.runId }),
       events: this.events,
-      evaluate: config.evalData && evaluator ? (r, w) => evaluator.evaluate(r, w) : undefined,
+      evaluate: run.config.evalData && evaluator ? (r, w) => evaluator.evaluate(r, w) : undefined,
+      resumeAttempt,
     });
     this.drivers.set(run.runId, driver);
-    this.deps.logger.info({ runId: run.runId, rounds: config.rounds, model: config.model, clientsPerRound: config.clientsPerRound }, 'run created');
     if (start) void driver.start();
-    return structuredClone(run);
+    return driver;
+  }
+
+  /**
+   * After a restart: picks up every run that was running when the previous
+   * process stopped (or died). State is reconciled first, from the run record
+   * (the commit point): a round it counts as committed whose record did not get
+   * there is marked committed; any other unfinished round attempt is marked
+   * failed ("interrupted") and the round is redone from its last committed
+   * checkpoint as a new attempt. Updates that arrived before the crash were in
+   * the lost in-memory sum, so nothing is counted twice. Returns the runs resumed.
+   */
+  async recover(): Promise<RunId[]> {
+    const resumed: RunId[] = [];
+    const now = this.deps.clock.now();
+    for (const run of await this.deps.store.listRuns()) {
+      if ((run.state !== 'running' && run.state !== 'pending') || this.drivers.has(run.runId)) continue;
+      const log = this.deps.logger.child({ runId: run.runId });
+      const rounds = await this.deps.store.listRounds(run.runId);
+      let nextAttempt = 1;
+      for (const r of rounds) {
+        if (r.round === run.committedRounds + 1) nextAttempt = Math.max(nextAttempt, r.attempt + 1);
+        if (r.state === 'committed' || r.state === 'failed') continue;
+        if (r.round <= run.committedRounds && r.checkpoint) {
+          r.state = 'committed';
+        } else {
+          r.state = 'failed';
+          r.reason = 'interrupted: the coordinator stopped during this attempt; the round is redone from its last checkpoint';
+          for (const c of r.clients) if (c.state !== 'finished' && c.state !== 'dropped' && c.state !== 'rejected') c.state = 'dropped';
+        }
+        r.endedAtMs ??= now;
+        await this.deps.store.putRound(r);
+      }
+      // No checkpoint yet (stopped before the first save): the initial model is a function of the seed.
+      const weights = run.modelVersion
+        ? await this.deps.store.getModel(run.runId, run.modelVersion).catch((err: Error) => {
+            log.error({ err: err.message }, 'checkpoint unreadable');
+            return undefined;
+          })
+        : initialWeights(run.model, run.config.seed);
+      if (!weights) {
+        run.state = 'failed';
+        run.reason = `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`;
+        run.updatedAtMs = now;
+        await this.deps.store.putRun(run);
+        log.error({ reason: run.reason }, 'run not resumed');
+        continue;
+      }
+      // A checkpoint written for a round that never reached the commit point is garbage.
+      const kept = new Set((run.checkpoints ?? []).map((c) => c.version).concat(run.modelVersion));
+      for (const v of await this.deps.store.listModels(run.runId)) if (!kept.has(v)) await this.deps.store.deleteModel(run.runId, v);
+      this.drive(run, weights, true, nextAttempt);
+      resumed.push(run.runId);
+      log.info({ committedRounds: run.committedRounds, rounds: run.config.rounds, attempt: nextAttempt }, 'run resumed after restart');
+    }
+    return resumed;
   }
 
   /** Cancels a running run. */
@@ -133,6 +196,8 @@ export class RunManager {
 
   /** The stored global model weights of a run at a version. */
   async model(runId: RunId, version: string): Promise<Float32Array> {
+    const live = this.drivers.get(runId)?.modelFor(version);
+    if (live) return live;
     await this.getRun(runId);
     const weights = await this.deps.store.getModel(runId, version);
     if (!weights) throw new NotFoundError(`run ${runId} has no model version ${version.slice(0, 12)}`);

@@ -40,7 +40,7 @@ interface PolicyResult {
 
 async function runPolicy(policy: string, group: ProcessGroup, port: number): Promise<PolicyResult> {
   const address = `127.0.0.1:${port}`;
-  group.start(`coordinator-${policy}`, ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn']);
+  group.start(`coordinator-${policy}`, ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--store', 'memory']);
   const control = connectControl({ address, deadlineMs: 3000 });
   try {
     // Every policy starts once the fresh coordinator has heard from every client (RTT probes

@@ -23,7 +23,7 @@ describe('e2e federated training', () => {
     requireFashionMnist();
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--client-timeout', '5s']);
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--client-timeout', '5s', '--state-dir', path.join(logDir, 'state')]);
     control = connectControl({ address, deadlineMs: 2000 });
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (let i = 0; i < 3; i++) {

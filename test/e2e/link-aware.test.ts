@@ -31,7 +31,7 @@ describe('e2e link-aware scheduling', () => {
     requireFashionMnist();
     const port = await freePort();
     address = `127.0.0.1:${port}`;
-    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--heartbeat-interval', '1s', '--client-timeout', '30s']);
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--heartbeat-interval', '1s', '--client-timeout', '30s', '--state-dir', path.join(logDir, 'state')]);
     control = connectControl({ address, deadlineMs: 3000 });
     await waitFor('the coordinator', () => control.listClients(), 60_000);
     let i = 0;

@@ -33,8 +33,21 @@ describe('fedlink coordinator and fedlink client', () => {
       linkStaleAfterMs: 15_000,
       linkOfflineAfterMs: 30_000,
       reconnectGraceMs: 10_000,
+      spoolDir: undefined,
+      stateDir: '.fedlink/state',
+      keepCheckpoints: 3,
+      checkpointEvery: 0,
       nats: undefined,
     });
+  });
+
+  it('coordinator - --store memory keeps no state dir; retention flags pass through', async () => {
+    const res = await run('coordinator', '--store', 'memory', '--keep-checkpoints', '5', '--checkpoint-every', '10');
+    expect(res.code).toBe(0);
+    expect(runCoordinator).toHaveBeenCalledWith(expect.objectContaining({ stateDir: undefined, keepCheckpoints: 5, checkpointEvery: 10 }));
+    const bad = await run('coordinator', '--keep-checkpoints', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('coordinator - refuses a client timeout shorter than the heartbeat interval, exit 2', async () => {

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import type { CliContext } from '../context';
-import { duration, port } from '../flags';
+import { duration, nonNegativeInt, port, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 
 interface CoordinatorFlags {
@@ -23,6 +23,10 @@ interface CoordinatorFlags {
   linkOfflineAfter: number;
   reconnectGrace: number;
   spoolDir?: string;
+  store: 'file' | 'memory';
+  stateDir: string;
+  keepCheckpoints: number;
+  checkpointEvery: number;
 }
 
 /** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
@@ -44,6 +48,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     linkOfflineAfterMs: flags.linkOfflineAfter,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
+    stateDir: flags.store === 'file' ? flags.stateDir : undefined,
+    keepCheckpoints: flags.keepCheckpoints,
+    checkpointEvery: flags.checkpointEvery,
     nats: toNatsOptions(flags),
   };
 }
@@ -62,6 +69,10 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
     .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--reconnect-grace <duration>', 'how long a selected client whose connection broke may take to come back and resume').argParser(duration).default(10_000, '10s'))
+    .addOption(new Option('--store <kind>', 'where runs, rounds and checkpoints live: file (survives restarts) or memory').choices(['file', 'memory']).default('file'))
+    .addOption(new Option('--state-dir <dir>', 'directory of the file store; a coordinator restarted on it resumes its runs').default('.fedlink/state'))
+    .addOption(new Option('--keep-checkpoints <n>', 'checkpoints kept per run (the newest n)').argParser(positiveInt).default(3))
+    .addOption(new Option('--checkpoint-every <k>', "also keep every k-th round's checkpoint (0: none)").argParser(nonNegativeInt).default(0))
     .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {

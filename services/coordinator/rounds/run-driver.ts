@@ -3,6 +3,7 @@
  * commit, retrying a failed round up to the run's limit. Every state change
  * is saved to the store and published for watchers.
  */
+import { failpoint } from '../../../common/failpoint';
 import type { Clock, TimerHandle } from '../../../common/clock';
 import type { EventBus } from '../../../common/event-bus';
 import type { Logger } from '../../../common/logger';
@@ -45,6 +46,16 @@ export interface RunDriverDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** Which checkpoints to keep. @default keep the last 3 */
+  retention?: CheckpointRetention;
+  /** Resuming after a restart: the first attempt number of the interrupted round. */
+  resumeAttempt?: number;
+}
+
+/** Checkpoints kept: the newest `keepLast`, plus every round that is a multiple of `every` (0: none), plus round 0. */
+export interface CheckpointRetention {
+  keepLast: number;
+  every: number;
 }
 
 /** Rounds of history kept per client for prediction and utility. */
@@ -97,15 +108,26 @@ export class RunDriver {
     this.cancel();
   }
 
+  /** The weights of `version` if they are this run's current model (saves a store read per download). */
+  modelFor(version: string): Float32Array | undefined {
+    return version === this.run.modelVersion ? this.weights : undefined;
+  }
+
   private async loop(): Promise<RunRecord> {
     const { config } = this.run;
     this.run.state = 'running';
-    this.run.modelVersion = await this.saveModel(this.weights);
+    if (!this.run.modelVersion) {
+      // A new run: its initial model is checkpoint 0. (A resumed run already has its checkpoint.)
+      this.run.modelVersion = await this.saveModel(this.weights);
+      this.run.checkpoints = [{ round: 0, version: this.run.modelVersion, bytes: this.weights.byteLength, atMs: this.deps.clock.now() }];
+    }
     await this.saveRun();
     for (let r = this.run.committedRounds + 1; r <= config.rounds; r++) {
       let lastReason = '';
       let committed = false;
-      for (let attempt = 1; attempt <= config.maxRoundRetries + 1 && !this.cancelled; attempt++) {
+      // After a restart the interrupted round is redone with fresh attempts, numbered after the ones on record.
+      const first = r === this.run.committedRounds + 1 && this.deps.resumeAttempt ? this.deps.resumeAttempt : 1;
+      for (let attempt = first; attempt < first + config.maxRoundRetries + 1 && !this.cancelled; attempt++) {
         const result = await this.runRound(r, attempt);
         if (result === true) {
           committed = true;
@@ -138,6 +160,7 @@ export class RunDriver {
       log.warn({ reason }, 'round failed');
       return reason;
     }
+    failpoint('selecting', round);
     const rng = createRng((config.seed * 7919 + round * 104729 + attempt) >>> 0);
     const choice = this.select(available, round, rng);
     const selected = choice.selected.map((s) => ({ ...s, encoding: this.encodingFor(s.clientId, round) }));
@@ -201,6 +224,7 @@ export class RunDriver {
     }
     record.state = 'aggregating';
     await this.saveRound(record);
+    failpoint('mid-aggregation', round);
     const weights = outcome.accumulator.average(this.weights);
     if (this.deps.evaluate) {
       record.state = 'evaluating';
@@ -208,14 +232,32 @@ export class RunDriver {
       record.eval = await this.deps.evaluate(this.run, weights);
       this.run.latestEval = record.eval;
     }
+    // Commit order, so a crash anywhere leaves a consistent state: (1) the checkpoint,
+    // verified and durable; (2) the round record naming it; (3) the run record, which
+    // is the commit point (recovery trusts committedRounds); (4) the round marked
+    // committed; only then the event. Older checkpoints are pruned after all that.
+    const version = await this.saveModel(weights);
+    record.checkpoint = version;
+    await this.saveRound(record);
+    failpoint('committing', round);
+    const previous = this.weights;
     this.weights = weights;
-    this.run.modelVersion = await this.saveModel(weights);
+    this.run.modelVersion = version;
     this.run.committedRounds = round;
+    this.run.checkpoints = [...(this.run.checkpoints ?? []), { round, version, bytes: weights.byteLength, atMs: this.deps.clock.now() }];
+    try {
+      await this.saveRun();
+    } catch (err) {
+      // Not committed after all: keep serving the model the clients have.
+      this.weights = previous;
+      throw err;
+    }
+    failpoint('committed', round);
     record.state = 'committed';
     record.endedAtMs = this.deps.clock.now();
     await this.saveRound(record);
     this.deps.lifecycle?.({ type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs });
-    await this.saveRun();
+    await this.prune();
     log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval }, 'round committed');
     return true;
   }
@@ -366,6 +408,21 @@ export class RunDriver {
     await this.saveRun();
     this.deps.logger.info({ state, reason, committedRounds: this.run.committedRounds }, 'run ended');
     return this.run;
+  }
+
+  /** Drops checkpoints the retention policy no longer keeps (never the current one). */
+  private async prune(): Promise<void> {
+    const { keepLast, every } = this.deps.retention ?? { keepLast: 3, every: 0 };
+    const all = this.run.checkpoints ?? [];
+    const newest = new Set(all.slice(-Math.max(1, keepLast)).map((c) => c.version));
+    const keep = (c: { round: number; version: string }) =>
+      c.round === 0 || newest.has(c.version) || (every > 0 && c.round % every === 0) || c.version === this.run.modelVersion;
+    const gone = all.filter((c) => !keep(c));
+    if (gone.length === 0) return;
+    this.run.checkpoints = all.filter(keep);
+    await this.saveRun();
+    const still = new Set(this.run.checkpoints.map((c) => c.version));
+    for (const c of gone) if (!still.has(c.version)) await this.deps.store.deleteModel(this.run.runId, c.version);
   }
 
   private async saveModel(weights: Float32Array): Promise<string> {

@@ -4,6 +4,7 @@
  * asks the auth hook who is calling, and maps every domain error to its gRPC
  * status through one table.
  */
+import { failpoint } from '../../../common/failpoint';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
@@ -235,6 +236,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         const ok = call.write(first ? { header, offset: at, data } : { offset: at, data });
         first = false;
         sent += data.length;
+        if (sent * 2 >= bytes.length - offset) failpoint('mid-download', req.round);
         // Honour flow control: a slow client must not make us buffer the whole model.
         if (!ok) await drainOrCancel(call);
       }
@@ -257,6 +259,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     // so on a very slow uplink timing from the first message would leave out most of the transfer.
     const startedAt = deps.clock.now();
     let observed = false;
+    let uploadRound: number | undefined;
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
     const observeUpload = () => {
       if (observed || !receiver || receiver.receivedBytes < 64 * 1024) return;
@@ -289,11 +292,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             numExamples: Number(m.numExamples),
           });
           token = receiver.claim();
+          uploadRound = m.round;
           if (cancelled) receiver.abort('upload cancelled', false, token);
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
         }
         receiver.write(Number(msg.offset), msg.data, deps.clock.now(), token);
+        failpoint('mid-upload', uploadRound);
       }
       if (cancelled) return;
       if (!receiver) throw new InvalidArgumentError('empty upload');

@@ -1,9 +1,12 @@
 /** In-memory Store: the embedded default when no durable backend is configured. */
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
+import { InvalidArgumentError } from '../../../common/errors';
+import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
 import type { Store } from './store';
 
 /** Keeps everything in process memory; copies on the way in and out so callers can't alias state. */
 export class MemoryStore implements Store {
+  readonly kind = 'memory';
   private readonly runs = new Map<RunId, RunRecord>();
   private readonly rounds = new Map<RunId, Map<string, RoundRecord>>();
   private readonly clients = new Map<string, ClientRecord>();
@@ -42,10 +45,23 @@ export class MemoryStore implements Store {
   }
 
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
+    const actual = sha256Hex(float32ToBytes(weights));
+    if (actual !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${actual})`);
     this.models.set(`${runId}/${version}`, weights.slice());
   }
 
   async getModel(runId: RunId, version: string): Promise<Float32Array | undefined> {
+    // Not copied: models are large, and nothing mutates weights once stored.
     return this.models.get(`${runId}/${version}`);
   }
+
+  async deleteModel(runId: RunId, version: string): Promise<void> {
+    this.models.delete(`${runId}/${version}`);
+  }
+
+  async listModels(runId: RunId): Promise<string[]> {
+    return [...this.models.keys()].filter((k) => k.startsWith(`${runId}/`)).map((k) => k.slice(runId.length + 1)).sort();
+  }
+
+  async close(): Promise<void> {}
 }

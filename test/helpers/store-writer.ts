@@ -1,0 +1,24 @@
+/**
+ * Child process for the torn-write test: opens a FileStore and rewrites one
+ * run record (made large, so a write takes a while) and large checkpoints in a
+ * loop until it is killed. Prints `ready <version>` once the first run record
+ * and checkpoint are durable.
+ */
+import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { openFileStore } from '../../services/coordinator/store/file-store';
+import { run } from '../contract/store-suite';
+
+const store = await openFileStore(process.argv[2]);
+const first = new Float32Array(1_000_000).fill(1);
+const firstVersion = sha256Hex(float32ToBytes(first));
+await store.putModel('run-torn', firstVersion, first);
+await store.putRun(run('run-torn', 1, { modelVersion: firstVersion, reason: 'x'.repeat(1 << 20) }));
+process.stdout.write(`ready ${firstVersion}\n`);
+for (let i = 2; ; i++) {
+  const weights = new Float32Array(8_000_000).fill(i);
+  const version = sha256Hex(float32ToBytes(weights));
+  await Promise.all([
+    store.putModel('run-torn', version, weights),
+    store.putRun(run('run-torn', 1, { modelVersion: version, committedRounds: i, reason: String(i).repeat(8 << 20) })),
+  ]);
+}
