@@ -122,11 +122,12 @@ export class RunDriver {
       this.run.checkpoints = [{ round: 0, version: this.run.modelVersion, bytes: this.weights.byteLength, atMs: this.deps.clock.now() }];
     }
     await this.saveRun();
-    for (let r = this.run.committedRounds + 1; r <= config.rounds; r++) {
+    const resumeRound = this.run.committedRounds + 1;
+    for (let r = resumeRound; r <= config.rounds; r++) {
       let lastReason = '';
       let committed = false;
       // After a restart the interrupted round is redone with fresh attempts, numbered after the ones on record.
-      const first = r === this.run.committedRounds + 1 && this.deps.resumeAttempt ? this.deps.resumeAttempt : 1;
+      const first = r === resumeRound && this.deps.resumeAttempt ? this.deps.resumeAttempt : 1;
       for (let attempt = first; attempt < first + config.maxRoundRetries + 1 && !this.cancelled; attempt++) {
         const result = await this.runRound(r, attempt);
         if (result === true) {
