@@ -14,6 +14,7 @@ import type { ListRunsResponse__Output } from '../../proto/gen/fedlink/v1/ListRu
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
 import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
+import type { ModelExportChunk__Output } from '../../proto/gen/fedlink/v1/ModelExportChunk';
 import { fromRpcError } from './errors';
 
 /** Default deadline of a unary Control call, ms. */
@@ -41,6 +42,8 @@ export interface ControlConnection {
   listClients(): Promise<ListClientsResponse__Output>;
   /** The run's events until it ends; breaking out of the loop cancels the stream. */
   watchRun(runId: string): AsyncIterable<RunEvent__Output>;
+  /** The chunks of a stored checkpoint (`round` -1: the latest committed). */
+  exportModel(runId: string, round: number): AsyncIterable<ModelExportChunk__Output>;
   close(): void;
 }
 
@@ -79,8 +82,20 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     }
   }
 
+  async function* exportModel(runId: string, round: number): AsyncIterable<ModelExportChunk__Output> {
+    const call = client.exportModel({ runId, round }, metadata());
+    try {
+      for await (const chunk of call) yield chunk as ModelExportChunk__Output;
+    } catch (err) {
+      throw fromRpcError(err, { address, method: 'ExportModel', deadlineMs });
+    } finally {
+      call.cancel();
+    }
+  }
+
   return {
     address,
+    exportModel,
     createRun: (request) => unary('CreateRun', (md, o, cb) => client.createRun(request, md, o, cb)),
     cancelRun: (runId) => unary('CancelRun', (md, o, cb) => client.cancelRun({ runId }, md, o, cb)),
     listRuns: () => unary('ListRuns', (md, o, cb) => client.listRuns({}, md, o, cb)),

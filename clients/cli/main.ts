@@ -13,6 +13,7 @@ import { registerDemoCommand } from './commands/demo';
 import { registerLinkemCommand } from './commands/linkem';
 import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
+import { registerModelCommands } from './commands/model';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
 
@@ -46,6 +47,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerClientCommand(program, ctx);
   registerRunsCommands(program, ctx);
   registerRoundsCommands(program, ctx);
+  registerModelCommands(program, ctx);
   registerClientsCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerLinkemCommand(program, ctx);

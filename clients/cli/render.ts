@@ -34,6 +34,7 @@ export function runDetails(run: Run__Output, nowMs = Date.now()): string {
     ['created', `${formatTime(run.createdAtMs)} (${formatAgo(run.createdAtMs, nowMs)})`],
     ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
     ['reason', run.reason || undefined],
+    ['checkpoints', run.checkpoints.length ? run.checkpoints.map((c) => `round ${c.round} ${c.version.slice(0, 12)} (${formatBytes(c.bytes)})`).join(', ') : 'none'],
   ]);
 }
 

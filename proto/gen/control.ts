@@ -2,9 +2,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { CancelRunRequest as _fedlink_v1_CancelRunRequest, CancelRunRequest__Output as _fedlink_v1_CancelRunRequest__Output } from './fedlink/v1/CancelRunRequest';
+import type { Checkpoint as _fedlink_v1_Checkpoint, Checkpoint__Output as _fedlink_v1_Checkpoint__Output } from './fedlink/v1/Checkpoint';
 import type { ClientInfo as _fedlink_v1_ClientInfo, ClientInfo__Output as _fedlink_v1_ClientInfo__Output } from './fedlink/v1/ClientInfo';
 import type { ControlClient as _fedlink_v1_ControlClient, ControlDefinition as _fedlink_v1_ControlDefinition } from './fedlink/v1/Control';
 import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest__Output as _fedlink_v1_CreateRunRequest__Output } from './fedlink/v1/CreateRunRequest';
+import type { ExportModelRequest as _fedlink_v1_ExportModelRequest, ExportModelRequest__Output as _fedlink_v1_ExportModelRequest__Output } from './fedlink/v1/ExportModelRequest';
 import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from './fedlink/v1/GetRoundRequest';
 import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from './fedlink/v1/GetRunRequest';
 import type { LinkEstimate as _fedlink_v1_LinkEstimate, LinkEstimate__Output as _fedlink_v1_LinkEstimate__Output } from './fedlink/v1/LinkEstimate';
@@ -16,6 +18,7 @@ import type { ListRoundsResponse as _fedlink_v1_ListRoundsResponse, ListRoundsRe
 import type { ListRunsRequest as _fedlink_v1_ListRunsRequest, ListRunsRequest__Output as _fedlink_v1_ListRunsRequest__Output } from './fedlink/v1/ListRunsRequest';
 import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse__Output as _fedlink_v1_ListRunsResponse__Output } from './fedlink/v1/ListRunsResponse';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
+import type { ModelExportChunk as _fedlink_v1_ModelExportChunk, ModelExportChunk__Output as _fedlink_v1_ModelExportChunk__Output } from './fedlink/v1/ModelExportChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
 import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from './fedlink/v1/Round';
 import type { RoundClient as _fedlink_v1_RoundClient, RoundClient__Output as _fedlink_v1_RoundClient__Output } from './fedlink/v1/RoundClient';
@@ -37,9 +40,11 @@ export interface ProtoGrpcType {
   fedlink: {
     v1: {
       CancelRunRequest: MessageTypeDefinition<_fedlink_v1_CancelRunRequest, _fedlink_v1_CancelRunRequest__Output>
+      Checkpoint: MessageTypeDefinition<_fedlink_v1_Checkpoint, _fedlink_v1_Checkpoint__Output>
       ClientInfo: MessageTypeDefinition<_fedlink_v1_ClientInfo, _fedlink_v1_ClientInfo__Output>
       Control: SubtypeConstructor<typeof grpc.Client, _fedlink_v1_ControlClient> & { service: _fedlink_v1_ControlDefinition }
       CreateRunRequest: MessageTypeDefinition<_fedlink_v1_CreateRunRequest, _fedlink_v1_CreateRunRequest__Output>
+      ExportModelRequest: MessageTypeDefinition<_fedlink_v1_ExportModelRequest, _fedlink_v1_ExportModelRequest__Output>
       GetRoundRequest: MessageTypeDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_GetRoundRequest__Output>
       GetRunRequest: MessageTypeDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_GetRunRequest__Output>
       LinkEstimate: MessageTypeDefinition<_fedlink_v1_LinkEstimate, _fedlink_v1_LinkEstimate__Output>
@@ -51,6 +56,7 @@ export interface ProtoGrpcType {
       ListRunsRequest: MessageTypeDefinition<_fedlink_v1_ListRunsRequest, _fedlink_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_fedlink_v1_ListRunsResponse, _fedlink_v1_ListRunsResponse__Output>
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
+      ModelExportChunk: MessageTypeDefinition<_fedlink_v1_ModelExportChunk, _fedlink_v1_ModelExportChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
       Round: MessageTypeDefinition<_fedlink_v1_Round, _fedlink_v1_Round__Output>
       RoundClient: MessageTypeDefinition<_fedlink_v1_RoundClient, _fedlink_v1_RoundClient__Output>

@@ -204,6 +204,18 @@ export class RunManager {
     return weights;
   }
 
+  /** A kept checkpoint of a run (`round` -1: the latest committed) with its weights; NotFoundError if not kept. */
+  async checkpoint(runId: RunId, round: number): Promise<{ round: number; version: string; weights: Float32Array; run: RunRecord }> {
+    const run = await this.getRun(runId);
+    const kept = run.checkpoints ?? [];
+    const c = round < 0 ? kept.find((k) => k.version === run.modelVersion) ?? kept[kept.length - 1] : kept.find((k) => k.round === round);
+    if (!c) {
+      const rounds = kept.map((k) => k.round).join(', ') || 'none';
+      throw new NotFoundError(round < 0 ? `run ${runId} has no checkpoint yet` : `run ${runId} has no checkpoint of round ${round} (kept: ${rounds})`);
+    }
+    return { round: c.round, version: c.version, weights: await this.model(runId, c.version), run };
+  }
+
   /** A model version as served in `encoding` (float16 is encoded once per version). */
   async servedModel(runId: RunId, version: string, encoding: ModelEncoding): Promise<ServedModel> {
     return this.broadcast.serve(version, await this.model(runId, version), encoding);

@@ -8,6 +8,15 @@ import type { CreateRunRequest__Output } from '../../proto/gen/fedlink/v1/Create
 import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
 import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
+import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { flattenWeights, initialWeights, modelSpecFor } from '../../clients/trainer/models';
+import { fileHandler } from '../../clients/trainer/tfjs-format';
+
+const EXPORTED = initialWeights(modelSpecFor('mlp'), 3);
 
 const NOW = Date.now();
 
@@ -34,6 +43,7 @@ const RUN: Run = {
   createdAtMs: NOW - 60_000,
   updatedAtMs: NOW - 1000,
   latestEval: { loss: 0.52, accuracy: 0.8123, numExamples: 10_000 },
+  checkpoints: [{ round: 0, version: 'a'.repeat(64), bytes: 796_840, atMs: NOW - 60_000 }, { round: 1, version: 'b'.repeat(64), bytes: 796_840, atMs: NOW - 30_000 }],
 };
 
 const ROUND: Round = {
@@ -120,13 +130,26 @@ class FakeControl {
         this.record('ListClients', call);
         cb(null, {
           clients: [
-            { clientId: 'edge-1', status: 'connected', lastSeenMs: NOW - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
+            { clientId: 'edge-1', status: 'connected', lastSeenMs: Date.now() - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
             {
-              clientId: 'edge-2', status: 'connected', lastSeenMs: NOW - 1000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 500, activity: 'idle',
+              clientId: 'edge-2', status: 'connected', lastSeenMs: Date.now() - 1000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 500, activity: 'idle',
               link: { presence: 'online', radio: 'lte', slice: '', rttMs: 42.4, upMbps: 7.94, downMbps: 31.2, stale: false, estimatedRoundMs: 12_300 },
             },
           ],
         });
+      },
+      ExportModel: (call) => {
+        this.record('ExportModel', call);
+        const { runId, round } = call.request;
+        if (runId !== 'run-1' && runId !== 'run-torn') return void call.emit('error', this.notFound(runId));
+        const bytes = float32ToBytes(EXPORTED);
+        const spec = modelSpecFor('mlp');
+        const sha256 = runId === 'run-torn' ? '0'.repeat(64) : sha256Hex(bytes);
+        const header = { transferId: 'x', encoding: 'float32', totalBytes: bytes.length, sha256, tensors: spec.tensors };
+        const half = Math.floor(bytes.length / 8) * 4;
+        call.write({ header, model: spec, round: round < 0 ? 1 : round, offset: 0, data: bytes.subarray(0, half) });
+        call.write({ offset: half, data: bytes.subarray(half) });
+        call.end();
       },
       WatchRun: (call) => {
         this.record('WatchRun', call);
@@ -180,6 +203,42 @@ describe('fedlink CLI against a fake Control service', () => {
   afterAll(() => fake.stop());
   beforeEach(() => {
     fake.calls = [];
+  });
+
+  it('model export - writes model.json + weights.bin that tf.loadLayersModel loads with the exported weights', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'fedlink-export-'));
+    try {
+      const res = await run('model', 'export', 'run-1', '--round', '0', '--out', out, '--coordinator', addr, '--json');
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const doc = JSON.parse(res.stdout);
+      expect(doc).toMatchObject({ run: 'run-1', round: 0, version: sha256Hex(float32ToBytes(EXPORTED)), bytes: EXPORTED.byteLength });
+      expect(fake.calls[0].request).toMatchObject({ runId: 'run-1', round: 0 });
+      const model = await tf.loadLayersModel(fileHandler(out));
+      expect(Array.from(flattenWeights(model))).toEqual(Array.from(EXPORTED));
+      const y = model.predict(tf.zeros([1, 784])) as tf.Tensor;
+      expect(y.shape).toEqual([1, 10]);
+      model.dispose();
+      const text = await run('model', 'export', 'run-1', '--out', out, '--coordinator', addr);
+      expect(text.stdout).toMatch(/run run-1 round 1 .*wrote .*model\.json/);
+      expect(fake.calls[1].request).toMatchObject({ round: -1 });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('model export - an unknown run or a checkpoint that arrives corrupt is one line, non-zero, nothing written', async () => {
+    const out = path.join(tmpdir(), `fedlink-export-none-${process.pid}`);
+    const missing = await run('model', 'export', 'run-x', '--out', out, '--coordinator', addr);
+    expect(missing.code).not.toBe(0);
+    expect(lines(missing.stderr)).toHaveLength(1);
+    expect(missing.stderr).toMatch(/run run-x not found/);
+    const torn = await run('model', 'export', 'run-torn', '--out', out, '--coordinator', addr);
+    expect(torn.code).not.toBe(0);
+    expect(lines(torn.stderr)).toEqual([expect.stringMatching(/did not arrive whole/)]);
+    expect(existsSync(out)).toBe(false);
+    const noOut = await run('model', 'export', 'run-1', '--coordinator', addr);
+    expect(noOut.code).toBe(2);
   });
 
   it('runs create - maps every flag to the CreateRunRequest, batch size full as 0 and deadline 120s as 120000 ms', async () => {
@@ -283,6 +342,7 @@ describe('fedlink CLI against a fake Control service', () => {
     const show = await run('runs', 'show', 'run-1', '--coordinator', addr);
     expect(show.stdout).toMatch(/rounds\s+1\/3 committed, current round 2/);
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
+    expect(show.stdout).toMatch(/checkpoints\s+round 0 aaaaaaaaaaaa \(778\.2 KiB\), round 1 bbbbbbbbbbbb \(778\.2 KiB\)/);
     const clients = await run('clients', 'list', '--coordinator', addr);
     expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+idle$/);
     expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+idle$/);

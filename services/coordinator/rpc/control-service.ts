@@ -9,7 +9,11 @@ import type { WatchRunRequest__Output } from '../../../proto/gen/fedlink/v1/Watc
 import type { AuthHook } from '../auth';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { RunManager } from '../run-manager';
-import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireRound, toWireRun } from './wire';
+import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireModelSpec, toWireRound, toWireRun } from './wire';
+import { drainOrCancel } from './flow-control';
+import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes } from '../../../common/weights-codec';
+import type { ExportModelRequest__Output } from '../../../proto/gen/fedlink/v1/ExportModelRequest';
+import type { ModelExportChunk } from '../../../proto/gen/fedlink/v1/ModelExportChunk';
 import type { LinkTracker } from '../link/link-tracker';
 import { status } from '@grpc/grpc-js';
 
@@ -67,6 +71,29 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     }
   }
 
+  async function exportModel(call: grpc.ServerWritableStream<ExportModelRequest__Output, ModelExportChunk>): Promise<void> {
+    try {
+      deps.auth(call.metadata, { service: 'control', method: 'ExportModel' });
+      const runId = checkId(call.request.runId, 'run_id');
+      if (!Number.isInteger(call.request.round) || call.request.round < -1) throw new InvalidArgumentError('round must be -1 (latest) or >= 0');
+      const c = await deps.manager.checkpoint(runId, call.request.round);
+      let cancelled = false;
+      call.on('cancelled', () => (cancelled = true));
+      const bytes = float32ToBytes(c.weights);
+      const header = { transferId: `${runId}/${c.version.slice(0, 16)}/export`, encoding: 'float32', totalBytes: bytes.length, sha256: c.version, tensors: c.run.model.tensors.map((t) => ({ name: t.name, shape: t.shape })) };
+      let first = true;
+      for (const [offset, data] of chunks(bytes, DEFAULT_CHUNK_BYTES)) {
+        if (cancelled) return;
+        const ok = call.write(first ? { header, model: toWireModelSpec(c.run.model), round: c.round, offset, data } : { offset, data });
+        first = false;
+        if (!ok) await drainOrCancel(call);
+      }
+      call.end();
+    } catch (err) {
+      call.emit('error', toGrpcError(err));
+    }
+  }
+
   return {
     CreateRun: unary('CreateRun', async (req) => toWireRun(await deps.manager.createRun(fromWireRunConfig(req.config), req.start))),
     CancelRun: unary('CancelRun', async (req) => toWireRun(await deps.manager.cancelRun(checkId(req.runId, 'run_id')))),
@@ -81,5 +108,6 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       clients: deps.registry.list().map((c) => ({ ...toWireClient(c), link: toWireLinkEstimate(deps.links.get(c.clientId), deps.estimateRoundMs?.(c.clientId)) })),
     })),
     WatchRun: (call) => void watchRun(call),
+    ExportModel: (call) => void exportModel(call),
   };
 }

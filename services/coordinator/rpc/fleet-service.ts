@@ -4,6 +4,7 @@
  * asks the auth hook who is calling, and maps every domain error to its gRPC
  * status through one table.
  */
+import { drainOrCancel } from './flow-control';
 import { failpoint } from '../../../common/failpoint';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -54,16 +55,6 @@ export interface LinkSink {
 }
 
 const HELLO_TIMEOUT_MS = 15_000;
-
-/** Waits for 'drain' (or 'cancelled'), removing both listeners after, so long transfers don't pile them up. */
-async function drainOrCancel(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
-  const ac = new AbortController();
-  try {
-    await Promise.race([once(call, 'drain', { signal: ac.signal }), once(call, 'cancelled', { signal: ac.signal })]);
-  } finally {
-    ac.abort();
-  }
-}
 
 /** Builds the Fleet service implementation. */
 export function createFleetService(deps: FleetServiceDeps): FleetHandlers {

@@ -169,6 +169,7 @@ export function toWireRun(r: RunRecord): Run {
     model: toWireModelSpec(r.model),
     latestEval: toWireMetrics(r.latestEval),
     modelVersion: r.modelVersion,
+    checkpoints: (r.checkpoints ?? []).map((c) => ({ round: c.round, version: c.version, bytes: c.bytes, atMs: c.atMs })),
   };
 }
 
@@ -211,6 +212,7 @@ export function toWireRound(r: RoundRecord): Round {
     bytesDown: r.bytesDown,
     bytesUp: r.bytesUp,
     modelVersion: r.modelVersion,
+    checkpoint: r.checkpoint ?? '',
   };
 }
 

@@ -4,6 +4,7 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CancelRunRequest as _fedlink_v1_CancelRunRequest, CancelRunRequest__Output as _fedlink_v1_CancelRunRequest__Output } from '../../fedlink/v1/CancelRunRequest';
 import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest__Output as _fedlink_v1_CreateRunRequest__Output } from '../../fedlink/v1/CreateRunRequest';
+import type { ExportModelRequest as _fedlink_v1_ExportModelRequest, ExportModelRequest__Output as _fedlink_v1_ExportModelRequest__Output } from '../../fedlink/v1/ExportModelRequest';
 import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from '../../fedlink/v1/GetRoundRequest';
 import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from '../../fedlink/v1/GetRunRequest';
 import type { ListClientsRequest as _fedlink_v1_ListClientsRequest, ListClientsRequest__Output as _fedlink_v1_ListClientsRequest__Output } from '../../fedlink/v1/ListClientsRequest';
@@ -12,6 +13,7 @@ import type { ListRoundsRequest as _fedlink_v1_ListRoundsRequest, ListRoundsRequ
 import type { ListRoundsResponse as _fedlink_v1_ListRoundsResponse, ListRoundsResponse__Output as _fedlink_v1_ListRoundsResponse__Output } from '../../fedlink/v1/ListRoundsResponse';
 import type { ListRunsRequest as _fedlink_v1_ListRunsRequest, ListRunsRequest__Output as _fedlink_v1_ListRunsRequest__Output } from '../../fedlink/v1/ListRunsRequest';
 import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse__Output as _fedlink_v1_ListRunsResponse__Output } from '../../fedlink/v1/ListRunsResponse';
+import type { ModelExportChunk as _fedlink_v1_ModelExportChunk, ModelExportChunk__Output as _fedlink_v1_ModelExportChunk__Output } from '../../fedlink/v1/ModelExportChunk';
 import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from '../../fedlink/v1/Round';
 import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from '../../fedlink/v1/Run';
 import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from '../../fedlink/v1/RunEvent';
@@ -35,6 +37,11 @@ export interface ControlClient extends grpc.Client {
   createRun(argument: _fedlink_v1_CreateRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
   createRun(argument: _fedlink_v1_CreateRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
   createRun(argument: _fedlink_v1_CreateRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  
+  ExportModel(argument: _fedlink_v1_ExportModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_ModelExportChunk__Output>;
+  ExportModel(argument: _fedlink_v1_ExportModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_ModelExportChunk__Output>;
+  exportModel(argument: _fedlink_v1_ExportModelRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_ModelExportChunk__Output>;
+  exportModel(argument: _fedlink_v1_ExportModelRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_ModelExportChunk__Output>;
   
   GetRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
   GetRound(argument: _fedlink_v1_GetRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Round__Output>): grpc.ClientUnaryCall;
@@ -93,6 +100,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   CreateRun: grpc.handleUnaryCall<_fedlink_v1_CreateRunRequest__Output, _fedlink_v1_Run>;
   
+  ExportModel: grpc.handleServerStreamingCall<_fedlink_v1_ExportModelRequest__Output, _fedlink_v1_ModelExportChunk>;
+  
   GetRound: grpc.handleUnaryCall<_fedlink_v1_GetRoundRequest__Output, _fedlink_v1_Round>;
   
   GetRun: grpc.handleUnaryCall<_fedlink_v1_GetRunRequest__Output, _fedlink_v1_Run>;
@@ -110,6 +119,7 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
 export interface ControlDefinition extends grpc.ServiceDefinition {
   CancelRun: MethodDefinition<_fedlink_v1_CancelRunRequest, _fedlink_v1_Run, _fedlink_v1_CancelRunRequest__Output, _fedlink_v1_Run__Output>
   CreateRun: MethodDefinition<_fedlink_v1_CreateRunRequest, _fedlink_v1_Run, _fedlink_v1_CreateRunRequest__Output, _fedlink_v1_Run__Output>
+  ExportModel: MethodDefinition<_fedlink_v1_ExportModelRequest, _fedlink_v1_ModelExportChunk, _fedlink_v1_ExportModelRequest__Output, _fedlink_v1_ModelExportChunk__Output>
   GetRound: MethodDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_Round, _fedlink_v1_GetRoundRequest__Output, _fedlink_v1_Round__Output>
   GetRun: MethodDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_Run, _fedlink_v1_GetRunRequest__Output, _fedlink_v1_Run__Output>
   ListClients: MethodDefinition<_fedlink_v1_ListClientsRequest, _fedlink_v1_ListClientsResponse, _fedlink_v1_ListClientsRequest__Output, _fedlink_v1_ListClientsResponse__Output>

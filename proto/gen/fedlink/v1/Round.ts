@@ -24,6 +24,7 @@ export interface Round {
   'modelVersion'?: (string);
   'scheduling'?: (_fedlink_v1_SchedulingMetrics | null);
   'skipped'?: (_fedlink_v1_SkippedClient)[];
+  'checkpoint'?: (string);
 }
 
 export interface Round__Output {
@@ -44,4 +45,5 @@ export interface Round__Output {
   'modelVersion': (string);
   'scheduling': (_fedlink_v1_SchedulingMetrics__Output | null);
   'skipped': (_fedlink_v1_SkippedClient__Output)[];
+  'checkpoint': (string);
 }

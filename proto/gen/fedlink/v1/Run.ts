@@ -3,6 +3,7 @@
 import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_v1_RunConfig__Output } from '../../fedlink/v1/RunConfig';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from '../../fedlink/v1/ModelSpec';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from '../../fedlink/v1/Metrics';
+import type { Checkpoint as _fedlink_v1_Checkpoint, Checkpoint__Output as _fedlink_v1_Checkpoint__Output } from '../../fedlink/v1/Checkpoint';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Run {
@@ -17,6 +18,7 @@ export interface Run {
   'model'?: (_fedlink_v1_ModelSpec | null);
   'latestEval'?: (_fedlink_v1_Metrics | null);
   'modelVersion'?: (string);
+  'checkpoints'?: (_fedlink_v1_Checkpoint)[];
 }
 
 export interface Run__Output {
@@ -31,4 +33,5 @@ export interface Run__Output {
   'model': (_fedlink_v1_ModelSpec__Output | null);
   'latestEval': (_fedlink_v1_Metrics__Output | null);
   'modelVersion': (string);
+  'checkpoints': (_fedlink_v1_Checkpoint__Output)[];
 }
