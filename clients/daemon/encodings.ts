@@ -3,6 +3,8 @@
  * encoding *kinds* (a top-k fraction is the coordinator's choice per task);
  * each task names the exact encoding in `update_encoding`.
  */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { ErrorFeedback, formatEncoding, parseEncoding } from '../../common/codecs';
 
 /** Encoding kinds this daemon can send, advertised in the hello's capabilities. */
@@ -21,17 +23,61 @@ export function taskEncoding(wire: string | undefined): string {
  * Client-side error-feedback state across rounds: one residual for the
  * current (run, model size); a task of another run or another model size
  * starts from a zero residual and the old one is dropped.
+ *
+ * With a state directory the residual survives a daemon restart (kill -9
+ * included): `save()` writes it atomically (temporary file, fsync, rename)
+ * after every accepted upload, and `forRun` loads it back.
  */
 export class FeedbackStore {
   private current?: { runId: string; n: number; feedback: ErrorFeedback };
+
+  constructor(private readonly dir?: string) {}
 
   /** The residual to use for a task of `runId` over `n` parameters. */
   forRun(runId: string, n: number): ErrorFeedback {
     const c = this.current;
     if (c && c.runId === runId && c.n === n) return c.feedback;
-    const feedback = new ErrorFeedback(n);
+    const feedback = this.load(runId, n) ?? new ErrorFeedback(n);
     this.current = { runId, n, feedback };
     return feedback;
+  }
+
+  /** Persists the current residual of `runId` (a no-op without a state directory). */
+  save(runId: string): void {
+    const c = this.current;
+    if (!this.dir || !c || c.runId !== runId) return;
+    mkdirSync(this.dir, { recursive: true });
+    const file = this.file(runId);
+    const tmp = `${file}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, c.feedback.toBytes());
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+    // Only the current run's residual is worth keeping.
+    for (const name of readdirSync(this.dir)) if (name.endsWith('.residual') && name !== path.basename(file)) rmSync(path.join(this.dir, name), { force: true });
+  }
+
+  /** The saved residual of `runId`, if there is a valid one for `n` parameters (another size or a bad file: start from zero). */
+  private load(runId: string, n: number): ErrorFeedback | undefined {
+    if (!this.dir) return undefined;
+    try {
+      return ErrorFeedback.fromBytes(readFileSync(this.file(runId)), n);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether a saved residual of `runId` exists (for tests and logs). */
+  hasSaved(runId: string): boolean {
+    return this.dir !== undefined && existsSync(this.file(runId));
+  }
+
+  private file(runId: string): string {
+    return path.join(this.dir!, `${runId.replace(/[^A-Za-z0-9_-]/g, '_')}.residual`);
   }
 
   /** The residual held for `runId` over `n` parameters, if any; never creates one. */

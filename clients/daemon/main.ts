@@ -3,6 +3,7 @@
  * client's partition, picks the TFJS backend, and keeps a session with the
  * coordinator until SIGINT/SIGTERM. Only weights leave the process, never data.
  */
+import { FeedbackStore } from './encodings';
 import { createRequire } from 'node:module';
 import type { Clock } from '../../common/clock';
 import { createLogger, type Logger } from '../../common/logger';
@@ -90,6 +91,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     link: new LinkMonitor(config.clientId, config.link),
     linkReportIntervalMs: config.linkReportIntervalMs,
     onLinkReport: (report) => events.publish(linkSubject(config.clientId), encodeLinkReport(report)),
+    feedback: new FeedbackStore(config.stateDir),
   });
   await events.start();
   const announce = (status: 'online' | 'draining' | 'offline') =>

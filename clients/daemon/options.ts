@@ -40,6 +40,8 @@ export interface DaemonOptions {
   nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
+  /** Directory for state that must survive a restart (the error-feedback residual); unset: memory only. */
+  stateDir?: string;
 }
 
 /** DaemonOptions with every default filled in and every value checked. */
@@ -60,6 +62,7 @@ export interface DaemonConfig {
   linkReportIntervalMs: number;
   nats?: NatsConnectOptions;
   logLevel: string;
+  stateDir?: string;
 }
 
 /** Default reconnect backoff bounds, ms. */
@@ -137,5 +140,6 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     linkReportIntervalMs,
     nats: options.nats,
     logLevel: options.logLevel ?? 'info',
+    stateDir: options.stateDir || undefined,
   };
 }

@@ -30,6 +30,8 @@ interface ClientFlags {
   battery?: number;
   charging?: boolean;
   linkReportInterval: number;
+  reconnectMax: number;
+  stateDir?: string;
 }
 
 function partition(text: string): string {
@@ -57,6 +59,8 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     logLevel: flags.logLevel,
     link: { radio: flags.radio, slice: flags.slice, metered: flags.metered, battery: flags.battery, charging: flags.charging },
     linkReportIntervalMs: flags.linkReportInterval,
+    backoffMaxMs: flags.reconnectMax,
+    stateDir: flags.stateDir,
     nats: toNatsOptions(flags),
   };
   compileDaemonOptions(options);
@@ -84,6 +88,8 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .addOption(new Option('--battery <level>', 'battery level to report, 0..1').argParser(fraction))
     .option('--charging', 'report the device as charging')
     .addOption(new Option('--link-report-interval <duration>', 'send a link report at least this often (sooner on change)').argParser(duration).default(5000, '5s'))
+    .addOption(new Option('--reconnect-max <duration>', 'longest wait between reconnect attempts (exponential backoff with jitter from 0.5s)').argParser(duration).default(15_000, '15s'))
+    .addOption(new Option('--state-dir <dir>', 'keep state that must survive a restart here (the error-feedback residual of lossy updates); default: memory only'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
     const options = toDaemonOptions(flags);
