@@ -40,18 +40,24 @@ export class ProcessGroup {
 
   /** SIGTERM to everyone, SIGKILL to whoever is still there after `graceMs`. */
   async stopAll(graceMs = 10_000): Promise<void> {
-    const waits = [...this.children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          child.once('exit', () => {
-            clearTimeout(kill);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    );
-    await Promise.all(waits);
+    await Promise.all([...this.children.values()].map((child) => stopChild(child, graceMs)));
   }
+
+  /** SIGTERM to one child (SIGKILL after `graceMs`); resolves when it has exited. */
+  async stop(name: string, graceMs = 10_000): Promise<void> {
+    const child = this.children.get(name);
+    if (child) await stopChild(child, graceMs);
+  }
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }
