@@ -6,13 +6,33 @@ import { createLogger } from '../../common/logger';
 import { Coordinator, coordinatorConfig } from './coordinator';
 import type { CoordinatorOptions } from './options';
 import { openFileStore } from './store/file-store';
+import { openJetStreamStore } from './store/jetstream-store';
+import type { Store } from './store/store';
+import { InvalidArgumentError, UnavailableError } from '../../common/errors';
 
 /** Starts a coordinator in this process (no signal handling): for tests and embedding. */
 export async function startCoordinator(options: CoordinatorOptions, logger = createLogger({ level: options.logLevel, name: 'coordinator' })): Promise<Coordinator> {
-  const store = options.stateDir ? await openFileStore(options.stateDir) : undefined;
+  const store = await openStore(options);
   const coordinator = new Coordinator(coordinatorConfig(options), logger, { store });
   await coordinator.start();
   return coordinator;
+}
+
+/** The store the options ask for; undefined means the coordinator's in-memory default. */
+export async function openStore(options: CoordinatorOptions): Promise<Store | undefined> {
+  const kind = options.store ?? (options.stateDir ? 'file' : 'memory');
+  if (kind === 'memory') return undefined;
+  if (kind === 'file') {
+    if (!options.stateDir) throw new InvalidArgumentError('the file store needs a state directory (--state-dir)');
+    return openFileStore(options.stateDir);
+  }
+  const nats = options.nats;
+  if (!nats) throw new InvalidArgumentError('the jetstream store needs a NATS server (--nats nats://host:port)');
+  try {
+    return await openJetStreamStore({ servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token, replicas: options.storeReplicas, name: 'fedlink-coordinator-store' });
+  } catch (err) {
+    throw new UnavailableError(`cannot open the JetStream store on ${nats.url}: ${(err as Error).message} (is nats-server running with -js?)`, { cause: err });
+  }
 }
 
 /** Runs a coordinator until SIGINT/SIGTERM. */

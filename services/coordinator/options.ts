@@ -34,6 +34,13 @@ export interface CoordinatorOptions {
    * files); a coordinator restarted on it resumes its runs. Unset: in memory only.
    */
   stateDir?: string;
+  /**
+   * Where state lives: 'file' (stateDir), 'jetstream' (KV + Object Store on the
+   * `nats` connection) or 'memory'. @default 'file' when stateDir is set, else 'memory'
+   */
+  store?: 'file' | 'jetstream' | 'memory';
+  /** Replicas of the JetStream buckets (3 on a 3-node cluster). @default 1 */
+  storeReplicas?: number;
   /** Checkpoints kept per run: the newest N. @default 3 */
   keepCheckpoints?: number;
   /** Also keep every Kth round's checkpoint (0: none). @default 0 */

@@ -2,7 +2,7 @@
  * Child process for the torn-write test: opens a FileStore and rewrites one
  * run record (made large, so a write takes a while) and large checkpoints in a
  * loop until it is killed. Prints `ready <version>` once the first run record
- * and checkpoint are durable.
+ * and checkpoint are durable, and `writing <i>` as each rewrite starts.
  */
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { openFileStore } from '../../services/coordinator/store/file-store';
@@ -17,8 +17,8 @@ process.stdout.write(`ready ${firstVersion}\n`);
 for (let i = 2; ; i++) {
   const weights = new Float32Array(8_000_000).fill(i);
   const version = sha256Hex(float32ToBytes(weights));
-  await Promise.all([
-    store.putModel('run-torn', version, weights),
-    store.putRun(run('run-torn', 1, { modelVersion: version, committedRounds: i, reason: String(i).repeat(8 << 20) })),
-  ]);
+  process.stdout.write(`writing ${i}\n`);
+  // The coordinator's order: the checkpoint is durable before the run record names it.
+  await store.putModel('run-torn', version, weights);
+  await store.putRun(run('run-torn', 1, { modelVersion: version, committedRounds: i, reason: String(i).repeat(8 << 20) }));
 }

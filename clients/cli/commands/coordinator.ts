@@ -23,7 +23,8 @@ interface CoordinatorFlags {
   linkOfflineAfter: number;
   reconnectGrace: number;
   spoolDir?: string;
-  store: 'file' | 'memory';
+  store: 'file' | 'memory' | 'jetstream';
+  storeReplicas: number;
   stateDir: string;
   keepCheckpoints: number;
   checkpointEvery: number;
@@ -48,7 +49,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     linkOfflineAfterMs: flags.linkOfflineAfter,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
+    store: flags.store,
     stateDir: flags.store === 'file' ? flags.stateDir : undefined,
+    storeReplicas: flags.storeReplicas,
     keepCheckpoints: flags.keepCheckpoints,
     checkpointEvery: flags.checkpointEvery,
     nats: toNatsOptions(flags),
@@ -69,7 +72,8 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
     .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
     .addOption(new Option('--reconnect-grace <duration>', 'how long a selected client whose connection broke may take to come back and resume').argParser(duration).default(10_000, '10s'))
-    .addOption(new Option('--store <kind>', 'where runs, rounds and checkpoints live: file (survives restarts) or memory').choices(['file', 'memory']).default('file'))
+    .addOption(new Option('--store <kind>', 'where runs, rounds and checkpoints live: file (--state-dir), jetstream (KV + Object Store on --nats) or memory (lost on exit)').choices(['file', 'jetstream', 'memory']).default('file'))
+    .addOption(new Option('--store-replicas <n>', 'replicas of the JetStream buckets (3 on a 3-node cluster)').argParser(positiveInt).default(1))
     .addOption(new Option('--state-dir <dir>', 'directory of the file store; a coordinator restarted on it resumes its runs').default('.fedlink/state'))
     .addOption(new Option('--keep-checkpoints <n>', 'checkpoints kept per run (the newest n)').argParser(positiveInt).default(3))
     .addOption(new Option('--checkpoint-every <k>', "also keep every k-th round's checkpoint (0: none)").argParser(nonNegativeInt).default(0))

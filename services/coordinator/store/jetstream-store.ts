@@ -1,0 +1,184 @@
+/**
+ * The NATS JetStream store: KV buckets for runs, rounds and the client
+ * registry, an Object Store for model checkpoints (content-addressed by
+ * sha256). With replicas 3 on a 3-node cluster every write survives the loss
+ * of a node; a coordinator on another machine (a standby) sees the same state.
+ *
+ *   KV  fedlink_runs     <run>                       RunRecord JSON
+ *   KV  fedlink_rounds   <run>.<round>.<attempt>     RoundRecord JSON
+ *   KV  fedlink_clients  <client>                    ClientRecord JSON
+ *   OBJ fedlink_models   <run>/<sha256>              float32 weights
+ *
+ * A KV put is atomic, so a writer killed mid-write leaves the previous value.
+ * Checkpoints are verified against the Object Store's own SHA-256 digest
+ * when written and against their version when read. Writes from one
+ * connection are applied in order, so the latest of several fire-and-forget
+ * saves of a record wins.
+ */
+import { createHash } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import { InvalidArgumentError } from '../../../common/errors';
+import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
+import { float32ToBytes } from '../../../common/weights-codec';
+import type { Store } from './store';
+
+/** Options of {@link openJetStreamStore}. */
+export interface JetStreamStoreOptions {
+  /** NATS server URL(s), comma-separated for a cluster. */
+  servers: string;
+  /** Stream replicas of every bucket (1, or 3 on a 3-node cluster). @default 1 */
+  replicas?: number;
+  /** Bucket name prefix, so several deployments can share a NATS account. @default 'fedlink' */
+  prefix?: string;
+  user?: string;
+  pass?: string;
+  token?: string;
+  /** Connection name shown by the NATS server. */
+  name?: string;
+}
+
+/** Store on NATS JetStream; see the file comment. */
+export class JetStreamStore implements Store {
+  readonly kind = 'jetstream';
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly runs: KV,
+    private readonly rounds: KV,
+    private readonly clients: KV,
+    private readonly models: ObjectStore,
+  ) {}
+
+  /** Connects and binds (creating them if needed) the buckets. */
+  static async open(o: JetStreamStoreOptions): Promise<JetStreamStore> {
+    const nc = await connect({
+      servers: o.servers.split(',').map((s) => s.trim()),
+      name: o.name ?? 'fedlink-store',
+      user: o.user,
+      pass: o.pass,
+      token: o.token,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+    });
+    try {
+      const prefix = o.prefix ?? 'fedlink';
+      const replicas = o.replicas ?? 1;
+      const kvm = new Kvm(nc);
+      const bucket = (name: string) => kvm.create(`${prefix}_${name}`, { history: 1, replicas });
+      const [runs, rounds, clients] = await Promise.all([bucket('runs'), bucket('rounds'), bucket('clients')]);
+      const models = await new Objm(nc).create(`${prefix}_models`, { replicas });
+      return new JetStreamStore(nc, runs, rounds, clients, models);
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    await this.runs.put(key(run.runId), JSON.stringify(run));
+  }
+
+  async getRun(runId: RunId): Promise<RunRecord | undefined> {
+    return json<RunRecord>(await this.runs.get(key(runId)));
+  }
+
+  async listRuns(): Promise<RunRecord[]> {
+    const runs = await all<RunRecord>(this.runs, '>');
+    return runs.sort((a, b) => a.createdAtMs - b.createdAtMs || a.runId.localeCompare(b.runId));
+  }
+
+  async putRound(round: RoundRecord): Promise<void> {
+    await this.rounds.put(`${key(round.runId)}.${round.round}.${round.attempt}`, JSON.stringify(round));
+  }
+
+  async listRounds(runId: RunId): Promise<RoundRecord[]> {
+    const rounds = await all<RoundRecord>(this.rounds, `${key(runId)}.>`);
+    return rounds.sort((a, b) => a.round - b.round || a.attempt - b.attempt);
+  }
+
+  async putClient(client: ClientRecord): Promise<void> {
+    await this.clients.put(key(client.clientId), JSON.stringify(client));
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const clients = await all<ClientRecord>(this.clients, '>');
+    return clients.sort((a, b) => a.clientId.localeCompare(b.clientId));
+  }
+
+  async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
+    checkVersion(version);
+    const bytes = float32ToBytes(weights);
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    if (hex !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${hex})`);
+    const name = modelName(runId, version);
+    const existing = await this.models.info(name);
+    if (existing && !existing.deleted && existing.size === bytes.length) return; // content-addressed: already there
+    const info = await this.models.putBlob({ name }, bytes);
+    // The server computed its own SHA-256 over what it stored: it must be ours.
+    const stored = /^SHA-256=(.+)$/i.exec(info.digest)?.[1];
+    if (!stored || Buffer.from(stored.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex') !== hex) {
+      throw new Error(`checkpoint ${version} stored with digest ${info.digest}, expected sha256 ${hex}`);
+    }
+  }
+
+  async getModel(runId: RunId, version: string): Promise<Float32Array | undefined> {
+    checkVersion(version);
+    const bytes = await this.models.getBlob(modelName(runId, version));
+    if (!bytes) return undefined;
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== version) throw new Error(`checkpoint ${version} of ${runId} is corrupt in the object store (sha256 ${actual})`);
+    const out = new Float32Array(bytes.length / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+
+  async deleteModel(runId: RunId, version: string): Promise<void> {
+    checkVersion(version);
+    const name = modelName(runId, version);
+    const info = await this.models.info(name);
+    if (info && !info.deleted) await this.models.delete(name);
+  }
+
+  async listModels(runId: RunId): Promise<string[]> {
+    const prefix = `${key(runId)}/`;
+    return (await this.models.list())
+      .filter((i) => !i.deleted && i.name.startsWith(prefix))
+      .map((i) => i.name.slice(prefix.length))
+      .sort();
+  }
+}
+
+/** Opens a JetStream store (see JetStreamStore.open). */
+export function openJetStreamStore(options: JetStreamStoreOptions): Promise<JetStreamStore> {
+  return JetStreamStore.open(options);
+}
+
+/** KV keys allow [-/_=.a-zA-Z0-9]; ids are escaped into [A-Za-z0-9_-] plus =XXXX, so no id can add a '.' token. */
+function key(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function modelName(runId: RunId, version: string): string {
+  return `${key(runId)}/${version}`;
+}
+
+function json<T>(entry: { operation: string; json<U>(): U } | null): T | undefined {
+  return entry && entry.operation === 'PUT' ? entry.json<T>() : undefined;
+}
+
+async function all<T>(kv: KV, filter: string): Promise<T[]> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys(filter)) keys.push(k);
+  const values = await Promise.all(keys.map(async (k) => json<T>(await kv.get(k))));
+  return values.filter((v): v is Awaited<T> => v !== undefined) as T[];
+}
+
+function checkVersion(version: string): void {
+  if (!/^[0-9a-f]{64}$/.test(version)) throw new InvalidArgumentError(`model version must be a sha256 hex digest, got "${version}"`);
+}
