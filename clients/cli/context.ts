@@ -35,8 +35,8 @@ export interface ControlFlags {
 export const DEFAULT_COORDINATOR = '127.0.0.1:50051';
 
 /** The --coordinator flag (also used by `fedlink client`). */
-export function coordinatorOption(): Option {
-  return new Option('--coordinator <host:port>', 'coordinator gRPC address').env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
+export function coordinatorOption(description = 'coordinator gRPC address'): Option {
+  return new Option('--coordinator <host:port>', description).env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
 }
 
 /** The --token flag; its value is never echoed in help or logs. */

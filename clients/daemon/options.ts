@@ -9,7 +9,7 @@ import type { DeclaredLink } from './link-monitor';
 
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
 export interface DaemonOptions {
-  /** Coordinator address host:port. */
+  /** Coordinator address host:port, or several comma-separated (a leader and its standbys). */
   coordinator: string;
   /** This client's id (bound to its credentials once auth is on). */
   clientId: string;
@@ -99,7 +99,7 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
 
 /** Fills defaults and validates; every problem is an InvalidArgumentError with a one-line message. */
 export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
-  validateAddress(options.coordinator);
+  for (const address of (options.coordinator ?? '').split(',')) validateAddress(address.trim());
   validateClientId(options.clientId);
   const dataset = options.dataset ?? 'fashion-mnist';
   if (dataset !== 'fashion-mnist') throw new InvalidArgumentError(`unsupported dataset "${dataset}" (supported: fashion-mnist)`);

@@ -39,7 +39,10 @@ export type SessionEvent =
 
 /** Options of a ClientSession. */
 export interface ClientSessionOptions {
-  /** Coordinator address, host:port. */
+  /**
+   * Coordinator address, host:port; several comma-separated for a leader and
+   * its standbys: a connect attempt that fails moves on to the next address.
+   */
   coordinator: string;
   clientId: string;
   /** Bearer token put in every call's metadata; never logged. */
@@ -104,6 +107,10 @@ export class ClientSession {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private client?: FleetClient;
+  /** One channel per coordinator address; `client` is the one in use. */
+  private clients: FleetClient[] = [];
+  private current = 0;
+  private readonly addresses: string[];
   private call?: ConnectCall;
   private welcomed = false;
   private sessionId = '';
@@ -128,6 +135,7 @@ export class ClientSession {
   constructor(private readonly options: ClientSessionOptions) {
     this.clock = options.clock ?? systemClock;
     this.rng = options.rng ?? Math.random;
+    this.addresses = options.coordinator.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
     this.backoffInitialMs = options.backoffInitialMs ?? DEFAULT_BACKOFF_INITIAL_MS;
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.log = (options.logger ?? silentLogger()).child({ component: 'session', clientId: options.clientId });
@@ -166,14 +174,18 @@ export class ClientSession {
   start(): void {
     if (this.stateValue !== 'idle') return;
     const { Fleet } = loadFedlinkProto().proto.fedlink.v1;
-    this.client = new Fleet(this.options.coordinator, this.options.credentials ?? grpcCredentials.createInsecure(), {
-      // grpc-js retries a dead connection with its own backoff (up to 120 s by default); keep it within ours
-      // so a restarted coordinator is found as soon as our next attempt asks.
-      'grpc.initial_reconnect_backoff_ms': this.backoffInitialMs,
-      'grpc.max_reconnect_backoff_ms': this.backoffMaxMs,
-      // A 16 MiB HTTP/2 receive window instead of 64 KiB: measured +15 % on 200 MB model downloads.
-      'grpc-node.flow_control_window': 16 << 20,
-    });
+    this.clients = this.addresses.map(
+      (address) =>
+        new Fleet(address, this.options.credentials ?? grpcCredentials.createInsecure(), {
+          // grpc-js retries a dead connection with its own backoff (up to 120 s by default); keep it within ours
+          // so a restarted coordinator is found as soon as our next attempt asks.
+          'grpc.initial_reconnect_backoff_ms': this.backoffInitialMs,
+          'grpc.max_reconnect_backoff_ms': this.backoffMaxMs,
+          // A 16 MiB HTTP/2 receive window instead of 64 KiB: measured +15 % on 200 MB model downloads.
+          'grpc-node.flow_control_window': 16 << 20,
+        }) as FleetClient,
+    );
+    this.client = this.clients[0];
     this.connect();
   }
 
@@ -255,9 +267,14 @@ export class ClientSession {
       this.emit({ type: 'disconnected', reason });
     } else if (this.attempt === 0) {
       // Once per outage at warn level; every further failed attempt only at debug, or a long outage floods the log.
-      this.log.warn({ reason, coordinator: this.options.coordinator }, 'coordinator unreachable; retrying with backoff');
+      this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
     } else {
-      this.log.debug({ reason, attempt: this.attempt }, 'connect attempt failed');
+      this.log.debug({ reason, attempt: this.attempt, coordinator: this.addresses[this.current] }, 'connect attempt failed');
+    }
+    if (!wasWelcomed && this.clients.length > 1) {
+      // Never got in (down, or a standby that refuses sessions): the next attempt tries the next address.
+      this.current = (this.current + 1) % this.clients.length;
+      this.client = this.clients[this.current];
     }
     if (!this.closing) this.scheduleReconnect(reconnectAfterMs);
   }
@@ -389,7 +406,7 @@ export class ClientSession {
     }
     if (abandoned) await this.within(TASK_UNWIND_MS, abandoned.done);
     this.outbox = [];
-    this.client?.close();
+    for (const c of this.clients) c.close();
     this.stateValue = 'stopped';
     this.log.info({ reason }, 'session stopped');
     this.channel.close();

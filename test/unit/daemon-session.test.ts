@@ -227,13 +227,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(opts: { token?: string; feedback?: FeedbackStore } = {}) {
+async function setup(opts: { token?: string; feedback?: FeedbackStore; before?: string[] } = {}) {
   const fleet = await new FakeFleet().start();
   cleanups.push(() => fleet.stop());
   const trainer = new FakeTrainer();
   const clock = new TrackingClock();
   const session = new ClientSession({
-    coordinator: `127.0.0.1:${fleet.port}`,
+    coordinator: [...(opts.before ?? []), `127.0.0.1:${fleet.port}`].join(','),
     clientId: 'edge-1',
     token: opts.token,
     backend: 'cpu',
@@ -459,6 +459,20 @@ describe('daemon session', () => {
     const reconnecting = events.filter((e): e is Extract<SessionEvent, { type: 'reconnecting' }> => e.type === 'reconnecting');
     expect(reconnecting.every((e) => e.delayMs >= 0 && e.delayMs <= 100)).toBe(true);
     await waitFor(() => next.of('heartbeat').length > 0, 'heartbeats on the new stream');
+  });
+
+  it('with several coordinator addresses, an unreachable one is skipped and the next one tried (standby failover)', async () => {
+    const closed = await new FakeFleet().start();
+    const deadPort = closed.port;
+    closed.stop();
+    const { fleet, events } = await setup({ before: [`127.0.0.1:${deadPort}`] });
+    expect(fleet.hellos).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'reconnecting').length).toBeGreaterThanOrEqual(1);
+    // The one it is on goes away and another comes up on the first address: it moves there.
+    fleet.stop();
+    const next = await new FakeFleet().start(deadPort);
+    cleanups.push(() => next.stop());
+    await waitFor(() => next.hellos.length === 1, 'hello on the other address');
   });
 
   it('a result finished while disconnected is sent once reconnected', async () => {

@@ -72,7 +72,7 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
   const command = program
     .command('client')
     .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task')
-    .addOption(coordinatorOption())
+    .addOption(coordinatorOption('coordinator gRPC address; several comma-separated (a leader and its standbys) are tried in turn'))
     .requiredOption('--id <client-id>', 'this client\'s id')
     .addOption(new Option('--dataset <name>', 'local dataset').choices(['fashion-mnist']).default('fashion-mnist'))
     .addOption(new Option('--data-dir <dir>', 'dataset directory (default: /usr/share/datasets/fashion-mnist)'))
