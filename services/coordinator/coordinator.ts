@@ -12,7 +12,10 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { systemClock, type Clock } from '../../common/clock';
-import { UnavailableError } from '../../common/errors';
+import { InvalidArgumentError, UnavailableError } from '../../common/errors';
+import { randomBytes } from 'node:crypto';
+import { LeaderLease } from './ha/leader-lease';
+import { fencedStore } from './ha/fenced-store';
 import type { Logger } from '../../common/logger';
 import { loadFedlinkProto } from '../../proto/loader';
 import { noAuth, type AuthHook } from './auth';
@@ -55,6 +58,9 @@ export interface CoordinatorConfig {
   chunkBytes: number;
   spoolDir: string;
   retention: { keepLast: number; every: number };
+  ha: boolean;
+  advertise?: string;
+  leaseTtlMs: number;
   /** Whether the spool directory is ours to remove on stop (the default one). */
   ownSpoolDir: boolean;
 }
@@ -78,6 +84,9 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
     ownSpoolDir: o.spoolDir === undefined,
     retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
+    ha: o.ha ?? false,
+    advertise: o.advertise,
+    leaseTtlMs: o.leaseTtlMs ?? 6000,
   };
 }
 
@@ -96,6 +105,9 @@ export class Coordinator {
   private readonly liveness: LivenessMonitor;
   private boundPort = 0;
   private readonly store: Store;
+  /** Whether this coordinator runs rounds: always without HA; with HA, while it holds the lease. */
+  private leading: boolean;
+  private lease?: LeaderLease;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -104,7 +116,12 @@ export class Coordinator {
   ) {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
-    const store = options.store ?? new MemoryStore();
+    this.leading = !config.ha;
+    const raw = options.store ?? new MemoryStore();
+    if (config.ha && (raw.kind !== 'jetstream' || !config.nats)) throw new InvalidArgumentError('high availability (--ha) needs the jetstream store and a NATS URL');
+    // With HA every state write needs the leader lease (the lease exists from start() on).
+    const lease = () => this.lease;
+    const store = config.ha ? fencedStore(raw, { get held() { return lease()?.held ?? false; } }) : raw;
     this.store = store;
     this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
     const nats = config.nats;
@@ -145,9 +162,9 @@ export class Coordinator {
   async start(): Promise<number> {
     if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
     const { packageDefinition, proto } = loadFedlinkProto();
-    // Runs that were going when the previous process stopped (or died) carry on from their last checkpoint.
-    const resumed = await this.manager.recover();
-    if (resumed.length > 0) this.logger.info({ runs: resumed }, `resumed ${resumed.length} run(s) from the ${this.store.kind} store`);
+    // Runs that were going when the previous process stopped (or died) carry on from their last checkpoint
+    // (with HA, once this coordinator holds the lease).
+    if (!this.config.ha) await this.resumeRuns();
     const server = new grpc.Server({
       // Edge clients keep long-lived streams through NATs: let them ping.
       'grpc.keepalive_permit_without_calls': 1,
@@ -163,7 +180,7 @@ export class Coordinator {
         logger: this.logger,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         chunkBytes: this.config.chunkBytes,
-        draining: () => this.state !== 'RUNNING',
+        unavailable: () => (this.state !== 'RUNNING' ? 'coordinator is draining' : this.standbyReason()),
         version: COORDINATOR_VERSION,
         links: this.bridge,
         clock: this.clock,
@@ -175,6 +192,7 @@ export class Coordinator {
         auth,
         logger: this.logger,
         links: this.links,
+        leaderOnly: () => this.standbyReason(),
         estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
       }));
     this.health.addToServer(server);
@@ -198,8 +216,64 @@ export class Coordinator {
       `${this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus'}; state in ${this.store.kind === 'memory' ? 'memory only (lost on restart)' : `the ${this.store.kind} store`}`,
     );
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
+    if (this.config.ha) await this.startLease();
     this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
     return this.boundPort;
+  }
+
+  /** Whether this coordinator runs rounds now (always without HA). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private async resumeRuns(): Promise<void> {
+    const resumed = await this.manager.recover();
+    if (resumed.length > 0) this.logger.info({ runs: resumed }, `resumed ${resumed.length} run(s) from the ${this.store.kind} store`);
+  }
+
+  /** Why this coordinator refuses leader work now, or undefined when it leads. */
+  private standbyReason(): string | undefined {
+    if (this.leading) return undefined;
+    const holder = this.lease?.holder;
+    return `this coordinator is a standby${holder ? `; the leader is ${holder.address}` : ' (no leader yet)'}`;
+  }
+
+  private async startLease(): Promise<void> {
+    const nats = this.config.nats!;
+    const host = this.config.host === '0.0.0.0' || this.config.host === '::' ? '127.0.0.1' : this.config.host;
+    this.health.setStatus('fedlink.v1.Fleet', 'NOT_SERVING');
+    // Leadership changes are applied one at a time, in order.
+    let changes = Promise.resolve();
+    this.lease = new LeaderLease({
+      servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token,
+      holderId: `${host}:${this.boundPort}/${process.pid}/${randomBytes(3).toString('hex')}`,
+      address: this.config.advertise ?? `${host}:${this.boundPort}`,
+      ttlMs: this.config.leaseTtlMs,
+      logger: this.logger.child({ component: 'lease' }),
+      onChange: (held) => {
+        changes = changes.then(() => (held ? this.lead() : this.standDown())).catch((err: Error) => this.logger.error({ err: err.message }, 'leadership change failed'));
+      },
+    });
+    await this.lease.start();
+    if (!this.leading) this.logger.info({ leader: this.lease.holder?.address }, 'standing by: another coordinator holds the leader lease');
+  }
+
+  private async lead(): Promise<void> {
+    if (this.state !== 'RUNNING') return;
+    this.leading = true;
+    const started = performance.now();
+    await this.resumeRuns();
+    this.health.setStatus('fedlink.v1.Fleet', 'SERVING');
+    this.logger.info({ tookMs: Math.round(performance.now() - started) }, 'leading: runs resumed, accepting clients');
+  }
+
+  private async standDown(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    this.health.setStatus('fedlink.v1.Fleet', 'NOT_SERVING');
+    // Clients go and find the new leader; our rounds stop (their writes are fenced anyway).
+    this.registry.closeAll('this coordinator lost the leader lease');
+    await this.manager.standDown();
   }
 
   /** Drains and stops; idempotent. */
@@ -213,6 +287,8 @@ export class Coordinator {
     this.registry.closeAll(reason);
     await this.manager.stop();
     if (this.config.ownSpoolDir) rmSync(this.config.spoolDir, { recursive: true, force: true });
+    // Hand leadership over at once (the lease key is deleted) instead of after its TTL.
+    await this.lease?.stop();
     await this.bridge.stop();
     await this.events.stop();
     this.links.stop();

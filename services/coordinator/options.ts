@@ -41,6 +41,17 @@ export interface CoordinatorOptions {
   store?: 'file' | 'jetstream' | 'memory';
   /** Replicas of the JetStream buckets (3 on a 3-node cluster). @default 1 */
   storeReplicas?: number;
+  /**
+   * High availability: compete for a leader lease in the JetStream store's
+   * NATS; only the holder runs rounds and writes state, the others stand by
+   * (read-only Control, Fleet refused) and take over when the lease expires.
+   * Needs store 'jetstream'. @default false
+   */
+  ha?: boolean;
+  /** The address this coordinator advertises while it leads. @default 127.0.0.1:<port> (or host:port) */
+  advertise?: string;
+  /** Leader lease lifetime without renewal, ms. @default 6000 */
+  leaseTtlMs?: number;
   /** Checkpoints kept per run: the newest N. @default 3 */
   keepCheckpoints?: number;
   /** Also keep every Kth round's checkpoint (0: none). @default 0 */

@@ -274,6 +274,14 @@ export class RunManager {
     for (const d of this.drivers.values()) d.currentRound?.clientGone(clientId, reason);
   }
 
+  /** Stops driving every run (they keep their state for whoever leads next); watchers stay. */
+  async standDown(): Promise<void> {
+    const drivers = [...this.drivers.values()];
+    for (const d of drivers) d.halt();
+    await Promise.allSettled(drivers.map((d) => d.done));
+    this.drivers.clear();
+  }
+
   /** Abandons every run's current round (runs keep their state) and ends watchers (shutdown). */
   async stop(): Promise<void> {
     for (const d of this.drivers.values()) d.halt();

@@ -37,6 +37,9 @@ describe('fedlink coordinator and fedlink client', () => {
       store: 'file',
       stateDir: '.fedlink/state',
       storeReplicas: 1,
+      ha: false,
+      advertise: undefined,
+      leaseTtlMs: 6000,
       keepCheckpoints: 3,
       checkpointEvery: 0,
       nats: undefined,
@@ -50,6 +53,14 @@ describe('fedlink coordinator and fedlink client', () => {
     const bad = await run('coordinator', '--keep-checkpoints', '0');
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    for (const args of [['--ha'], ['--ha', '--store', 'jetstream'], ['--store', 'jetstream']]) {
+      const res = await run('coordinator', ...args);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toMatch(/needs .*--nats/);
+    }
+    const ha = await run('coordinator', '--ha', '--store', 'jetstream', '--nats', 'nats://127.0.0.1:4222', '--store-replicas', '3', '--lease-ttl', '4s', '--advertise', 'c1:50051');
+    expect(ha.code).toBe(0);
+    expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ ha: true, store: 'jetstream', storeReplicas: 3, leaseTtlMs: 4000, advertise: 'c1:50051' }));
   });
 
   it('coordinator - refuses a client timeout shorter than the heartbeat interval, exit 2', async () => {

@@ -25,6 +25,9 @@ interface CoordinatorFlags {
   spoolDir?: string;
   store: 'file' | 'memory' | 'jetstream';
   storeReplicas: number;
+  ha?: boolean;
+  advertise?: string;
+  leaseTtl: number;
   stateDir: string;
   keepCheckpoints: number;
   checkpointEvery: number;
@@ -37,6 +40,10 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
       `--client-timeout (${flags.clientTimeout}ms) must be longer than --heartbeat-interval (${flags.heartbeatInterval}ms)`,
     );
   }
+  if (flags.ha && (flags.store !== 'jetstream' || !flags.nats)) {
+    throw new InvalidArgumentError('--ha needs --store jetstream and --nats <url>: the leader lease and the shared state live in NATS JetStream');
+  }
+  if (flags.store === 'jetstream' && !flags.nats) throw new InvalidArgumentError('--store jetstream needs --nats <url>');
   return {
     host: flags.host,
     port: flags.port,
@@ -52,6 +59,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     store: flags.store,
     stateDir: flags.store === 'file' ? flags.stateDir : undefined,
     storeReplicas: flags.storeReplicas,
+    ha: flags.ha === true,
+    advertise: flags.advertise,
+    leaseTtlMs: flags.leaseTtl,
     keepCheckpoints: flags.keepCheckpoints,
     checkpointEvery: flags.checkpointEvery,
     nats: toNatsOptions(flags),
@@ -77,6 +87,9 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--state-dir <dir>', 'directory of the file store; a coordinator restarted on it resumes its runs').default('.fedlink/state'))
     .addOption(new Option('--keep-checkpoints <n>', 'checkpoints kept per run (the newest n)').argParser(positiveInt).default(3))
     .addOption(new Option('--checkpoint-every <k>', "also keep every k-th round's checkpoint (0: none)").argParser(nonNegativeInt).default(0))
+    .option('--ha', 'compete for the leader lease with other coordinators on the same NATS JetStream; stand by (read-only) while another leads')
+    .addOption(new Option('--advertise <host:port>', 'address clients and operators should use while this coordinator leads (default: 127.0.0.1:<port>)'))
+    .addOption(new Option('--lease-ttl <duration>', 'leader lease lifetime without renewal; a standby takes over this long after the leader dies').argParser(duration).default(6000, '6s'))
     .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {

@@ -85,8 +85,13 @@ export class RunDriver {
   /** Starts the loop (once). */
   start(): Promise<RunRecord> {
     this.done ??= this.loop().catch(async (err) => {
+      if (this.halted) {
+        // Stopped from outside (shutdown, or leadership lost and state writes fenced): not the run's failure.
+        this.deps.logger.warn({ err: (err as Error).message }, 'run halted');
+        return this.run;
+      }
       this.deps.logger.error({ err }, 'run failed unexpectedly');
-      await this.finish('failed', 'internal error (see coordinator log)');
+      await this.finish('failed', 'internal error (see coordinator log)').catch((e: Error) => this.deps.logger.error({ err: e.message }, 'could not record the failure'));
       return this.run;
     });
     return this.done;

@@ -1,6 +1,6 @@
 /** Control service handlers for the CLI and dashboard: runs, rounds, clients, watch. */
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError } from '../../../common/errors';
+import { InvalidArgumentError, UnavailableError } from '../../../common/errors';
 import { statusFor, toGrpcError } from '../../../common/grpc-status';
 import type { Logger } from '../../../common/logger';
 import type { ControlHandlers } from '../../../proto/gen/fedlink/v1/Control';
@@ -24,6 +24,8 @@ export interface ControlServiceDeps {
   auth: AuthHook;
   logger: Logger;
   links: LinkTracker;
+  /** Why calls that change or follow runs are refused right now (a standby), or undefined. */
+  leaderOnly?: () => string | undefined;
   /** Predicted round time of a client for the most recent run, ms, if it can be predicted. */
   estimateRoundMs?: (clientId: string) => number | undefined;
 }
@@ -51,6 +53,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
   async function watchRun(call: grpc.ServerWritableStream<WatchRunRequest__Output, WireRunEvent>): Promise<void> {
     try {
       deps.auth(call.metadata, { service: 'control', method: 'WatchRun' });
+      leader();
       const runId = checkId(call.request.runId, 'run_id');
       const sub = await deps.manager.watch(runId);
       call.on('cancelled', () => sub.close());
@@ -94,9 +97,20 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     }
   }
 
+  const leader = () => {
+    const refused = deps.leaderOnly?.();
+    if (refused) throw new UnavailableError(refused);
+  };
+
   return {
-    CreateRun: unary('CreateRun', async (req) => toWireRun(await deps.manager.createRun(fromWireRunConfig(req.config), req.start))),
-    CancelRun: unary('CancelRun', async (req) => toWireRun(await deps.manager.cancelRun(checkId(req.runId, 'run_id')))),
+    CreateRun: unary('CreateRun', async (req) => {
+      leader();
+      return toWireRun(await deps.manager.createRun(fromWireRunConfig(req.config), req.start));
+    }),
+    CancelRun: unary('CancelRun', async (req) => {
+      leader();
+      return toWireRun(await deps.manager.cancelRun(checkId(req.runId, 'run_id')));
+    }),
     ListRuns: unary('ListRuns', async () => ({ runs: (await deps.manager.listRuns()).map(toWireRun) })),
     GetRun: unary('GetRun', async (req) => toWireRun(await deps.manager.getRun(checkId(req.runId, 'run_id')))),
     ListRounds: unary('ListRounds', async (req) => ({ rounds: (await deps.manager.listRounds(checkId(req.runId, 'run_id'))).map(toWireRound) })),

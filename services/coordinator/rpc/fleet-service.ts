@@ -39,8 +39,8 @@ export interface FleetServiceDeps {
   logger: Logger;
   heartbeatIntervalMs: number;
   chunkBytes?: number;
-  /** True once the coordinator is draining: new work is refused with UNAVAILABLE. */
-  draining: () => boolean;
+  /** Why new sessions and uploads are refused with UNAVAILABLE right now (draining, standby), or undefined. */
+  unavailable: () => string | undefined;
   version: string;
   /** Where link reports and the coordinator's own link observations go. */
   links: LinkSink;
@@ -91,7 +91,8 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       try {
         if (!sessionId) {
           if (msg.kind !== 'hello' || !msg.hello) throw new InvalidArgumentError('expected hello as the first message');
-          if (deps.draining()) throw new UnavailableError('coordinator is draining; reconnect later');
+          const refused = deps.unavailable();
+          if (refused) throw new UnavailableError(`${refused}; reconnect later`);
           const principal = deps.auth(call.metadata, { service: 'fleet', method: 'Connect' });
           const hello = msg.hello;
           clientId = checkId(hello.clientId, 'client_id');
@@ -265,7 +266,8 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     });
     try {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
-      if (deps.draining()) throw new UnavailableError('coordinator is draining; retry after reconnecting');
+      const refused = deps.unavailable();
+      if (refused) throw new UnavailableError(`${refused}; retry after reconnecting`);
       for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
         if (!receiver) {
           const h = msg.header;

@@ -191,7 +191,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
       auth: noAuth,
       logger: silentLogger(),
       heartbeatIntervalMs: 2000,
-      draining: () => false,
+      unavailable: () => undefined,
       version: 'bench',
       links: { report() {}, observe() {}, presence() {} },
       clock: systemClock,
