@@ -75,7 +75,15 @@ export class TaskSlot {
     // After a reconnect the coordinator may re-announce the task we are already on: keep working on it.
     if (this.running?.task.taskId === wire.taskId) return;
     if (wire.kind === 'TASK_KIND_EVALUATE') return this.fail(ids, 'unsupported');
-    if (this.running) return this.fail(ids, 'busy');
+    const current = this.running;
+    if (current && current.task.runId === wire.runId && wire.round >= current.task.round) {
+      // The coordinator only assigns a run's next task to a client it sees idle: it no longer counts on
+      // this one (it restarted, or a standby took over, and the round is being redone). Follow it.
+      this.deps.logger.info({ ...ids, superseded: current.task.taskId }, 'task superseded by a newer assignment of the same run');
+      this.abort(current, 'cancel');
+    } else if (current) {
+      return this.fail(ids, 'busy');
+    }
     let task: TrainTask;
     try {
       task = fromWireTask(wire);

@@ -59,6 +59,7 @@ export interface CoordinatorConfig {
   spoolDir: string;
   retention: { keepLast: number; every: number };
   ha: boolean;
+  storeReplicas: number;
   advertise?: string;
   leaseTtlMs: number;
   /** Whether the spool directory is ours to remove on stop (the default one). */
@@ -85,6 +86,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     ownSpoolDir: o.spoolDir === undefined,
     retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
     ha: o.ha ?? false,
+    storeReplicas: o.storeReplicas ?? 1,
     advertise: o.advertise,
     leaseTtlMs: o.leaseTtlMs ?? 6000,
   };
@@ -249,6 +251,7 @@ export class Coordinator {
       holderId: `${host}:${this.boundPort}/${process.pid}/${randomBytes(3).toString('hex')}`,
       address: this.config.advertise ?? `${host}:${this.boundPort}`,
       ttlMs: this.config.leaseTtlMs,
+      replicas: this.config.storeReplicas,
       logger: this.logger.child({ component: 'lease' }),
       onChange: (held) => {
         changes = changes.then(() => (held ? this.lead() : this.standDown())).catch((err: Error) => this.logger.error({ err: err.message }, 'leadership change failed'));

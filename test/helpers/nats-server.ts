@@ -5,7 +5,7 @@
  * test file. A missing binary is an error that says how to install it, never a skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ export interface NatsServerOptions {
 }
 
 const live = new Set<ChildProcess>();
-const handles = new Set<NatsServerHandle>();
+const handles = new Set<{ stop(): Promise<void> }>();
 
 // Last resort when a test runner dies between start and stop: exit hooks are synchronous, so SIGKILL only.
 process.once('exit', () => {
@@ -181,5 +181,67 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     await handle.stop();
     throw err;
   }
+  return handle;
+}
+
+/** A running 3-node JetStream cluster started from infra/nats/node-*.conf. */
+export interface NatsClusterHandle {
+  /** Comma-separated client URLs of every node, for --nats. */
+  readonly urls: string;
+  readonly nodes: Array<{ url: string; port: number; kill(): Promise<void> }>;
+  /** Stops every node and removes the store dirs. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the cluster that infra/nats/node-{1,2,3}.conf describe, as three
+ * local processes: the same files, with their ports moved to free ones and
+ * their store dirs to a temporary directory. Resolves once every node
+ * accepts connections (JetStream may still be electing its meta leader).
+ */
+export async function startNatsCluster(): Promise<NatsClusterHandle> {
+  const bin = findNatsServerBinary();
+  const infra = join(import.meta.dirname, '../../infra/nats');
+  const dir = await mkdtemp(join(tmpdir(), 'fedlink-nats-cluster-'));
+  const ports = await Promise.all(Array.from({ length: 9 }, () => freePort()));
+  // Client, http and route port of each node, in the files' order.
+  const remap = new Map<number, number>();
+  [4222, 4223, 4224, 8222, 8223, 8224, 6222, 6223, 6224].forEach((p, i) => remap.set(p, ports[i]));
+  const procs: ChildProcess[] = [];
+  const nodes: NatsClusterHandle['nodes'] = [];
+  try {
+    for (let i = 1; i <= 3; i++) {
+      const text = readFileSync(join(infra, `node-${i}.conf`), 'utf8')
+        .replace(/127\.0\.0\.1:(\d+)/g, (_m, p: string) => `127.0.0.1:${remap.get(Number(p)) ?? p}`)
+        .replace(/store_dir: "[^"]*"/, `store_dir: "${join(dir, `n${i}`)}"`);
+      const conf = join(dir, `node-${i}.conf`);
+      writeFileSync(conf, text);
+      const port = remap.get(4221 + i)!;
+      const proc = await launch(bin, ['-c', conf], port, 15_000);
+      procs.push(proc);
+      nodes.push({
+        url: `nats://127.0.0.1:${port}`,
+        port,
+        kill: async () => {
+          proc.kill('SIGKILL');
+          await exited(proc);
+        },
+      });
+    }
+  } catch (err) {
+    for (const p of procs) p.kill('SIGKILL');
+    throw err;
+  }
+  const handle: NatsClusterHandle = {
+    urls: nodes.map((n) => n.url).join(','),
+    nodes,
+    async stop() {
+      handles.delete(handle);
+      for (const p of procs) p.kill('SIGTERM');
+      await Promise.all(procs.map((p) => exited(p)));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  handles.add(handle);
   return handle;
 }

@@ -411,12 +411,12 @@ describe('daemon session', () => {
     expect(fleet.of('result')).toHaveLength(0);
   });
 
-  it('a second task while busy is refused as busy, the first keeps running', async () => {
+  it('a second task of another run while busy is refused as busy, the first keeps running', async () => {
     const { fleet, trainer } = await setup();
     trainer.block = true;
     fleet.send(taskMessage());
     await waitFor(() => trainer.calls.length === 1, 'training to start');
-    fleet.send(taskMessage({ taskId: 'task-2' }));
+    fleet.send(taskMessage({ taskId: 'task-2', runId: 'run-2' }));
     // A re-sent assignment of the task already running is not "busy".
     fleet.send(taskMessage());
     const [failure] = await waitFor(() => fleet.of('failure').length > 0 && fleet.of('failure'), 'busy failure');
@@ -424,6 +424,26 @@ describe('daemon session', () => {
     trainer.release();
     const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result');
     expect(result.taskId).toBe('task-1');
+    expect(fleet.of('failure')).toHaveLength(1);
+  });
+
+  it('a new task of the same run supersedes the running one (a restarted or failed-over coordinator redoes the round)', async () => {
+    const { fleet, trainer } = await setup();
+    trainer.block = true;
+    fleet.send(taskMessage({ taskId: 'run-1/r2a1', round: 2 }));
+    await waitFor(() => trainer.calls.length === 1, 'training to start');
+    // An older round's assignment is stale: refused as busy.
+    fleet.send(taskMessage({ taskId: 'run-1/r1a1', round: 1 }));
+    await waitFor(() => fleet.of('failure').length === 1, 'stale refused');
+    expect(fleet.of('failure')[0]).toMatchObject({ taskId: 'run-1/r1a1', reason: 'busy' });
+    fleet.send(taskMessage({ taskId: 'run-1/r2a2', round: 2 }));
+    await waitFor(() => trainer.calls.length === 2, 'the new task to start');
+    trainer.release();
+    const [result] = await waitFor(() => fleet.of('result').length > 0 && fleet.of('result'), 'result');
+    expect(result.taskId).toBe('run-1/r2a2');
+    // The superseded task sends nothing: the coordinator no longer waits for it.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fleet.of('result').map((r) => r.taskId)).toEqual(['run-1/r2a2']);
     expect(fleet.of('failure')).toHaveLength(1);
   });
 

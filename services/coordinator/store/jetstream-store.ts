@@ -66,9 +66,10 @@ export class JetStreamStore implements Store {
       const prefix = o.prefix ?? 'fedlink';
       const replicas = o.replicas ?? 1;
       const kvm = new Kvm(nc);
-      const bucket = (name: string) => kvm.create(`${prefix}_${name}`, { history: 1, replicas });
+      // Binding retries like every operation: right after a node loss the streams may be electing leaders.
+      const bucket = (name: string) => withRetry(() => kvm.create(`${prefix}_${name}`, { history: 1, replicas }), nc, OPEN_RETRY_MS);
       const [runs, rounds, clients] = await Promise.all([bucket('runs'), bucket('rounds'), bucket('clients')]);
-      const models = await new Objm(nc).create(`${prefix}_models`, { replicas });
+      const models = await withRetry(() => new Objm(nc).create(`${prefix}_models`, { replicas }), nc, OPEN_RETRY_MS);
       return new JetStreamStore(nc, runs, rounds, clients, models);
     } catch (err) {
       await nc.close();
@@ -76,38 +77,47 @@ export class JetStreamStore implements Store {
     }
   }
 
+  /**
+   * Runs `op`, retrying transient failures (a reconnect to another node, a
+   * stream leader election: "no responders", timeouts) with backoff. KV puts
+   * of the same value and object puts by content hash are idempotent.
+   */
+  private retry<T>(op: () => Promise<T>): Promise<T> {
+    return withRetry(op, this.nc, RETRY_MS);
+  }
+
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    await this.runs.put(key(run.runId), JSON.stringify(run));
+    await this.retry(() => this.runs.put(key(run.runId), JSON.stringify(run)));
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    return json<RunRecord>(await this.runs.get(key(runId)));
+    return json<RunRecord>(await this.retry(() => this.runs.get(key(runId))));
   }
 
   async listRuns(): Promise<RunRecord[]> {
-    const runs = await all<RunRecord>(this.runs, '>');
+    const runs = await this.retry(() => all<RunRecord>(this.runs, '>'));
     return runs.sort((a, b) => a.createdAtMs - b.createdAtMs || a.runId.localeCompare(b.runId));
   }
 
   async putRound(round: RoundRecord): Promise<void> {
-    await this.rounds.put(`${key(round.runId)}.${round.round}.${round.attempt}`, JSON.stringify(round));
+    await this.retry(() => this.rounds.put(`${key(round.runId)}.${round.round}.${round.attempt}`, JSON.stringify(round)));
   }
 
   async listRounds(runId: RunId): Promise<RoundRecord[]> {
-    const rounds = await all<RoundRecord>(this.rounds, `${key(runId)}.>`);
+    const rounds = await this.retry(() => all<RoundRecord>(this.rounds, `${key(runId)}.>`));
     return rounds.sort((a, b) => a.round - b.round || a.attempt - b.attempt);
   }
 
   async putClient(client: ClientRecord): Promise<void> {
-    await this.clients.put(key(client.clientId), JSON.stringify(client));
+    await this.retry(() => this.clients.put(key(client.clientId), JSON.stringify(client)));
   }
 
   async listClients(): Promise<ClientRecord[]> {
-    const clients = await all<ClientRecord>(this.clients, '>');
+    const clients = await this.retry(() => all<ClientRecord>(this.clients, '>'));
     return clients.sort((a, b) => a.clientId.localeCompare(b.clientId));
   }
 
@@ -117,9 +127,9 @@ export class JetStreamStore implements Store {
     const hex = createHash('sha256').update(bytes).digest('hex');
     if (hex !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${hex})`);
     const name = modelName(runId, version);
-    const existing = await this.models.info(name);
+    const existing = await this.retry(() => this.models.info(name));
     if (existing && !existing.deleted && existing.size === bytes.length) return; // content-addressed: already there
-    const info = await this.models.putBlob({ name }, bytes);
+    const info = await this.retry(() => this.models.putBlob({ name }, bytes));
     // The server computed its own SHA-256 over what it stored: it must be ours.
     const stored = /^SHA-256=(.+)$/i.exec(info.digest)?.[1];
     if (!stored || Buffer.from(stored.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex') !== hex) {
@@ -129,7 +139,7 @@ export class JetStreamStore implements Store {
 
   async getModel(runId: RunId, version: string): Promise<Float32Array | undefined> {
     checkVersion(version);
-    const bytes = await this.models.getBlob(modelName(runId, version));
+    const bytes = await this.retry(() => this.models.getBlob(modelName(runId, version)));
     if (!bytes) return undefined;
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== version) throw new Error(`checkpoint ${version} of ${runId} is corrupt in the object store (sha256 ${actual})`);
@@ -141,13 +151,13 @@ export class JetStreamStore implements Store {
   async deleteModel(runId: RunId, version: string): Promise<void> {
     checkVersion(version);
     const name = modelName(runId, version);
-    const info = await this.models.info(name);
-    if (info && !info.deleted) await this.models.delete(name);
+    const info = await this.retry(() => this.models.info(name));
+    if (info && !info.deleted) await this.retry(() => this.models.delete(name));
   }
 
   async listModels(runId: RunId): Promise<string[]> {
     const prefix = `${key(runId)}/`;
-    return (await this.models.list())
+    return (await this.retry(() => this.models.list()))
       .filter((i) => !i.deleted && i.name.startsWith(prefix))
       .map((i) => i.name.slice(prefix.length))
       .sort();
@@ -177,6 +187,29 @@ async function all<T>(kv: KV, filter: string): Promise<T[]> {
   for await (const k of await kv.keys(filter)) keys.push(k);
   const values = await Promise.all(keys.map(async (k) => json<T>(await kv.get(k))));
   return values.filter((v): v is Awaited<T> => v !== undefined) as T[];
+}
+
+/** How long an operation keeps retrying through a NATS outage or a node loss before it fails, ms. */
+const RETRY_MS = 30_000;
+/** The same when opening: a coordinator started with its NATS cluster may wait for it a little longer. */
+const OPEN_RETRY_MS = 60_000;
+
+async function withRetry<T>(op: () => Promise<T>, nc: NatsConnection, forMs: number): Promise<T> {
+  const until = performance.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!transient(err) || performance.now() > until || nc.isClosed()) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Failures that a retry can outlast: a reconnect, a node loss, a leader election. */
+function transient(err: unknown): boolean {
+  const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''}`;
+  return /no responders|timeout|timed out|disconnect|connection (closed|draining)|not enabled|leader|unavailable|503|reconnect/i.test(text);
 }
 
 function checkVersion(version: string): void {
