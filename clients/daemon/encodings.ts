@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorFeedback, formatEncoding, parseEncoding } from '../../common/codecs';
+import type { Logger } from '../../common/logger';
 
 /** Encoding kinds this daemon can send, advertised in the hello's capabilities. */
 export const DAEMON_ENCODINGS = ['float32', 'float16', 'int8', 'topk', 'topk+int8'] as const;
@@ -31,13 +32,18 @@ export function taskEncoding(wire: string | undefined): string {
 export class FeedbackStore {
   private current?: { runId: string; n: number; feedback: ErrorFeedback };
 
-  constructor(private readonly dir?: string) {}
+  constructor(
+    private readonly dir?: string,
+    private readonly logger?: Logger,
+  ) {}
 
   /** The residual to use for a task of `runId` over `n` parameters. */
   forRun(runId: string, n: number): ErrorFeedback {
     const c = this.current;
     if (c && c.runId === runId && c.n === n) return c.feedback;
-    const feedback = this.load(runId, n) ?? new ErrorFeedback(n);
+    const saved = this.load(runId, n);
+    if (saved) this.logger?.info({ runId, parameters: n }, 'error-feedback residual restored from the state dir');
+    const feedback = saved ?? new ErrorFeedback(n);
     this.current = { runId, n, feedback };
     return feedback;
   }

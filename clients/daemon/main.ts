@@ -91,7 +91,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     link: new LinkMonitor(config.clientId, config.link),
     linkReportIntervalMs: config.linkReportIntervalMs,
     onLinkReport: (report) => events.publish(linkSubject(config.clientId), encodeLinkReport(report)),
-    feedback: new FeedbackStore(config.stateDir),
+    feedback: new FeedbackStore(config.stateDir, logger),
   });
   await events.start();
   const announce = (status: 'online' | 'draining' | 'offline') =>

@@ -9,7 +9,8 @@
  * checkpoint unchanged, every checkpoint verifying, and no update counted
  * twice.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { ErrorFeedback } from '../../common/codecs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +129,47 @@ describe('e2e crash recovery', () => {
     expect(shown.stdout).toMatch(/checkpoints\s+round 0 .*round 3 /);
     }
   }, 240_000);
+
+  it('e2e - a daemon killed (SIGKILL) mid-run restarts on its state dir, rejoins with its error-feedback residual, and the run finishes', async () => {
+    const stateDir = path.join(logDir, 'state-daemon-crash');
+    startCoordinator('coordinator-daemon-crash', stateDir);
+    try {
+      await waitFor('3 daemons connected', async () => {
+        const { clients } = await control.listClients();
+        return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
+      }, 60_000, 200);
+      const created = await runCli([
+        'runs', 'create', '--coordinator', address, '--json', '--rounds', '4', '--clients-per-round', '3', '--min-clients', '2',
+        '--deadline', '30s', '--wait-for-clients', '30s', '--compression', 'topk:0.1', '--seed', '6',
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      const runId: string = JSON.parse(created.stdout).runId;
+      await waitFor('round 1 committed', async () => ((await control.getRun(runId)).committedRounds >= 1 ? true : undefined), 90_000, 100);
+      // edge-0 sent a lossy update in round 1: its residual is on disk. Kill it where it stands.
+      const residualFile = path.join(logDir, 'edge-0-state', `${runId}.residual`);
+      const saved = ErrorFeedback.fromBytes(readFileSync(residualFile), 199_210);
+      expect(saved.residual().some((v) => v !== 0)).toBe(true);
+      const victim = group.get('edge-0')!;
+      const gone = new Promise((r) => victim.once('exit', r));
+      victim.kill('SIGKILL');
+      await gone;
+      // The file a kill can interrupt is only ever replaced whole: it still parses.
+      ErrorFeedback.fromBytes(readFileSync(residualFile), 199_210);
+      group.start('edge-0-again', [
+        'client', '--coordinator', address, '--id', 'edge-0', '--partition', 'iid', '--num-partitions', '3', '--index', '0',
+        '--max-examples', '900', '--reconnect-max', '1s', '--state-dir', path.join(logDir, 'edge-0-state'),
+      ]);
+      const watched = await runCli(['runs', 'watch', runId, '--coordinator', address], { timeoutMs: 180_000 });
+      expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+      const rounds = JSON.parse((await runCli(['rounds', 'list', runId, '--coordinator', address, '--json'])).stdout).rounds as Array<{ round: number; state: string; clients: Array<{ clientId: string; state: string }> }>;
+      // The restarted daemon took part again after it came back.
+      const later = rounds.filter((r) => r.state === 'committed' && r.round >= 3);
+      expect(later.some((r) => r.clients.some((c) => c.clientId === 'edge-0' && c.state === 'finished'))).toBe(true);
+      expect(readFileSync(path.join(logDir, 'edge-0-again.log'), 'utf8')).toMatch(/error-feedback residual restored/);
+    } finally {
+      await group.stop('coordinator-daemon-crash', 5000);
+    }
+  }, 300_000);
 
   afterAll(() => {
     // The figure the recovery bench measures properly; printed here for the log.
