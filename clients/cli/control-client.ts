@@ -71,23 +71,12 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
       });
     });
 
-  async function* watchRun(runId: string): AsyncIterable<RunEvent__Output> {
-    const call = client.watchRun({ runId }, metadata());
+  /** A server stream as an async iterable; breaking out of the loop cancels the call. */
+  async function* stream<T>(method: string, call: grpc.ClientReadableStream<unknown>): AsyncIterable<T> {
     try {
-      for await (const event of call) yield event as RunEvent__Output;
+      for await (const message of call) yield message as T;
     } catch (err) {
-      throw fromRpcError(err, { address, method: 'WatchRun', deadlineMs });
-    } finally {
-      call.cancel();
-    }
-  }
-
-  async function* exportModel(runId: string, round: number): AsyncIterable<ModelExportChunk__Output> {
-    const call = client.exportModel({ runId, round }, metadata());
-    try {
-      for await (const chunk of call) yield chunk as ModelExportChunk__Output;
-    } catch (err) {
-      throw fromRpcError(err, { address, method: 'ExportModel', deadlineMs });
+      throw fromRpcError(err, { address, method, deadlineMs });
     } finally {
       call.cancel();
     }
@@ -95,7 +84,8 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
 
   return {
     address,
-    exportModel,
+    watchRun: (runId) => stream<RunEvent__Output>('WatchRun', client.watchRun({ runId }, metadata())),
+    exportModel: (runId, round) => stream<ModelExportChunk__Output>('ExportModel', client.exportModel({ runId, round }, metadata())),
     createRun: (request) => unary('CreateRun', (md, o, cb) => client.createRun(request, md, o, cb)),
     cancelRun: (runId) => unary('CancelRun', (md, o, cb) => client.cancelRun({ runId }, md, o, cb)),
     listRuns: () => unary('ListRuns', (md, o, cb) => client.listRuns({}, md, o, cb)),
@@ -103,7 +93,6 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     listRounds: (runId) => unary('ListRounds', (md, o, cb) => client.listRounds({ runId }, md, o, cb)),
     getRound: (runId, round) => unary('GetRound', (md, o, cb) => client.getRound({ runId, round }, md, o, cb)),
     listClients: () => unary('ListClients', (md, o, cb) => client.listClients({}, md, o, cb)),
-    watchRun,
     close: () => client.close(),
   };
 }

@@ -16,13 +16,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { Kvm } from '@nats-io/kv';
 import { connectControl, type ControlConnection } from '../../clients/cli/control-client';
 import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { waitFor } from '../../common/wait-for';
-import { startNatsCluster } from '../helpers/nats-server';
+import { startNatsCluster, waitForJetStreamCluster } from '../helpers/nats-server';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const LEASE_TTL_MS = Number(process.env.BENCH_LEASE_TTL_MS ?? 4000);
@@ -111,17 +109,7 @@ async function failover(dir: string): Promise<number[]> {
   };
   const names: string[] = [];
   try {
-    await waitFor('the JetStream cluster', async () => {
-      const nc = await connect({ servers: cluster.urls.split(',') });
-      try {
-        await new Kvm(nc).create('fedlink_probe', { replicas: 3 });
-        return true;
-      } catch {
-        return undefined;
-      } finally {
-        await nc.close();
-      }
-    }, 60_000, 500);
+    await waitForJetStreamCluster(cluster.urls);
     names.push(coordinator(0));
     await waitFor('coordinator 0', () => controls[0].listRuns(), 60_000, 50);
     names.push(coordinator(1));

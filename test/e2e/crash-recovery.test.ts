@@ -35,6 +35,12 @@ describe('e2e crash recovery', () => {
   const startCoordinator = (name: string, stateDir: string, failpoint?: string) =>
     group.start(name, ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--heartbeat-interval', '500ms', '--client-timeout', '5s', '--reconnect-grace', '2s'], failpoint ? { FEDLINK_FAILPOINT: failpoint } : {});
 
+  const daemonsConnected = () =>
+    waitFor('3 daemons connected', async () => {
+      const { clients } = await control.listClients();
+      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
+    }, 60_000, 200);
+
   beforeAll(async () => {
     requireFashionMnist();
     port = await freePort();
@@ -57,10 +63,7 @@ describe('e2e crash recovery', () => {
     const stateDir = path.join(logDir, `state-${phase}`);
     const crashing = startCoordinator(`coordinator-${phase}-1`, stateDir, `${phase}@2`);
     const died = new Promise<NodeJS.Signals | null>((resolve) => crashing.once('exit', (_code, signal) => resolve(signal)));
-    await waitFor('3 daemons connected', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-    }, 60_000, 200);
+    await daemonsConnected();
     const created = await runCli([
       'runs', 'create', '--coordinator', address, '--json', '--rounds', '3', '--clients-per-round', '3', '--min-clients', '2',
       '--deadline', '30s', '--wait-for-clients', '20s', '--local-epochs', '1', '--batch-size', '32', '--lr', '0.05', '--seed', '5',
@@ -134,10 +137,7 @@ describe('e2e crash recovery', () => {
     const stateDir = path.join(logDir, 'state-daemon-crash');
     startCoordinator('coordinator-daemon-crash', stateDir);
     try {
-      await waitFor('3 daemons connected', async () => {
-        const { clients } = await control.listClients();
-        return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-      }, 60_000, 200);
+      await daemonsConnected();
       const created = await runCli([
         'runs', 'create', '--coordinator', address, '--json', '--rounds', '4', '--clients-per-round', '3', '--min-clients', '2',
         '--deadline', '30s', '--wait-for-clients', '30s', '--compression', 'topk:0.1', '--seed', '6',

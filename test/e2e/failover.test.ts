@@ -9,8 +9,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { Kvm } from '@nats-io/kv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectControl, type ControlConnection } from '../../clients/cli/control-client';
 import { freePort } from '../../clients/demo/free-port';
@@ -18,7 +16,7 @@ import { ProcessGroup } from '../../clients/demo/process-group';
 import { openJetStreamStore } from '../../services/coordinator/store/jetstream-store';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
-import { startNatsCluster, type NatsClusterHandle } from '../helpers/nats-server';
+import { startNatsCluster, waitForJetStreamCluster, type NatsClusterHandle } from '../helpers/nats-server';
 
 describe('e2e standby failover', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-failover-'));
@@ -45,18 +43,7 @@ describe('e2e standby failover', () => {
   beforeAll(async () => {
     requireFashionMnist();
     cluster = await startNatsCluster();
-    // JetStream on a fresh cluster needs a moment to elect its meta leader: wait until an R3 bucket can be made.
-    await waitFor('the JetStream cluster', async () => {
-      const nc = await connect({ servers: cluster.urls.split(',') });
-      try {
-        await new Kvm(nc).create('fedlink_probe', { replicas: 3 });
-        return true;
-      } catch {
-        return undefined;
-      } finally {
-        await nc.close();
-      }
-    }, 60_000, 500);
+    await waitForJetStreamCluster(cluster.urls);
     for (let i = 0; i < 2; i++) addresses.push(`127.0.0.1:${await freePort()}`);
     for (const a of addresses) controls.push(connectControl({ address: a, deadlineMs: 3000 }));
     coordinator(0);

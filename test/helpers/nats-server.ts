@@ -249,3 +249,22 @@ export async function startNatsCluster(): Promise<NatsClusterHandle> {
   handles.add(handle);
   return handle;
 }
+
+/** Resolves once JetStream on `urls` can create an R3 bucket (a fresh cluster first elects its meta leader). */
+export async function waitForJetStreamCluster(urls: string, timeoutMs = 60_000): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { Kvm } = await import('@nats-io/kv');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const nc = await connect({ servers: urls.split(',') });
+    try {
+      await new Kvm(nc).create('fedlink_probe', { replicas: 3 });
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw new Error(`JetStream cluster not ready after ${timeoutMs} ms: ${(err as Error).message}`);
+    } finally {
+      await nc.close();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
