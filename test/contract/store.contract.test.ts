@@ -25,7 +25,7 @@ describe('file store crash safety', () => {
   it('file store - a writer killed with SIGKILL mid-write leaves the previous state readable and nothing half-written visible', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-torn-'));
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), 'file', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d) => (err += d));
       const firstVersion = await new Promise<string>((resolve, reject) => {
@@ -79,4 +79,51 @@ storeContract('jetstream', async () => {
     durable: true,
     dispose: () => server.stop(),
   };
+});
+
+describe('jetstream store crash safety', () => {
+  it('jetstream store - a writer killed with SIGKILL mid-write leaves the previous state readable and no half-written checkpoint visible', async () => {
+    const server = await startNatsServer({ jetstream: true });
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), 'jetstream', server.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      const firstVersion = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /ready (\w+)/.exec(d.toString());
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`writer exited (${code}) before it was ready: ${err}`)));
+      });
+      await new Promise<void>((resolve) => {
+        const onData = (d: Buffer) => {
+          if (/writing [3-9]/.test(d.toString())) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+      });
+      // Mid-way through a 32 MB checkpoint: the Object Store has some of its chunks, not its metadata.
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      const store = await openJetStreamStore({ servers: server.url, name: 'torn-check' });
+      try {
+        const runRecord = await store.getRun('run-torn');
+        expect(runRecord).toBeDefined();
+        expect(runRecord!.committedRounds).toBeGreaterThanOrEqual(2);
+        for (const version of new Set([runRecord!.modelVersion, firstVersion, ...(await store.listModels('run-torn'))])) {
+          const weights = await store.getModel('run-torn', version);
+          expect(weights, version).toBeDefined();
+          expect(sha256Hex(float32ToBytes(weights!))).toBe(version);
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
