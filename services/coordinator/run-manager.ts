@@ -262,6 +262,11 @@ export class RunManager {
     for (const d of this.drivers.values()) d.currentRound?.clientBack(clientId);
   }
 
+  /** A client connected as a new process (no valid resume token): rounds stop waiting for its lost task. */
+  clientRestarted(clientId: ClientId): void {
+    for (const d of this.drivers.values()) d.currentRound?.clientRestarted(clientId);
+  }
+
   /** How many bytes of an upload the current round holds (0 if none): where the client resumes. */
   async uploadOffset(clientId: ClientId, runId: RunId, round: number, transferId: string): Promise<number> {
     await this.getRun(runId);

@@ -10,6 +10,24 @@ import type { CoordinatorMessage__Output } from '../../proto/gen/fedlink/v1/Coor
 import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
+import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+
+/** The PushUpdate messages of a float32 update for `task`; `over` bends any header field for bad-input tests. */
+export function updateChunks(
+  task: TaskAssignment__Output,
+  values: Float32Array,
+  over: { sha?: string; tensors?: Array<{ name: string; shape: number[] }>; totalBytes?: number; examples?: number; round?: number; taskId?: string } = {},
+): UpdateChunk[] {
+  const bytes = float32ToBytes(values);
+  const msgs: UpdateChunk[] = [];
+  for (const [offset, data] of chunks(bytes, 256 * 1024)) msgs.push({ offset, data });
+  msgs[0] = {
+    ...msgs[0],
+    header: { transferId: `tx-${Math.random().toString(36).slice(2)}`, encoding: 'float32', totalBytes: over.totalBytes ?? bytes.length, sha256: over.sha ?? sha256Hex(bytes), tensors: over.tensors ?? task.model!.tensors },
+    meta: { taskId: over.taskId ?? task.taskId, runId: task.runId, round: over.round ?? task.round, numExamples: over.examples ?? 100 },
+  };
+  return msgs;
+}
 
 /** A raw Connect session plus helpers to push updates. */
 export class RawFleetClient {
@@ -31,14 +49,21 @@ export class RawFleetClient {
     return md;
   }
 
-  /** Opens Connect and says hello; resolves on welcome. */
-  connect(datasetSize = 100): Promise<void> {
+  /** Opens Connect and says hello (with `resumeToken` to resume a session); resolves on welcome with the new token. */
+  async connect(datasetSize = 100, resumeToken = ''): Promise<string> {
+    this.received.length = 0;
     const stream = this.client.connect(this.metadata());
     this.stream = stream;
     stream.on('data', (m: CoordinatorMessage__Output) => this.received.push(m));
     stream.on('error', () => {});
-    stream.write({ hello: { clientId: this.clientId, datasetSize, capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp'], dataset: 'fashion-mnist' }, version: 'test' } });
-    return this.next((m) => m.kind === 'welcome').then(() => undefined);
+    stream.write({ hello: { clientId: this.clientId, datasetSize, resumeToken, capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp'], dataset: 'fashion-mnist' }, version: 'test' } });
+    return (await this.next((m) => m.kind === 'welcome')).welcome!.resumeToken;
+  }
+
+  /** Drops the control stream as a broken link or a killed process would (the channel stays for reconnecting). */
+  dropStream(): void {
+    this.stream?.cancel();
+    this.stream = undefined;
   }
 
   send(msg: ClientMessage): void {

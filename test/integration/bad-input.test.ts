@@ -6,29 +6,17 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger';
-import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import type { Coordinator } from '../../services/coordinator/coordinator';
 import { startCoordinator } from '../../services/coordinator/main';
 import { fromWireRunConfig } from '../../services/coordinator/rpc/wire';
-import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import { waitFor } from '../helpers/cli';
 import { wireRunConfig } from '../helpers/run-config';
-import { RawFleetClient } from '../helpers/raw-fleet-client';
+import { RawFleetClient, updateChunks } from '../helpers/raw-fleet-client';
 
 const PARAMS = 199_210;
 
-function update(task: TaskAssignment__Output, values: Float32Array, over: { sha?: string; tensors?: Array<{ name: string; shape: number[] }>; totalBytes?: number; examples?: number; round?: number; taskId?: string } = {}): UpdateChunk[] {
-  const bytes = float32ToBytes(values);
-  const msgs: UpdateChunk[] = [];
-  for (const [offset, data] of chunks(bytes, 256 * 1024)) msgs.push({ offset, data });
-  msgs[0] = {
-    ...msgs[0],
-    header: { transferId: `tx-${Math.random().toString(36).slice(2)}`, encoding: 'float32', totalBytes: over.totalBytes ?? bytes.length, sha256: over.sha ?? sha256Hex(bytes), tensors: over.tensors ?? task.model!.tensors },
-    meta: { taskId: over.taskId ?? task.taskId, runId: task.runId, round: over.round ?? task.round, numExamples: over.examples ?? 100 },
-  };
-  return msgs;
-}
+const update = updateChunks;
 
 describe('integration bad input', () => {
   let coordinator: Coordinator;

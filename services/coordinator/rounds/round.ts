@@ -299,6 +299,23 @@ export class Round {
     this.graceTimers.delete(clientId);
   }
 
+  /**
+   * The client connected again as a new process (a restarted daemon: no valid
+   * resume token), so the task it was given is gone with the old one: it is
+   * dropped now instead of holding the round until its deadline. An update
+   * already accepted still counts.
+   */
+  clientRestarted(clientId: ClientId): void {
+    const c = this.clientRecord(clientId);
+    if (!c || this.settled.has(clientId) || this.closed) return;
+    if (this.accepted.has(clientId)) return this.settle(c, 'finished', 'restarted before sending metrics');
+    this.gone.delete(clientId);
+    this.graceTimers.get(clientId)?.cancel();
+    this.graceTimers.delete(clientId);
+    this.receivers.get(clientId)?.abort('the client restarted');
+    this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : 'the client restarted and lost its task');
+  }
+
   /** Bytes of `transferId` this round holds for the client: where a resumed upload continues. */
   uploadOffset(clientId: ClientId, transferId: string): number {
     const r = this.receivers.get(clientId);

@@ -60,6 +60,9 @@ const HELLO_TIMEOUT_MS = 15_000;
 export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   const chunkBytes = deps.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const log = deps.logger.child({ component: 'fleet' });
+  // The resume token last issued to each client: a hello that brings it back is the same
+  // daemon process reconnecting (it still holds its task); one without it is a new process.
+  const resumeTokens = new Map<string, string>();
 
   function connect(call: grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>): void {
     let clientId = '';
@@ -124,12 +127,17 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
               },
             },
           );
+          const resumed = hello.resumeToken !== '' && resumeTokens.get(clientId) === hello.resumeToken;
+          const resumeToken = randomBytes(16).toString('hex');
+          resumeTokens.set(clientId, resumeToken);
           call.write({
-            welcome: { sessionId, resumeToken: randomBytes(16).toString('hex'), heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
+            welcome: { sessionId, resumeToken, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
           });
-          log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer() }, 'client connected');
+          log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer(), resumed }, resumed ? 'client reconnected (session resumed)' : 'client connected');
           deps.links.presence(clientId, 'online');
-          deps.manager.clientBack(clientId);
+          // A resumed session carries on with its task; a new process lost whatever it was doing.
+          if (resumed) deps.manager.clientBack(clientId);
+          else deps.manager.clientRestarted(clientId);
           return;
         }
         deps.registry.touch(clientId, msg.heartbeat?.progress ?? undefined);
