@@ -78,6 +78,8 @@ describe('e2e standby failover', () => {
     ]);
     expect(created.code, created.stderr).toBe(0);
     const runId: string = JSON.parse(created.stdout).runId;
+    // Watched through the standby, which follows the shared store: the watch outlives the leader.
+    const watching = runCli(['runs', 'watch', runId, '--coordinator', addresses[standby]], { timeoutMs: 300_000 });
     await waitFor('round 1 committed', async () => ((await controls[first].getRun(runId)).committedRounds >= 1 ? true : undefined), 90_000, 200);
     expect((await controls[standby].getRun(runId)).committedRounds).toBeGreaterThanOrEqual(1);
 
@@ -90,8 +92,10 @@ describe('e2e standby failover', () => {
 
     // Lose a NATS node as well: every bucket has 3 replicas, 2 are a quorum.
     await cluster.nodes[2].kill();
-    const watched = await runCli(['runs', 'watch', runId, '--coordinator', addresses[standby]], { timeoutMs: 180_000 });
+    const watched = await watching;
     expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+    expect(watched.stdout).toMatch(/round 4\s+committed/);
+    expect(watched.stdout).toMatch(/completed: 4\/4 rounds committed/);
 
     const store = await openJetStreamStore({ servers: cluster.nodes.slice(0, 2).map((n) => n.url).join(','), name: 'failover-check' });
     try {

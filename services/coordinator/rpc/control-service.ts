@@ -31,6 +31,8 @@ export interface ControlServiceDeps {
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+/** How often a standby re-reads a watched run from the shared store, ms. */
+const STANDBY_POLL_MS = 500;
 
 /** Builds the Control service implementation. */
 export function createControlService(deps: ControlServiceDeps): ControlHandlers {
@@ -50,11 +52,35 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     };
   }
 
+  /**
+   * A standby has no live events (another process runs the rounds): it follows
+   * the shared store instead, and writes whenever the run or its latest round
+   * attempt changed, until the run ends. So a watch on a standby also survives
+   * the leader's death, and keeps going once this one takes over.
+   */
+  async function pollRun(call: grpc.ServerWritableStream<WatchRunRequest__Output, WireRunEvent>, runId: string): Promise<void> {
+    let cancelled = false;
+    call.on('cancelled', () => (cancelled = true));
+    let last = '';
+    while (!cancelled) {
+      const run = await deps.manager.getRun(runId);
+      const round = (await deps.manager.listRounds(runId)).at(-1);
+      const seen = JSON.stringify([run.state, run.committedRounds, run.currentRound, round?.round, round?.attempt, round?.state, round?.clients.map((c) => c.state)]);
+      if (seen !== last) {
+        last = seen;
+        call.write({ run: toWireRun(run), round: round ? toWireRound(round) : null });
+      }
+      if (TERMINAL.has(run.state)) break;
+      await new Promise((r) => setTimeout(r, STANDBY_POLL_MS));
+    }
+    call.end();
+  }
+
   async function watchRun(call: grpc.ServerWritableStream<WatchRunRequest__Output, WireRunEvent>): Promise<void> {
     try {
       deps.auth(call.metadata, { service: 'control', method: 'WatchRun' });
-      leader();
       const runId = checkId(call.request.runId, 'run_id');
+      if (deps.leaderOnly?.()) return await pollRun(call, runId);
       const sub = await deps.manager.watch(runId);
       call.on('cancelled', () => sub.close());
       const run = await deps.manager.getRun(runId);
