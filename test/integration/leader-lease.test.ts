@@ -31,8 +31,9 @@ describe('integration leader lease', () => {
   it('lease - one holder at a time; the other sees who leads; a clean stop hands over at once', async () => {
     const nats = await startNatsServer({ jetstream: true });
     stops.push(() => nats.stop());
-    const a = lease(nats.url, 'a');
-    const b = lease(nats.url, 'b');
+    // An 8 s TTL: a handover well before it can only be the clean stop's delete, not an expiry.
+    const a = lease(nats.url, 'a', 8000);
+    const b = lease(nats.url, 'b', 8000);
     await a.l.start();
     await b.l.start();
     stops.push(() => b.l.stop(), () => a.l.stop());
@@ -40,16 +41,17 @@ describe('integration leader lease', () => {
     expect(a.l.revision).toBeGreaterThan(0);
     expect(b.l.held).toBe(false);
     await waitFor('b to see a', () => (b.l.holder?.address === 'a:1' ? true : undefined), 5000, 20);
-    // a keeps renewing well past its TTL; b never gets in meanwhile.
+    // a keeps renewing past its TTL; b never gets in meanwhile.
     for (let i = 0; i < 12; i++) {
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 750));
       expect(a.l.held && !b.l.held).toBe(true);
     }
     await a.l.stop();
     expect(a.changes).toEqual([true, false]);
-    await waitFor('b to take over', () => (b.l.held ? true : undefined), 2000, 10);
+    // b tries every TTL/4 = 2 s: it gets in on its next try, long before a's entry could have expired.
+    await waitFor('b to take over', () => (b.l.held ? true : undefined), 5000, 10);
     expect(b.changes).toEqual([true]);
-  }, 30_000);
+  }, 40_000);
 
   it('lease - a holder killed with SIGKILL is replaced after its lease expires, not before', async () => {
     const nats = await startNatsServer({ jetstream: true });

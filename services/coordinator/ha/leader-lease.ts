@@ -62,7 +62,7 @@ export class LeaderLease {
   private heldRevision = 0;
   private validUntil = 0;
   private stopped = false;
-  private busy = false;
+  private inflight?: Promise<void>;
   private lastHolder?: LeaseHolder;
   private readonly ttlMs: number;
   private readonly intervalMs: number;
@@ -110,6 +110,8 @@ export class LeaderLease {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal in flight would move the revision under the delete below: let it land first.
+    await this.inflight;
     clearTimeout(this.fence);
     const wasHeld = this.held;
     const revision = this.heldRevision;
@@ -129,18 +131,24 @@ export class LeaderLease {
     }, this.intervalMs);
   }
 
-  private async tick(): Promise<void> {
-    if (this.busy || this.stopped || !this.kv) return;
-    this.busy = true;
+  private tick(): Promise<void> {
+    if (this.inflight || this.stopped || !this.kv) return this.inflight ?? Promise.resolve();
+    this.inflight = this.attempt().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async attempt(): Promise<void> {
+    const kv = this.kv!;
     const sentAt = now();
     const value = JSON.stringify({ holderId: this.o.holderId, address: this.o.address } satisfies LeaseHolder);
     try {
       if (this.heldRevision > 0) {
-        this.heldRevision = await this.kv.update(KEY, value, this.heldRevision);
+        this.heldRevision = await kv.update(KEY, value, this.heldRevision);
         this.extend(sentAt);
       } else {
-        this.heldRevision = await this.kv.create(KEY, value);
+        this.heldRevision = await kv.create(KEY, value);
         this.extend(sentAt);
+        if (this.stopped) return; // stop() deletes it again at once
         this.o.logger.info({ revision: this.heldRevision, ttlMs: this.ttlMs }, 'acquired the leader lease');
         this.o.onChange(true);
       }
@@ -153,8 +161,6 @@ export class LeaderLease {
       } else {
         await this.readHolder();
       }
-    } finally {
-      this.busy = false;
     }
   }
 
