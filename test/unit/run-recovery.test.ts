@@ -66,7 +66,8 @@ function upload(m: RunManager, clientId: string, task: TrainTask, value: number,
 }
 
 const waitUntil = async (what: string, ok: () => boolean) => {
-  for (let i = 0; i < 2000 && !ok(); i++) await new Promise((r) => setTimeout(r, 2));
+  const until = Date.now() + 30_000;
+  while (!ok() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   if (!ok()) throw new Error(`timed out waiting for ${what}`);
 };
 
