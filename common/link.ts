@@ -33,7 +33,8 @@ export interface LinkReport {
 /** Something the coordinator measured about a client itself. */
 export type CoordinatorObservation =
   | { kind: 'heartbeat-rtt'; clientId: ClientId; atMs: number; rttMs: number }
-  | { kind: 'transfer'; clientId: ClientId; atMs: number; direction: 'up' | 'down'; bytes: number; seconds: number }
+  /** `bound`: the transfer broke off having moved fewer than `bytes` in `seconds`, so that rate is an upper bound. */
+  | { kind: 'transfer'; clientId: ClientId; atMs: number; direction: 'up' | 'down'; bytes: number; seconds: number; bound?: boolean }
   | { kind: 'disconnect'; clientId: ClientId; atMs: number; reason: string };
 
 /** Presence of a client as announced by itself or inferred by the coordinator. */

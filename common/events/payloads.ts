@@ -51,6 +51,7 @@ export const observationSchema = z.discriminatedUnion('kind', [
     bytes: z.number().int().nonnegative(),
     // Throughput is bytes / seconds: a zero duration carries no information.
     seconds: z.number().positive(),
+    bound: z.boolean().optional(),
   }),
   z.object({ v, kind: z.literal('disconnect'), clientId, atMs, reason: z.string().max(512) }),
 ]);

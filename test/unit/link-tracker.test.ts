@@ -39,6 +39,20 @@ describe('link tracker', () => {
     tracker.stop();
   });
 
+  it('link tracker - a broken-off transfer bounds the throughput from above: it lowers an estimate, never raises it', () => {
+    const { tracker } = setup();
+    // Nothing known yet: the bound is the estimate (1 MiB in 20 s ≈ 0.42 Mbit/s).
+    tracker.observe({ kind: 'transfer', clientId: 'slow', atMs: 0, direction: 'up', bytes: 1 << 20, seconds: 20, bound: true });
+    expect(tracker.get('slow')!.upMbps).toBeCloseTo(0.419, 3);
+    // A known fast link is not lowered by a bound above it, and is by one below it.
+    tracker.observe({ kind: 'transfer', clientId: 'fast', atMs: 0, direction: 'up', bytes: 5_000_000, seconds: 1 });
+    tracker.observe({ kind: 'transfer', clientId: 'fast', atMs: 0, direction: 'up', bytes: 50_000_000, seconds: 1, bound: true });
+    expect(tracker.get('fast')!.upMbps).toBe(40);
+    tracker.observe({ kind: 'transfer', clientId: 'fast', atMs: 0, direction: 'up', bytes: 1_000_000, seconds: 1, bound: true });
+    expect(tracker.get('fast')!.upMbps).toBe(8);
+    tracker.stop();
+  });
+
   it('link tracker - marks an estimate stale, then the client offline after the patience, and back online when heard', async () => {
     const { clock, tracker } = setup();
     const events: LinkTrackerEvent[] = [];

@@ -111,7 +111,11 @@ export class LinkTracker {
       case 'transfer': {
         if (o.seconds <= 0 || o.bytes <= 0) return;
         const mbps = (o.bytes * 8) / o.seconds / 1e6;
-        if (o.direction === 'up') e.upMbps = ewma(e.upMbps, mbps, a);
+        if (o.bound) {
+          // Only an upper bound (a transfer that broke off short): it can lower the estimate, never raise it.
+          if (o.direction === 'up') e.upMbps = e.upMbps === undefined ? mbps : Math.min(e.upMbps, mbps);
+          else e.downMbps = e.downMbps === undefined ? mbps : Math.min(e.downMbps, mbps);
+        } else if (o.direction === 'up') e.upMbps = ewma(e.upMbps, mbps, a);
         else e.downMbps = ewma(e.downMbps, mbps, a);
         this.touched(e, 'online');
         return;

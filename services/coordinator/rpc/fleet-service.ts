@@ -261,15 +261,23 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let observed = false;
     let uploadRound: number | undefined;
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
-    const observeUpload = () => {
-      if (observed || !receiver || receiver.receivedBytes < 64 * 1024) return;
-      observed = true;
+    const observeUpload = (brokeOff: boolean) => {
+      if (observed || !clientId) return;
       const seconds = (deps.clock.now() - startedAt) / 1000;
-      deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: receiver.receivedBytes, seconds });
+      const got = receiver?.receivedBytes ?? 0;
+      if (got >= 64 * 1024 && seconds > 0) {
+        observed = true;
+        deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: got, seconds });
+      } else if (brokeOff && seconds >= 1) {
+        // Cut off before even one more chunk was in (a message is delivered whole): in all that time
+        // the link moved less than what arrived plus one chunk. An upper bound, but a telling one.
+        observed = true;
+        deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'up', bytes: got + chunkBytes, seconds, bound: true });
+      }
     };
     call.on('cancelled', () => {
       cancelled = true;
-      observeUpload();
+      observeUpload(true);
       receiver?.abort('upload cancelled by the client or the connection dropped', false, token);
     });
     try {
@@ -311,12 +319,12 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         receiver.abort(reason, false, token);
         throw new InvalidArgumentError(reason);
       }
-      observeUpload();
+      observeUpload(false);
       receiver.complete(token);
       callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
       const code = statusFor(err);
-      observeUpload();
+      observeUpload(false);
       receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED, token);
       log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
       callback(toGrpcError(err) as grpc.ServiceError);
