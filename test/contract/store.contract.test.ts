@@ -21,34 +21,43 @@ storeContract('file', async () => {
   return { open: () => openFileStore(dir), durable: true, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
 });
 
+/**
+ * Runs test/helpers/store-writer.ts against a store, waits until it is rewriting
+ * (large checkpoints and records), kills it with SIGKILL a few ms into a write,
+ * and resolves with the version of the first checkpoint it made durable.
+ */
+async function killWriterMidWrite(kind: 'file' | 'jetstream', where: string): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), kind, where], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const firstVersion = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /ready (\w+)/.exec(d.toString());
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`writer exited (${code}) before it was ready: ${err}`)));
+  });
+  await new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      if (/writing [3-9]/.test(d.toString())) {
+        child.stdout.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+  });
+  await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  return firstVersion;
+}
+
 describe('file store crash safety', () => {
   it('file store - a writer killed with SIGKILL mid-write leaves the previous state readable and nothing half-written visible', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-torn-'));
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), 'file', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      const firstVersion = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          const m = /ready (\w+)/.exec(d.toString());
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`writer exited (${code}) before it was ready: ${err}`)));
-      });
-      // Kill it while it rewrites 32 MB checkpoints and 8 MB records: a little after a rewrite starts.
-      await new Promise<void>((resolve) => {
-        const onData = (d: Buffer) => {
-          if (/writing [3-9]/.test(d.toString())) {
-            child.stdout.off('data', onData);
-            resolve();
-          }
-        };
-        child.stdout.on('data', onData);
-      });
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      const firstVersion = await killWriterMidWrite('file', dir);
       const leftovers = readdirSync(dir, { recursive: true }).map(String).filter((n) => n.includes('.tmp-'));
 
       const store = await openFileStore(dir);
@@ -85,30 +94,7 @@ describe('jetstream store crash safety', () => {
   it('jetstream store - a writer killed with SIGKILL mid-write leaves the previous state readable and no half-written checkpoint visible', async () => {
     const server = await startNatsServer({ jetstream: true });
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../helpers/store-writer.ts'), 'jetstream', server.url], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d) => (err += d));
-      const firstVersion = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          const m = /ready (\w+)/.exec(d.toString());
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`writer exited (${code}) before it was ready: ${err}`)));
-      });
-      await new Promise<void>((resolve) => {
-        const onData = (d: Buffer) => {
-          if (/writing [3-9]/.test(d.toString())) {
-            child.stdout.off('data', onData);
-            resolve();
-          }
-        };
-        child.stdout.on('data', onData);
-      });
-      // Mid-way through a 32 MB checkpoint: the Object Store has some of its chunks, not its metadata.
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      const firstVersion = await killWriterMidWrite('jetstream', server.url);
       const store = await openJetStreamStore({ servers: server.url, name: 'torn-check' });
       try {
         const runRecord = await store.getRun('run-torn');
