@@ -16,12 +16,10 @@
  * cannot land out of order.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidArgumentError } from '../../../common/errors';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
-import { float32ToBytes } from '../../../common/weights-codec';
+import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
 import type { Store } from './store';
 
 const TMP_MARK = '.tmp-';
@@ -78,12 +76,8 @@ export class FileStore implements Store {
   }
 
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
-    checkVersion(version);
-    const file = this.modelFile(runId, version);
-    const bytes = float32ToBytes(weights);
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${actual})`);
-    await this.write(file, () => bytes, version);
+    const bytes = versionedBytes(version, weights);
+    await this.write(this.modelFile(runId, version), () => bytes, version);
   }
 
   async getModel(runId: RunId, version: string): Promise<Float32Array | undefined> {
@@ -95,11 +89,7 @@ export class FileStore implements Store {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== version) throw new Error(`checkpoint ${version} of ${runId} is corrupt on disk (sha256 ${actual})`);
-    const out = new Float32Array(bytes.length / 4);
-    new Uint8Array(out.buffer).set(bytes);
-    return out;
+    return weightsFromStored(version, bytes, `${this.dir} (run ${runId})`);
   }
 
   async deleteModel(runId: RunId, version: string): Promise<void> {
@@ -162,12 +152,13 @@ async function atomicWrite(file: string, bytes: Uint8Array, verifySha?: string):
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}${TMP_MARK}${process.pid}-${++tmpSequence}`;
   try {
-    const fd = openSync(tmp, 'w', 0o600);
+    // Asynchronous all the way: a checkpoint of a large model must not stall the gRPC server's event loop.
+    const handle = await open(tmp, 'w', 0o600);
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
+      await handle.writeFile(bytes);
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
     if (verifySha) {
       // Read back what reached the file before it replaces anything.
@@ -175,7 +166,7 @@ async function atomicWrite(file: string, bytes: Uint8Array, verifySha?: string):
       if (actual !== verifySha) throw new Error(`checkpoint written to ${tmp} reads back with sha256 ${actual}, expected ${verifySha}`);
     }
     await rename(tmp, file);
-    syncDir(path.dirname(file));
+    await syncDir(path.dirname(file));
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
@@ -183,13 +174,13 @@ async function atomicWrite(file: string, bytes: Uint8Array, verifySha?: string):
 }
 
 /** Makes a rename durable across a power cut (a kill -9 alone does not need it). */
-function syncDir(dir: string): void {
+async function syncDir(dir: string): Promise<void> {
   try {
-    const fd = openSync(dir, 'r');
+    const handle = await open(dir, 'r');
     try {
-      fsyncSync(fd);
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
@@ -226,8 +217,4 @@ async function readAll<T>(dir: string): Promise<T[]> {
 /** Ids become file names: anything outside a safe set is %-escaped, so no id can climb out of its directory. */
 function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function checkVersion(version: string): void {
-  if (!/^[0-9a-f]{64}$/.test(version)) throw new InvalidArgumentError(`model version must be a sha256 hex digest, got "${version}"`);
 }

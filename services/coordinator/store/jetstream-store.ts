@@ -15,13 +15,11 @@
  * connection are applied in order, so the latest of several fire-and-forget
  * saves of a record wins.
  */
-import { createHash } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import { InvalidArgumentError } from '../../../common/errors';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
-import { float32ToBytes } from '../../../common/weights-codec';
+import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
 import type { Store } from './store';
 
 /** Options of {@link openJetStreamStore}. */
@@ -122,18 +120,15 @@ export class JetStreamStore implements Store {
   }
 
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
-    checkVersion(version);
-    const bytes = float32ToBytes(weights);
-    const hex = createHash('sha256').update(bytes).digest('hex');
-    if (hex !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${hex})`);
+    const bytes = versionedBytes(version, weights);
     const name = modelName(runId, version);
     const existing = await this.retry(() => this.models.info(name));
     if (existing && !existing.deleted && existing.size === bytes.length) return; // content-addressed: already there
     const info = await this.retry(() => this.models.putBlob({ name }, bytes));
     // The server computed its own SHA-256 over what it stored: it must be ours.
     const stored = /^SHA-256=(.+)$/i.exec(info.digest)?.[1];
-    if (!stored || Buffer.from(stored.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex') !== hex) {
-      throw new Error(`checkpoint ${version} stored with digest ${info.digest}, expected sha256 ${hex}`);
+    if (!stored || Buffer.from(stored.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex') !== version) {
+      throw new Error(`checkpoint ${version} stored with digest ${info.digest}, expected sha256 ${version}`);
     }
   }
 
@@ -141,11 +136,7 @@ export class JetStreamStore implements Store {
     checkVersion(version);
     const bytes = await this.retry(() => this.models.getBlob(modelName(runId, version)));
     if (!bytes) return undefined;
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (actual !== version) throw new Error(`checkpoint ${version} of ${runId} is corrupt in the object store (sha256 ${actual})`);
-    const out = new Float32Array(bytes.length / 4);
-    new Uint8Array(out.buffer).set(bytes);
-    return out;
+    return weightsFromStored(version, bytes, `the object store (run ${runId})`);
   }
 
   async deleteModel(runId: RunId, version: string): Promise<void> {
@@ -210,8 +201,4 @@ async function withRetry<T>(op: () => Promise<T>, nc: NatsConnection, forMs: num
 function transient(err: unknown): boolean {
   const text = `${(err as Error)?.name ?? ''} ${(err as Error)?.message ?? ''}`;
   return /no responders|timeout|timed out|disconnect|connection (closed|draining)|not enabled|leader|unavailable|503|reconnect/i.test(text);
-}
-
-function checkVersion(version: string): void {
-  if (!/^[0-9a-f]{64}$/.test(version)) throw new InvalidArgumentError(`model version must be a sha256 hex digest, got "${version}"`);
 }

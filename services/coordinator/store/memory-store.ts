@@ -1,7 +1,6 @@
 /** In-memory Store: the embedded default when no durable backend is configured. */
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
-import { InvalidArgumentError } from '../../../common/errors';
-import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
+import { versionedBytes } from './model-bytes';
 import type { Store } from './store';
 
 /** Keeps everything in process memory; copies on the way in and out so callers can't alias state. */
@@ -45,8 +44,7 @@ export class MemoryStore implements Store {
   }
 
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
-    const actual = sha256Hex(float32ToBytes(weights));
-    if (actual !== version) throw new InvalidArgumentError(`model version ${version} does not match its weights (sha256 ${actual})`);
+    versionedBytes(version, weights);
     this.models.set(`${runId}/${version}`, weights.slice());
   }
 
