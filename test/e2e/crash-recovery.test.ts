@@ -9,7 +9,7 @@
  * checkpoint unchanged, every checkpoint verifying, and no update counted
  * twice.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { ErrorFeedback } from '../../common/codecs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,11 @@ describe('e2e crash recovery', () => {
     // `runs show` lists the checkpoints; `model export` writes the final one.
     const shown = await runCli(['runs', 'show', runId, '--coordinator', address]);
     expect(shown.stdout).toMatch(/checkpoints\s+round 0 .*round 3 /);
+    const out = path.join(stateDir, 'export');
+    const exported = await runCli(['model', 'export', runId, '--out', out, '--coordinator', address, '--json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ round: 3, version: finalRun.modelVersion, bytes: UPDATE_BYTES });
+    expect(statSync(path.join(out, 'weights.bin')).size).toBe(UPDATE_BYTES);
     }
   }, 240_000);
 

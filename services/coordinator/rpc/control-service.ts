@@ -10,8 +10,8 @@ import type { AuthHook } from '../auth';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { RunManager } from '../run-manager';
 import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireModelSpec, toWireRound, toWireRun } from './wire';
-import { drainOrCancel } from './flow-control';
-import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes } from '../../../common/weights-codec';
+import { sendChunks } from './flow-control';
+import { DEFAULT_CHUNK_BYTES, float32ToBytes } from '../../../common/weights-codec';
 import type { ExportModelRequest__Output } from '../../../proto/gen/fedlink/v1/ExportModelRequest';
 import type { ModelExportChunk } from '../../../proto/gen/fedlink/v1/ModelExportChunk';
 import type { LinkTracker } from '../link/link-tracker';
@@ -106,17 +106,9 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       const runId = checkId(call.request.runId, 'run_id');
       if (!Number.isInteger(call.request.round) || call.request.round < -1) throw new InvalidArgumentError('round must be -1 (latest) or >= 0');
       const c = await deps.manager.checkpoint(runId, call.request.round);
-      let cancelled = false;
-      call.on('cancelled', () => (cancelled = true));
       const bytes = float32ToBytes(c.weights);
       const header = { transferId: `${runId}/${c.version.slice(0, 16)}/export`, encoding: 'float32', totalBytes: bytes.length, sha256: c.version, tensors: c.run.model.tensors.map((t) => ({ name: t.name, shape: t.shape })) };
-      let first = true;
-      for (const [offset, data] of chunks(bytes, DEFAULT_CHUNK_BYTES)) {
-        if (cancelled) return;
-        const ok = call.write(first ? { header, model: toWireModelSpec(c.run.model), round: c.round, offset, data } : { offset, data });
-        first = false;
-        if (!ok) await drainOrCancel(call);
-      }
+      await sendChunks(call, bytes, { chunkBytes: DEFAULT_CHUNK_BYTES, head: { header, model: toWireModelSpec(c.run.model), round: c.round } });
       call.end();
     } catch (err) {
       call.emit('error', toGrpcError(err));

@@ -4,15 +4,14 @@
  * asks the auth hook who is calling, and maps every domain error to its gRPC
  * status through one table.
  */
-import { drainOrCancel } from './flow-control';
+import { sendChunks } from './flow-control';
 import { failpoint } from '../../../common/failpoint';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { CancelledError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, UnavailableError } from '../../../common/errors';
 import { statusFor, toGrpcError } from '../../../common/grpc-status';
 import type { Logger } from '../../../common/logger';
-import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes, parameterCount } from '../../../common/weights-codec';
+import { DEFAULT_CHUNK_BYTES, parameterCount } from '../../../common/weights-codec';
 import type { ClientMessage__Output } from '../../../proto/gen/fedlink/v1/ClientMessage';
 import type { CoordinatorMessage } from '../../../proto/gen/fedlink/v1/CoordinatorMessage';
 import type { FetchModelRequest__Output } from '../../../proto/gen/fedlink/v1/FetchModelRequest';
@@ -224,22 +223,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       const bytes = served.bytes;
       const offset = Number(req.offset);
       if ((encoding === 'float32' && offset % 4 !== 0) || offset > bytes.length) throw new InvalidArgumentError(`offset ${offset} is not a value boundary inside the model`);
-      let cancelled = false;
-      call.on('cancelled', () => (cancelled = true));
-      let first = true;
-      let sent = 0;
       const started = deps.clock.now();
       const header = { transferId: `${req.runId}/${req.modelVersion.slice(0, 16)}/${encoding}`, encoding, totalBytes: bytes.length, sha256: served.sha256, tensors: [] };
-      if (bytes.length === offset) call.write({ header, offset, data: Buffer.alloc(0) });
-      for (const [at, data] of chunks(bytes, chunkBytes, offset)) {
-        if (cancelled) throw new CancelledError('download cancelled by the client');
-        const ok = call.write(first ? { header, offset: at, data } : { offset: at, data });
-        first = false;
-        sent += data.length;
-        if (sent * 2 >= bytes.length - offset) failpoint('mid-download', req.round);
-        // Honour flow control: a slow client must not make us buffer the whole model.
-        if (!ok) await drainOrCancel(call);
-      }
+      const sent = await sendChunks(call, bytes, {
+        chunkBytes,
+        from: offset,
+        head: { header },
+        onChunk: (n) => n * 2 >= bytes.length - offset && failpoint('mid-download', req.round),
+      });
       call.end();
       deps.manager.noteDownload(req.runId, req.round, clientId, sent, deps.clock.now() - started);
       // Only whole-model downloads say something about bandwidth; a resumed tail is mostly latency.
