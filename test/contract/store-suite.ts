@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../../common/errors';
 import type { ClientRecord, RoundRecord, RunRecord } from '../../common/types';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import type { Store } from '../../services/coordinator/store/store';
+import { runConfig } from '../helpers/run-config';
 
 /** A backend under test. */
 export interface StoreBackend {
@@ -24,11 +25,7 @@ export function run(id: string, createdAtMs: number, over: Partial<RunRecord> = 
   return {
     runId: id, state: 'running', currentRound: 1, committedRounds: 0, createdAtMs, updatedAtMs: createdAtMs, modelVersion: '',
     model: { name: 'mlp', inputShape: [784], numClasses: 10, tensors: [{ name: 'w', shape: [784, 10] }] },
-    config: {
-      rounds: 3, clientsPerRound: 2, minClients: 1, roundDeadlineMs: 1000, strategy: 'fedavg', model: 'mlp', acceptFailures: true, selection: 'random',
-      overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 1000,
-      train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
-    },
+    config: runConfig({ rounds: 3, clientsPerRound: 2, roundDeadlineMs: 1000, waitForClientsMs: 1000 }),
     ...over,
   };
 }

@@ -9,16 +9,12 @@ import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
+import { runConfig } from '../helpers/run-config';
 
 const SPEC: ModelSpec = { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 2] }] };
 
 function config(over: Partial<RunConfig> = {}): RunConfig {
-  return {
-    rounds: 1, clientsPerRound: 3, minClients: 2, roundDeadlineMs: 60_000, strategy: 'fedavg', model: 'mlp', acceptFailures: true,
-    selection: 'random', overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
-    train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
-    ...over,
-  };
+  return runConfig({ clientsPerRound: 3, minClients: 2, ...over });
 }
 
 function setup(clients: string[], over: Partial<RunConfig> = {}) {

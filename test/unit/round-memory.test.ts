@@ -17,6 +17,7 @@ import type { ModelSpec, RunRecord, TrainTask } from '../../common/types';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
+import { runConfig } from '../helpers/run-config';
 
 const PARAMS = 50_000_000;
 const CHUNK = 1 << 20;
@@ -33,11 +34,7 @@ describe('round memory', () => {
     const store = new MemoryStore();
     const run: RunRecord = {
       runId: 'run-big', state: 'pending', model: SPEC, currentRound: 0, committedRounds: 0, createdAtMs: 0, updatedAtMs: 0, modelVersion: '',
-      config: {
-        rounds: 1, clientsPerRound: 2, minClients: 2, roundDeadlineMs: 600_000, strategy: 'fedavg', model: 'mlp', acceptFailures: false, selection: 'random',
-        overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
-        train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
-      },
+      config: runConfig({ clientsPerRound: 2, minClients: 2, roundDeadlineMs: 600_000, acceptFailures: false }),
     };
     const tasks = new Map<string, TrainTask>();
     fleet.onDispatch = (id, task) => tasks.set(id, task);

@@ -17,16 +17,12 @@ import { RunManager } from '../../services/coordinator/run-manager';
 import { openFileStore } from '../../services/coordinator/store/file-store';
 import type { Store } from '../../services/coordinator/store/store';
 import { FakeFleet } from '../helpers/fake-fleet';
+import { runConfig } from '../helpers/run-config';
 
 const PARAMS = 199_210; // the 2NN
 
 function config(over: Partial<RunConfig> = {}): RunConfig {
-  return {
-    rounds: 3, clientsPerRound: 2, minClients: 2, roundDeadlineMs: 60_000, strategy: 'fedavg', model: 'mlp', acceptFailures: false,
-    selection: 'random', overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
-    train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
-    ...over,
-  };
+  return runConfig({ rounds: 3, clientsPerRound: 2, minClients: 2, acceptFailures: false, ...over });
 }
 
 /** A store whose writes stop reaching the backend at `crash()`, as when the process is killed. */
