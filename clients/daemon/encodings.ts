@@ -3,7 +3,9 @@
  * encoding *kinds* (a top-k fraction is the coordinator's choice per task);
  * each task names the exact encoding in `update_encoding`.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../../common/atomic-file';
 import path from 'node:path';
 import { ErrorFeedback, formatEncoding, parseEncoding } from '../../common/codecs';
 import type { Logger } from '../../common/logger';
@@ -48,23 +50,14 @@ export class FeedbackStore {
     return feedback;
   }
 
-  /** Persists the current residual of `runId` (a no-op without a state directory). */
-  save(runId: string): void {
+  /** Persists the current residual of `runId` atomically (a no-op without a state directory). */
+  async save(runId: string): Promise<void> {
     const c = this.current;
     if (!this.dir || !c || c.runId !== runId) return;
-    mkdirSync(this.dir, { recursive: true });
     const file = this.file(runId);
-    const tmp = `${file}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, c.feedback.toBytes());
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    await writeFileAtomic(file, c.feedback.toBytes());
     // Only the current run's residual is worth keeping.
-    for (const name of readdirSync(this.dir)) if (name.endsWith('.residual') && name !== path.basename(file)) rmSync(path.join(this.dir, name), { force: true });
+    for (const name of await readdir(this.dir)) if (name.endsWith('.residual') && name !== path.basename(file)) await rm(path.join(this.dir, name), { force: true });
   }
 
   /** The saved residual of `runId`, if there is a valid one for `n` parameters (another size or a bad file: start from zero). */

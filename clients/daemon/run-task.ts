@@ -146,7 +146,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     try {
       // The new residual is what the coordinator will not reconstruct from what it received.
       prepared.feedback.recordPayload(prepared.compensated, encoding, prepared.encoded.payload);
-      ctx.feedback?.save(task.runId);
+      await ctx.feedback?.save(task.runId);
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'error feedback not recorded; residual reset');
       prepared.feedback.reset();

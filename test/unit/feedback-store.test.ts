@@ -10,7 +10,7 @@ describe('feedback store', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-feedback-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('feedback store - a saved residual is loaded by a new store (a restarted daemon); other sizes and bad files start from zero', () => {
+  it('feedback store - a saved residual is loaded by a new store (a restarted daemon); other sizes and bad files start from zero', async () => {
     const n = 5000;
     const first = new FeedbackStore(dir);
     const ef = first.forRun('run-1', n);
@@ -19,7 +19,7 @@ describe('feedback store', () => {
     ef.recordPayload(compensated, 'topk:0.01', encodeUpdate(compensated, 'topk:0.01'));
     const residual = ef.residual().slice();
     expect(residual.some((v) => v !== 0)).toBe(true);
-    first.save('run-1');
+    await first.save('run-1');
 
     const restarted = new FeedbackStore(dir);
     expect(restarted.hasSaved('run-1')).toBe(true);
@@ -30,12 +30,12 @@ describe('feedback store', () => {
     // Saving a new run's residual drops the old run's file; no temporary file is left.
     const next = new FeedbackStore(dir);
     next.forRun('run-3', 10);
-    next.save('run-3');
+    await next.save('run-3');
     expect(readdirSync(dir).sort()).toEqual(['run-3.residual']);
     // Without a directory nothing is written.
     const memory = new FeedbackStore();
     memory.forRun('run-4', 10);
-    memory.save('run-4');
+    await memory.save('run-4');
     expect(memory.hasSaved('run-4')).toBe(false);
   });
 });

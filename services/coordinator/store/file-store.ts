@@ -15,15 +15,13 @@
  * latest value wins), so fire-and-forget saves of a changing round record
  * cannot land out of order.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { TMP_MARK, writeFileAtomic } from '../../../common/atomic-file';
 import path from 'node:path';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
 import type { Store } from './store';
 
-const TMP_MARK = '.tmp-';
-let tmpSequence = 0;
 
 /** Store backed by files under `dir`; see the file comment. */
 export class FileStore implements Store {
@@ -129,7 +127,7 @@ export class FileStore implements Store {
   private async drain(file: string, verifySha?: string): Promise<void> {
     for (let next = this.pending.get(file); next; next = this.pending.get(file)) {
       this.pending.delete(file);
-      const job = atomicWrite(file, next.value(), verifySha);
+      const job = writeFileAtomic(file, next.value(), verifySha);
       this.running.set(file, job);
       try {
         await job;
@@ -146,45 +144,6 @@ export class FileStore implements Store {
 /** Opens a FileStore at `dir`. */
 export function openFileStore(dir: string): Promise<FileStore> {
   return new FileStore(dir).open();
-}
-
-async function atomicWrite(file: string, bytes: Uint8Array, verifySha?: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}${TMP_MARK}${process.pid}-${++tmpSequence}`;
-  try {
-    // Asynchronous all the way: a checkpoint of a large model must not stall the gRPC server's event loop.
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (verifySha) {
-      // Read back what reached the file before it replaces anything.
-      const actual = createHash('sha256').update(await readFile(tmp)).digest('hex');
-      if (actual !== verifySha) throw new Error(`checkpoint written to ${tmp} reads back with sha256 ${actual}, expected ${verifySha}`);
-    }
-    await rename(tmp, file);
-    await syncDir(path.dirname(file));
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-/** Makes a rename durable across a power cut (a kill -9 alone does not need it). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-  }
 }
 
 async function sweep(dir: string): Promise<void> {
