@@ -8,13 +8,16 @@
  *  - scale each update into a new array, then sum (the naive typed-array way);
  *  - per-update TFJS op chain (acc = acc + w·x) on the active backend;
  *  - the previous fedlink path: Float32Assembler + scalar float64 loop.
- * The fedlink round path (what a round runs): every chunk as it arrives →
- * float32Sink (copy into wasm scratch, SIMD finite check, f32x4 fold into the
- * one streaming sum, sha256, append to the undo journal in a spool dir) →
- * average; and the streaming fold alone. For comparison, the staged path:
- * chunk bytes → StagedUpdate (whole update in wasm memory) → fused fold on
- * both cores → average, with and without the sha256 (the transfer's
- * integrity check, ~1.7 GB/s on one core here).
+ * fedlink's aggregation (what a round runs, services/coordinator/aggregation/
+ * streaming-*.ts): at round open, while the clients train, the streaming sum
+ * is set up and the result array reserved (timed and shown on its own); then
+ * every float32 chunk as it arrives is copied into wasm scratch, checked for
+ * NaN/Inf (SIMD) and folded by the f32x4 multiply-add into the one sum, and
+ * the average is written into the reserved array. The same for int8 and
+ * top-k 1 % + int8 deltas, decoded straight into the sum. The round path adds
+ * what the transfer does to each chunk on the same core: its sha256 (the
+ * integrity check, ~1.7 GB/s on one core here) and the undo journal. For
+ * comparison, the whole-update staged path (FedAvgAccumulator, both cores).
  *
  * Default: N = 10, P = 10M (BENCH_N / BENCH_P override); BENCH_FULL=1 runs
  * N ∈ {10, 100} × P ∈ {1M, 10M}. Prints GB/s of update data and ratios, then
@@ -34,6 +37,7 @@ import { StreamingFedAvg } from '../../services/coordinator/aggregation/streamin
 import { createJournal } from '../../services/coordinator/rounds/update-journal';
 import { float32Sink } from '../../services/coordinator/rounds/update-sink';
 import { chunks, Float32Assembler, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { createFoldingDecoder, encodeUpdate } from '../../common/codecs';
 
 /** Distinct update arrays kept in memory; larger N cycles through them (the data still streams from DRAM). */
 const DISTINCT = 10;
@@ -113,26 +117,46 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
 
   let memoryBytes = 0;
   let kernel = '';
-  const fedlink = (hash: boolean, view = false) => () => {
+  // The whole-update path (FedAvgAccumulator: staged in wasm memory, folded on both cores).
+  const staged = () => {
     const acc = new FedAvgAccumulator(P);
     kernel = acc.kernel;
     encoded.forEach((e, k) => {
-      const staged = new StagedUpdate(acc, hash ? e.sha : null, k % acc.stagingSlots);
-      for (const [offset, data] of e.parts) staged.write(offset, data);
-      staged.fold(weights[k]);
+      const update = new StagedUpdate(acc, null, k % acc.stagingSlots);
+      for (const [offset, data] of e.parts) update.write(offset, data);
+      update.fold(weights[k]);
     });
-    if (view) acc.averageView();
-    else acc.average();
+    acc.average();
     memoryBytes = acc.memoryBytes;
     void acc.dispose();
   };
-  // What a round does: every chunk folded into one streaming sum on arrival (sha256 of each
-  // update, journal in a spool dir for undo), `raw` the fold alone.
+  // What a round does. At round open (while the clients train) the streaming sum is set up and
+  // its result array reserved; then every chunk folds into the one sum as it arrives, and the
+  // average is written into the reserved array. `round` adds what the transfer does to each
+  // chunk on the same core: the sha256 (integrity) and the undo journal (spool file).
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
-  const streaming = (raw: boolean) => () => {
+  let streamingMemory = 0;
+  const open = () => {
     const acc = new StreamingFedAvg(P);
+    acc.reserveResult();
+    return acc;
+  };
+  /** Best of `repeats` timings of `body` on a freshly opened round; the opening is timed on its own. */
+  const timedRound = (body: (acc: StreamingFedAvg) => void, repeats: number) => {
+    let foldS = Infinity;
+    let openS = Infinity;
+    for (let i = 0; i < repeats; i++) {
+      let acc!: StreamingFedAvg;
+      openS = Math.min(openS, timeOnce(() => (acc = open())));
+      foldS = Math.min(foldS, timeOnce(() => body(acc)));
+      streamingMemory = acc.memoryBytes;
+      void acc.dispose();
+    }
+    return { best: foldS, open: openS };
+  };
+  const float32Round = (withTransfer: boolean) => (acc: StreamingFedAvg) => {
     encoded.forEach((e, k) => {
-      if (raw) {
+      if (!withTransfer) {
         const w = acc.foldWeight(weights[k]);
         for (const [offset, data] of e.parts) acc.foldBytes(offset / 4, data, w);
       } else {
@@ -144,16 +168,29 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       acc.commit(weights[k], false);
     });
     acc.average();
-    streamingMemory = acc.memoryBytes;
-    void acc.dispose();
   };
-  let streamingMemory = 0;
-  const round = best(streaming(false), 3);
-  const roundRaw = best(streaming(true), 3);
+  const roundRaw = timedRound(float32Round(false), 5);
+  const round = timedRound(float32Round(true), 3);
   rmSync(spoolDir, { recursive: true, force: true });
-  const ours = best(fedlink(true), 3);
-  const oursNoHash = best(fedlink(false), 5);
-  const oursNoHashView = best(fedlink(false, true), 5);
+  // Encoded deltas (int8 blocks, top-k 1 % with int8 values): the folding decoder writes each
+  // value straight into the sum; GB/s counted, like numpy's, as float32 data represented.
+  const encodedCase = (encoding: string) => {
+    const payloads = distinct.map((u) => [...chunks(Buffer.from(encodeUpdate(u, encoding)))]);
+    const wireBytesPerUpdate = payloads.reduce((a, parts) => a + parts.reduce((b, [, d]) => b + d.length, 0), 0) / payloads.length;
+    const t = timedRound((acc) => {
+      updates.forEach((_, k) => {
+        const decoder = createFoldingDecoder(encoding, P, acc.target(), acc.foldWeight(weights[k]));
+        for (const [, data] of payloads[k % payloads.length]) decoder.push(data);
+        decoder.finish();
+        acc.commit(weights[k], true);
+      });
+      acc.average(distinct[0]);
+    }, 3);
+    return { ...t, wireBytesPerUpdate };
+  };
+  const int8 = encodedCase('int8');
+  const topk = encodedCase('topk:0.01+int8');
+  const oursNoHash = best(staged, 5);
   // The kernel alone: the update already in wasm memory (staged once, folded N times).
   const kernelAcc = new FedAvgAccumulator(P);
   kernelAcc.stage(0).set(updates[0]);
@@ -162,12 +199,6 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     kernelAcc.averageView();
   }, 3);
   await kernelAcc.dispose();
-  const foldOnly = best(() => {
-    const acc = new FedAvgAccumulator(P);
-    updates.forEach((u, k) => acc.add(u, weights[k]));
-    acc.average();
-    void acc.dispose();
-  }, 3);
   // Chunk by chunk, as the receivers hash (no concatenation copy).
   const hashOnly = best(() => encoded.forEach((e) => {
     const h = createHash('sha256');
@@ -205,67 +236,72 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   const numpy = numpySeconds(N, P, distinct, weights);
 
   const rate = (s: number) => gb / s;
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`aggregation: FedAvg of ${N} updates × ${P.toLocaleString()} float32 (${gb.toFixed(2)} GB), TFJS backend ${backend}, kernel ${kernel}`);
   const row = (name: string, s: number | undefined, note = '') =>
-    console.log(`  ${name.padEnd(52)} ${s === undefined ? 'n/a (python3-numpy missing)' : `${rate(s).toFixed(2).padStart(6)} GB/s  (${(s * 1000).toFixed(1)} ms)${note}`}`);
-  row('fedlink round path: streaming fold + sha256 + journal', round.best);
-  row('  streaming fold alone (chunk bytes → average)', roundRaw.best);
-  row('fedlink staged (whole update, 2 cores), sha256 checked', ours.best);
-  row('fedlink, chunk bytes → average, no sha256', oursNoHash.best, `  [first run, cold memory + worker start: ${rate(oursNoHash.first).toFixed(2)} GB/s]`);
-  row('  same, averageView() (no copy-out of the result)', oursNoHashView.best);
-  row('fedlink fold only (decoded arrays via add())', foldOnly.best);
-  row('  (kernel only: data already in wasm memory)', kernelOnly.best);
+    console.log(`  ${name.padEnd(56)} ${s === undefined ? 'n/a (python3-numpy missing)' : `${rate(s).toFixed(2).padStart(6)} GB/s  (${(s * 1000).toFixed(1)} ms)${note}`}`);
+  row('fedlink aggregation: chunk bytes → finished average', roundRaw.best);
+  row('  + round open (sum set up, result reserved)', roundRaw.best + roundRaw.open, `  [open alone ${(roundRaw.open * 1000).toFixed(1)} ms, while clients train]`);
+  row('  int8 deltas (decoded into the sum)', int8.best, `  [${mib(int8.wireBytesPerUpdate * N)} on the wire]`);
+  row('  top-k 1 % + int8 deltas (decoded into the sum)', topk.best, `  [${mib(topk.wireBytesPerUpdate * N)} on the wire]`);
+  row('fedlink round path: + sha256 + undo journal per chunk', round.best);
   row('  (sha256 alone over the same chunks, one core)', hashOnly);
+  row('fedlink staged whole updates (2 cores), no sha256', oursNoHash.best, `  [first run, cold memory + worker start: ${rate(oursNoHash.first).toFixed(2)} GB/s]`);
+  row('  (kernel only: data already in wasm memory)', kernelOnly.best);
   row('baseline: previous fedlink (assembler + scalar f64)', previous);
   row('baseline: scale into new arrays, then sum', naive);
   row(`baseline: per-update TFJS ops (${backend})`, tfjs);
   row('baseline: numpy weighted sum in place', numpy?.inPlace);
   row('  (numpy with a preallocated temporary)', numpy?.preallocated);
-  if (numpy) console.log(`  ${numpy.info}; fedlink kernel memory ${(memoryBytes / 2 ** 20).toFixed(0)} MiB (sum + staging + output)`);
+  // Extra memory of the aggregation: the streaming sum's wasm memory (sum, one chunk of scratch,
+  // output) and the result array; no update is held.
+  const extraMemory = streamingMemory + P * 4;
+  console.log(`  ${numpy?.info ?? 'numpy missing'}; aggregation extra memory ${mib(extraMemory)} (sum + scratch + output + result) for ${mib(N * P * 4)} of updates`);
   const r = (x: number | undefined, y: number) => (x === undefined ? undefined : Number((x / y).toFixed(3)));
   const figures = {
     n: N,
     p: P,
     kernel,
     gbps: {
+      aggregation: rate(roundRaw.best),
+      aggregationWithOpen: rate(roundRaw.best + roundRaw.open),
+      int8: rate(int8.best),
+      topk: rate(topk.best),
       roundPath: rate(round.best),
-      streamingFold: rate(roundRaw.best),
-      fedlink: rate(ours.best),
-      fedlinkNoHash: rate(oursNoHash.best),
-      fedlinkNoHashCold: rate(oursNoHash.first),
-      fedlinkNoHashView: rate(oursNoHashView.best),
-      fedlinkFoldOnly: rate(foldOnly.best),
-      kernelOnly: rate(kernelOnly.best),
       sha256: rate(hashOnly),
+      stagedNoHash: rate(oursNoHash.best),
+      stagedNoHashCold: rate(oursNoHash.first),
+      kernelOnly: rate(kernelOnly.best),
       previousScalar: rate(previous),
       scaleThenSum: rate(naive),
       tfjsOps: rate(tfjs),
       numpy: numpy && rate(numpy.inPlace),
       numpyPreallocated: numpy && rate(numpy.preallocated),
     },
+    openMs: roundRaw.open * 1000,
+    wireBytesPerUpdate: { float32: P * 4, int8: int8.wireBytesPerUpdate, topk: topk.wireBytesPerUpdate },
     ratios: {
+      aggregationVsNumpy: r(numpy?.inPlace, roundRaw.best),
+      aggregationWithOpenVsNumpy: r(numpy?.inPlace, roundRaw.best + roundRaw.open),
+      aggregationVsScaleThenSum: r(naive, roundRaw.best),
+      aggregationVsNumpyPreallocated: r(numpy?.preallocated, roundRaw.best),
+      int8VsNumpy: r(numpy?.inPlace, int8.best),
+      topkVsNumpy: r(numpy?.inPlace, topk.best),
       roundPathVsNumpy: r(numpy?.inPlace, round.best),
-      streamingFoldVsNumpy: r(numpy?.inPlace, roundRaw.best),
-      roundPathVsScaleThenSum: r(naive, round.best),
-      vsNumpy: r(numpy?.inPlace, ours.best),
-      noHashVsNumpy: r(numpy?.inPlace, oursNoHash.best),
-      noHashViewVsNumpy: r(numpy?.inPlace, oursNoHashView.best),
-      noHashVsNumpyPreallocated: r(numpy?.preallocated, oursNoHash.best),
-      foldOnlyVsNumpy: r(numpy?.inPlace, foldOnly.best),
+      sha256VsNumpy: r(numpy?.inPlace, hashOnly),
+      stagedNoHashVsNumpy: r(numpy?.inPlace, oursNoHash.best),
       kernelOnlyVsNumpy: r(numpy?.inPlace, kernelOnly.best),
-      vsScaleThenSum: r(naive, ours.best),
-      noHashVsScaleThenSum: r(naive, oursNoHash.best),
-      noHashVsPrevious: r(previous, oursNoHash.best),
-      vsTfjsOps: r(tfjs, ours.best),
+      aggregationVsPrevious: r(previous, roundRaw.best),
+      aggregationVsTfjsOps: r(tfjs, roundRaw.best),
     },
-    kernelMemoryBytes: memoryBytes,
-    streamingMemoryBytes: streamingMemory,
+    extraMemoryBytes: extraMemory,
+    stagedMemoryBytes: memoryBytes,
   };
   const f = figures.ratios;
+  const target = f.aggregationVsNumpy === undefined ? 'n/a' : f.aggregationVsNumpy >= 2 ? 'met' : 'NOT met';
   console.log(
-    `  round path: ${f.roundPathVsNumpy ?? 'n/a'}× numpy (fold alone ${f.streamingFoldVsNumpy ?? 'n/a'}×), ${f.roundPathVsScaleThenSum}× scale-then-sum; ` +
-      `staged ratios (no sha256 / with sha256): ${f.noHashVsNumpy ?? 'n/a'}× / ${f.vsNumpy ?? 'n/a'}× numpy, ` +
-      `${f.noHashVsScaleThenSum}× / ${f.vsScaleThenSum}× scale-then-sum, ${f.noHashVsPrevious}× previous fedlink`,
+    `  aggregation ${f.aggregationVsNumpy ?? 'n/a'}× numpy (target ≥ 2×: ${target}; ${f.aggregationWithOpenVsNumpy ?? 'n/a'}× counting round open), ` +
+      `${f.aggregationVsScaleThenSum}× scale-then-sum; round path with sha256 + journal ${f.roundPathVsNumpy ?? 'n/a'}× numpy (sha256 alone ${f.sha256VsNumpy ?? 'n/a'}×)`,
   );
   return figures;
 }

@@ -86,6 +86,24 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     expect(maxDiff(fedavg.average(), values)).toBeLessThan(1e-6);
   });
 
+  it('streaming fedavg - the result reserved at round open is the average, and the caller owns it', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    fedavg.reserveResult();
+    const values = randomArray(N, 8, 2);
+    const { sink, bytes } = rawSink(fedavg, values, 5);
+    stream(sink, bytes, 1);
+    sink.finish();
+    fedavg.commit(5, false);
+    const first = fedavg.average();
+    expect(maxDiff(first, values)).toBeLessThan(1e-6);
+    const kept = first.slice();
+    // A second average is written to a new array, never over the one already handed out.
+    const second = fedavg.average();
+    expect(second).not.toBe(first);
+    expect(first).toEqual(kept);
+    expect(second).toEqual(kept);
+  });
+
   it('streaming fedavg - a broken-off upload (in memory or spooled to a file) is folded back out exactly', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const kept = { values: randomArray(N, 1), n: 5 };

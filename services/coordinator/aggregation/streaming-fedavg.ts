@@ -32,6 +32,7 @@ export class StreamingFedAvg {
   private committed = 0;
   private totalWeight = 0;
   private deltaWeight = 0;
+  private result?: Float32Array;
 
   constructor(
     readonly size: number,
@@ -74,6 +75,19 @@ export class StreamingFedAvg {
     return this.sum.target();
   }
 
+  /**
+   * Allocates the average's output and touches every page of it now. A fresh
+   * model-sized array costs a page fault per 4 KiB on first write (on this
+   * class of VM ~2.5 ms per MiB: as long as folding ten updates), so a round
+   * does it while its clients train rather than on the aggregation path.
+   * Idempotent; average() does it itself if nobody did.
+   */
+  reserveResult(): void {
+    if (this.result) return;
+    this.result = new Float32Array(this.size);
+    this.result.fill(0);
+  }
+
   /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
   commit(numExamples: number, isDelta: boolean): void {
     const w = this.foldWeight(numExamples);
@@ -91,11 +105,17 @@ export class StreamingFedAvg {
     if (this.committed === 0) throw new InvalidArgumentError('no updates to average');
     if (this.deltaWeight !== 0 && !global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
     const base = this.deltaWeight !== 0 ? { values: global!, weight: this.deltaWeight } : undefined;
-    return this.sum.average(this.totalWeight / this.unit, base).slice();
+    this.reserveResult();
+    const out = this.result!;
+    this.sum.average(out, this.totalWeight / this.unit, base);
+    // The caller owns it (it becomes the next global model): a second call writes a new one.
+    this.result = undefined;
+    return out;
   }
 
   /** Releases the sum's memory. */
   dispose(): Promise<void> {
+    this.result = undefined;
     this.sum.dispose();
     return Promise.resolve();
   }

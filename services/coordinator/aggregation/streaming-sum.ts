@@ -41,10 +41,10 @@ export interface StreamingSum {
   /**
    * (sum + base.weight·base.values) / total: the average of everything folded,
    * with `base` standing for the global model under updates that were deltas.
-   * A view valid until the next call or dispose() on the wasm kernel. Throws
-   * InvalidArgumentError if any averaged value is not finite (an overflow).
+   * Written into `out` (size values). Throws InvalidArgumentError if any
+   * averaged value is not finite (an overflow); `out` is then unspecified.
    */
-  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array;
+  average(out: Float32Array, total: number, base?: { values: Float32Array; weight: number }): void;
   dispose(): void;
 }
 
@@ -86,6 +86,10 @@ function checkRange(size: number, from: number, bytes: Uint8Array): number {
 
 function checkWeight(weight: number): void {
   if (!Number.isFinite(weight) || weight === 0) throw new InvalidArgumentError(`fold weight must be finite and non-zero, got ${weight}`);
+}
+
+function checkOut(out: Float32Array, size: number): void {
+  if (!(out instanceof Float32Array) || out.length !== size) throw new InvalidArgumentError(`average output must be a Float32Array of ${size} values`);
 }
 
 function nonFiniteError(at: number, value: number): InvalidArgumentError {
@@ -150,9 +154,10 @@ class WasmStreamingSum implements StreamingSum {
     return new Float32Array(this.memory.buffer, this.sumPtr, this.size);
   }
 
-  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array {
+  average(out: Float32Array, total: number, base?: { values: Float32Array; weight: number }): void {
     this.live();
     checkWeight(total);
+    checkOut(out, this.size);
     if (this.frontier < this.size) new Float32Array(this.memory.buffer, this.sumPtr, this.size).fill(0, this.frontier);
     this.frontier = this.size;
     this.k.scale(this.outPtr, this.sumPtr, this.size, 1 / total);
@@ -166,10 +171,10 @@ class WasmStreamingSum implements StreamingSum {
       }
     }
     if (this.k.nonfinite(this.outPtr, this.size) !== 0) {
-      const out = new Float32Array(this.memory.buffer, this.outPtr, this.size);
-      throw new InvalidArgumentError(`the aggregate overflowed: parameter ${firstNonFinite(out, 0, this.size)} is not finite`);
+      const view = new Float32Array(this.memory.buffer, this.outPtr, this.size);
+      throw new InvalidArgumentError(`the aggregate overflowed: parameter ${firstNonFinite(view, 0, this.size)} is not finite`);
     }
-    return new Float32Array(this.memory.buffer, this.outPtr, this.size);
+    out.set(new Float32Array(this.memory.buffer, this.outPtr, this.size));
   }
 
   dispose(): void {
@@ -252,10 +257,10 @@ class ScalarStreamingSum implements StreamingSum {
     return this.sum;
   }
 
-  average(total: number, base?: { values: Float32Array; weight: number }): Float32Array {
+  average(out: Float32Array, total: number, base?: { values: Float32Array; weight: number }): void {
     checkWeight(total);
+    checkOut(out, this.size);
     if (base && base.values.length !== this.size) throw new InvalidArgumentError(`base has ${base.values.length} parameters, model has ${this.size}`);
-    const out = new Float32Array(this.size);
     const inv = 1 / total;
     const bw = base?.weight ?? 0;
     for (let i = 0; i < out.length; i++) {
@@ -263,7 +268,6 @@ class ScalarStreamingSum implements StreamingSum {
       if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${i} is not finite`);
       out[i] = v;
     }
-    return out;
   }
 
   dispose(): void {}

@@ -172,6 +172,10 @@ export class Round {
       }
     }
     this.deadlineTimer = clock.setTimeout(() => this.close('deadline'), Math.max(0, this.input.deadlineMs - clock.now()));
+    // After the tasks are on their way: the clients train meanwhile.
+    this.clientTimers.push(clock.setTimeout(() => {
+      if (!this.closed) this.accumulator.reserveResult();
+    }, 0));
     this.changed();
     this.closeIfAllSettled();
   }
