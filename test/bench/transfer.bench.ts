@@ -186,7 +186,7 @@ async function fedlinkUp(model: Model, cfg: UpConfig): Promise<Sample & { window
     );
     const t1 = now();
     const peakExtraRss = rss.stop();
-    const values = await completed;
+    const values = (await completed)();
     if (res.receivedBytes !== model.bytes.length || values.length !== model.weights.length || values[777 % values.length] !== model.weights[777 % values.length]) {
       throw new Error('uploaded update differs');
     }

