@@ -24,6 +24,12 @@ export interface FetchModelRequest {
   tensors: TensorShape[];
   /** 'float16' asks for half the bytes (decoded here; the model is then rounded to half precision). @default 'float32' */
   encoding?: 'float32' | 'float16';
+  /**
+   * An array of expectedBytes / 4 values to assemble a float32 download into (its contents
+   * are overwritten). A recycled one saves faulting in a fresh model-sized array, which on
+   * small VMs costs as much as the transfer itself.
+   */
+  into?: Float32Array;
 }
 
 /** Call settings for one download. */
@@ -44,6 +50,11 @@ export interface FetchedModel {
 
 function sameShapes(a: TensorShape[], b: Array<{ shape: number[] }>): boolean {
   return a.length === b.length && a.every((t, i) => t.shape.length === b[i].shape.length && t.shape.every((d, j) => d === b[i].shape[j]));
+}
+
+function intoArray(request: FetchModelRequest): Float32Array {
+  const n = request.expectedBytes / 4;
+  return request.into?.length === n ? request.into : new Float32Array(n);
 }
 
 /** gRPC codes after which a download is worth resuming: the link broke, not the request. */
@@ -115,7 +126,7 @@ async function fetchFrom(client: FleetClient, request: FetchModelRequest, option
         state.transferId = header.transferId;
         state.assembler ??=
           encoding === 'float32'
-            ? new Float32Assembler(new Float32Array(request.expectedBytes / 4), request.modelVersion)
+            ? new Float32Assembler(intoArray(request), request.modelVersion)
             : new EncodedModelAssembler(encoding, request.expectedBytes / 4, header.totalBytes, header.sha256);
       }
       if (chunk.data.length > 0) state.assembler!.write(chunk.offset, chunk.data);

@@ -26,7 +26,7 @@ import type { ModelCache } from './model-cache';
 
 /** Local training as the daemon sees it; injected so tests can pass a fake. */
 export interface Trainer {
-  /** Trains `weights` (the global model) on local data; must reject promptly once `signal` aborts. */
+  /** Trains `weights` (the global model, read-only: the model cache holds it) on local data; must reject promptly once `signal` aborts. */
   train(task: TrainTask, weights: Float32Array, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<TrainOutcome>;
 }
 
@@ -91,7 +91,10 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   } else try {
     const fetched = await fetchModel(
       ctx.client,
-      { runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors, encoding: task.modelEncoding },
+      {
+        runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors, encoding: task.modelEncoding,
+        into: ctx.modelCache?.spare(task.modelBytes / 4),
+      },
       { metadata: ctx.metadata(), signal },
     );
     weights = fetched.weights;

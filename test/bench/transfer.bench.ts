@@ -9,14 +9,18 @@
  *  - fedlink down: a real in-process Coordinator (MemoryStore holding a run
  *    and the model) serving Fleet.FetchModel; the daemon's `fetchModel`
  *    downloads it (header checks, offset/finite checks, copy into the model
- *    array, sha256 of the whole). Timed from the call to verified weights.
+ *    array, sha256 of the whole) into a recycled array, as the daemon does
+ *    with the one its model cache evicted; once into a fresh array (a
+ *    daemon's first downloads) for comparison. Timed from the call to
+ *    verified weights.
  *  - fedlink up: the daemon's `pushUpdate` (sha256 of the update, chunked
  *    writes honouring backpressure) into a grpc-js server running the
  *    coordinator's real Fleet handlers (`createFleetService`) whose stub run
  *    manager opens the real UpdateReceiver + float32Sink (offset/finite checks,
- *    copy into staging, sha256). Timed from the call to the acknowledgement
- *    of the verified update. Not included: round bookkeeping and the FedAvg
- *    fold (see the aggregation bench).
+ *    the fold into a streaming FedAvg sum, the undo journal, sha256). Timed
+ *    from the call to the acknowledgement of the verified update. Not
+ *    included: round bookkeeping and the round's average (see the
+ *    aggregation bench).
  *
  * Everything runs in one process, so sender and receiver share one event-loop
  * thread (as in the raw TCP baseline). Then sweeps chunk sizes and grpc-js
@@ -138,7 +142,8 @@ interface Model {
   version: string;
 }
 
-async function fedlinkDown(port: number, model: Model, clientOptions: grpc.ChannelOptions = {}): Promise<Sample> {
+/** `into`: the array to assemble into (the daemon's recycled one), or a fresh one when unset. */
+async function fedlinkDown(port: number, model: Model, into: Float32Array | undefined, clientOptions: grpc.ChannelOptions = {}): Promise<Sample> {
   const client = makeClient(port, clientOptions);
   try {
     await ready(client);
@@ -148,12 +153,12 @@ async function fedlinkDown(port: number, model: Model, clientOptions: grpc.Chann
     const t0 = now();
     const got = await fetchModel(
       client,
-      { runId: RUN_ID, round: 1, modelVersion: model.version, expectedBytes: model.bytes.length, tensors: [{ name: 'w', shape: [model.weights.length] }] },
+      { runId: RUN_ID, round: 1, modelVersion: model.version, expectedBytes: model.bytes.length, tensors: [{ name: 'w', shape: [model.weights.length] }], into },
       { metadata: metadata(), signal: AbortSignal.timeout(TRANSFER_TIMEOUT_MS) },
     );
     const t1 = now();
     const peakExtraRss = rss.stop();
-    if (got.weights.length !== model.weights.length || got.weights[12345 % got.weights.length] !== model.weights[12345 % got.weights.length]) {
+    if ((into && got.weights !== into) || got.weights.length !== model.weights.length || got.weights[12345 % got.weights.length] !== model.weights[12345 % got.weights.length]) {
       throw new Error('downloaded model differs');
     }
     return { seconds: t1 - t0, peakExtraRss };
@@ -230,12 +235,16 @@ export async function run(): Promise<void> {
 
   // Headline: shipping defaults (1 MiB chunks both ways, default grpc-js options), interleaved with raw TCP.
   const coordinator = await startCoordinator(MiB, weights, model.version);
-  const samples: Record<'rawDown' | 'rawUp' | 'down' | 'up' | 'plainDown' | 'plainUp', Sample[]> = { rawDown: [], rawUp: [], down: [], up: [], plainDown: [], plainUp: [] };
+  const samples: Record<'rawDown' | 'rawUp' | 'down' | 'up' | 'plainDown' | 'plainUp' | 'downFresh', Sample[]> = { rawDown: [], rawUp: [], down: [], up: [], plainDown: [], plainUp: [], downFresh: [] };
+  // The daemon downloads into the array its model cache evicted (from its third model version
+  // on); its first downloads fault in a fresh array, measured once on its own.
+  const recycled = new Float32Array(parameters).fill(0);
   try {
+    samples.downFresh.push(await fedlinkDown(coordinator.port, model, undefined));
     for (let r = 0; r < repeats; r++) {
       samples.rawDown.push(await rawTcp('down', bytes));
       samples.plainDown.push(await plainGrpc('down', bytes));
-      samples.down.push(await fedlinkDown(coordinator.port, model));
+      samples.down.push(await fedlinkDown(coordinator.port, model, recycled));
       samples.rawUp.push(await rawTcp('up', bytes));
       samples.plainUp.push(await plainGrpc('up', bytes));
       samples.up.push(await fedlinkUp(model, { maxChunkBytes: MiB }));
@@ -250,6 +259,7 @@ export async function run(): Promise<void> {
     up: stats(samples.up, bytes.length),
     plainDown: stats(samples.plainDown, bytes.length),
     plainUp: stats(samples.plainUp, bytes.length),
+    downFresh: stats(samples.downFresh, bytes.length),
   };
   const cpu = cpuBreakdown(model);
   const row = (name: string, s: Stats, vs?: Stats) =>
@@ -262,12 +272,13 @@ export async function run(): Promise<void> {
   row('raw TCP down (server → client)', head.rawDown);
   row('plain grpc-js down (same proto, count only)', head.plainDown, head.rawDown);
   row('fedlink down: Coordinator FetchModel → fetchModel', head.down, head.rawDown);
+  row('  (into a fresh array: a daemon\'s first downloads)', head.downFresh, head.rawDown);
   row('raw TCP up (client → server)', head.rawUp);
   row('plain grpc-js up (same proto, count only)', head.plainUp, head.rawUp);
   row('fedlink up: pushUpdate → PushUpdate handler', head.up, head.rawUp);
   console.log(`  receiver CPU alone (one core, no network): sha256 ${cpu.sha256MBps} MB/s; Float32Assembler (checks + copy + sha256) ${cpu.assembleMBps} MB/s`);
   console.log('  up path = daemon pushUpdate (sha256 of the update, 1 MiB writes with backpressure) → Fleet PushUpdate handler (createFleetService)');
-  console.log('            → UpdateReceiver → float32Sink (offset/finite checks, copy into a staging Float32Array, sha256); round bookkeeping and FedAvg fold not included');
+  console.log('            → UpdateReceiver → float32Sink (offset/finite checks, the fold into the streaming FedAvg sum, undo journal, sha256); round bookkeeping not included');
 
   // Sweeps: chunk size and grpc-js options.
   const downSweep: Array<{ chunkBytes: number; option: string } & Stats> = [];
@@ -286,7 +297,7 @@ export async function run(): Promise<void> {
         for (const [option, opts] of clientVariants) {
           if (option.startsWith('grpc.max_receive') && chunkBytes !== MiB) continue;
           const s: Sample[] = [];
-          for (let r = 0; r < sweepRepeats; r++) s.push(await fedlinkDown(c.port, model, opts));
+          for (let r = 0; r < sweepRepeats; r++) s.push(await fedlinkDown(c.port, model, recycled, opts));
           const st = stats(s, bytes.length);
           downSweep.push({ chunkBytes, option, ...st });
           console.log(`    chunk ${kib(chunkBytes).padEnd(8)} ${option.padEnd(40)} ${String(st.best).padStart(7)} / ${String(st.median).padStart(7)}   ${(ratio(st.median, head.rawDown.median) * 100).toFixed(0)} % of raw (median)   peak extra RSS ${mib(st.peakExtraRss)}`);
@@ -336,6 +347,7 @@ export async function run(): Promise<void> {
       rawTcpDown: head.rawDown,
       rawTcpUp: head.rawUp,
       fedlinkDown: head.down,
+      fedlinkDownFreshArray: head.downFresh,
       fedlinkUp: head.up,
       plainGrpcDown: head.plainDown,
       plainGrpcUp: head.plainUp,

@@ -187,7 +187,8 @@ class FakeFleet {
 
 /** A trainer that adds `step` (1 unless told otherwise) to every weight; `block` makes it wait for `release()` or its signal. */
 class FakeTrainer implements Trainer {
-  readonly calls: Array<{ task: TrainTask; weights: Float32Array; signal: AbortSignal }> = [];
+  /** `weights` is a copy taken at the call; `given` the array the daemon passed. */
+  readonly calls: Array<{ task: TrainTask; weights: Float32Array; given: Float32Array; signal: AbortSignal }> = [];
   readonly outputs: Float32Array[] = [];
   block = false;
   /** What training adds to parameter `i` on the `call`-th task (0-based). */
@@ -195,7 +196,7 @@ class FakeTrainer implements Trainer {
   private releaseFn?: () => void;
 
   async train(task: TrainTask, weights: Float32Array, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<TrainOutcome> {
-    this.calls.push({ task, weights: weights.slice(), signal: opts.signal });
+    this.calls.push({ task, weights: weights.slice(), given: weights, signal: opts.signal });
     opts.onProgress({ fraction: 0.5, epoch: 1, loss: 0.7 });
     if (this.block) {
       await new Promise<void>((resolve, reject) => {
@@ -336,6 +337,26 @@ describe('daemon session', () => {
     expect(fleet.fetches).toHaveLength(1);
     // The trainer got the cached global model, not what it produced last time.
     expect(Array.from(trainer.calls[1].weights)).toEqual(Array.from(MODEL));
+  });
+
+  it('a new model version is downloaded into the array an evicted version left, overwriting all of it', async () => {
+    const { fleet, trainer } = await setup();
+    const versions = [1, 2, 3, 4].map((k) => {
+      const values = MODEL.map((w) => w * k + k);
+      const bytes = Buffer.from(float32ToBytes(values));
+      const sha = sha256Hex(bytes);
+      fleet.models.set(sha, bytes);
+      return { values, sha };
+    });
+    for (const [k, v] of versions.entries()) {
+      fleet.send(taskMessage({ taskId: `task-${k}`, round: k + 1, modelVersion: v.sha }));
+      await waitFor(() => fleet.of('result').length === k + 1, `result ${k + 1}`);
+      expect(Array.from(trainer.calls[k].weights)).toEqual(Array.from(v.values));
+    }
+    expect(fleet.fetches).toHaveLength(4);
+    // The cache holds two versions: the third evicted the first, whose array the fourth reused.
+    expect(trainer.calls[3].given).toBe(trainer.calls[0].given);
+    expect(new Set(trainer.calls.slice(0, 3).map((c) => c.given)).size).toBe(3);
   });
 
   it('uploads a multi-megabyte update in the coordinator-sized chunks, honouring backpressure, byte for byte', async () => {
