@@ -203,13 +203,12 @@ async function fedlinkUp(model: Model, cfg: UpConfig): Promise<Sample & { window
 }
 
 /** Receiver-side CPU work alone, no network: what each byte costs on the fedlink path. */
-function cpuBreakdown(model: Model, chunkBytes = MiB): { sha256MBps: number; assembleMBps: number } {
+function cpuBreakdown(model: Model, target: Float32Array, chunkBytes = MiB): { sha256MBps: number; assembleMBps: number } {
   const mb = model.bytes.length / 1e6;
   collectGarbage();
   let t = now();
   sha256Hex(model.bytes);
   const sha = now() - t;
-  const target = new Float32Array(model.weights.length);
   t = now();
   const asm = new Float32Assembler(target, model.version);
   for (const [offset, data] of chunks(model.bytes, chunkBytes)) asm.write(offset, data);
@@ -261,7 +260,7 @@ export async function run(): Promise<void> {
     plainUp: stats(samples.plainUp, bytes.length),
     downFresh: stats(samples.downFresh, bytes.length),
   };
-  const cpu = cpuBreakdown(model);
+  const cpu = cpuBreakdown(model, recycled);
   const row = (name: string, s: Stats, vs?: Stats) =>
     console.log(
       `  ${name.padEnd(46)} ${String(s.best).padStart(7)} / ${String(s.median).padStart(7)} MB/s` +
@@ -276,7 +275,7 @@ export async function run(): Promise<void> {
   row('raw TCP up (client → server)', head.rawUp);
   row('plain grpc-js up (same proto, count only)', head.plainUp, head.rawUp);
   row('fedlink up: pushUpdate → PushUpdate handler', head.up, head.rawUp);
-  console.log(`  receiver CPU alone (one core, no network): sha256 ${cpu.sha256MBps} MB/s; Float32Assembler (checks + copy + sha256) ${cpu.assembleMBps} MB/s`);
+  console.log(`  receiver CPU alone (one core, no network): sha256 ${cpu.sha256MBps} MB/s; Float32Assembler into the recycled array (copy + checks + sha256) ${cpu.assembleMBps} MB/s`);
   console.log('  up path = daemon pushUpdate (sha256 of the update, 1 MiB writes with backpressure) → Fleet PushUpdate handler (createFleetService)');
   console.log('            → UpdateReceiver → float32Sink (offset/finite checks, the fold into the streaming FedAvg sum, undo journal, sha256); round bookkeeping not included');
 
