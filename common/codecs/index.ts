@@ -4,7 +4,7 @@
  */
 export { DEFAULT_INT8_BLOCK_SIZE, type Encoding, type EncodingName, formatEncoding, isLossy, parseEncoding, toEncoding, topkCount } from './encoding';
 export { type EncodeOptions, encodeUpdate } from './encode-update';
-export { createFoldingDecoder, type FoldingDecoder, type FoldTarget } from './folding-decoder';
+export { createFoldingDecoder, type FoldCoverage, type FoldingDecoder, type FoldTarget } from './folding-decoder';
 export { decodeDense } from './decode-dense';
 export { ErrorFeedback } from './error-feedback';
 export { encodedBytes } from './encoded-bytes';

@@ -141,7 +141,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
         sink.finish();
         sink.release();
       }
-      acc.commit(weights[k], false);
+      acc.commit(weights[k], 'weights');
     });
     acc.average();
     streamingMemory = acc.memoryBytes;

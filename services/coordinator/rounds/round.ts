@@ -389,7 +389,7 @@ export class Round {
     if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId)!;
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
-    this.accumulator.commit(r.numExamples, r.isDelta);
+    this.accumulator.commit(r.numExamples, r.kind);
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
     c.acceptedAtMs = this.input.clock.now();

@@ -161,7 +161,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
         float32Sink(parameters, { fedavg, journal, numExamples: h.numExamples, sha256: h.sha256 }),
         h.sha256,
         (r) => {
-          fedavg.commit(r.numExamples, false);
+          fedavg.commit(r.numExamples, 'weights');
           waiting?.resolve(fedavg.average());
           void fedavg.dispose();
         },
