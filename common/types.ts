@@ -122,6 +122,8 @@ export interface RoundClientRecord {
   resumes?: number;
   /** Update encoding asked of it ('float32', 'int8', 'topk:0.01+int8', …). */
   encoding?: string;
+  /** Its top-k update is averaged per parameter (it has the 'sparse-average' feature; fleet.proto). */
+  sparseAverage?: boolean;
 }
 
 /** A candidate the selection policy passed over, and why. */
@@ -200,6 +202,8 @@ export interface ClientRecord {
   dataset: string;
   datasetSize: number;
   encodings: string[];
+  /** Behaviours beyond the encodings (fleet.proto Capabilities.features), e.g. 'sparse-average'. */
+  features?: string[];
   models: string[];
   connectedAtMs: number;
   lastSeenMs: number;
@@ -224,6 +228,8 @@ export interface TrainTask {
   updateEncoding?: string;
   /** How to fetch the model: 'float32' (exact) or 'float16'; 'float32' when unset. */
   modelEncoding?: 'float32' | 'float16';
+  /** A top-k update averaged per parameter; the daemon drops residual the global model delivered (fleet.proto). */
+  sparseAverage?: boolean;
 }
 
 /** What local training produced. */

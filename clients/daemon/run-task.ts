@@ -7,7 +7,9 @@
  * the new weights as raw float32, exactly as before encodings existed; with
  * any other encoding the delta from the global model, encoded by
  * `common/codecs`. Lossy encodings get client-side error feedback: what an
- * upload did not carry is added to the next update of the same run.
+ * upload did not carry is added to the next update of the same run, except
+ * where the global model has moved since a top-k upload (another client
+ * delivered it; see error-feedback.ts).
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '../../common/clock';
@@ -148,7 +150,9 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   if (prepared.feedback && prepared.encoded && prepared.compensated) {
     try {
       // The new residual is what the coordinator will not reconstruct from what it received.
-      prepared.feedback.recordPayload(prepared.compensated, encoding, prepared.encoded.payload);
+      // Only a coordinator that averages this top-k update per parameter delivers what other
+      // clients sent: then the residual is dropped where the model moves (error-feedback.ts).
+      prepared.feedback.recordPayload(prepared.compensated, encoding, prepared.encoded.payload, task.sparseAverage ? weights : undefined);
       await ctx.feedback?.save(task.runId);
     } catch (err) {
       logger.warn({ err: describeError(err) }, 'error feedback not recorded; residual reset');
@@ -184,6 +188,8 @@ function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, 
   const delta = new Float32Array(n);
   for (let i = 0; i < n; i++) delta[i] = trained[i] - global[i];
   const feedback = isLossy(enc) ? store?.forRun(task.runId, n) : store?.peek(task.runId, n);
+  // What the global model received since the last per-parameter-averaged top-k upload is not sent again.
+  feedback?.dropDelivered(global);
   const compensated = feedback ? feedback.compensate(delta, delta) : delta;
   const payload = encodeUpdate(compensated, enc);
   return { encoded: { payload, encoding }, feedback, compensated: feedback ? compensated : undefined };

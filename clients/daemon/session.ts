@@ -21,6 +21,7 @@ import type { Trainer } from './run-task';
 import { LinkMonitor } from './link-monitor';
 import { ModelCache } from './model-cache';
 import { DAEMON_ENCODINGS, FeedbackStore } from './encodings';
+import { SPARSE_AVERAGE_FEATURE } from '../../common/codecs';
 import { TaskSlot, type TaskEvent } from './task-slot';
 import type { LinkReport } from '../../common/link';
 import { toWireLinkReport } from './wire';
@@ -240,6 +241,7 @@ export class ClientSession {
         capabilities: {
           backend: this.options.backend,
           encodings: [...DAEMON_ENCODINGS],
+          features: [SPARSE_AVERAGE_FEATURE],
           models: ['mlp', 'cnn'],
           dataset: this.options.dataset ?? 'fashion-mnist',
         },

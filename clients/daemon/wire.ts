@@ -92,6 +92,8 @@ export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
     deadlineMs: wire.deadlineUnixMs === 0 ? Number.POSITIVE_INFINITY : wire.deadlineUnixMs,
     updateEncoding,
     modelEncoding: modelEncoding(wire.modelEncoding),
+    // Meaningful for top-k only: the residual rule follows how the coordinator averages.
+    sparseAverage: wire.sparseAverage && updateEncoding.startsWith('topk'),
   };
 }
 

@@ -5,6 +5,12 @@
  */
 import { InvalidArgumentError } from '../errors';
 
+/**
+ * Client feature (hello capabilities): it drops error-feedback residual where the global
+ * model moved since its top-k upload, so its top-k updates may be averaged per parameter.
+ */
+export const SPARSE_AVERAGE_FEATURE = 'sparse-average';
+
 /** An encoding as named on the wire and in capabilities. */
 export type EncodingName = 'float32' | 'float16' | 'int8' | `topk:${number}` | `topk:${number}+int8`;
 

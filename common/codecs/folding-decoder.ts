@@ -18,6 +18,16 @@
  * indices has changed nothing; a later error (bad value, trailing bytes) leaves
  * the values before it folded and none after it. A decoder that threw stays
  * failed.
+ *
+ * Coverage (optional, top-k formats only): the aggregate of sparse deltas
+ * needs to know, per parameter, how much weight actually sent it (see
+ * streaming-fedavg.ts), so the decoder adds `coverage.weight` to
+ * `coverage.counts[i]` for every index i whose value it folds, in the same
+ * step as the value. A replay with the opposite weight stops at the same
+ * value, so it takes out exactly the counts the first pass put in. Counts are
+ * integers in a Uint32Array (example counts): the arithmetic is modulo 2^32,
+ * so adding −w after +w is exact whatever came in between. Dense formats
+ * cover every parameter and leave the counts alone (the caller counts them).
  */
 import { InvalidArgumentError } from '../errors';
 import { type Encoding, toEncoding } from './encoding';
@@ -39,6 +49,14 @@ export interface FoldingDecoder {
 /** The accumulator a decoder folds into. */
 export type FoldTarget = Float32Array | Float64Array;
 
+/** Per-parameter weight of the top-k updates that sent each parameter (see the file comment). */
+export interface FoldCoverage {
+  /** One count per parameter. */
+  counts: Uint32Array;
+  /** Added at each index folded: an integer, negative to take a payload back out. */
+  weight: number;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const SCRATCH_VALUES = 16384;
 
@@ -52,7 +70,7 @@ const enum Stage {
 }
 
 /** A decoder folding `weight ×` the update encoded as `encoding` into `target` (length = parameterCount). */
-export function createFoldingDecoder(encoding: Encoding | string, parameterCount: number, target: FoldTarget, weight: number): FoldingDecoder {
+export function createFoldingDecoder(encoding: Encoding | string, parameterCount: number, target: FoldTarget, weight: number, coverage?: FoldCoverage): FoldingDecoder {
   if (!LITTLE_ENDIAN) throw new InvalidArgumentError('update codecs need a little-endian host');
   const format = formatTag(toEncoding(encoding));
   if (!Number.isInteger(parameterCount) || parameterCount < 0 || parameterCount > 0xffffffff) {
@@ -62,7 +80,15 @@ export function createFoldingDecoder(encoding: Encoding | string, parameterCount
     throw new InvalidArgumentError(`fold target must be a Float32Array or Float64Array of ${parameterCount} values`);
   }
   if (!Number.isFinite(weight)) throw new InvalidArgumentError(`fold weight must be finite, got ${weight}`);
-  return new Decoder(format, parameterCount, target, weight);
+  if (coverage) {
+    if (!(coverage.counts instanceof Uint32Array) || coverage.counts.length !== parameterCount) {
+      throw new InvalidArgumentError(`coverage counts must be a Uint32Array of ${parameterCount} values`);
+    }
+    if (!Number.isSafeInteger(coverage.weight) || Math.abs(coverage.weight) >= 2 ** 32) {
+      throw new InvalidArgumentError(`coverage weight must be an integer in (-2^32, 2^32), got ${coverage.weight}`);
+    }
+  }
+  return new Decoder(format, parameterCount, target, weight, coverage);
 }
 
 class Decoder implements FoldingDecoder {
@@ -93,6 +119,7 @@ class Decoder implements FoldingDecoder {
     private readonly n: number,
     private readonly target: FoldTarget,
     private readonly weight: number,
+    private readonly coverage: FoldCoverage | undefined,
   ) {}
 
   get receivedBytes(): number {
@@ -264,7 +291,18 @@ class Decoder implements FoldingDecoder {
     const t = this.target;
     const w = this.weight;
     const base = this.pos;
-    if (this.sparse) {
+    if (this.sparse && this.coverage) {
+      const idx = this.indices;
+      const counts = this.coverage.counts;
+      const cw = this.coverage.weight;
+      for (let j = 0; j < m; j++) {
+        const v = src[j];
+        if (v - v !== 0) this.badValue(base + j, v);
+        const i = idx[base + j];
+        t[i] += w * v;
+        counts[i] += cw;
+      }
+    } else if (this.sparse) {
       const idx = this.indices;
       for (let j = 0; j < m; j++) {
         const v = src[j];
@@ -327,7 +365,18 @@ class Decoder implements FoldingDecoder {
       const t = this.target;
       const w = this.blockWeight;
       const base = this.pos;
-      if (this.sparse) {
+      if (this.sparse && this.coverage) {
+        const idx = this.indices;
+        const counts = this.coverage.counts;
+        const cw = this.coverage.weight;
+        for (let j = 0; j < m; j++) {
+          const v = q[j];
+          if (v === -128) this.badInt8(base + j);
+          const i = idx[base + j];
+          t[i] += w * v;
+          counts[i] += cw;
+        }
+      } else if (this.sparse) {
         const idx = this.indices;
         for (let j = 0; j < m; j++) {
           const v = q[j];

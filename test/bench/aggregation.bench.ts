@@ -165,7 +165,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
         sink.finish();
         sink.release();
       }
-      acc.commit(weights[k], false);
+      acc.commit(weights[k], 'weights');
     });
     acc.average();
   };
@@ -177,12 +177,15 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   const encodedCase = (encoding: string) => {
     const payloads = distinct.map((u) => [...chunks(Buffer.from(encodeUpdate(u, encoding)))]);
     const wireBytesPerUpdate = payloads.reduce((a, parts) => a + parts.reduce((b, [, d]) => b + d.length, 0), 0) / payloads.length;
+    // As a round does: top-k deltas also count, per parameter, the weight that sent it.
+    const sparse = encoding.startsWith('topk');
     const t = timedRound((acc) => {
       updates.forEach((_, k) => {
-        const decoder = createFoldingDecoder(encoding, P, acc.target(), acc.foldWeight(weights[k]));
+        const coverage = sparse ? acc.coverage(weights[k]) : undefined;
+        const decoder = createFoldingDecoder(encoding, P, acc.target(), acc.foldWeight(weights[k]), coverage);
         for (const [, data] of payloads[k % payloads.length]) decoder.push(data);
         decoder.finish();
-        acc.commit(weights[k], true);
+        acc.commit(weights[k], sparse ? 'sparse-delta' : 'delta');
       });
       acc.average(distinct[0]);
     }, 3);

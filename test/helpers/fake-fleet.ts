@@ -3,7 +3,7 @@
  * tasks are recorded, and the test decides what each client does.
  */
 import type { ClientId, TrainTask } from '../../common/types';
-import type { FleetChange, FleetPort } from '../../services/coordinator/rounds/fleet-port';
+import type { ClientTraits, FleetChange, FleetPort } from '../../services/coordinator/rounds/fleet-port';
 
 /** In-memory FleetPort with hooks for tests. */
 export class FakeFleet implements FleetPort {
@@ -54,10 +54,11 @@ export class FakeFleet implements FleetPort {
   }
 
   /** Dataset sizes and idle-since times a test wants selection to see. */
-  readonly info = new Map<ClientId, { datasetSize: number; idleSinceMs: number; encodings: string[] }>();
+  readonly info = new Map<ClientId, ClientTraits>();
 
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined {
-    return this.connected.has(clientId) ? (this.info.get(clientId) ?? { datasetSize: 100, idleSinceMs: 0, encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'] }) : undefined;
+  describe(clientId: ClientId): ClientTraits | undefined {
+    const defaults = { datasetSize: 100, idleSinceMs: 0, encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], features: ['sparse-average'] };
+    return this.connected.has(clientId) ? (this.info.get(clientId) ?? defaults) : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

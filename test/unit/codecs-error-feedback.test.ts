@@ -99,6 +99,63 @@ describe('codecs - error feedback', () => {
     expect(() => ErrorFeedback.fromBytes(nan)).toThrow(/non-finite/);
   });
 
+  it('codecs - after a top-k upload, the residual is dropped where the next global model moved and kept where it did not', () => {
+    const n = 2000;
+    const rng = createRng(8);
+    const ef = new ErrorFeedback(n);
+    const global = delta(n, rng);
+    const c = ef.compensate(delta(n, rng));
+    const payload = encodeUpdate(c, 'topk:0.05+int8');
+    ef.recordPayload(c, 'topk:0.05+int8', payload, global);
+    const residual = Float32Array.from(ef.residual());
+    // Another client's step (and this one's own) moved every tenth parameter.
+    const next = Float32Array.from(global, (g, i) => (i % 10 === 0 ? g + 0.001 : g));
+    const nonZeroMoved = residual.filter((r, i) => i % 10 === 0 && r !== 0).length;
+    expect(ef.dropDelivered(next)).toBe(nonZeroMoved);
+    for (let i = 0; i < n; i++) expect(ef.residual()[i]).toBe(i % 10 === 0 ? 0 : residual[i]);
+    // The new global is now the base: an upload that never lands drops nothing more against it.
+    const kept = Float32Array.from(ef.residual());
+    expect(ef.dropDelivered(next)).toBe(0);
+    expect(ef.residual()).toEqual(kept);
+    // The base survives a restart (state v2); a reset forgets it.
+    const restored = ErrorFeedback.fromBytes(ef.toBytes(), n);
+    expect(restored.residual()).toEqual(kept);
+    const moved = Float32Array.from(next, (g, i) => (i === 1 ? g + 1 : g));
+    expect(restored.dropDelivered(moved)).toBe(kept[1] !== 0 ? 1 : 0);
+    expect(restored.residual()[1]).toBe(0);
+    restored.reset();
+    expect(restored.toBytes().length).toBe(8 + 4 * n);
+  });
+
+  it('codecs - a dense encoding keeps no base: its residual (rounding error) is kept whole however the model moves', () => {
+    const n = 500;
+    const rng = createRng(9);
+    const ef = new ErrorFeedback(n);
+    const global = delta(n, rng);
+    const c = ef.compensate(delta(n, rng));
+    ef.recordPayload(c, 'int8', encodeUpdate(c, 'int8'), global);
+    const residual = Float32Array.from(ef.residual());
+    expect(residual.some((r) => r !== 0)).toBe(true);
+    expect(ef.dropDelivered(Float32Array.from(global, (g) => g + 1))).toBe(0);
+    expect(ef.residual()).toEqual(residual);
+    expect(ef.toBytes().length).toBe(8 + 4 * n);
+  });
+
+  it('codecs - state v2 (residual and base) round-trips and rejects a wrong length or a non-finite base', () => {
+    const ef = new ErrorFeedback(4);
+    const c = Float32Array.of(1, -2, 3, 0.25);
+    ef.recordPayload(c, 'topk:0.5', encodeUpdate(c, 'topk:0.5'), Float32Array.of(5, 6, 7, 8));
+    const bytes = ef.toBytes();
+    expect(bytes[2]).toBe(2);
+    expect(bytes.length).toBe(8 + 32);
+    expect(Array.from(ErrorFeedback.fromBytes(bytes, 4).residual())).toEqual([1, 0, 0, 0.25]);
+    expect(() => ErrorFeedback.fromBytes(bytes.subarray(0, 8 + 16))).toThrow(/v2 for 4 parameters must be 40 bytes/);
+    const nan = Uint8Array.from(bytes);
+    new DataView(nan.buffer).setFloat32(8 + 16 + 4, Infinity, true);
+    expect(() => ErrorFeedback.fromBytes(nan)).toThrow(/non-finite base value/);
+    expect(() => ef.dropDelivered(new Float32Array(3))).toThrow(InvalidArgumentError);
+  });
+
   it('codecs - checks the lengths it is given', () => {
     const ef = new ErrorFeedback(4);
     expect(() => ef.compensate(new Float32Array(3))).toThrow(InvalidArgumentError);

@@ -83,3 +83,59 @@ describe('codecs - streaming folding decoder', () => {
     expect([target[5], target[200_000], target[2_999_999]]).toEqual([2, 2, 2]);
   });
 });
+
+describe('codecs - folding decoder coverage (per-parameter weight of top-k updates)', () => {
+  /** A top-k+int8 payload of `d` with its int8 value `at` (in index order) replaced by the forbidden -128. */
+  function withBadInt8(payload: Uint8Array, k: number, at: number): Uint8Array {
+    const bad = payload.slice();
+    // Values are the last k bytes plus one 4-byte scale per block (a single block here).
+    bad[bad.length - k + at] = 0x80;
+    return bad;
+  }
+
+  for (const name of ['topk:0.05', 'topk:0.05+int8']) {
+    it(`codecs - ${name}: adds the coverage weight at exactly the indices it folds, and the opposite weight takes it back out`, () => {
+      const n = 4001;
+      const d = delta(n, 3);
+      const payload = encodeUpdate(d, name);
+      const sent = new Float32Array(n);
+      fold(name, n, [payload], sent, 1);
+      const counts = new Uint32Array(n);
+      const target = new Float64Array(n);
+      const decoder = createFoldingDecoder(name, n, target, 2, { counts, weight: 7 });
+      for (const part of randomChunks(payload, 5, 300)) decoder.push(part);
+      decoder.finish();
+      for (let i = 0; i < n; i++) expect(counts[i]).toBe(sent[i] !== 0 ? 7 : 0);
+      const back = createFoldingDecoder(name, n, target, -2, { counts, weight: -7 });
+      back.push(payload);
+      back.finish();
+      expect(counts.every((c) => c === 0)).toBe(true);
+    });
+  }
+
+  it('codecs - counts stop at a refused value, and replaying the payload with the opposite weight leaves exact zeros', () => {
+    const n = 2000;
+    const k = 100;
+    const payload = withBadInt8(encodeUpdate(delta(n, 4), 'topk:0.05+int8'), k, 40);
+    const counts = new Uint32Array(n).fill(3); // another upload's counts, which must survive
+    const decoder = createFoldingDecoder('topk:0.05+int8', n, new Float64Array(n), 1, { counts, weight: 5 });
+    expect(() => decoder.push(payload)).toThrow(/-128/);
+    expect(counts.filter((c) => c === 8).length).toBe(40);
+    const back = createFoldingDecoder('topk:0.05+int8', n, new Float64Array(n), -1, { counts, weight: -5 });
+    expect(() => back.push(payload)).toThrow(/-128/);
+    expect(counts.every((c) => c === 3)).toBe(true);
+  });
+
+  it('codecs - dense formats leave the counts alone; bad counts or weights are refused', () => {
+    const n = 300;
+    const counts = new Uint32Array(n);
+    for (const name of ['float32', 'float16', 'int8']) fold(name, n, [encodeUpdate(delta(n, 6), name)], new Float64Array(n), 1);
+    const dense = createFoldingDecoder('int8', n, new Float64Array(n), 1, { counts, weight: 4 });
+    dense.push(encodeUpdate(delta(n, 6), 'int8'));
+    dense.finish();
+    expect(counts.every((c) => c === 0)).toBe(true);
+    expect(() => createFoldingDecoder('topk:0.1', n, new Float64Array(n), 1, { counts: new Uint32Array(n - 1), weight: 1 })).toThrow(/Uint32Array of 300/);
+    expect(() => createFoldingDecoder('topk:0.1', n, new Float64Array(n), 1, { counts, weight: 1.5 })).toThrow(/integer/);
+    expect(() => createFoldingDecoder('topk:0.1', n, new Float64Array(n), 1, { counts, weight: 2 ** 32 })).toThrow(/integer/);
+  });
+});

@@ -662,6 +662,33 @@ describe('daemon session - update encodings', () => {
     expect(feedback.peek('run-1', 10)).toBeUndefined();
   });
 
+  it.each([true, false])('topk with error feedback, sparse_average %s: where the next global model moved, the residual was delivered only with per-parameter averaging', async (sparseAverage) => {
+    const feedback = new FeedbackStore();
+    const { fleet, trainer } = await setup({ feedback });
+    // Call 0: deltas 0.1..1.0, top 3 sent (7..9), residual 0.1..0.7 at 0..6. Call 1: a flat 0.05.
+    trainer.step = (i, call) => (call === 1 ? 0.05 : (i + 1) / 10);
+    fleet.send(taskMessage({ updateEncoding: 'topk:0.25', sparseAverage }));
+    await waitFor(() => fleet.of('result').length === 1, 'first result');
+    // The aggregate moved parameters 4 and 5 (another client sent them) and 7..9 (this one did).
+    const next = Float32Array.from(MODEL, (w, i) => (i === 4 || i === 5 || i >= 7 ? w + 0.5 : w));
+    const nextBytes = Buffer.from(float32ToBytes(next));
+    fleet.models.set(sha256Hex(nextBytes), nextBytes);
+    fleet.send(taskMessage({ taskId: 'task-2', round: 2, updateEncoding: 'topk:0.25', sparseAverage, modelVersion: sha256Hex(nextBytes), modelBytes: nextBytes.length }));
+    await waitFor(() => fleet.of('result').length === 2, 'second result');
+    const s2 = decodeDense('topk:0.25', upload(fleet, 1).bytes, 10);
+    if (!sparseAverage) {
+      // A coordinator that averages plainly (an older one) delivered a fraction: the residual carries on, 4..6 go out.
+      expect(Array.from(s2, (v, i) => (v !== 0 ? i : -1)).filter((i) => i >= 0)).toEqual([4, 5, 6]);
+      return;
+    }
+    // 4 and 5 carry only the flat 0.05 now; the largest are 6 (0.75), 3 (0.45), 2 (0.35), where kept residuals would have sent 4..6.
+    expect(Array.from(s2, (v, i) => (v !== 0 ? i : -1)).filter((i) => i >= 0)).toEqual([2, 3, 6]);
+    for (const [i, v] of [[2, 0.35], [3, 0.45], [6, 0.75]]) expect(s2[i]).toBeCloseTo(v, 5);
+    const residual = feedback.peek('run-1', 10)!.residual();
+    expect(residual[4]).toBeCloseTo(0.05, 6);
+    expect(residual[5]).toBeCloseTo(0.05, 6);
+  });
+
   it('a lossless encoding other than float32 sends the delta with a codec header; no residual is kept', async () => {
     const feedback = new FeedbackStore();
     const { fleet, trainer } = await setup({ feedback });

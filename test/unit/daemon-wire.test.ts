@@ -21,6 +21,7 @@ function wireTask(overrides: Partial<TaskAssignment__Output> = {}): TaskAssignme
     deadlineUnixMs: 1_700_000_060_000,
     updateEncoding: '',
     modelEncoding: '',
+    sparseAverage: false,
     ...overrides,
   };
 }
@@ -39,7 +40,14 @@ describe('daemon wire - fromWireTask', () => {
       deadlineMs: 1_700_000_060_000,
       updateEncoding: 'float32',
       modelEncoding: 'float32',
+      sparseAverage: false,
     });
+  });
+
+  it('keeps sparse_average for a top-k task only', () => {
+    expect(fromWireTask(wireTask({ updateEncoding: 'topk:0.01+int8', sparseAverage: true })).sparseAverage).toBe(true);
+    expect(fromWireTask(wireTask({ updateEncoding: 'topk:0.01', sparseAverage: false })).sparseAverage).toBe(false);
+    expect(fromWireTask(wireTask({ updateEncoding: 'int8', sparseAverage: true })).sparseAverage).toBe(false);
   });
 
   it.each([

@@ -6,6 +6,7 @@ import { silentLogger } from '../../common/logger';
 import type { ModelSpec, RunConfig, RunRecord, TrainTask } from '../../common/types';
 import type { LinkEstimate } from '../../common/link';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { encodeUpdate } from '../../common/codecs';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
@@ -201,6 +202,37 @@ describe('round engine', () => {
       picks.push(fleet.dispatched.map((t) => t.taskId.split('/').pop()!).sort());
     }
     expect(picks[0]).toEqual(picks[1]);
+  });
+});
+
+describe('round engine with top-k compression', () => {
+  it('round engine - per-parameter averaging only for clients with the sparse-average feature; others average as dense deltas', async () => {
+    const { fleet, driver, store } = setup(['a', 'b'], { compression: 'topk:0.5', clientsPerRound: 2, minClients: 2, rounds: 1 });
+    fleet.info.set('a', { datasetSize: 10, idleSinceMs: 0, encodings: ['topk'], features: ['sparse-average'] });
+    fleet.info.set('b', { datasetSize: 30, idleSinceMs: 0, encodings: ['topk'] }); // an older daemon
+    // Global model 0; a's top-2 of [1, 0, 2, 0.5] is {0, 2}, b's of [0, 4, 0.5, 3] is {1, 3}.
+    const deltas: Record<string, { delta: number[]; n: number }> = { a: { delta: [1, 0, 2, 0.5], n: 10 }, b: { delta: [0, 4, 0.5, 3], n: 30 } };
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => {
+        const payload = encodeUpdate(Float32Array.from(deltas[id].delta), 'topk:0.5');
+        const round = driver.currentRound!;
+        const receiver = round.beginUpdate(id, {
+          taskId: task.taskId, transferId: `t-${id}`, encoding: 'topk:0.5', totalBytes: payload.length, sha256: sha256Hex(payload), tensors: SPEC.tensors, numExamples: deltas[id].n,
+        });
+        receiver.write(0, payload);
+        receiver.complete();
+        const m = { loss: 1, accuracy: 0.5, numExamples: deltas[id].n };
+        round.acceptReport(id, { taskId: task.taskId, transferId: `t-${id}`, numExamples: deltas[id].n, train: m, localEval: m, durationMs: 5 });
+      });
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    expect(fleet.dispatched.map((t) => [t.updateEncoding, t.sparseAverage])).toEqual(expect.arrayContaining([['topk:0.5', true], ['topk:0.5', false]]));
+    const [round] = await store.listRounds('run-t');
+    expect(Object.fromEntries(round.clients.map((c) => [c.clientId, c.sparseAverage ?? false]))).toEqual({ a: true, b: false });
+    // b counts at every parameter (zeros where it sent nothing), a only where it sent:
+    // (10·1)/(30+10), (30·4)/30, (10·2)/(30+10), (30·3)/30.
+    const weights = await store.getModel('run-t', run.modelVersion);
+    expect(Array.from(weights!)).toEqual([0.25, 4, 0.5, 3]);
   });
 });
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeUpdate } from '../../common/codecs';
+import { decodeDense, encodeUpdate } from '../../common/codecs';
 import { InvalidArgumentError } from '../../common/errors';
 import { createRng } from '../../common/random';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
@@ -69,7 +69,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
       s.sink.write(from, s.bytes.subarray(from));
       s.sink.finish();
       s.sink.release();
-      fedavg.commit(updates[s.k].n, false);
+      fedavg.commit(updates[s.k].n, 'weights');
     }
     expect(fedavg.count).toBe(3);
     expect(fedavg.weight).toBe(44);
@@ -82,7 +82,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const { sink, bytes } = rawSink(fedavg, values, 123);
     stream(sink, bytes, 1);
     sink.finish();
-    fedavg.commit(123, false);
+    fedavg.commit(123, 'weights');
     expect(maxDiff(fedavg.average(), values)).toBeLessThan(1e-6);
   });
 
@@ -93,7 +93,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const { sink, bytes } = rawSink(fedavg, values, 5);
     stream(sink, bytes, 1);
     sink.finish();
-    fedavg.commit(5, false);
+    fedavg.commit(5, 'weights');
     const first = fedavg.average();
     expect(maxDiff(first, values)).toBeLessThan(1e-6);
     const kept = first.slice();
@@ -113,7 +113,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     expect(readdirSync(spool).length).toBe(1); // the journal went to the spool dir
     stream(a.sink, a.bytes, 4);
     a.sink.finish();
-    fedavg.commit(kept.n, false);
+    fedavg.commit(kept.n, 'weights');
     dropped.sink.undo();
     dropped.sink.undo(); // idempotent
     expect(readdirSync(spool)).toEqual([]);
@@ -128,7 +128,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const good = rawSink(fedavg, values, 2);
     stream(good.sink, good.bytes, 9);
     good.sink.finish();
-    fedavg.commit(2, false);
+    fedavg.commit(2, 'weights');
     const b = rawSink(fedavg, bad, 2);
     b.sink.write(0, b.bytes.subarray(0, 4000));
     expect(() => b.sink.write(4000, b.bytes.subarray(4000, 8000))).toThrow(/non-finite value NaN at parameter 1500/);
@@ -145,7 +145,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const r = rawSink(fedavg, raw.values, raw.n);
     stream(r.sink, r.bytes, 5);
     r.sink.finish();
-    fedavg.commit(raw.n, false);
+    fedavg.commit(raw.n, 'weights');
     for (const encoding of ['int8', 'topk:0.1+int8', 'float16']) {
       const payload = encodeUpdate(delta, encoding);
       // A second upload that breaks off half-way and is undone must leave no trace.
@@ -157,11 +157,114 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const sink = encodedSink('int8', N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: 10, sha256: sha256Hex(payload) });
     stream(sink, payload, 7, payload.length, false);
     sink.finish();
-    fedavg.commit(10, true);
+    fedavg.commit(10, 'delta');
     const want = reference([raw, { values: Float32Array.from(global, (g, i) => g + delta[i]), n: 10 }]);
     // int8 of a ±0.05 delta quantises to 0.05/127 per value, a quarter of it at weight 10/40.
     expect(maxDiff(fedavg.average(global), want)).toBeLessThan(0.05 / 127 / 4 + 1e-5);
     expect(() => fedavg.average()).toThrow(/global model/);
+  });
+
+  it('streaming fedavg - top-k deltas are averaged per parameter over the weight that sent it; a broken-off one leaves no count', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const global = randomArray(N, 30);
+    const raw = { values: randomArray(N, 31), n: 30 };
+    const dense = { delta: randomArray(N, 32, 0.05), n: 10 };
+    const sparse = [
+      { delta: randomArray(N, 33, 0.05), n: 20, encoding: 'topk:0.05' },
+      { delta: randomArray(N, 34, 0.05), n: 5, encoding: 'topk:0.05+int8' },
+    ];
+    const sinkOf = (encoding: string, payload: Uint8Array, n: number) =>
+      encodedSink(encoding, N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: n, sha256: sha256Hex(payload), sparseAverage: true });
+    const r = rawSink(fedavg, raw.values, raw.n);
+    stream(r.sink, r.bytes, 8);
+    r.sink.finish();
+    fedavg.commit(raw.n, 'weights');
+    const densePayload = encodeUpdate(dense.delta, 'float16');
+    const d = sinkOf('float16', densePayload, dense.n);
+    stream(d, densePayload, 9, densePayload.length, false);
+    d.finish();
+    fedavg.commit(dense.n, 'delta');
+    for (const [k, u] of sparse.entries()) {
+      // A top-k upload of the same client that breaks off first must leave neither values nor counts.
+      const gonePayload = encodeUpdate(randomArray(N, 40 + k, 0.05), u.encoding);
+      const gone = sinkOf(u.encoding, gonePayload, u.n);
+      stream(gone, gonePayload, 10 + k, Math.floor(gonePayload.length * 0.7), false);
+      const payload = encodeUpdate(u.delta, u.encoding);
+      const sink = sinkOf(u.encoding, payload, u.n);
+      stream(sink, payload, 12 + k, payload.length, false);
+      gone.undo();
+      sink.finish();
+      fedavg.commit(u.n, 'sparse-delta');
+    }
+    expect(fedavg.memoryBytes).toBeGreaterThanOrEqual(4 * N);
+    // The reference: per parameter, the weighted mean of the updates that carry it.
+    const sent = sparse.map((u) => decodeDense(u.encoding, encodeUpdate(u.delta, u.encoding), N));
+    const halves = decodeDense('float16', densePayload, N);
+    const want = new Float64Array(N);
+    let onlyDense = 0;
+    for (let j = 0; j < N; j++) {
+      let num = raw.n * raw.values[j] + dense.n * (global[j] + halves[j]);
+      let den = raw.n + dense.n;
+      sparse.forEach((u, k) => {
+        if (sent[k][j] !== 0) {
+          num += u.n * (global[j] + sent[k][j]);
+          den += u.n;
+        }
+      });
+      if (den === raw.n + dense.n) onlyDense++;
+      want[j] = num / den;
+    }
+    expect(onlyDense).toBeGreaterThan(N / 2);
+    expect(maxDiff(fedavg.average(global), want)).toBeLessThan(1e-5);
+  });
+
+  it('streaming fedavg - with only top-k deltas, a parameter one client sent takes its whole step and one nobody sent keeps the global value exactly', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const global = randomArray(N, 50);
+    const uploads = [
+      { delta: randomArray(N, 51, 0.05), n: 7 },
+      { delta: randomArray(N, 52, 0.05), n: 3 },
+    ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, 'topk:0.01+int8') }));
+    for (const [k, u] of uploads.entries()) {
+      const sink = encodedSink('topk:0.01+int8', N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload), sparseAverage: true });
+      stream(sink, u.payload, 13 + k, u.payload.length, false);
+      sink.finish();
+      expect(sink.kind).toBe('sparse-delta');
+      fedavg.commit(u.n, 'sparse-delta');
+    }
+    const [a, b] = uploads.map((u) => decodeDense('topk:0.01+int8', u.payload, N));
+    const avg = fedavg.average(global);
+    let single = 0;
+    for (let j = 0; j < N; j++) {
+      if (a[j] === 0 && b[j] === 0) expect(avg[j]).toBe(global[j]);
+      else if (a[j] !== 0 && b[j] !== 0) expect(Math.abs(avg[j] - (global[j] + (7 * a[j] + 3 * b[j]) / 10))).toBeLessThan(1e-6);
+      else {
+        // Not 7/10 or 3/10 of it, as a plain average over both clients would give.
+        expect(Math.abs(avg[j] - (global[j] + a[j] + b[j]))).toBeLessThan(1e-6);
+        single++;
+      }
+    }
+    expect(single).toBeGreaterThan(Math.round(0.01 * N));
+    expect(() => new StreamingFedAvg(10, { kernel }).commit(1, 'sparse-delta')).toThrow(/coverage/);
+  });
+
+  it('streaming fedavg - a top-k delta from a client without per-parameter averaging is averaged like a dense one', () => {
+    const fedavg = new StreamingFedAvg(N, { kernel });
+    const global = randomArray(N, 60);
+    const uploads = [
+      { delta: randomArray(N, 61, 0.05), n: 7 },
+      { delta: randomArray(N, 62, 0.05), n: 3 },
+    ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, 'topk:0.01') }));
+    for (const [k, u] of uploads.entries()) {
+      const sink = encodedSink('topk:0.01', N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload) });
+      stream(sink, u.payload, 20 + k, u.payload.length, false);
+      sink.finish();
+      expect(sink.kind).toBe('delta');
+      fedavg.commit(u.n, sink.kind);
+    }
+    const [a, b] = uploads.map((u) => decodeDense('topk:0.01', u.payload, N));
+    const want = Float64Array.from(global, (g, j) => g + (7 * a[j] + 3 * b[j]) / 10);
+    expect(maxDiff(fedavg.average(global), want)).toBeLessThan(1e-6);
   });
 
   it('streaming fedavg - a corrupt checksum, a gap and an overrun are refused', () => {
@@ -185,7 +288,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
       const { sink, bytes } = rawSink(fedavg, new Float32Array(8).fill(3e38), n);
       sink.write(0, bytes);
       sink.finish();
-      fedavg.commit(n, false);
+      fedavg.commit(n, 'weights');
     }
     if (kernel === 'scalar') expect(fedavg.average()[0]).toBeCloseTo(3e38, -33); // the float64 sum holds it
     else expect(() => fedavg.average()).toThrow(/overflowed/);

@@ -12,9 +12,26 @@
  *
  * Weights are example counts, scaled by the first upload's count so the sum
  * stays at the magnitude of the updates however large the counts are.
+ *
+ * Sparse (top-k) deltas are averaged per parameter over the updates that sent
+ * it. Dividing a parameter sent by 1 client of 10 by all 10 clients' weight
+ * would move the global model a tenth of the step that client meant, while the
+ * client's error feedback counts the value as delivered in full. So each
+ * parameter j is averaged over its own weight:
+ *
+ *   new_j = (S_j + (W_delta + C_j)·g_j) / (W_dense + C_j)
+ *
+ * where S_j is the running sum, which already holds every folded w·x_j
+ * (weights, dense deltas, and the top-k values that reached j), W_dense is the weight of the updates that
+ * cover every parameter (float32 weights, int8/float16 deltas), W_delta the
+ * part of it that is deltas, and C_j the weight of the top-k updates that sent
+ * j; with no weight at all (W_dense + C_j = 0) the parameter keeps g_j. C
+ * exists only once a top-k update arrives: one Uint32 example count per
+ * parameter, filled by the folding decoder (folding-decoder.ts). With no top-k
+ * update committed this is the plain weighted average.
  */
 import { InvalidArgumentError } from '../../../common/errors';
-import type { FoldTarget } from '../../../common/codecs';
+import type { FoldCoverage, FoldTarget } from '../../../common/codecs';
 import { defaultKernel } from './kernel-choice';
 import { createStreamingSum, type StreamingKernel, type StreamingSum } from './streaming-sum';
 
@@ -23,6 +40,15 @@ export interface StreamingFedAvgOptions {
   /** @default the process default from chooseKernel ('tfjs' there means wasm-simd here, see streaming-sum.ts) */
   kernel?: StreamingKernel;
 }
+
+/**
+ * What a committed update is: new weights (float32), a delta covering every
+ * parameter (int8, float16), or a delta of some parameters only (top-k).
+ */
+export type UpdateKind = 'weights' | 'delta' | 'sparse-delta';
+
+/** Sparse weights are Uint32 example counts (see folding-decoder.ts): a round's top-k examples must stay below this. */
+const MAX_SPARSE_EXAMPLES = 2 ** 32;
 
 /** The streaming weighted sum of one round; see the file comment. */
 export class StreamingFedAvg {
@@ -33,6 +59,13 @@ export class StreamingFedAvg {
   private totalWeight = 0;
   private deltaWeight = 0;
   private result?: Float32Array;
+  /** Examples of committed updates that cover every parameter, and the delta part of them. */
+  private denseExamples = 0;
+  private denseDeltaExamples = 0;
+  /** Examples of committed top-k updates. */
+  private sparseExamples = 0;
+  /** Per parameter, the examples of the top-k updates folded at it; created by the first top-k upload. */
+  private counts: Uint32Array | undefined;
 
   constructor(
     readonly size: number,
@@ -53,9 +86,9 @@ export class StreamingFedAvg {
     return this.totalWeight;
   }
 
-  /** Bytes held for the sum, scratch and output. */
+  /** Bytes held for the sum, scratch and output, and the per-parameter sparse weights once a top-k upload came. */
   get memoryBytes(): number {
-    return this.sum.memoryBytes;
+    return this.sum.memoryBytes + (this.counts?.byteLength ?? 0);
   }
 
   /** The fold weight for an upload of `numExamples` examples (negate it to fold the upload back out). */
@@ -88,12 +121,31 @@ export class StreamingFedAvg {
     this.result.fill(0);
   }
 
+  /**
+   * What a top-k decoder adds per parameter it folds, for an upload of
+   * `numExamples` (negate `weight` to fold it back out). Allocates the
+   * counts (4 bytes a parameter) on first use.
+   */
+  coverage(numExamples: number): FoldCoverage {
+    if (!Number.isSafeInteger(numExamples) || numExamples < 1) throw new InvalidArgumentError(`a top-k update's weight must be a positive integer example count, got ${numExamples}`);
+    this.counts ??= new Uint32Array(this.size);
+    return { counts: this.counts, weight: numExamples };
+  }
+
   /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
-  commit(numExamples: number, isDelta: boolean): void {
+  commit(numExamples: number, kind: UpdateKind): void {
     const w = this.foldWeight(numExamples);
+    if (kind === 'sparse-delta') {
+      if (!this.counts) throw new InvalidArgumentError('a top-k update must be folded with coverage() before it is committed');
+      if (this.sparseExamples + numExamples >= MAX_SPARSE_EXAMPLES) throw new InvalidArgumentError(`top-k updates of ${this.sparseExamples + numExamples} examples in one round overflow the per-parameter counts`);
+      this.sparseExamples += numExamples;
+    } else {
+      this.denseExamples += numExamples;
+      if (kind === 'delta') this.denseDeltaExamples += numExamples;
+    }
     this.committed++;
     this.totalWeight += numExamples;
-    if (isDelta) this.deltaWeight += w;
+    if (kind !== 'weights') this.deltaWeight += w;
   }
 
   /**
@@ -104,12 +156,38 @@ export class StreamingFedAvg {
   average(global?: Float32Array): Float32Array {
     if (this.committed === 0) throw new InvalidArgumentError('no updates to average');
     if (this.deltaWeight !== 0 && !global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
+    if (this.sparseExamples > 0) return this.sparseAverage(global!);
     const base = this.deltaWeight !== 0 ? { values: global!, weight: this.deltaWeight } : undefined;
+    const out = this.takeResult();
+    this.sum.average(out, this.totalWeight / this.unit, base);
+    return out;
+  }
+
+  /** The reserved result, handed to the caller (it becomes the next global model): a second average() writes a new one. */
+  private takeResult(): Float32Array {
     this.reserveResult();
     const out = this.result!;
-    this.sum.average(out, this.totalWeight / this.unit, base);
-    // The caller owns it (it becomes the next global model): a second call writes a new one.
     this.result = undefined;
+    return out;
+  }
+
+  /** The per-parameter average of the file comment, in example counts: (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). */
+  private sparseAverage(global: Float32Array): Float32Array {
+    if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
+    const sum = this.sum.target();
+    const counts = this.counts!;
+    const unit = this.unit;
+    const dense = this.denseExamples;
+    const denseDelta = this.denseDeltaExamples;
+    const out = this.takeResult();
+    for (let j = 0; j < out.length; j++) {
+      const c = counts[j];
+      const weight = dense + c;
+      // Counts are exact integers, so "nobody sent j" is an exact zero, never a rounding residue.
+      const v = weight === 0 ? global[j] : (unit * sum[j] + (denseDelta + c) * global[j]) / weight;
+      if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${j} is not finite`);
+      out[j] = v;
+    }
     return out;
   }
 

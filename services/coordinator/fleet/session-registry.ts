@@ -8,7 +8,7 @@ import type { Clock } from '../../../common/clock';
 import type { Logger } from '../../../common/logger';
 import type { ClientId, ClientRecord, TrainTask } from '../../../common/types';
 import type { Store } from '../store/store';
-import type { FleetChange, FleetPort } from '../rounds/fleet-port';
+import type { ClientTraits, FleetChange, FleetPort } from '../rounds/fleet-port';
 
 /** The transport side of one session: how to reach the client. */
 export interface SessionHandle {
@@ -127,9 +127,9 @@ export class SessionRegistry implements FleetPort {
     }
   }
 
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined {
+  describe(clientId: ClientId): ClientTraits | undefined {
     const e = this.entries.get(clientId);
-    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs, encodings: e.record.encodings } : undefined;
+    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs, encodings: e.record.encodings, features: e.record.features ?? [] } : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

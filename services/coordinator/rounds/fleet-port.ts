@@ -12,6 +12,15 @@ export type FleetChange =
   | { type: 'idle'; clientId: ClientId };
 
 /** The engine's view of the fleet. */
+/** What selection and encoding choice know of a connected client (from its hello). */
+export interface ClientTraits {
+  datasetSize: number;
+  idleSinceMs: number;
+  encodings: string[];
+  /** Capabilities.features, e.g. 'sparse-average'. */
+  features?: string[];
+}
+
 export interface FleetPort {
   /** Clients connected now and not working on a task. */
   idleClients(): ClientId[];
@@ -22,7 +31,7 @@ export interface FleetPort {
   /** Marks a client free of its task (it settled one way or another). */
   release(clientId: ClientId, taskId: string): void;
   /** What selection needs to know of a connected client. */
-  describe(clientId: ClientId): { datasetSize: number; idleSinceMs: number; encodings: string[] } | undefined;
+  describe(clientId: ClientId): ClientTraits | undefined;
   /** Subscribes to connects and disconnects; returns the unsubscribe function. */
   onChange(listener: (change: FleetChange) => void): () => void;
 }

@@ -28,7 +28,7 @@ export interface RoundInput {
   modelBytes: number;
   train: TrainConfig;
   /** Who was picked, with the selection policy's predicted completion time and the update encoding asked of it. */
-  selected: Array<{ clientId: ClientId; predictedMs?: number; encoding?: string }>;
+  selected: Array<{ clientId: ClientId; predictedMs?: number; encoding?: string; sparseAverage?: boolean }>;
   /** The global model this round trains from (what encoded deltas apply to). */
   globalWeights?: Float32Array;
   /** How clients should fetch the model. @default 'float32' */
@@ -122,8 +122,9 @@ export class Round {
       state: 'training',
       startedAtMs: now,
       deadlineMs: input.deadlineMs,
-      clients: input.selected.map(({ clientId, predictedMs, encoding }) => ({
+      clients: input.selected.map(({ clientId, predictedMs, encoding, sparseAverage }) => ({
         clientId, state: 'selected', numExamples: 0, bytesDown: 0, bytesUp: 0, selectedAtMs: now, predictedMs, encoding: encoding ?? 'float32',
+        ...(sparseAverage ? { sparseAverage } : {}),
       })),
       bytesDown: 0,
       bytesUp: 0,
@@ -160,6 +161,7 @@ export class Round {
         deadlineMs: own,
         updateEncoding: c.encoding,
         modelEncoding: this.input.modelEncoding ?? 'float32',
+        sparseAverage: c.sparseAverage ?? false,
       });
       if (sent) {
         c.state = 'dispatched';
@@ -205,6 +207,7 @@ export class Round {
       journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir }),
       numExamples: header.numExamples,
       sha256: header.sha256,
+      sparseAverage: c.sparseAverage ?? false,
     };
     const sink =
       header.encoding === 'float32'
@@ -393,7 +396,7 @@ export class Round {
     if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId)!;
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
-    this.accumulator.commit(r.numExamples, r.isDelta);
+    this.accumulator.commit(r.numExamples, r.kind);
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
     c.acceptedAtMs = this.input.clock.now();

@@ -14,6 +14,7 @@
  * journal is a spool file, so memory stays at a few chunks.
  */
 import { CancelledError } from '../../../common/errors';
+import type { UpdateKind } from '../aggregation/streaming-fedavg';
 import type { UpdateSink } from './update-sink';
 
 /** Lifecycle of a receiver: receiving, broken off (resumable), or done (folded or refused). */
@@ -83,9 +84,9 @@ export class UpdateReceiver {
     return this.firstChunkMs === undefined ? undefined : nowMs - this.firstChunkMs;
   }
 
-  /** Whether the update is a delta from the global model. */
-  get isDelta(): boolean {
-    return this.sink.isDelta;
+  /** New weights, a dense delta or a top-k delta (see UpdateKind). */
+  get kind(): UpdateKind {
+    return this.sink.kind;
   }
 
   /** Verifies the whole update and commits it to the round; throws if it is incomplete, corrupt or too late. */

@@ -9,17 +9,17 @@
  * commit the update (and `release()` the journal).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createFoldingDecoder, type FoldingDecoder } from '../../../common/codecs';
+import { createFoldingDecoder, type FoldCoverage, type FoldingDecoder, parseEncoding } from '../../../common/codecs';
 import { InvalidArgumentError } from '../../../common/errors';
-import type { StreamingFedAvg } from '../aggregation/streaming-fedavg';
+import type { StreamingFedAvg, UpdateKind } from '../aggregation/streaming-fedavg';
 import type { UpdateJournal } from './update-journal';
 
 /** Receives contiguous chunks (offsets already de-duplicated by the receiver). */
 export interface UpdateSink {
   readonly receivedBytes: number;
   readonly expectedBytes: number;
-  /** Whether the update is a delta from the global model (every encoding but float32). */
-  readonly isDelta: boolean;
+  /** New weights (float32), or a delta from the global model covering every parameter or, for top-k, some. */
+  readonly kind: UpdateKind;
   /** Validates and folds one chunk; throws InvalidArgumentError if it is bad (the sink is then dead). */
   write(offset: number, data: Uint8Array): void;
   /** Checks the update is complete and its sha256 matches; throws InvalidArgumentError if not. */
@@ -36,12 +36,14 @@ export interface SinkTarget {
   journal: UpdateJournal;
   numExamples: number;
   sha256: string;
+  /** A top-k update is averaged per parameter over the clients that sent it (streaming-fedavg.ts); else as a dense delta. */
+  sparseAverage?: boolean;
 }
 
 /** The raw float32 path: the update is the client's new weights. */
 export function float32Sink(parameters: number, t: SinkTarget): UpdateSink {
   const weight = t.fedavg.foldWeight(t.numExamples);
-  return new Sink(parameters * 4, false, t, {
+  return new Sink(parameters * 4, 'weights', t, {
     write(offset, data) {
       if (offset % 4 !== 0) throw new InvalidArgumentError(`chunk at offset ${offset} is not float32-aligned`);
       t.fedavg.foldBytes(offset / 4, data, weight);
@@ -62,8 +64,13 @@ export function float32Sink(parameters: number, t: SinkTarget): UpdateSink {
 /** An encoded delta from the global model, decoded into the sum as it streams in. */
 export function encodedSink(encoding: string, parameters: number, totalBytes: number, t: SinkTarget): UpdateSink {
   const weight = t.fedavg.foldWeight(t.numExamples);
-  const decoder: FoldingDecoder = createFoldingDecoder(encoding, parameters, t.fedavg.target(), weight);
-  return new Sink(totalBytes, true, t, {
+  const sparse = parseEncoding(encoding).kind === 'topk' && t.sparseAverage === true;
+  // A top-k delta also records which parameters it sent, for the per-parameter average.
+  // One from a client without the matching residual rule is averaged like a dense delta
+  // (zeros where it sent nothing), as before per-parameter averaging existed.
+  const coverage: FoldCoverage | undefined = sparse ? t.fedavg.coverage(t.numExamples) : undefined;
+  const decoder: FoldingDecoder = createFoldingDecoder(encoding, parameters, t.fedavg.target(), weight, coverage);
+  return new Sink(totalBytes, sparse ? 'sparse-delta' : 'delta', t, {
     write(_offset, data) {
       // Recorded first: a chunk the decoder rejects half-way has folded its first values,
       // and replaying it with the opposite weight takes out exactly those.
@@ -74,7 +81,7 @@ export function encodedSink(encoding: string, parameters: number, totalBytes: nu
       decoder.finish();
     },
     undo() {
-      const back = createFoldingDecoder(encoding, parameters, t.fedavg.target(), -weight);
+      const back = createFoldingDecoder(encoding, parameters, t.fedavg.target(), -weight, coverage && { counts: coverage.counts, weight: -coverage.weight });
       try {
         t.journal.replay((_offset, bytes) => back.push(bytes));
       } catch (err) {
@@ -99,7 +106,7 @@ class Sink implements UpdateSink {
 
   constructor(
     readonly expectedBytes: number,
-    readonly isDelta: boolean,
+    readonly kind: UpdateKind,
     private readonly t: SinkTarget,
     private readonly ops: SinkOps,
   ) {}

@@ -110,6 +110,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
               dataset: caps?.dataset ?? '',
               datasetSize: Number(hello.datasetSize),
               encodings: caps?.encodings ?? [],
+              features: caps?.features ?? [],
               models: caps?.models ?? [],
               peer: call.getPeer(),
             },

@@ -245,6 +245,7 @@ export function toWireTask(t: TrainTask): TaskAssignment {
     deadlineUnixMs: t.deadlineMs,
     updateEncoding: t.updateEncoding ?? 'float32',
     modelEncoding: t.modelEncoding ?? 'float32',
+    sparseAverage: t.sparseAverage ?? false,
   };
 }
 

@@ -161,7 +161,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
         float32Sink(parameters, { fedavg, journal, numExamples: h.numExamples, sha256: h.sha256 }),
         h.sha256,
         (r) => {
-          fedavg.commit(r.numExamples, false);
+          fedavg.commit(r.numExamples, 'weights');
           // The average is the round's work at its end (see the aggregation bench), not the upload's.
           waiting?.resolve(() => {
             const values = fedavg.average();

@@ -6,6 +6,7 @@ export interface Capabilities {
   'encodings'?: (string)[];
   'models'?: (string)[];
   'dataset'?: (string);
+  'features'?: (string)[];
 }
 
 export interface Capabilities__Output {
@@ -13,4 +14,5 @@ export interface Capabilities__Output {
   'encodings': (string)[];
   'models': (string)[];
   'dataset': (string);
+  'features': (string)[];
 }

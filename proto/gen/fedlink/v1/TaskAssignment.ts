@@ -17,6 +17,7 @@ export interface TaskAssignment {
   'deadlineUnixMs'?: (number | string | Long);
   'updateEncoding'?: (string);
   'modelEncoding'?: (string);
+  'sparseAverage'?: (boolean);
 }
 
 export interface TaskAssignment__Output {
@@ -31,4 +32,5 @@ export interface TaskAssignment__Output {
   'deadlineUnixMs': (number);
   'updateEncoding': (string);
   'modelEncoding': (string);
+  'sparseAverage': (boolean);
 }
