@@ -136,18 +136,19 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   // chunk on the same core: the sha256 (integrity) and the undo journal (spool file).
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   let streamingMemory = 0;
-  const open = () => {
+  const open = (sparse: boolean) => {
     const acc = new StreamingFedAvg(P);
     acc.reserveResult();
+    if (sparse) acc.reserveCoverage(); // a round with top-k clients does, as it opens
     return acc;
   };
   /** Best of `repeats` timings of `body` on a freshly opened round; the opening is timed on its own. */
-  const timedRound = (body: (acc: StreamingFedAvg) => void, repeats: number) => {
+  const timedRound = (body: (acc: StreamingFedAvg) => void, repeats: number, sparse = false) => {
     let foldS = Infinity;
     let openS = Infinity;
     for (let i = 0; i < repeats; i++) {
       let acc!: StreamingFedAvg;
-      openS = Math.min(openS, timeOnce(() => (acc = open())));
+      openS = Math.min(openS, timeOnce(() => (acc = open(sparse))));
       foldS = Math.min(foldS, timeOnce(() => body(acc)));
       streamingMemory = acc.memoryBytes;
       void acc.dispose();
@@ -188,7 +189,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
         acc.commit(weights[k], sparse ? 'sparse-delta' : 'delta');
       });
       acc.average(distinct[0]);
-    }, 3);
+    }, 3, sparse);
     return { ...t, wireBytesPerUpdate };
   };
   const int8 = encodedCase('int8');

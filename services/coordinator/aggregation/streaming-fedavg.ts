@@ -128,8 +128,15 @@ export class StreamingFedAvg {
    */
   coverage(numExamples: number): FoldCoverage {
     if (!Number.isSafeInteger(numExamples) || numExamples < 1) throw new InvalidArgumentError(`a top-k update's weight must be a positive integer example count, got ${numExamples}`);
-    this.counts ??= new Uint32Array(this.size);
-    return { counts: this.counts, weight: numExamples };
+    this.reserveCoverage();
+    return { counts: this.counts!, weight: numExamples };
+  }
+
+  /** Allocates (and faults in, as reserveResult does) the per-parameter counts, for a round that expects top-k updates. */
+  reserveCoverage(): void {
+    if (this.counts) return;
+    this.counts = new Uint32Array(this.size);
+    this.counts.fill(0);
   }
 
   /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
@@ -171,20 +178,27 @@ export class StreamingFedAvg {
     return out;
   }
 
-  /** The per-parameter average of the file comment, in example counts: (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). */
+  /**
+   * The per-parameter average of the file comment, in example counts:
+   * (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). Where no top-k update
+   * sent j (C_j = 0) that is the dense updates' plain average, so the kernel
+   * computes it for every parameter and only the parameters with counts are
+   * redone here.
+   */
   private sparseAverage(global: Float32Array): Float32Array {
     if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
-    const sum = this.sum.target();
-    const counts = this.counts!;
     const unit = this.unit;
     const dense = this.denseExamples;
     const denseDelta = this.denseDeltaExamples;
     const out = this.takeResult();
+    if (dense > 0) this.sum.average(out, dense / unit, denseDelta > 0 ? { values: global, weight: denseDelta / unit } : undefined);
+    else out.set(global); // nobody sent j: it keeps the global value exactly
+    const sum = this.sum.target();
+    const counts = this.counts!;
     for (let j = 0; j < out.length; j++) {
       const c = counts[j];
-      const weight = dense + c;
-      // Counts are exact integers, so "nobody sent j" is an exact zero, never a rounding residue.
-      const v = weight === 0 ? global[j] : (unit * sum[j] + (denseDelta + c) * global[j]) / weight;
+      if (c === 0) continue;
+      const v = (unit * sum[j] + (denseDelta + c) * global[j]) / (dense + c);
       if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${j} is not finite`);
       out[j] = v;
     }

@@ -176,7 +176,9 @@ export class Round {
     this.deadlineTimer = clock.setTimeout(() => this.close('deadline'), Math.max(0, this.input.deadlineMs - clock.now()));
     // After the tasks are on their way: the clients train meanwhile.
     this.clientTimers.push(clock.setTimeout(() => {
-      if (!this.closed) this.accumulator.reserveResult();
+      if (this.closed) return;
+      this.accumulator.reserveResult();
+      if (this.record.clients.some((c) => c.sparseAverage)) this.accumulator.reserveCoverage();
     }, 0));
     this.changed();
     this.closeIfAllSettled();
