@@ -135,7 +135,6 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   // average is written into the reserved array. `round` adds what the transfer does to each
   // chunk on the same core: the sha256 (integrity) and the undo journal (spool file).
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
-  let streamingMemory = 0;
   const open = (sparse: boolean) => {
     const acc = new StreamingFedAvg(P);
     acc.reserveResult();
@@ -146,14 +145,15 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   const timedRound = (body: (acc: StreamingFedAvg) => void, repeats: number, sparse = false) => {
     let foldS = Infinity;
     let openS = Infinity;
+    let memory = 0;
     for (let i = 0; i < repeats; i++) {
       let acc!: StreamingFedAvg;
       openS = Math.min(openS, timeOnce(() => (acc = open(sparse))));
       foldS = Math.min(foldS, timeOnce(() => body(acc)));
-      streamingMemory = acc.memoryBytes;
+      memory = acc.memoryBytes;
       void acc.dispose();
     }
-    return { best: foldS, open: openS };
+    return { best: foldS, open: openS, memory };
   };
   const float32Round = (withTransfer: boolean) => (acc: StreamingFedAvg) => {
     encoded.forEach((e, k) => {
@@ -259,7 +259,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   row('  (numpy with a preallocated temporary)', numpy?.preallocated);
   // Extra memory of the aggregation: the streaming sum's wasm memory (sum, one chunk of scratch,
   // output) and the result array; no update is held.
-  const extraMemory = streamingMemory + P * 4;
+  const extraMemory = roundRaw.memory + P * 4;
   console.log(`  ${numpy?.info ?? 'numpy missing'}; aggregation extra memory ${mib(extraMemory)} (sum + scratch + output + result) for ${mib(N * P * 4)} of updates`);
   const r = (x: number | undefined, y: number) => (x === undefined ? undefined : Number((x / y).toFixed(3)));
   const figures = {

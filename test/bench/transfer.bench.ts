@@ -33,6 +33,7 @@ import { silentLogger } from '../../common/logger';
 import type { RunRecord } from '../../common/types';
 import { Float32Assembler, chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { fetchModel } from '../../clients/daemon/fetch-model';
+import { TRANSFER_CHANNEL_OPTIONS } from '../../clients/daemon/session';
 import { pushUpdate, uploadChunkBytes } from '../../clients/daemon/push-update';
 import { loadFedlinkProto } from '../../proto/loader';
 import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
@@ -80,6 +81,7 @@ function makeClient(port: number, options: grpc.ChannelOptions): FleetClient {
   return new Fleet(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     'grpc.initial_reconnect_backoff_ms': 500,
     'grpc.max_reconnect_backoff_ms': 5000,
+    ...TRANSFER_CHANNEL_OPTIONS,
     ...options,
   });
 }
@@ -267,7 +269,7 @@ export async function run(): Promise<void> {
         (vs ? `   ${(ratio(s.best, vs.best) * 100).toFixed(0).padStart(3)} % / ${(ratio(s.median, vs.median) * 100).toFixed(0).padStart(3)} % of raw TCP` : '                            ') +
         `   peak extra RSS ${mib(s.peakExtraRss)}`,
     );
-  console.log('  defaults (1 MiB chunks, default grpc-js options):');
+  console.log("  as shipped (1 MiB chunks, the daemon's channel options):");
   row('raw TCP down (server → client)', head.rawDown);
   row('plain grpc-js down (same proto, count only)', head.plainDown, head.rawDown);
   row('fedlink down: Coordinator FetchModel → fetchModel', head.down, head.rawDown);
@@ -284,9 +286,9 @@ export async function run(): Promise<void> {
   const upSweep: Array<{ maxChunkBytes: number; effectiveChunkBytes: number; option: string } & Stats> = [];
   if (sweep) {
     const clientVariants: Array<[string, grpc.ChannelOptions]> = [
-      ['default', {}],
+      ['daemon (16 MiB window)', {}],
+      ['grpc-js default window (64 KiB)', { 'grpc-node.flow_control_window': 65535 }],
       ["grpc-node.flow_control_window=4MiB", { 'grpc-node.flow_control_window': 4 * MiB }],
-      ["grpc-node.flow_control_window=16MiB", { 'grpc-node.flow_control_window': 16 * MiB }],
       ["grpc.max_receive_message_length=64MiB", { 'grpc.max_receive_message_length': 64 * MiB }],
     ];
     console.log('  sweep, fedlink down (Coordinator chunkBytes × daemon channel options), best / median MB/s:');
@@ -307,9 +309,9 @@ export async function run(): Promise<void> {
     }
     console.log('  sweep, fedlink up (pushUpdate maxChunkBytes × server receive window), best / median MB/s:');
     const upVariants: Array<[string, Omit<UpConfig, 'maxChunkBytes'>]> = [
-      ['default', {}],
+      ['coordinator and daemon as shipped', {}],
       ['server windows 16MiB (grpc-js internals, no option)', { serverWindowBytes: 16 * MiB }],
-      ["client grpc-node.flow_control_window=16MiB", { clientOptions: { 'grpc-node.flow_control_window': 16 * MiB } }],
+      ['client window 64 KiB (grpc-js default)', { clientOptions: { 'grpc-node.flow_control_window': 65535 } }],
     ];
     for (const maxChunkBytes of [256 * KiB, MiB, 2 * MiB]) {
       for (const [option, cfg] of upVariants) {
