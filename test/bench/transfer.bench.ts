@@ -234,7 +234,7 @@ export async function run(): Promise<void> {
   console.log(`transfer: ${MB.toFixed(0)} MB float32 model (${parameters.toLocaleString()} parameters) over 127.0.0.1, one process; MB = 10^6 bytes`);
   console.log(`  ${repeats} interleaved repeats for the headline figures (best / median MB/s), ${sweep ? `${sweepRepeats} per sweep setting` : 'sweeps skipped'}`);
 
-  // Headline: shipping defaults (1 MiB chunks both ways, default grpc-js options), interleaved with raw TCP.
+  // Headline: as shipped (1 MiB chunks both ways, the daemon's channel options), interleaved with raw TCP.
   const coordinator = await startCoordinator(MiB, weights, model.version);
   const samples: Record<'rawDown' | 'rawUp' | 'down' | 'up' | 'plainDown' | 'plainUp' | 'downFresh', Sample[]> = { rawDown: [], rawUp: [], down: [], up: [], plainDown: [], plainUp: [], downFresh: [] };
   // The daemon downloads into the array its model cache evicted (from its third model version
