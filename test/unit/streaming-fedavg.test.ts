@@ -218,21 +218,26 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     expect(maxDiff(fedavg.average(global), want)).toBeLessThan(1e-5);
   });
 
+  /** Two top-k uploads (7 and 3 examples) streamed and committed as their sinks say; returns what each sent, dense. */
+  function twoTopK(fedavg: StreamingFedAvg, encoding: string, seed: number, sparseAverage: boolean): Float32Array[] {
+    const uploads = [
+      { delta: randomArray(N, seed + 1, 0.05), n: 7 },
+      { delta: randomArray(N, seed + 2, 0.05), n: 3 },
+    ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, encoding) }));
+    for (const [k, u] of uploads.entries()) {
+      const sink = encodedSink(encoding, N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload), sparseAverage });
+      stream(sink, u.payload, seed + k, u.payload.length, false);
+      sink.finish();
+      expect(sink.kind).toBe(sparseAverage ? 'sparse-delta' : 'delta');
+      fedavg.commit(u.n, sink.kind);
+    }
+    return uploads.map((u) => decodeDense(encoding, u.payload, N));
+  }
+
   it('streaming fedavg - with only top-k deltas, a parameter one client sent takes its whole step and one nobody sent keeps the global value exactly', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const global = randomArray(N, 50);
-    const uploads = [
-      { delta: randomArray(N, 51, 0.05), n: 7 },
-      { delta: randomArray(N, 52, 0.05), n: 3 },
-    ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, 'topk:0.01+int8') }));
-    for (const [k, u] of uploads.entries()) {
-      const sink = encodedSink('topk:0.01+int8', N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload), sparseAverage: true });
-      stream(sink, u.payload, 13 + k, u.payload.length, false);
-      sink.finish();
-      expect(sink.kind).toBe('sparse-delta');
-      fedavg.commit(u.n, 'sparse-delta');
-    }
-    const [a, b] = uploads.map((u) => decodeDense('topk:0.01+int8', u.payload, N));
+    const [a, b] = twoTopK(fedavg, 'topk:0.01+int8', 50, true);
     const avg = fedavg.average(global);
     let single = 0;
     for (let j = 0; j < N; j++) {
@@ -251,18 +256,7 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
   it('streaming fedavg - a top-k delta from a client without per-parameter averaging is averaged like a dense one', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const global = randomArray(N, 60);
-    const uploads = [
-      { delta: randomArray(N, 61, 0.05), n: 7 },
-      { delta: randomArray(N, 62, 0.05), n: 3 },
-    ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, 'topk:0.01') }));
-    for (const [k, u] of uploads.entries()) {
-      const sink = encodedSink('topk:0.01', N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload) });
-      stream(sink, u.payload, 20 + k, u.payload.length, false);
-      sink.finish();
-      expect(sink.kind).toBe('delta');
-      fedavg.commit(u.n, sink.kind);
-    }
-    const [a, b] = uploads.map((u) => decodeDense('topk:0.01', u.payload, N));
+    const [a, b] = twoTopK(fedavg, 'topk:0.01', 60, false);
     const want = Float64Array.from(global, (g, j) => g + (7 * a[j] + 3 * b[j]) / 10);
     expect(maxDiff(fedavg.average(global), want)).toBeLessThan(1e-6);
   });
