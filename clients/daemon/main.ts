@@ -29,6 +29,8 @@ export interface DaemonOverrides {
   /** @default a pino logger at `options.logLevel` */
   logger?: Logger;
   clock?: Clock;
+  /** Features announced in the hello; e.g. [] to behave like a daemon from before them. */
+  features?: string[];
 }
 
 function packageVersion(): string {
@@ -86,6 +88,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     version: packageVersion(),
     logger,
     clock: overrides.clock,
+    features: overrides.features,
     backoffInitialMs: config.backoffInitialMs,
     backoffMaxMs: config.backoffMaxMs,
     link: new LinkMonitor(config.clientId, config.link),

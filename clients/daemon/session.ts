@@ -54,6 +54,8 @@ export interface ClientSessionOptions {
   datasetSize: number;
   /** @default 'fashion-mnist' */
   dataset?: string;
+  /** Behaviours announced in the hello (fleet.proto Capabilities.features). @default ['sparse-average'] */
+  features?: string[];
   trainer: Trainer;
   /** @default 'dev' */
   version?: string;
@@ -246,7 +248,7 @@ export class ClientSession {
         capabilities: {
           backend: this.options.backend,
           encodings: [...DAEMON_ENCODINGS],
-          features: [SPARSE_AVERAGE_FEATURE],
+          features: this.options.features ?? [SPARSE_AVERAGE_FEATURE],
           models: ['mlp', 'cnn'],
           dataset: this.options.dataset ?? 'fashion-mnist',
         },
