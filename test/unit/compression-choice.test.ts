@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodedBytes } from '../../common/codecs';
 import { InvalidArgumentError } from '../../common/errors';
 import { checkCompressionPolicy, chooseEncoding, encodingKind, uploadMs } from '../../services/coordinator/compression/choose-encoding';
+import { markSparseAverage } from '../../services/coordinator/compression/sparse-average';
 
 const ALL = ['float32', 'float16', 'int8', 'topk', 'topk+int8'];
 const N = 199_210;
@@ -35,5 +36,16 @@ describe('compression choice', () => {
     expect(checkCompressionPolicy('topk:0.010+int8')).toBe('topk:0.01+int8');
     expect(() => checkCompressionPolicy('zip')).toThrow(InvalidArgumentError);
     expect(() => checkCompressionPolicy('topk:2')).toThrow(InvalidArgumentError);
+  });
+
+  it('compression - per-parameter averaging only for clients with the feature, and only in rounds where everyone sends top-k', () => {
+    const features: Record<string, string[] | undefined> = { a: ['sparse-average'], b: [], c: ['sparse-average'], d: undefined };
+    const mark = (encodings: Record<string, string>) =>
+      Object.fromEntries(markSparseAverage(Object.entries(encodings).map(([clientId, encoding]) => ({ clientId, encoding })), (id) => features[id]).map((s) => [s.clientId, s.sparseAverage]));
+    expect(mark({ a: 'topk:0.01+int8', b: 'topk:0.01', c: 'topk:0.05', d: 'topk:0.01' })).toEqual({ a: true, b: false, c: true, d: false });
+    // One dense client in the round: plain averaging for everyone, residuals kept.
+    expect(mark({ a: 'topk:0.01+int8', c: 'float32' })).toEqual({ a: false, c: false });
+    expect(mark({ a: 'int8', c: 'topk:0.01' })).toEqual({ a: false, c: false });
+    expect(mark({})).toEqual({});
   });
 });

@@ -10,11 +10,11 @@ import type { Logger } from '../../../common/logger';
 import { createRng } from '../../../common/random';
 import type { ClientId, Metrics, RoundRecord, RunRecord } from '../../../common/types';
 import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
-import { SPARSE_AVERAGE_FEATURE } from '../../../common/codecs';
 import type { LinkEstimate } from '../../../common/link';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { predictCompletion } from '../selection/predictor';
 import { chooseEncoding } from '../compression/choose-encoding';
+import { markSparseAverage } from '../compression/sparse-average';
 import { selectionPolicy } from '../selection/registry';
 import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
 import type { Store } from '../store/store';
@@ -170,12 +170,10 @@ export class RunDriver {
     failpoint('selecting', round);
     const rng = createRng((config.seed * 7919 + round * 104729 + attempt) >>> 0);
     const choice = this.select(available, round, rng);
-    const selected = choice.selected.map((s) => {
-      const encoding = this.encodingFor(s.clientId, round);
-      // Per-parameter averaging of a top-k update only with a client whose residual rule matches it.
-      const sparseAverage = encoding.startsWith('topk') && (this.deps.fleet.describe(s.clientId)?.features ?? []).includes(SPARSE_AVERAGE_FEATURE);
-      return { ...s, encoding, sparseAverage };
-    });
+    const selected = markSparseAverage(
+      choice.selected.map((s) => ({ ...s, encoding: this.encodingFor(s.clientId, round) })),
+      (id) => this.deps.fleet.describe(id)?.features,
+    );
     if (selected.length < config.minClients) {
       const reason = `selection policy ${config.selection} picked ${selected.length} of ${available.length} idle client(s); min_clients is ${config.minClients}`;
       await this.saveRound({
