@@ -180,12 +180,15 @@ interface PreparedUpdate {
  * The upload for `encoding`: nothing to prepare for float32 (raw weights);
  * otherwise the delta trained − global, plus the run's residual when the
  * encoding is lossy (or a residual is pending from a lossy round before), encoded.
+ * `trained` is overwritten with the delta.
  */
 function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, trained: Float32Array, store: FeedbackStore | undefined): PreparedUpdate {
   if (encoding === 'float32') return {};
   const enc = parseEncoding(encoding);
   const n = global.length;
-  const delta = new Float32Array(n);
+  // In place: the trained weights are not needed once the delta is taken (only the float32
+  // path uploads them), and a model-sized array fresh from the OS costs a page fault per 4 KiB.
+  const delta = trained;
   for (let i = 0; i < n; i++) delta[i] = trained[i] - global[i];
   const feedback = isLossy(enc) ? store?.forRun(task.runId, n) : store?.peek(task.runId, n);
   // What the global model received since the last per-parameter-averaged top-k upload is not sent again.

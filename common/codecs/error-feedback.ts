@@ -76,7 +76,9 @@ export class ErrorFeedback {
     decoder.push(payload);
     decoder.finish();
     this.r.set(next);
-    this.base = trainedFrom && toEncoding(encoding).kind === 'topk' ? Float32Array.from(trainedFrom) : undefined;
+    if (!trainedFrom || toEncoding(encoding).kind !== 'topk') this.base = undefined;
+    else if (this.base) this.base.set(trainedFrom); // the same model size (checked): reuse the array
+    else this.base = Float32Array.from(trainedFrom);
   }
 
   /**
