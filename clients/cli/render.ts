@@ -125,7 +125,7 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
       c.durationMs ? formatDuration(c.durationMs) : '-',
       c.predictedMs ? formatDuration(c.predictedMs) : '-',
       c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-',
-      c.encoding || 'float32',
+      (c.encoding || 'float32') + (c.sparseAverage ? ' per-param' : ''),
       formatBytes(c.bytesDown),
       formatBytes(c.bytesUp),
     ]),

@@ -60,7 +60,7 @@ const ROUND: Round = {
   bytesDown: 2 * 1_000_000,
   bytesUp: 1_000_000,
   clients: [
-    { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000 },
+    { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000, encoding: 'topk:0.01+int8', sparseAverage: true },
     { clientId: 'edge-2', state: 'dropped', reason: 'disconnected during training', bytesDown: 1_000_000 },
   ],
 };
@@ -332,7 +332,10 @@ describe('fedlink CLI against a fake Control service', () => {
     const edge1 = lines(res.stdout).find((l) => l.startsWith('edge-1'));
     const edge2 = lines(res.stdout).find((l) => l.startsWith('edge-2'));
     expect(edge1).toMatch(/finished\s+6000\s+0\.4321\s+9\.5s/);
+    // A top-k update averaged per parameter says so next to its encoding.
+    expect(edge1).toMatch(/topk:0\.01\+int8 per-param\s/);
     expect(edge2).toMatch(/dropped\s+disconnected during training/);
+    expect(edge2).toMatch(/\sfloat32\s/);
   });
 
   it('rounds list, runs show and clients list - print readable tables', async () => {

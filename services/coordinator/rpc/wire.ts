@@ -203,6 +203,7 @@ export function toWireRound(r: RoundRecord): Round {
       actualMs: Math.round(c.actualMs ?? 0),
       resumes: c.resumes ?? 0,
       encoding: c.encoding ?? 'float32',
+      sparseAverage: c.sparseAverage ?? false,
     })),
     skipped: (r.skipped ?? []).map((k) => ({ clientId: k.clientId, reason: k.reason, predictedMs: Math.round(k.predictedMs ?? 0) })),
     scheduling: r.scheduling ?? null,

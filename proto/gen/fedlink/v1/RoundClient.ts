@@ -21,6 +21,7 @@ export interface RoundClient {
   'actualMs'?: (number);
   'resumes'?: (number);
   'encoding'?: (string);
+  'sparseAverage'?: (boolean);
 }
 
 export interface RoundClient__Output {
@@ -42,4 +43,5 @@ export interface RoundClient__Output {
   'actualMs': (number);
   'resumes': (number);
   'encoding': (string);
+  'sparseAverage': (boolean);
 }
