@@ -44,11 +44,6 @@ export function* chunks(bytes: Buffer, chunkBytes = DEFAULT_CHUNK_BYTES, from = 
   }
 }
 
-/**
- * Reassembles a float32 transfer chunk by chunk into a preallocated array,
- * validating as it goes: contiguous offsets, 4-byte alignment, no overrun,
- * finite values, and the sha256 of the whole at the end.
- */
 /** Index of the first NaN/±Inf in values[from, from + n), or -1. */
 export function firstNonFinite(values: Float32Array, from: number, n: number): number {
   // One branch-free pass (x·0 is NaN exactly for NaN and ±Inf), then a search only if it failed.
@@ -59,6 +54,11 @@ export function firstNonFinite(values: Float32Array, from: number, n: number): n
   return -1;
 }
 
+/**
+ * Reassembles a float32 transfer chunk by chunk into a preallocated array,
+ * validating as it goes: contiguous offsets, 4-byte alignment, no overrun,
+ * finite values, and the sha256 of the whole at the end.
+ */
 export class Float32Assembler {
   private received = 0;
   private readonly hash: Hash = createHash('sha256');

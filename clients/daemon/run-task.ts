@@ -95,7 +95,8 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
       ctx.client,
       {
         runId: task.runId, round: task.round, modelVersion: task.modelVersion, expectedBytes: task.modelBytes, tensors: task.model.tensors, encoding: task.modelEncoding,
-        into: ctx.modelCache?.spare(task.modelBytes / 4),
+        // A float16 broadcast decodes into an array of its own: no spare to spend on it.
+        into: task.modelEncoding === 'float16' ? undefined : ctx.modelCache?.spare(task.modelBytes / 4),
       },
       { metadata: ctx.metadata(), signal },
     );

@@ -100,13 +100,13 @@ const TASK_UNWIND_MS = 5_000;
 
 type ConnectCall = ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
 
-/** An edge client's session with the coordinator: `start()`, `stop()`, `events()`. */
 /**
  * Channel options for model transfers: a 16 MiB HTTP/2 receive window instead of 64 KiB
  * (measured +15–50 % on 200 MB model downloads, `npm run bench -- transfer`).
  */
 export const TRANSFER_CHANNEL_OPTIONS = { 'grpc-node.flow_control_window': 16 << 20 } as const;
 
+/** An edge client's session with the coordinator: `start()`, `stop()`, `events()`. */
 export class ClientSession {
   private stateValue: SessionState = 'idle';
   private readonly channel = new EventChannel<SessionEvent>();

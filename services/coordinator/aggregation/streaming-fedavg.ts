@@ -56,8 +56,6 @@ export class StreamingFedAvg {
   private readonly sum: StreamingSum;
   private unit = 0;
   private committed = 0;
-  private totalWeight = 0;
-  private deltaWeight = 0;
   private result?: Float32Array;
   /** Examples of committed updates that cover every parameter, and the delta part of them. */
   private denseExamples = 0;
@@ -83,7 +81,7 @@ export class StreamingFedAvg {
 
   /** Examples committed so far. */
   get weight(): number {
-    return this.totalWeight;
+    return this.denseExamples + this.sparseExamples;
   }
 
   /** Bytes held for the sum, scratch and output, and the per-parameter sparse weights once a top-k upload came. */
@@ -141,7 +139,7 @@ export class StreamingFedAvg {
 
   /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
   commit(numExamples: number, kind: UpdateKind): void {
-    const w = this.foldWeight(numExamples);
+    this.foldWeight(numExamples); // validates, and sets the unit on a first commit
     if (kind === 'sparse-delta') {
       if (!this.counts) throw new InvalidArgumentError('a top-k update must be folded with coverage() before it is committed');
       if (this.sparseExamples + numExamples >= MAX_SPARSE_EXAMPLES) throw new InvalidArgumentError(`top-k updates of ${this.sparseExamples + numExamples} examples in one round overflow the per-parameter counts`);
@@ -151,22 +149,41 @@ export class StreamingFedAvg {
       if (kind === 'delta') this.denseDeltaExamples += numExamples;
     }
     this.committed++;
-    this.totalWeight += numExamples;
-    if (kind !== 'weights') this.deltaWeight += w;
   }
 
   /**
    * The weighted average of the committed updates; `global` is the model the
    * deltas were trained from (required when any delta was committed). Throws
    * InvalidArgumentError when nothing was committed or the sum overflowed.
+   *
+   * In example counts, per parameter (the file comment):
+   * (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). Where no top-k update
+   * sent j (C_j = 0, and everywhere in a round without top-k) that is the dense
+   * updates' plain average, which the kernel computes for every parameter; only
+   * the parameters top-k updates sent are then redone.
    */
   average(global?: Float32Array): Float32Array {
     if (this.committed === 0) throw new InvalidArgumentError('no updates to average');
-    if (this.deltaWeight !== 0 && !global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
-    if (this.sparseExamples > 0) return this.sparseAverage(global!);
-    const base = this.deltaWeight !== 0 ? { values: global!, weight: this.deltaWeight } : undefined;
+    const unit = this.unit;
+    const dense = this.denseExamples;
+    const denseDelta = this.denseDeltaExamples;
+    if (denseDelta + this.sparseExamples > 0) {
+      if (!global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
+      if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
+    }
     const out = this.takeResult();
-    this.sum.average(out, this.totalWeight / this.unit, base);
+    if (dense > 0) this.sum.average(out, dense / unit, denseDelta > 0 ? { values: global!, weight: denseDelta / unit } : undefined);
+    else out.set(global!); // only top-k updates: a parameter nobody sent keeps the global value exactly
+    if (this.sparseExamples === 0) return out;
+    const sum = this.sum.target();
+    const counts = this.counts!;
+    for (let j = 0; j < out.length; j++) {
+      const c = counts[j];
+      if (c === 0) continue;
+      const v = (unit * sum[j] + (denseDelta + c) * global![j]) / (dense + c);
+      if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${j} is not finite`);
+      out[j] = v;
+    }
     return out;
   }
 
@@ -175,33 +192,6 @@ export class StreamingFedAvg {
     this.reserveResult();
     const out = this.result!;
     this.result = undefined;
-    return out;
-  }
-
-  /**
-   * The per-parameter average of the file comment, in example counts:
-   * (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). Where no top-k update
-   * sent j (C_j = 0) that is the dense updates' plain average, so the kernel
-   * computes it for every parameter and only the parameters with counts are
-   * redone here.
-   */
-  private sparseAverage(global: Float32Array): Float32Array {
-    if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
-    const unit = this.unit;
-    const dense = this.denseExamples;
-    const denseDelta = this.denseDeltaExamples;
-    const out = this.takeResult();
-    if (dense > 0) this.sum.average(out, dense / unit, denseDelta > 0 ? { values: global, weight: denseDelta / unit } : undefined);
-    else out.set(global); // nobody sent j: it keeps the global value exactly
-    const sum = this.sum.target();
-    const counts = this.counts!;
-    for (let j = 0; j < out.length; j++) {
-      const c = counts[j];
-      if (c === 0) continue;
-      const v = (unit * sum[j] + (denseDelta + c) * global[j]) / (dense + c);
-      if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${j} is not finite`);
-      out[j] = v;
-    }
     return out;
   }
 

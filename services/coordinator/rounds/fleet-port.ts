@@ -11,7 +11,6 @@ export type FleetChange =
   | { type: 'disconnected'; clientId: ClientId; reason: string }
   | { type: 'idle'; clientId: ClientId };
 
-/** The engine's view of the fleet. */
 /** What selection and encoding choice know of a connected client (from its hello). */
 export interface ClientTraits {
   datasetSize: number;
@@ -21,6 +20,7 @@ export interface ClientTraits {
   features?: string[];
 }
 
+/** The engine's view of the fleet. */
 export interface FleetPort {
   /** Clients connected now and not working on a task. */
   idleClients(): ClientId[];
