@@ -84,6 +84,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
 
   let weights: Float32Array;
   let bytesDown = 0;
+  let downloadMs = 0;
   // A half-precision broadcast decodes to slightly different weights: cache it apart from the exact one.
   const cacheKey = task.modelEncoding === 'float16' ? `${task.modelVersion}/float16` : task.modelVersion;
   const cached = ctx.modelCache?.get(cacheKey);
@@ -103,7 +104,8 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     weights = fetched.weights;
     bytesDown = fetched.bytes;
     ctx.modelCache?.put(cacheKey, weights);
-    ctx.onTransfer?.('down', bytesDown, ctx.clock.now() - started);
+    downloadMs = ctx.clock.now() - started;
+    ctx.onTransfer?.('down', bytesDown, downloadMs);
   } catch (err) {
     checkAborted(signal, err);
     throw reason('model download failed', err);
@@ -161,7 +163,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     }
   }
   return {
-    result: toWireResult(task, pushed.transferId, outcome),
+    result: toWireResult(task, pushed.transferId, outcome, downloadMs),
     bytesDown,
     bytesUp: pushed.receivedBytes,
     encoding,

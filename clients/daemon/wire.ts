@@ -107,8 +107,11 @@ export function toWireTensors(tensors: TensorShape[]): TensorSpec[] {
   return tensors.map((t) => ({ name: t.name, shape: [...t.shape] }));
 }
 
-/** The TaskResult announcing that `transferId` holds the weights `outcome` produced for `task`. */
-export function toWireResult(task: TrainTask, transferId: string, outcome: TrainOutcome): TaskResult {
+/**
+ * The TaskResult announcing that `transferId` holds the weights `outcome` produced for `task`;
+ * `downloadMs`: how long this task's model download took (0 when the model was cached).
+ */
+export function toWireResult(task: TrainTask, transferId: string, outcome: TrainOutcome, downloadMs = 0): TaskResult {
   return {
     taskId: task.taskId,
     runId: task.runId,
@@ -117,8 +120,9 @@ export function toWireResult(task: TrainTask, transferId: string, outcome: Train
     numExamples: outcome.numExamples,
     train: toWireMetrics(outcome.train),
     localEval: toWireMetrics(outcome.localEval),
-    // Training compute time only: the coordinator measures transfer times itself.
+    // Training compute time only: the coordinator times uploads itself.
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
+    downloadMs: Math.max(0, Math.round(downloadMs)),
   };
 }
 

@@ -101,6 +101,11 @@ describe('e2e link-aware scheduling', () => {
     expect(Number(hopelessLink.estimatedRoundMs)).toBeGreaterThan(20_000);
     expect(Number(fastLink.estimatedRoundMs)).toBeLessThan(5_000);
     expect(fastLink.upMbps).toBeGreaterThan(1);
+    // Downlinks as the daemons timed them: the coordinator's writes of a 0.8 MB model finish at
+    // loopback speed into windows and buffers whatever the link, so they must not count.
+    expect(hopelessLink.downMbps, JSON.stringify(after.clients)).toBeGreaterThan(0);
+    expect(hopelessLink.downMbps, JSON.stringify(after.clients)).toBeLessThan(4);
+    expect(fastLink.downMbps, JSON.stringify(after.clients)).toBeGreaterThan(5 * hopelessLink.downMbps);
   }, 300_000);
 
   it('e2e - a run with --compression auto completes, and rounds show reports each client\'s encoding and bytes', async () => {

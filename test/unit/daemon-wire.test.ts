@@ -93,7 +93,7 @@ describe('daemon wire - fromWireTask', () => {
 });
 
 describe('daemon wire - toWireResult', () => {
-  it('names the transfer and carries the metrics', () => {
+  it('names the transfer and carries the metrics and the download time the client saw', () => {
     const task = fromWireTask(wireTask());
     const outcome = {
       weights: new Float32Array(10),
@@ -102,7 +102,7 @@ describe('daemon wire - toWireResult', () => {
       localEval: { loss: 0.9, accuracy: 0.6, numExamples: 600 },
       durationMs: 1234.6,
     };
-    expect(toWireResult(task, 'xfer-1', outcome)).toEqual({
+    expect(toWireResult(task, 'xfer-1', outcome, 3210.4)).toEqual({
       taskId: 'task-1',
       runId: 'run-1',
       round: 3,
@@ -111,7 +111,10 @@ describe('daemon wire - toWireResult', () => {
       train: { loss: 0.4, accuracy: 0.85, numExamples: 600 },
       localEval: { loss: 0.9, accuracy: 0.6, numExamples: 600 },
       durationMs: 1235,
+      downloadMs: 3210,
     });
+    // A cached model was not downloaded: 0, which the coordinator reads as "no figure".
+    expect(toWireResult(task, 'xfer-1', outcome).downloadMs).toBe(0);
   });
 });
 

@@ -61,6 +61,30 @@ describe('round engine', () => {
     expect(round.meanTrainLoss).toBeCloseTo(5.4, 6);
   });
 
+  it('round engine - a client\'s own download time replaces the coordinator\'s send time; a cached model leaves it alone', async () => {
+    const { fleet, driver, store } = setup(['a', 'b', 'c']);
+    fleet.onDispatch = (id, task) =>
+      setImmediate(() => {
+        const round = driver.currentRound!;
+        // The coordinator's writes finished in 2 ms (the model fit in the windows); c sent no download at all.
+        if (id !== 'c') round.noteDownload(id, 16, 2);
+        const bytes = float32ToBytes(Float32Array.from([1, 2, 3, 4]));
+        const receiver = round.beginUpdate(id, { taskId: task.taskId, transferId: `t-${id}`, encoding: 'float32', totalBytes: bytes.length, sha256: sha256Hex(bytes), tensors: SPEC.tensors, numExamples: 5 });
+        receiver.write(0, bytes);
+        receiver.complete();
+        const m = { loss: 1, accuracy: 0.5, numExamples: 5 };
+        const downloadMs = { a: 1800, b: undefined, c: undefined }[id];
+        round.acceptReport(id, { taskId: task.taskId, transferId: `t-${id}`, numExamples: 5, train: m, localEval: m, durationMs: 5, downloadMs });
+      });
+    await driver.start();
+    const [round] = await store.listRounds('run-t');
+    const byId = Object.fromEntries(round.clients.map((c) => [c.clientId, c]));
+    expect(byId.a.downloadMs).toBe(1800);
+    expect(byId.b.downloadMs).toBe(2);
+    expect(byId.c.downloadMs).toBeUndefined();
+    expect(byId.a.bytesDown).toBe(16);
+  });
+
   it('round engine - closes the round at its deadline with the updates that arrived', async () => {
     const { clock, fleet, driver, store } = setup(['a', 'b', 'c']);
     fleet.onDispatch = (id, task) => {

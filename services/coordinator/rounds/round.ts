@@ -78,6 +78,8 @@ export interface ClientReport {
   train: Metrics;
   localEval: Metrics;
   durationMs: number;
+  /** The model download as the client timed it, ms (unset: cached, or an older client). */
+  downloadMs?: number;
 }
 
 /** How a round ended, for the run driver to aggregate or retry. */
@@ -256,6 +258,8 @@ export class Round {
     c.localEvalLoss = report.localEval.loss;
     c.localEvalAccuracy = report.localEval.accuracy;
     c.durationMs = report.durationMs;
+    // The client saw the download end to end; the coordinator only saw its writes finish.
+    if (report.downloadMs !== undefined && report.downloadMs > 0) c.downloadMs = report.downloadMs;
     if (c.state !== 'finished') this.settle(c, 'finished');
     else this.changed();
   }

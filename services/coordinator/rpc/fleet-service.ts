@@ -54,6 +54,11 @@ export interface LinkSink {
 }
 
 const HELLO_TIMEOUT_MS = 15_000;
+/**
+ * Downloads at least this large are timed from the coordinator's side: what can sit unread in
+ * flight (a fedlink daemon's 16 MiB HTTP/2 window plus socket buffers) is then a small part.
+ */
+export const SEND_TIMED_MIN_BYTES = 128 << 20;
 
 /** Builds the Fleet service implementation. */
 export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
@@ -176,6 +181,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
               train: fromWireMetrics(r.train),
               localEval: fromWireMetrics(r.localEval),
               durationMs: r.durationMs,
+              downloadMs: r.downloadMs || undefined,
             });
             break;
           }
@@ -233,9 +239,12 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         onChunk: (n) => n * 2 >= bytes.length - offset && failpoint('mid-download', req.round),
       });
       call.end();
-      deps.manager.noteDownload(req.runId, req.round, clientId, sent, deps.clock.now() - started);
-      // Only whole-model downloads say something about bandwidth; a resumed tail is mostly latency.
-      if (sent >= 256 * 1024) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'down', bytes: sent, seconds: (deps.clock.now() - started) / 1000 });
+      // Our writes finish once the bytes fit in the client's HTTP/2 window and the socket buffers,
+      // long before a slow link has carried them: only a much larger download is timed here. For
+      // the rest the daemon's own timing counts (its link reports, TaskResult.download_ms).
+      const timed = sent >= SEND_TIMED_MIN_BYTES;
+      deps.manager.noteDownload(req.runId, req.round, clientId, sent, timed ? deps.clock.now() - started : undefined);
+      if (timed) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'down', bytes: sent, seconds: (deps.clock.now() - started) / 1000 });
     } catch (err) {
       if (!(err instanceof CancelledError)) log.warn({ clientId, runId: req.runId, err: (err as Error).message }, 'model download refused');
       call.emit('error', toGrpcError(err));

@@ -12,6 +12,7 @@ export interface TaskResult {
   'train'?: (_fedlink_v1_Metrics | null);
   'localEval'?: (_fedlink_v1_Metrics | null);
   'durationMs'?: (number);
+  'downloadMs'?: (number);
 }
 
 export interface TaskResult__Output {
@@ -23,4 +24,5 @@ export interface TaskResult__Output {
   'train': (_fedlink_v1_Metrics__Output | null);
   'localEval': (_fedlink_v1_Metrics__Output | null);
   'durationMs': (number);
+  'downloadMs': (number);
 }
