@@ -84,3 +84,13 @@ export function nonNegativeNumber(text: string): number {
   if (!Number.isFinite(n)) throw new FlagError('expected a number >= 0');
   return n;
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1000, kib: 1024, m: 1e6, mb: 1e6, mib: 1 << 20, g: 1e9, gb: 1e9, gib: 1 << 30 };
+
+/** "4MiB" | "512KiB" | "2MB" | bare bytes → bytes (a whole number). */
+export function byteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new FlagError('expected a size such as 4MiB, 512KiB or 1048576 (bytes)');
+  return Math.round(Number(m[1]) * unit);
+}

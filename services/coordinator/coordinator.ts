@@ -31,6 +31,7 @@ import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
 import { createFleetService } from './rpc/fleet-service';
+import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from './rpc/receive-window';
 import { RunManager } from './run-manager';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
@@ -56,6 +57,7 @@ export interface CoordinatorConfig {
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
   chunkBytes: number;
+  receiveWindowBytes: number;
   spoolDir: string;
   retention: { keepLast: number; every: number };
   ha: boolean;
@@ -82,6 +84,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    receiveWindowBytes: o.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES,
     spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
     ownSpoolDir: o.spoolDir === undefined,
     retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
@@ -202,7 +205,13 @@ export class Coordinator {
     const address = `${this.config.host}:${this.config.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
-        if (!err) return resolve(port);
+        if (!err) {
+          // Here, before the first connection can be accepted.
+          if (!raiseReceiveWindows(server, this.config.receiveWindowBytes)) {
+            this.logger.warn('cannot raise the HTTP/2 receive window (grpc-js internals changed): uploads are capped at 64 KiB per round trip');
+          }
+          return resolve(port);
+        }
         const inUse = /EADDRINUSE/.test(err.message);
         reject(new UnavailableError(inUse ? `cannot listen on ${address}: address already in use` : `cannot listen on ${address}: ${err.message}`, { cause: err }));
       }),
@@ -219,7 +228,7 @@ export class Coordinator {
     );
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     if (this.config.ha) await this.startLease();
-    this.logger.info({ host: this.config.host, port: this.boundPort }, 'coordinator serving');
+    this.logger.info({ host: this.config.host, port: this.boundPort, receiveWindowBytes: this.config.receiveWindowBytes }, 'coordinator serving');
     return this.boundPort;
   }
 

@@ -30,6 +30,12 @@ export interface CoordinatorOptions {
   /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */
   chunkBytes?: number;
   /**
+   * HTTP/2 receive window, per upload stream and per connection, bytes: an upload
+   * moves at most this much per round trip, and a client can have this much in
+   * flight per upload. @default 4 MiB (grpc-js alone leaves Node's 64 KiB)
+   */
+  receiveWindowBytes?: number;
+  /**
    * Directory of the embedded durable store (runs, rounds, clients, checkpoints as
    * files); a coordinator restarted on it resumes its runs. Unset: in memory only.
    */

@@ -26,6 +26,9 @@
  * thread (as in the raw TCP baseline). Then sweeps chunk sizes and grpc-js
  * options. MB = 10^6 bytes. Env: BENCH_MB, BENCH_REPEATS (default 3),
  * BENCH_SWEEP_REPEATS (default 2), BENCH_SWEEP=0 to skip the sweeps.
+ * Then, over emulated links (5g-embb, wifi, lte), a BENCH_WAN_MB (default 8)
+ * MB model down and up with the shipped HTTP/2 windows and with grpc-js's own
+ * 64 KiB ones; BENCH_WAN=0 skips it.
  * Never passes or fails on time; ends with one JSON line.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -38,6 +41,9 @@ import { pushUpdate, uploadChunkBytes } from '../../clients/daemon/push-update';
 import { loadFedlinkProto } from '../../proto/loader';
 import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import { Coordinator, coordinatorConfig } from '../../services/coordinator/coordinator';
+import { DEFAULT_RECEIVE_WINDOW_BYTES } from '../../services/coordinator/rpc/receive-window';
+import { LinkEmulator } from '../../clients/linkem/proxy';
+import { parseProfile, type LinkProfile } from '../../clients/linkem/profiles';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { collectGarbage, now, plainGrpc, rawTcp, RssPeak, startUploadServer, type Sample } from './helpers/transfer-rig';
 
@@ -138,6 +144,20 @@ async function startCoordinator(chunkBytes: number, weights: Float32Array, versi
   return coordinator;
 }
 
+/** Link profiles the windows are measured over: RTTs of about 20, 16 and 80 ms. */
+const WAN_PROFILES = ['5g-embb', 'wifi', 'lte'];
+
+interface WanRow {
+  profile: string;
+  direction: 'down' | 'up';
+  variant: string;
+  mbit: number;
+  /** Share of the profile's rate in that direction. */
+  ofLink: number;
+  /** Share of raw TCP's rate over the same emulated link. */
+  ofRawTcp?: number;
+}
+
 interface Model {
   weights: Float32Array;
   bytes: Buffer;
@@ -172,13 +192,17 @@ async function fedlinkDown(port: number, model: Model, into: Float32Array | unde
 interface UpConfig {
   maxChunkBytes: number;
   serverOptions?: grpc.ServerOptions;
+  /** The coordinator's receive window; its default (4 MiB) unless set. */
   serverWindowBytes?: number;
   clientOptions?: grpc.ChannelOptions;
+  /** Upload through a link emulator with this profile. */
+  link?: LinkProfile;
 }
 
 async function fedlinkUp(model: Model, cfg: UpConfig): Promise<Sample & { windowRaised: boolean }> {
   const server = await startUploadServer(model.weights.length, cfg.serverOptions, cfg.serverWindowBytes);
-  const client = makeClient(server.port, cfg.clientOptions ?? {});
+  const link = cfg.link ? await emulate(server.port, cfg.link) : undefined;
+  const client = makeClient(link?.port ?? server.port, cfg.clientOptions ?? {});
   try {
     await ready(client);
     collectGarbage();
@@ -200,8 +224,15 @@ async function fedlinkUp(model: Model, cfg: UpConfig): Promise<Sample & { window
     return { seconds: t1 - t0, peakExtraRss, windowRaised: server.windowRaised };
   } finally {
     client.close();
+    await link?.stop();
     await server.stop();
   }
+}
+
+/** A link emulator (`fedlink linkem`) in front of `port`. */
+async function emulate(port: number, profile: LinkProfile): Promise<{ port: number; stop: () => Promise<void> }> {
+  const em = new LinkEmulator({ listenHost: '127.0.0.1', listenPort: 0, target: `127.0.0.1:${port}`, profile, seed: 1, logger: silentLogger() });
+  return { port: await em.start(), stop: () => em.stop() };
 }
 
 /** Receiver-side CPU work alone, no network: what each byte costs on the fedlink path. */
@@ -217,6 +248,12 @@ function cpuBreakdown(model: Model, target: Float32Array, chunkBytes = MiB): { s
   asm.finish();
   const assemble = now() - t;
   return { sha256MBps: round1(mb / sha), assembleMBps: round1(mb / assemble) };
+}
+
+/** The lowest share of raw TCP the shipped settings reached over the emulated links in `direction` (undefined when skipped). */
+function worst(rows: WanRow[], direction: 'down' | 'up'): number | undefined {
+  const shipped = rows.filter((r) => r.direction === direction && r.variant.includes('as shipped'));
+  return shipped.length ? Math.min(...shipped.map((r) => r.ofRawTcp ?? 0)) : undefined;
 }
 
 /** Runs the benchmark and prints its figures. */
@@ -309,8 +346,9 @@ export async function run(): Promise<void> {
     }
     console.log('  sweep, fedlink up (pushUpdate maxChunkBytes × server receive window), best / median MB/s:');
     const upVariants: Array<[string, Omit<UpConfig, 'maxChunkBytes'>]> = [
-      ['coordinator and daemon as shipped', {}],
-      ['server windows 16MiB (grpc-js internals, no option)', { serverWindowBytes: 16 * MiB }],
+      [`coordinator and daemon as shipped (server window ${kib(DEFAULT_RECEIVE_WINDOW_BYTES)})`, {}],
+      ['server window 16 MiB (--receive-window)', { serverWindowBytes: 16 * MiB }],
+      ["server window 64 KiB (grpc-js's own)", { serverWindowBytes: 65535 }],
       ['client window 64 KiB (grpc-js default)', { clientOptions: { 'grpc-node.flow_control_window': 65535 } }],
     ];
     for (const maxChunkBytes of [256 * KiB, MiB, 2 * MiB]) {
@@ -325,7 +363,7 @@ export async function run(): Promise<void> {
         }
         const st = stats(s, bytes.length);
         const effectiveChunkBytes = uploadChunkBytes(maxChunkBytes);
-        const label = cfg.serverWindowBytes && !raised ? `${option} [could not apply]` : option;
+        const label = (cfg.serverWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES) > 65535 && !raised ? `${option} [could not apply]` : option;
         upSweep.push({ maxChunkBytes, effectiveChunkBytes, option: label, ...st });
         const eff = effectiveChunkBytes !== maxChunkBytes ? ` (sent as ${kib(effectiveChunkBytes)})` : '';
         console.log(`    max ${(kib(maxChunkBytes) + eff).padEnd(24)} ${label.padEnd(52)} ${String(st.best).padStart(7)} / ${String(st.median).padStart(7)}   ${(ratio(st.median, head.rawUp.median) * 100).toFixed(0)} % of raw (median)   peak extra RSS ${mib(st.peakExtraRss)}`);
@@ -337,6 +375,51 @@ export async function run(): Promise<void> {
     console.log(`  best down setting (by median): chunk ${kib(bd.chunkBytes)}, ${bd.option}: ${bd.median} MB/s, ${(ratio(bd.median, head.rawDown.median) * 100).toFixed(0)} % of raw TCP`);
     console.log(`  best up setting (by median): maxChunkBytes ${kib(bu.maxChunkBytes)} (sent ${kib(bu.effectiveChunkBytes)}), ${bu.option}: ${bu.median} MB/s, ${(ratio(bu.median, head.rawUp.median) * 100).toFixed(0)} % of raw TCP`);
     console.log('  (sweep ratios are against the headline raw TCP medians of this run)');
+  }
+
+  // Over emulated links, where the HTTP/2 windows meet a round trip: at most window / RTT moves.
+  const wan: WanRow[] = [];
+  if (process.env.BENCH_WAN !== '0') {
+    const wanParameters = Math.max(1, Math.round((Number(process.env.BENCH_WAN_MB ?? 8) * 1e6) / 4));
+    const ww = weights.subarray(0, wanParameters).slice();
+    const wb = float32ToBytes(ww);
+    const wanModel: Model = { weights: ww, bytes: wb, version: sha256Hex(wb) };
+    const into = new Float32Array(wanParameters);
+    const mbit = (sample: Sample) => round1((wb.length * 8) / sample.seconds / 1e6);
+    console.log(`  over emulated links (fedlink linkem, in-process), ${(wb.length / 1e6).toFixed(0)} MB, once each, against raw TCP over the same link:`);
+    const c = await startCoordinator(MiB, ww, wanModel.version);
+    try {
+      for (const spec of WAN_PROFILES) {
+        const profile = parseProfile(spec);
+        const rows: WanRow[] = [];
+        for (const direction of ['down', 'up'] as const) {
+          const m = mbit(await rawTcp(direction, wb, MiB, (port) => emulate(port, profile)));
+          rows.push({ profile: spec, direction, variant: 'raw TCP', mbit: m, ofLink: ratio(m, direction === 'down' ? profile.downMbps : profile.upMbps) });
+        }
+        const link = await emulate(c.port, profile);
+        try {
+          for (const [variant, opts] of [["daemon as shipped (16 MiB window)", {}], ["grpc-js's default client window (64 KiB)", { 'grpc-node.flow_control_window': 65535 }]] as const) {
+            const m = mbit(await fedlinkDown(link.port, wanModel, into, opts));
+            rows.push({ profile: spec, direction: 'down', variant, mbit: m, ofLink: ratio(m, profile.downMbps) });
+          }
+        } finally {
+          await link.stop();
+        }
+        for (const [variant, windowBytes] of [[`coordinator as shipped (${kib(DEFAULT_RECEIVE_WINDOW_BYTES)} window)`, undefined], ["grpc-js's own server window (64 KiB)", 65535]] as const) {
+          const m = mbit(await fedlinkUp(wanModel, { maxChunkBytes: MiB, serverWindowBytes: windowBytes, link: profile }));
+          rows.push({ profile: spec, direction: 'up', variant, mbit: m, ofLink: ratio(m, profile.upMbps) });
+        }
+        for (const r of rows.sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'down' ? -1 : 1))) {
+          const rate = r.direction === 'down' ? profile.downMbps : profile.upMbps;
+          const raw = rows.find((x) => x.direction === r.direction && x.variant === 'raw TCP')!;
+          r.ofRawTcp = ratio(r.mbit, raw.mbit);
+          console.log(`    ${r.profile.padEnd(8)} ${r.direction.padEnd(5)} ${r.variant.padEnd(42)} ${String(r.mbit).padStart(6)} of ${String(rate).padStart(3)} Mbit/s  ${(r.ofLink * 100).toFixed(0).padStart(3)} % of the link  ${(r.ofRawTcp * 100).toFixed(0).padStart(3)} % of raw TCP`);
+        }
+        wan.push(...rows);
+      }
+    } finally {
+      await c.stop('bench links done');
+    }
   }
 
   const figures = {
@@ -365,6 +448,9 @@ export async function run(): Promise<void> {
       downVsPlainGrpcMedian: ratio(head.down.median, head.plainDown.median),
       upVsPlainGrpcMedian: ratio(head.up.median, head.plainUp.median),
       target: 0.6,
+      // The shipped settings over the emulated links, the worst profile of each direction.
+      overLinksDownVsRawTcpMin: worst(wan, 'down'),
+      overLinksUpVsRawTcpMin: worst(wan, 'up'),
     },
     peakExtraRssBytes: {
       rawTcpDown: head.rawDown.peakExtraRss,
@@ -374,6 +460,7 @@ export async function run(): Promise<void> {
       plainGrpcDown: head.plainDown.peakExtraRss,
       plainGrpcUp: head.plainUp.peakExtraRss,
     },
+    overLinks: wan,
     sweep: {
       down: downSweep.map(({ samples: _s, ...rest }) => ({ ...rest, vsRawMedian: ratio(rest.median, head.rawDown.median) })),
       up: upSweep.map(({ samples: _s, ...rest }) => ({ ...rest, vsRawMedian: ratio(rest.median, head.rawUp.median) })),

@@ -34,6 +34,7 @@ describe('fedlink coordinator and fedlink client', () => {
       linkOfflineAfterMs: 30_000,
       reconnectGraceMs: 10_000,
       spoolDir: undefined,
+      receiveWindowBytes: 4 << 20,
       store: 'file',
       stateDir: '.fedlink/state',
       storeReplicas: 1,
@@ -61,6 +62,22 @@ describe('fedlink coordinator and fedlink client', () => {
     const ha = await run('coordinator', '--ha', '--store', 'jetstream', '--nats', 'nats://127.0.0.1:4222', '--store-replicas', '3', '--lease-ttl', '4s', '--advertise', 'c1:50051');
     expect(ha.code).toBe(0);
     expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ ha: true, store: 'jetstream', storeReplicas: 3, leaseTtlMs: 4000, advertise: 'c1:50051' }));
+  });
+
+  it('coordinator - --receive-window takes a size with a unit; a bad or out-of-range one is one line, exit 2', async () => {
+    for (const [arg, bytes] of [['16MiB', 16 << 20], ['512KiB', 512 << 10], ['2MB', 2_000_000], ['1048576', 1 << 20]] as const) {
+      const res = await run('coordinator', '--receive-window', arg);
+      expect(res.code, arg).toBe(0);
+      expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ receiveWindowBytes: bytes }));
+    }
+    runCoordinator.mockClear();
+    for (const arg of ['lots', '4 parsecs', '-1', '1KiB', '3GiB']) {
+      const res = await run('coordinator', '--receive-window', arg);
+      expect(res.code, arg).toBe(2);
+      expect(res.stderr.trim().split('\n'), arg).toHaveLength(1);
+      expect(res.stderr, arg).toMatch(/receive-window/);
+    }
+    expect(runCoordinator).not.toHaveBeenCalled();
   });
 
   it('coordinator - refuses a client timeout shorter than the heartbeat interval, exit 2', async () => {

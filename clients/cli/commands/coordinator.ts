@@ -8,7 +8,7 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import type { CliContext } from '../context';
-import { duration, nonNegativeInt, port, positiveInt } from '../flags';
+import { byteSize, duration, nonNegativeInt, port, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 
 interface CoordinatorFlags {
@@ -23,6 +23,7 @@ interface CoordinatorFlags {
   linkOfflineAfter: number;
   reconnectGrace: number;
   spoolDir?: string;
+  receiveWindow: number;
   store: 'file' | 'memory' | 'jetstream';
   storeReplicas: number;
   ha?: boolean;
@@ -44,6 +45,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     throw new InvalidArgumentError('--ha needs --store jetstream and --nats <url>: the leader lease and the shared state live in NATS JetStream');
   }
   if (flags.store === 'jetstream' && !flags.nats) throw new InvalidArgumentError('--store jetstream needs --nats <url>');
+  if (flags.receiveWindow < 65_535 || flags.receiveWindow > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`--receive-window must be between 64KiB (HTTP/2's default) and 2GiB, got ${flags.receiveWindow} bytes`);
+  }
   return {
     host: flags.host,
     port: flags.port,
@@ -56,6 +60,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     linkOfflineAfterMs: flags.linkOfflineAfter,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
+    receiveWindowBytes: flags.receiveWindow,
     store: flags.store,
     stateDir: flags.store === 'file' ? flags.stateDir : undefined,
     storeReplicas: flags.storeReplicas,
@@ -91,6 +96,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--advertise <host:port>', 'address clients and operators should use while this coordinator leads (default: 127.0.0.1:<port>)'))
     .addOption(new Option('--lease-ttl <duration>', 'leader lease lifetime without renewal; a standby takes over this long after the leader dies').argParser(duration).default(6000, '6s'))
     .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
+    .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);

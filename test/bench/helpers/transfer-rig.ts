@@ -9,7 +9,6 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type http2 from 'node:http2';
 import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -25,6 +24,7 @@ import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
 import { createJournal } from '../../../services/coordinator/rounds/update-journal';
 import { StreamingFedAvg } from '../../../services/coordinator/aggregation/streaming-fedavg';
 import { noAuth } from '../../../services/coordinator/auth';
+import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../../services/coordinator/rpc/receive-window';
 
 v8.setFlagsFromString('--expose-gc');
 /** A full GC (so each measurement starts from a settled heap); a no-op if unavailable. */
@@ -61,6 +61,9 @@ export class RssPeak {
   }
 }
 
+/** Starts something (a link emulator) relaying to `port`; connect to the port it returns. */
+export type Relay = (port: number) => Promise<{ port: number; stop: () => Promise<void> }>;
+
 /** One timed transfer. */
 export interface Sample {
   seconds: number;
@@ -68,17 +71,19 @@ export interface Sample {
 }
 
 /**
- * Raw TCP baseline: a connected socket pair on 127.0.0.1 in this process; the
- * sender writes `bytes` in `writeBytes` slices honouring backpressure, the
- * receiver only counts. Timed from the first write to the receiver holding all bytes.
+ * Raw TCP baseline: a connected socket pair on 127.0.0.1 in this process
+ * (through `via` when given); the sender writes `bytes` in `writeBytes` slices
+ * honouring backpressure, the receiver only counts. Timed from the first write
+ * to the receiver holding all bytes.
  */
-export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes = 1 << 20): Promise<Sample> {
+export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes = 1 << 20, via?: Relay): Promise<Sample> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
+  const relay = via ? await via(port) : undefined;
   const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const client = net.connect(port, '127.0.0.1');
+  const client = net.connect(relay?.port ?? port, '127.0.0.1');
   await once(client, 'connect');
   const [serverSide] = await accepted;
   // down: coordinator (server) → daemon (client); up: the reverse.
@@ -102,31 +107,9 @@ export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes
   const peakExtraRss = rss.stop();
   client.destroy();
   serverSide.destroy();
+  await relay?.stop();
   await new Promise((r) => server.close(r));
   return { seconds: t1 - t0, peakExtraRss };
-}
-
-/**
- * Raises the HTTP/2 receive windows (stream initial window and connection
- * window) of every session a grpc-js server accepts. grpc-js has no server
- * option for this ('grpc-node.flow_control_window' is read by the client
- * transport only), so this reaches into its private `http2Servers`: an
- * experiment to show what such an option would be worth, not a supported API.
- */
-export function raiseServerWindows(server: grpc.Server, windowBytes: number): boolean {
-  const servers = (server as unknown as { http2Servers?: Map<http2.Http2Server, unknown> }).http2Servers;
-  if (!servers || servers.size === 0) return false;
-  for (const h2 of servers.keys()) {
-    h2.on('session', (session: http2.ServerHttp2Session) => {
-      try {
-        session.settings({ initialWindowSize: Math.min(windowBytes, 2 ** 31 - 1) });
-        session.setLocalWindowSize(windowBytes);
-      } catch {
-        // a session that closed at once; nothing to tune
-      }
-    });
-  }
-  return true;
 }
 
 /** The upload server: real Fleet handlers, a stub run manager that opens a real UpdateReceiver + float32Sink per upload. */
@@ -139,13 +122,15 @@ export interface UploadServer {
 
 /**
  * Starts a grpc-js server on 127.0.0.1 with the coordinator's own server
- * options (plus `extra`) serving `createFleetService`. PushUpdate goes
- * through the real handler, UpdateReceiver and float32Sink (offset checks,
- * finite check, the fold into a streaming FedAvg sum chunk by chunk, the
- * journal spooled to a temp dir, sha256 of the whole); what the stub leaves
- * out is the round bookkeeping around them (selection and task checks).
+ * options (plus `extra`) and receive window (`windowBytes`: the coordinator's
+ * default unless given; 65535 leaves grpc-js's own) serving
+ * `createFleetService`. PushUpdate goes through the real handler,
+ * UpdateReceiver and float32Sink (offset checks, finite check, the fold into
+ * a streaming FedAvg sum chunk by chunk, the journal spooled to a temp dir,
+ * sha256 of the whole); what the stub leaves out is the round bookkeeping
+ * around them (selection and task checks).
  */
-export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, serverWindowBytes?: number): Promise<UploadServer & { windowRaised: boolean }> {
+export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, windowBytes = DEFAULT_RECEIVE_WINDOW_BYTES): Promise<UploadServer & { windowRaised: boolean }> {
   let waiting: { resolve: (v: () => Float32Array) => void; reject: (e: Error) => void } | undefined;
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   const manager = {
@@ -201,10 +186,15 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
       clock: systemClock,
     }),
   );
+  let windowRaised = false;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => {
+      if (err) return reject(err);
+      // As the coordinator does (coordinator.ts start()).
+      windowRaised = windowBytes > 65_535 && raiseReceiveWindows(server, windowBytes);
+      resolve(p);
+    }),
   );
-  const windowRaised = serverWindowBytes ? raiseServerWindows(server, serverWindowBytes) : false;
   return {
     port,
     windowRaised,
