@@ -101,10 +101,20 @@ const TASK_UNWIND_MS = 5_000;
 type ConnectCall = ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
 
 /**
- * Channel options for model transfers: a 16 MiB HTTP/2 receive window instead of 64 KiB
- * (measured +15–50 % on 200 MB model downloads, `npm run bench -- transfer`).
+ * Channel options for model transfers: a 16 MiB HTTP/2 receive window instead of 64 KiB,
+ * which moves at most 64 KiB per round trip (5 % of an emulated 300 Mbit/s 5G downlink;
+ * 89 % with 16 MiB, `npm run bench -- transfer`).
  */
 export const TRANSFER_CHANNEL_OPTIONS = { 'grpc-node.flow_control_window': 16 << 20 } as const;
+
+/**
+ * Transfers get a TCP connection of their own (a channel with its own subchannel pool),
+ * apart from the control stream: on one connection a heartbeat or a result waits behind
+ * whatever the upload has already written to the socket, up to the coordinator's 4 MiB
+ * receive window, which on a 0.05 Mbit/s uplink is minutes. Apart, it waits only for the
+ * link itself.
+ */
+const TRANSFER_CONNECTION_OPTIONS = { ...TRANSFER_CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 } as const;
 
 /** An edge client's session with the coordinator: `start()`, `stop()`, `events()`. */
 export class ClientSession {
@@ -116,8 +126,10 @@ export class ClientSession {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private client?: FleetClient;
-  /** One channel per coordinator address; `client` is the one in use. */
+  /** One channel per coordinator address for the control stream; `client` is the one in use. */
   private clients: FleetClient[] = [];
+  /** Per coordinator address, the channel model downloads and update uploads use (a connection apart). */
+  private transferClients: FleetClient[] = [];
   private current = 0;
   private readonly addresses: string[];
   private call?: ConnectCall;
@@ -151,7 +163,7 @@ export class ClientSession {
     this.link = options.link ?? new LinkMonitor(options.clientId);
     this.slot = new TaskSlot({
       trainer: options.trainer,
-      client: () => this.client as FleetClient,
+      client: () => this.transferClients[this.current],
       metadata: () => this.metadata(),
       maxChunkBytes: () => this.maxChunkBytes,
       deliver: (message) => this.deliver(message),
@@ -183,16 +195,16 @@ export class ClientSession {
   start(): void {
     if (this.stateValue !== 'idle') return;
     const { Fleet } = loadFedlinkProto().proto.fedlink.v1;
-    this.clients = this.addresses.map(
-      (address) =>
-        new Fleet(address, this.options.credentials ?? grpcCredentials.createInsecure(), {
-          // grpc-js retries a dead connection with its own backoff (up to 120 s by default); keep it within ours
-          // so a restarted coordinator is found as soon as our next attempt asks.
-          'grpc.initial_reconnect_backoff_ms': this.backoffInitialMs,
-          'grpc.max_reconnect_backoff_ms': this.backoffMaxMs,
-          ...TRANSFER_CHANNEL_OPTIONS,
-        }) as FleetClient,
-    );
+    const channel = (address: string, extra: object) =>
+      new Fleet(address, this.options.credentials ?? grpcCredentials.createInsecure(), {
+        // grpc-js retries a dead connection with its own backoff (up to 120 s by default); keep it within ours
+        // so a restarted coordinator is found as soon as our next attempt asks.
+        'grpc.initial_reconnect_backoff_ms': this.backoffInitialMs,
+        'grpc.max_reconnect_backoff_ms': this.backoffMaxMs,
+        ...extra,
+      }) as FleetClient;
+    this.clients = this.addresses.map((address) => channel(address, {}));
+    this.transferClients = this.addresses.map((address) => channel(address, TRANSFER_CONNECTION_OPTIONS));
     this.client = this.clients[0];
     this.connect();
   }
@@ -415,7 +427,7 @@ export class ClientSession {
     }
     if (abandoned) await this.within(TASK_UNWIND_MS, abandoned.done);
     this.outbox = [];
-    for (const c of this.clients) c.close();
+    for (const c of [...this.clients, ...this.transferClients]) c.close();
     this.stateValue = 'stopped';
     this.log.info({ reason }, 'session stopped');
     this.channel.close();

@@ -25,6 +25,7 @@ export class UpdateReceiver {
   private stateValue: ReceiverState = 'active';
   private firstChunkMs?: number;
   private owner = 0;
+  private readonly discardListeners = new Set<() => void>();
   /** How many times the transfer was resumed on a new call. */
   resumes = 0;
 
@@ -119,5 +120,17 @@ export class UpdateReceiver {
   discard(): void {
     this.stateValue = 'done';
     this.sink.undo();
+    for (const listener of [...this.discardListeners]) listener();
+    this.discardListeners.clear();
+  }
+
+  /**
+   * Calls `listener` once if the transfer is discarded, so the call streaming into
+   * it can end at once instead of at its next chunk, which on a slow uplink may be
+   * minutes away. Returns a function that stops listening.
+   */
+  onDiscard(listener: () => void): () => void {
+    this.discardListeners.add(listener);
+    return () => this.discardListeners.delete(listener);
   }
 }

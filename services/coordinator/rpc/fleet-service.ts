@@ -8,7 +8,7 @@ import { sendChunks } from './flow-control';
 import { failpoint } from '../../../common/failpoint';
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { CancelledError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, UnavailableError } from '../../../common/errors';
+import { CancelledError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, StaleRoundError, UnavailableError } from '../../../common/errors';
 import { statusFor, toGrpcError } from '../../../common/grpc-status';
 import type { Logger } from '../../../common/logger';
 import { DEFAULT_CHUNK_BYTES, parameterCount } from '../../../common/weights-codec';
@@ -67,6 +67,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   // The resume token last issued to each client: a hello that brings it back is the same
   // daemon process reconnecting (it still holds its task); one without it is a new process.
   const resumeTokens = new Map<string, string>();
+  // Uploads whose call has begun but whose first chunk (which names the round) has not
+  // arrived: on a hopeless uplink that is minutes. When the client's task is cancelled they
+  // are ended at once, as the round ends uploads it has already claimed (UpdateReceiver.onDiscard).
+  const unclaimedUploads = new Map<string, Set<(reason: string) => void>>();
+  const endUnclaimedUploads = (clientId: string, reason: string) => {
+    for (const end of [...(unclaimedUploads.get(clientId) ?? [])]) end(reason);
+  };
 
   function connect(call: grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>): void {
     let clientId = '';
@@ -122,7 +129,10 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             {
               sessionId: id,
               sendTask: (task) => call.write({ task: toWireTask(task) }),
-              sendCancel: (taskId, reason) => call.write({ cancel: { taskId, reason } }),
+              sendCancel: (taskId, reason) => {
+                call.write({ cancel: { taskId, reason } });
+                endUnclaimedUploads(clientId, reason);
+              },
               close: (reason) => {
                 if (ended) return;
                 call.write({ drain: { reason, reconnectAfterMs: 1000 } });
@@ -261,6 +271,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     const startedAt = deps.clock.now();
     let observed = false;
     let uploadRound: number | undefined;
+    let answered = false;
+    let stopListening: (() => void) | undefined;
+    const answer = (err: grpc.ServiceError | null, res?: PushUpdateResponse) => {
+      if (answered) return;
+      answered = true;
+      callback(err, res);
+    };
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
     const observeUpload = (brokeOff: boolean) => {
       if (observed || !clientId) return;
@@ -281,12 +298,21 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       observeUpload(true);
       receiver?.abort('upload cancelled by the client or the connection dropped', false, token);
     });
+    const endUnclaimed = (reason: string) => {
+      observeUpload(true);
+      answer(toGrpcError(new StaleRoundError(`the task was cancelled before its upload began to arrive: ${reason}`)) as grpc.ServiceError);
+    };
     try {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       const refused = deps.unavailable();
       if (refused) throw new UnavailableError(`${refused}; retry after reconnecting`);
+      const unclaimed = unclaimedUploads.get(clientId) ?? new Set();
+      unclaimedUploads.set(clientId, unclaimed.add(endUnclaimed));
+      stopListening = () => forgetUnclaimed(clientId, endUnclaimed);
       for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
+        if (answered) return;
         if (!receiver) {
+          stopListening();
           const h = msg.header;
           const m = msg.meta;
           if (!h || !m) throw new InvalidArgumentError('the first update chunk must carry header and meta');
@@ -303,6 +329,12 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           });
           token = receiver.claim();
           uploadRound = m.round;
+          // The round closed while this upload was still coming: say so now, over the downlink,
+          // rather than when the next chunk arrives (on a slow uplink, minutes later).
+          stopListening = receiver.onDiscard(() => {
+            observeUpload(true);
+            answer(toGrpcError(new StaleRoundError(`round ${m.round} closed before this upload was complete`)) as grpc.ServiceError);
+          });
           if (cancelled) receiver.abort('upload cancelled', false, token);
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
@@ -310,7 +342,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         receiver.write(Number(msg.offset), msg.data, deps.clock.now(), token);
         failpoint('mid-upload', uploadRound);
       }
-      if (cancelled) return;
+      if (cancelled || answered) return;
       if (!receiver) throw new InvalidArgumentError('empty upload');
       if (receiver.receivedBytes < receiver.expectedBytes) {
         // A cancelled call also ends the stream early (grpc-js reports the cancel
@@ -322,14 +354,23 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       }
       observeUpload(false);
       receiver.complete(token);
-      callback(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
+      answer(null, { transferId: receiver.transferId, receivedBytes: receiver.receivedBytes });
     } catch (err) {
+      if (answered) return;
       const code = statusFor(err);
       observeUpload(false);
       receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED, token);
       log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
-      callback(toGrpcError(err) as grpc.ServiceError);
+      answer(toGrpcError(err) as grpc.ServiceError);
+    } finally {
+      stopListening?.();
     }
+  }
+
+  function forgetUnclaimed(clientId: string, end: (reason: string) => void): void {
+    const set = unclaimedUploads.get(clientId);
+    set?.delete(end);
+    if (set?.size === 0) unclaimedUploads.delete(clientId);
   }
 
   async function queryUpdate(call: grpc.ServerUnaryCall<QueryUpdateRequest__Output, QueryUpdateResponse>, callback: grpc.sendUnaryData<QueryUpdateResponse>): Promise<void> {
