@@ -44,6 +44,11 @@ export class LinkMonitor {
     this.declared = { ...this.declared, ...declared };
   }
 
+  /** The uplink throughput measured on recent uploads, Mbit/s (undefined before the first). */
+  get uplinkMbps(): number | undefined {
+    return this.upMbps;
+  }
+
   /** A heartbeat round trip. */
   noteRtt(ms: number): void {
     if (!(ms >= 0)) return;

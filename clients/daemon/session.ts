@@ -19,6 +19,7 @@ import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './options';
 import { describeError } from './rpc-error';
 import type { Trainer } from './run-task';
 import { LinkMonitor } from './link-monitor';
+import { chunkBytesForLink } from './push-update';
 import { ModelCache } from './model-cache';
 import { DAEMON_ENCODINGS, FeedbackStore } from './encodings';
 import { SPARSE_AVERAGE_FEATURE } from '../../common/codecs';
@@ -165,7 +166,8 @@ export class ClientSession {
       trainer: options.trainer,
       client: () => this.transferClients[this.current],
       metadata: () => this.metadata(),
-      maxChunkBytes: () => this.maxChunkBytes,
+      // Smaller chunks on a slow uplink: a reset then loses seconds, not a 1 MiB chunk's worth.
+      maxChunkBytes: () => chunkBytesForLink(this.maxChunkBytes, this.link.uplinkMbps),
       deliver: (message) => this.deliver(message),
       emit: (event) => this.emit(event),
       clock: this.clock,

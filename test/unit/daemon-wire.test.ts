@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileDaemonOptions } from '../../clients/daemon/options';
-import { uploadChunkBytes } from '../../clients/daemon/push-update';
+import { uploadChunkBytes, chunkBytesForLink } from '../../clients/daemon/push-update';
 import { fromWireTask, toWireResult } from '../../clients/daemon/wire';
 import { InvalidArgumentError } from '../../common/errors';
 import { DEFAULT_CHUNK_BYTES } from '../../common/weights-codec';
@@ -125,6 +125,21 @@ describe('daemon push - chunk size', () => {
     expect(uploadChunkBytes(1000)).toBe(1000);
     expect(uploadChunkBytes(1001)).toBe(1000);
     expect(uploadChunkBytes(2)).toBe(4);
+  });
+
+  it('lowers the chunk to about two seconds of a slow measured uplink, never below 64 KiB nor above the limit', () => {
+    // Unknown uplink: the limit.
+    expect(chunkBytesForLink(0, undefined)).toBe(DEFAULT_CHUNK_BYTES);
+    expect(chunkBytesForLink(0, 0)).toBe(DEFAULT_CHUNK_BYTES);
+    // 0.5 Mbit/s: 2 s is 125,000 bytes.
+    expect(chunkBytesForLink(0, 0.5)).toBe(125_000);
+    // 0.05 Mbit/s would be 12.5 kB: the 64 KiB floor.
+    expect(chunkBytesForLink(0, 0.05)).toBe(64 * 1024);
+    // Fast links keep the limit, and so does a coordinator limit below the floor.
+    expect(chunkBytesForLink(0, 50)).toBe(DEFAULT_CHUNK_BYTES);
+    expect(chunkBytesForLink(32 * 1024, 0.05)).toBe(32 * 1024);
+    // Whole float32 values.
+    expect(chunkBytesForLink(0, 0.5003) % 4).toBe(0);
   });
 });
 
