@@ -126,8 +126,8 @@ export function roundClientsTable(clients: RoundClient__Output[]): string {
       c.predictedMs ? formatDuration(c.predictedMs) : '-',
       c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-',
       (c.encoding || 'float32') + (c.sparseAverage ? ' per-param' : ''),
-      formatBytes(c.bytesDown),
-      formatBytes(c.bytesUp),
+      formatBytes(c.bytesDown) + (c.downloadMs ? ` in ${formatDuration(c.downloadMs)}` : ''),
+      formatBytes(c.bytesUp) + (c.uploadMs ? ` in ${formatDuration(c.uploadMs)}` : ''),
     ]),
     'no clients selected',
   );

@@ -92,6 +92,8 @@ describe('e2e link-aware scheduling', () => {
     expect(skipped.reason).toMatch(/exceeds/);
     expect(Number(skipped.predictedMs)).toBeGreaterThan(20_000);
     for (const c of r2.clients) expect(Number(c.predictedMs)).toBeGreaterThan(0);
+    // Where each finished client's time went: its download as it timed it, and its upload.
+    for (const c of r2.clients) expect([Number(c.downloadMs), Number(c.uploadMs)].every((ms) => ms > 0), dbg).toBe(true);
     const text = await runCli(['rounds', 'show', runId, '2', '--coordinator', address]);
     expect(text.stdout).toMatch(/not selected:[\s\S]*edge-hopeless\s+predicted .* exceeds/);
     const after = JSON.parse((await runCli(['clients', 'list', '--coordinator', address, '--json'])).stdout);

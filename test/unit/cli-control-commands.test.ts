@@ -60,7 +60,7 @@ const ROUND: Round = {
   bytesDown: 2 * 1_000_000,
   bytesUp: 1_000_000,
   clients: [
-    { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000, encoding: 'topk:0.01+int8', sparseAverage: true },
+    { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000, encoding: 'topk:0.01+int8', sparseAverage: true, downloadMs: 1600, uploadMs: 23_400 },
     { clientId: 'edge-2', state: 'dropped', reason: 'disconnected during training', bytesDown: 1_000_000 },
   ],
 };
@@ -334,8 +334,11 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(edge1).toMatch(/finished\s+6000\s+0\.4321\s+9\.5s/);
     // A top-k update averaged per parameter says so next to its encoding.
     expect(edge1).toMatch(/topk:0\.01\+int8 per-param\s/);
+    // Where the client's time went: its download (as it timed it) and its upload.
+    expect(edge1).toMatch(/976\.6 KiB in 1\.6s\s+976\.6 KiB in 23\.4s$/);
     expect(edge2).toMatch(/dropped\s+disconnected during training/);
     expect(edge2).toMatch(/\sfloat32\s/);
+    expect(edge2).not.toMatch(/ in /);
   });
 
   it('rounds list, runs show and clients list - print readable tables', async () => {

@@ -202,6 +202,8 @@ export function toWireRound(r: RoundRecord): Round {
       predictedMs: Math.round(c.predictedMs ?? 0),
       actualMs: Math.round(c.actualMs ?? 0),
       resumes: c.resumes ?? 0,
+      downloadMs: Math.round(c.downloadMs ?? 0),
+      uploadMs: Math.round(c.uploadMs ?? 0),
       encoding: c.encoding ?? 'float32',
       sparseAverage: c.sparseAverage ?? false,
     })),

@@ -22,6 +22,8 @@ export interface RoundClient {
   'resumes'?: (number);
   'encoding'?: (string);
   'sparseAverage'?: (boolean);
+  'downloadMs'?: (number);
+  'uploadMs'?: (number);
 }
 
 export interface RoundClient__Output {
@@ -44,4 +46,6 @@ export interface RoundClient__Output {
   'resumes': (number);
   'encoding': (string);
   'sparseAverage': (boolean);
+  'downloadMs': (number);
+  'uploadMs': (number);
 }
