@@ -61,8 +61,8 @@ describe('round engine', () => {
     expect(round.meanTrainLoss).toBeCloseTo(5.4, 6);
   });
 
-  it('round engine - a client\'s own download time replaces the coordinator\'s send time; a cached model leaves it alone', async () => {
-    const { fleet, driver, store } = setup(['a', 'b', 'c']);
+  it('round engine - a client\'s own download time replaces the coordinator\'s send time; a cached model leaves it alone; uploads are timed from their call\'s start', async () => {
+    const { fleet, driver, store, clock } = setup(['a', 'b', 'c']);
     fleet.onDispatch = (id, task) =>
       setImmediate(() => {
         const round = driver.currentRound!;
@@ -70,7 +70,9 @@ describe('round engine', () => {
         if (id !== 'c') round.noteDownload(id, 16, 2);
         const bytes = float32ToBytes(Float32Array.from([1, 2, 3, 4]));
         const receiver = round.beginUpdate(id, { taskId: task.taskId, transferId: `t-${id}`, encoding: 'float32', totalBytes: bytes.length, sha256: sha256Hex(bytes), tensors: SPEC.tensors, numExamples: 5 });
-        receiver.write(0, bytes);
+        // The call began 4 s ago; its one chunk has only now arrived whole.
+        receiver.claim(clock.now() - 4000);
+        receiver.write(0, bytes, clock.now());
         receiver.complete();
         const m = { loss: 1, accuracy: 0.5, numExamples: 5 };
         const downloadMs = { a: 1800, b: undefined, c: undefined }[id];
@@ -83,6 +85,7 @@ describe('round engine', () => {
     expect(byId.b.downloadMs).toBe(2);
     expect(byId.c.downloadMs).toBeUndefined();
     expect(byId.a.bytesDown).toBe(16);
+    expect(byId.a.uploadMs).toBe(4000);
   });
 
   it('round engine - closes the round at its deadline with the updates that arrived', async () => {

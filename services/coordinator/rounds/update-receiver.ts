@@ -23,7 +23,8 @@ export type ReceiverState = 'active' | 'suspended' | 'done';
 /** The sink PushUpdate streams chunks into. */
 export class UpdateReceiver {
   private stateValue: ReceiverState = 'active';
-  private firstChunkMs?: number;
+  /** When the upload began: its first call's start when the caller says (claim), else its first chunk. */
+  private startedMs?: number;
   private owner = 0;
   private readonly discardListeners = new Set<() => void>();
   /** How many times the transfer was resumed on a new call. */
@@ -55,8 +56,13 @@ export class UpdateReceiver {
     return this.sink.expectedBytes;
   }
 
-  /** Makes the calling RPC the owner; earlier owners' writes and aborts are ignored from now on. */
-  claim(): number {
+  /**
+   * Makes the calling RPC the owner; earlier owners' writes and aborts are ignored from now on.
+   * `callStartedMs`: when that call began. A chunk arrives only once all of it is in, so on a
+   * slow uplink timing from the first chunk would leave out most of a small upload.
+   */
+  claim(callStartedMs?: number): number {
+    this.startedMs ??= callStartedMs;
     if (this.stateValue === 'suspended') this.resumes++;
     if (this.stateValue !== 'done') this.stateValue = 'active';
     return ++this.owner;
@@ -69,7 +75,7 @@ export class UpdateReceiver {
    */
   write(offset: number, data: Uint8Array, nowMs?: number, token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
-    this.firstChunkMs ??= nowMs;
+    this.startedMs ??= nowMs;
     const have = this.sink.receivedBytes;
     if (offset < have) {
       const skip = Math.min(data.length, have - offset);
@@ -80,9 +86,9 @@ export class UpdateReceiver {
     this.sink.write(offset, data);
   }
 
-  /** Time since the first chunk, ms (undefined when chunks came without timestamps). */
+  /** Time since the upload began (see claim), ms; undefined when neither a start nor a chunk came with a time. */
   elapsedMs(nowMs: number): number | undefined {
-    return this.firstChunkMs === undefined ? undefined : nowMs - this.firstChunkMs;
+    return this.startedMs === undefined ? undefined : nowMs - this.startedMs;
   }
 
   /** New weights, a dense delta or a top-k delta (see UpdateKind). */

@@ -327,7 +327,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             tensors,
             numExamples: Number(m.numExamples),
           });
-          token = receiver.claim();
+          token = receiver.claim(startedAt);
           uploadRound = m.round;
           // The round closed while this upload was still coming: say so now, over the downlink,
           // rather than when the next chunk arrives (on a slow uplink, minutes later).
