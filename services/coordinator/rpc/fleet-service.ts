@@ -74,6 +74,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   const endUnclaimedUploads = (clientId: string, reason: string) => {
     for (const end of [...(unclaimedUploads.get(clientId) ?? [])]) end(reason);
   };
+  const forgetUnclaimed = (clientId: string, end: (reason: string) => void) => {
+    const set = unclaimedUploads.get(clientId);
+    set?.delete(end);
+    if (set?.size === 0) unclaimedUploads.delete(clientId);
+  };
 
   function connect(call: grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>): void {
     let clientId = '';
@@ -298,10 +303,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       observeUpload(true);
       receiver?.abort('upload cancelled by the client or the connection dropped', false, token);
     });
-    const endUnclaimed = (reason: string) => {
+    // The upload is no longer wanted (its task was cancelled, its round closed): say so now, over
+    // the downlink, rather than when the next chunk arrives (on a slow uplink, minutes later).
+    const endEarly = (why: string) => {
       observeUpload(true);
-      answer(toGrpcError(new StaleRoundError(`the task was cancelled before its upload began to arrive: ${reason}`)) as grpc.ServiceError);
+      answer(toGrpcError(new StaleRoundError(why)) as grpc.ServiceError);
     };
+    const endUnclaimed = (reason: string) => endEarly(`the task was cancelled before its upload began to arrive: ${reason}`);
     try {
       clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       const refused = deps.unavailable();
@@ -329,12 +337,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           });
           token = receiver.claim(startedAt);
           uploadRound = m.round;
-          // The round closed while this upload was still coming: say so now, over the downlink,
-          // rather than when the next chunk arrives (on a slow uplink, minutes later).
-          stopListening = receiver.onDiscard(() => {
-            observeUpload(true);
-            answer(toGrpcError(new StaleRoundError(`round ${m.round} closed before this upload was complete`)) as grpc.ServiceError);
-          });
+          stopListening = receiver.onDiscard(() => endEarly(`round ${m.round} closed before this upload was complete`));
           if (cancelled) receiver.abort('upload cancelled', false, token);
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
@@ -365,12 +368,6 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     } finally {
       stopListening?.();
     }
-  }
-
-  function forgetUnclaimed(clientId: string, end: (reason: string) => void): void {
-    const set = unclaimedUploads.get(clientId);
-    set?.delete(end);
-    if (set?.size === 0) unclaimedUploads.delete(clientId);
   }
 
   async function queryUpdate(call: grpc.ServerUnaryCall<QueryUpdateRequest__Output, QueryUpdateResponse>, callback: grpc.sendUnaryData<QueryUpdateResponse>): Promise<void> {
