@@ -6,6 +6,8 @@ import type { Capabilities as _fedlink_v1_Capabilities, Capabilities__Output as 
 import type { ClientMessage as _fedlink_v1_ClientMessage, ClientMessage__Output as _fedlink_v1_ClientMessage__Output } from './fedlink/v1/ClientMessage';
 import type { CoordinatorMessage as _fedlink_v1_CoordinatorMessage, CoordinatorMessage__Output as _fedlink_v1_CoordinatorMessage__Output } from './fedlink/v1/CoordinatorMessage';
 import type { Drain as _fedlink_v1_Drain, Drain__Output as _fedlink_v1_Drain__Output } from './fedlink/v1/Drain';
+import type { EnrollRequest as _fedlink_v1_EnrollRequest, EnrollRequest__Output as _fedlink_v1_EnrollRequest__Output } from './fedlink/v1/EnrollRequest';
+import type { EnrollResponse as _fedlink_v1_EnrollResponse, EnrollResponse__Output as _fedlink_v1_EnrollResponse__Output } from './fedlink/v1/EnrollResponse';
 import type { FetchModelRequest as _fedlink_v1_FetchModelRequest, FetchModelRequest__Output as _fedlink_v1_FetchModelRequest__Output } from './fedlink/v1/FetchModelRequest';
 import type { FleetClient as _fedlink_v1_FleetClient, FleetDefinition as _fedlink_v1_FleetDefinition } from './fedlink/v1/Fleet';
 import type { Goodbye as _fedlink_v1_Goodbye, Goodbye__Output as _fedlink_v1_Goodbye__Output } from './fedlink/v1/Goodbye';
@@ -44,6 +46,8 @@ export interface ProtoGrpcType {
       ClientMessage: MessageTypeDefinition<_fedlink_v1_ClientMessage, _fedlink_v1_ClientMessage__Output>
       CoordinatorMessage: MessageTypeDefinition<_fedlink_v1_CoordinatorMessage, _fedlink_v1_CoordinatorMessage__Output>
       Drain: MessageTypeDefinition<_fedlink_v1_Drain, _fedlink_v1_Drain__Output>
+      EnrollRequest: MessageTypeDefinition<_fedlink_v1_EnrollRequest, _fedlink_v1_EnrollRequest__Output>
+      EnrollResponse: MessageTypeDefinition<_fedlink_v1_EnrollResponse, _fedlink_v1_EnrollResponse__Output>
       FetchModelRequest: MessageTypeDefinition<_fedlink_v1_FetchModelRequest, _fedlink_v1_FetchModelRequest__Output>
       Fleet: SubtypeConstructor<typeof grpc.Client, _fedlink_v1_FleetClient> & { service: _fedlink_v1_FleetDefinition }
       Goodbye: MessageTypeDefinition<_fedlink_v1_Goodbye, _fedlink_v1_Goodbye__Output>

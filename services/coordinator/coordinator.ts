@@ -18,7 +18,7 @@ import { LeaderLease } from './ha/leader-lease';
 import { fencedStore } from './ha/fenced-store';
 import type { Logger } from '../../common/logger';
 import { loadFedlinkProto } from '../../proto/loader';
-import { noAuth, type AuthHook } from './auth';
+import { noAuth, type AuthHook } from './auth/auth-hook';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
 import { LinkTracker } from './link/link-tracker';

@@ -158,6 +158,10 @@ class FakeControl {
         for (const e of events) call.write(e);
         call.end();
       },
+      CreateEnrollment: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      RevokeClient: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      ListAudit: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      WhoAmI: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
     };
     this.server.addService(loadFedlinkProto().proto.fedlink.v1.Control.service, handlers);
     this.port = await new Promise<number>((resolve, reject) =>

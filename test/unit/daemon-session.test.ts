@@ -160,6 +160,7 @@ class FakeFleet {
         this.queries.push({ transferId: call.request.transferId });
         callback(null, { receivedBytes: this.queryReceivedBytes });
       },
+      Enroll: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
     };
     this.server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, handlers);
   }

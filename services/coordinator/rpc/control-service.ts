@@ -6,7 +6,7 @@ import type { Logger } from '../../../common/logger';
 import type { ControlHandlers } from '../../../proto/gen/fedlink/v1/Control';
 import type { RunEvent as WireRunEvent } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { WatchRunRequest__Output } from '../../../proto/gen/fedlink/v1/WatchRunRequest';
-import type { AuthHook } from '../auth';
+import type { AuthHook } from '../auth/auth-hook';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { RunManager } from '../run-manager';
 import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireModelSpec, toWireRound, toWireRun } from './wire';
@@ -42,7 +42,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
   function unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       Promise.resolve()
-        .then(() => deps.auth(call.metadata, { service: 'control', method }))
+        .then(() => deps.auth(call, { service: 'control', method }))
         .then(() => fn(call.request))
         .then((res) => callback(null, res))
         .catch((err) => {
@@ -78,7 +78,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
 
   async function watchRun(call: grpc.ServerWritableStream<WatchRunRequest__Output, WireRunEvent>): Promise<void> {
     try {
-      deps.auth(call.metadata, { service: 'control', method: 'WatchRun' });
+      deps.auth(call, { service: 'control', method: 'WatchRun' });
       const runId = checkId(call.request.runId, 'run_id');
       if (deps.leaderOnly?.()) return await pollRun(call, runId);
       const sub = await deps.manager.watch(runId);
@@ -102,7 +102,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
 
   async function exportModel(call: grpc.ServerWritableStream<ExportModelRequest__Output, ModelExportChunk>): Promise<void> {
     try {
-      deps.auth(call.metadata, { service: 'control', method: 'ExportModel' });
+      deps.auth(call, { service: 'control', method: 'ExportModel' });
       const runId = checkId(call.request.runId, 'run_id');
       if (!Number.isInteger(call.request.round) || call.request.round < -1) throw new InvalidArgumentError('round must be -1 (latest) or >= 0');
       const c = await deps.manager.checkpoint(runId, call.request.round);
@@ -141,5 +141,9 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     })),
     WatchRun: (call) => void watchRun(call),
     ExportModel: (call) => void exportModel(call),
+    CreateEnrollment: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
+    RevokeClient: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
+    ListAudit: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
+    WhoAmI: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
   };
 }

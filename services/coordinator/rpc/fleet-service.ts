@@ -21,7 +21,7 @@ import type { PushUpdateResponse } from '../../../proto/gen/fedlink/v1/PushUpdat
 import type { QueryUpdateRequest__Output } from '../../../proto/gen/fedlink/v1/QueryUpdateRequest';
 import type { QueryUpdateResponse } from '../../../proto/gen/fedlink/v1/QueryUpdateResponse';
 import type { UpdateChunk__Output } from '../../../proto/gen/fedlink/v1/UpdateChunk';
-import type { AuthHook } from '../auth';
+import type { AuthHook } from '../auth/auth-hook';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { UpdateReceiver } from '../rounds/update-receiver';
 import type { RunManager } from '../run-manager';
@@ -112,7 +112,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           if (msg.kind !== 'hello' || !msg.hello) throw new InvalidArgumentError('expected hello as the first message');
           const refused = deps.unavailable();
           if (refused) throw new UnavailableError(`${refused}; reconnect later`);
-          const principal = deps.auth(call.metadata, { service: 'fleet', method: 'Connect' });
+          const principal = deps.auth(call, { service: 'fleet', method: 'Connect' });
           const hello = msg.hello;
           clientId = checkId(hello.clientId, 'client_id');
           if (principal.clientId !== clientId) throw new PermissionDeniedError('client_id in hello does not match the caller\'s credentials');
@@ -236,7 +236,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     const req = call.request;
     let clientId = '';
     try {
-      clientId = deps.auth(call.metadata, { service: 'fleet', method: 'FetchModel' }).clientId ?? '';
+      clientId = deps.auth(call, { service: 'fleet', method: 'FetchModel' }).clientId ?? '';
       checkId(req.runId, 'run_id');
       if (!/^[0-9a-f]{64}$/.test(req.modelVersion)) throw new InvalidArgumentError('model_version must be a sha256 hex string');
       const encoding = req.encoding || 'float32';
@@ -311,7 +311,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     };
     const endUnclaimed = (reason: string) => endEarly(`the task was cancelled before its upload began to arrive: ${reason}`);
     try {
-      clientId = deps.auth(call.metadata, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
+      clientId = deps.auth(call, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       const refused = deps.unavailable();
       if (refused) throw new UnavailableError(`${refused}; retry after reconnecting`);
       const unclaimed = unclaimedUploads.get(clientId) ?? new Set();
@@ -372,7 +372,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
 
   async function queryUpdate(call: grpc.ServerUnaryCall<QueryUpdateRequest__Output, QueryUpdateResponse>, callback: grpc.sendUnaryData<QueryUpdateResponse>): Promise<void> {
     try {
-      const clientId = deps.auth(call.metadata, { service: 'fleet', method: 'QueryUpdate' }).clientId ?? '';
+      const clientId = deps.auth(call, { service: 'fleet', method: 'QueryUpdate' }).clientId ?? '';
       const r = call.request;
       const receivedBytes = await deps.manager.uploadOffset(clientId, checkId(r.runId, 'run_id'), r.round, checkId(r.transferId, 'transfer_id'));
       callback(null, { receivedBytes });
@@ -386,5 +386,6 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     FetchModel: (call) => void fetchModel(call),
     PushUpdate: (call, cb) => void pushUpdate(call, cb),
     QueryUpdate: (call, cb) => void queryUpdate(call, cb),
+    Enroll: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'enrollment needs a coordinator with TLS and a CA key' }),
   };
 }

@@ -23,7 +23,7 @@ import { UpdateReceiver } from '../../../services/coordinator/rounds/update-rece
 import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
 import { createJournal } from '../../../services/coordinator/rounds/update-journal';
 import { StreamingFedAvg } from '../../../services/coordinator/aggregation/streaming-fedavg';
-import { noAuth } from '../../../services/coordinator/auth';
+import { noAuth } from '../../../services/coordinator/auth/auth-hook';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../../services/coordinator/rpc/receive-window';
 
 v8.setFlagsFromString('--expose-gc');

@@ -4,9 +4,11 @@
 export interface Drain {
   'reason'?: (string);
   'reconnectAfterMs'?: (number);
+  'final'?: (boolean);
 }
 
 export interface Drain__Output {
   'reason': (string);
   'reconnectAfterMs': (number);
+  'final': (boolean);
 }

@@ -1,0 +1,12 @@
+// Original file: proto/fedlink/v1/control.proto
+
+
+export interface RevokeClientResponse {
+  'clientId'?: (string);
+  'sessionClosed'?: (boolean);
+}
+
+export interface RevokeClientResponse__Output {
+  'clientId': (string);
+  'sessionClosed': (boolean);
+}
