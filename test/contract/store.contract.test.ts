@@ -9,16 +9,26 @@ import { openFileStore } from '../../services/coordinator/store/file-store';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { openJetStreamStore } from '../../services/coordinator/store/jetstream-store';
 import { startNatsServer } from '../helpers/nats-server';
-import { storeContract } from './store-suite';
+import { storeContract, type OpenOptions } from './store-suite';
 
 storeContract('memory', async () => {
-  const store = new MemoryStore();
-  return { open: async () => store, durable: false, dispose: async () => {} };
+  // One store per namespace: "reopening" one hands back the same instance.
+  const stores = new Map<string, MemoryStore>();
+  const open = async (o: OpenOptions = {}) => {
+    const ns = o.namespace ?? '';
+    if (!stores.has(ns)) stores.set(ns, new MemoryStore({ auditRetention: o.auditRetention }));
+    return stores.get(ns)!;
+  };
+  return { open, durable: false, dispose: async () => {} };
 });
 
 storeContract('file', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-store-'));
-  return { open: () => openFileStore(dir), durable: true, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    open: (o: OpenOptions = {}) => openFileStore(o.namespace ? path.join(dir, o.namespace) : dir, { auditRetention: o.auditRetention }),
+    durable: true,
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });
 
 /**
@@ -84,7 +94,8 @@ describe('file store crash safety', () => {
 storeContract('jetstream', async () => {
   const server = await startNatsServer({ jetstream: true });
   return {
-    open: () => openJetStreamStore({ servers: server.url, name: 'store-contract' }),
+    open: (o: OpenOptions = {}) =>
+      openJetStreamStore({ servers: server.url, name: 'store-contract', prefix: o.namespace ? `ns_${o.namespace.replace(/-/g, '_')}` : undefined, auditRetention: o.auditRetention }),
     durable: true,
     dispose: () => server.stop(),
   };
