@@ -19,8 +19,9 @@
  * Every write goes to a temporary file in the same directory, is fsynced, and
  * is renamed over the old one: a process killed mid-write leaves the previous
  * version readable and at worst a stray temporary file (ignored, and swept at
- * open). Model files are verified against their sha256 before the rename and
- * again when read. Writes of the same key are serialised and coalesced (the
+ * open unless its writer, another process on the same dir, is still alive).
+ * Model files are verified against their sha256 before the rename and again
+ * when read. Writes of the same key are serialised and coalesced (the
  * latest value wins), so fire-and-forget saves of a changing round record
  * cannot land out of order.
  */
@@ -222,11 +223,27 @@ async function removeFile(file: string): Promise<void> {
   });
 }
 
+/** Removes temporary files left by killed writers; not those of another live process on the same dir, which is mid-write. */
 async function sweep(dir: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   await Promise.all(
-    entries.filter((e) => e.isFile() && e.name.includes(TMP_MARK)).map((e) => rm(path.join(e.parentPath, e.name), { force: true })),
+    entries
+      .filter((e) => e.isFile() && e.name.includes(TMP_MARK) && !writerAlive(e.name))
+      .map((e) => rm(path.join(e.parentPath, e.name), { force: true })),
   );
+}
+
+/** Whether the temporary file `name` (…`.tmp-<pid>-<n>`, see atomic-file.ts) belongs to another process that is still running. */
+function writerAlive(name: string): boolean {
+  const pid = Number(/\.tmp-(\d+)-\d+$/.exec(name)?.[1]);
+  // Our own pid means a predecessor's file (a restarted container reuses its pid): we have written nothing yet.
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function json(value: unknown): () => Uint8Array {
