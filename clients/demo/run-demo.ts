@@ -67,7 +67,8 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
   let control: ControlConnection | undefined;
   const interrupt = () => {
     io.err('interrupted: stopping the demo processes');
-    void group.stopAll(3000).then(() => process.exit(130));
+    // Exits however the stop went, so a failure cannot surface as a rejection.
+    void group.stopAll(3000).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);

@@ -89,6 +89,7 @@ export class RunManager {
       resumeAttempt,
     });
     this.drivers.set(run.runId, driver);
+    // start() never rejects: the driver records and logs its own failure.
     if (start) void driver.start();
     return driver;
   }

@@ -139,6 +139,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     ListClients: unary('ListClients', async () => ({
       clients: deps.registry.list().map((c) => ({ ...toWireClient(c), link: toWireLinkEstimate(deps.links.get(c.clientId), deps.estimateRoundMs?.(c.clientId)) })),
     })),
+    // Both catch everything and answer it on the call: their promises never reject.
     WatchRun: (call) => void watchRun(call),
     ExportModel: (call) => void exportModel(call),
     CreateEnrollment: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),

@@ -383,6 +383,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
 
   return {
     Connect: connect,
+    // Each catches everything and answers it on the call: their promises never reject.
     FetchModel: (call) => void fetchModel(call),
     PushUpdate: (call, cb) => void pushUpdate(call, cb),
     QueryUpdate: (call, cb) => void queryUpdate(call, cb),

@@ -190,6 +190,7 @@ export class FileStore implements Store {
       } else {
         this.pending.set(file, { value, waiters: [resolve], fail: [reject] });
       }
+      // drain() hands every write failure to the callers waiting on it; it never rejects itself.
       if (!this.running.has(file)) void this.drain(file, verifySha);
     });
   }
