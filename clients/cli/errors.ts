@@ -53,10 +53,10 @@ export function fromRpcError(err: unknown, ctx: CallContext): Error {
       message = `coordinator at ${ctx.address} did not answer ${ctx.method} within ${seconds}s`;
       break;
     case status.UNAUTHENTICATED:
-      message = `coordinator rejected the credentials${details ? ` (${details})` : ''}: pass --token or set FEDLINK_TOKEN`;
+      message = `coordinator rejected the credentials${details ? ` (${details})` : ''}: pass --pki <dir> or --tls-ca/--tls-cert/--tls-key (env FEDLINK_PKI)`;
       break;
     case status.PERMISSION_DENIED:
-      message = `permission denied for ${ctx.method}${details ? `: ${details}` : ''} (the token does not allow this call)`;
+      message = `permission denied for ${ctx.method}${details ? `: ${details}` : ''}`;
       break;
     case status.UNIMPLEMENTED:
       message = `coordinator at ${ctx.address} does not implement ${ctx.method} (version mismatch?)`;

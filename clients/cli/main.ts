@@ -15,6 +15,7 @@ import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
 import { registerModelCommands } from './commands/model';
 import { registerPkiCommands } from './commands/pki';
+import { registerSecurityCommands } from './commands/security';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
 
@@ -40,8 +41,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError(false)
     .addHelpText(
       'after',
-      '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --token (env FEDLINK_TOKEN)\n' +
-        'and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
+      '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --pki <dir> (env FEDLINK_PKI)\n' +
+        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
         'Set FEDLINK_DEBUG=1 to print stack traces.',
     );
   registerCoordinatorCommand(program, ctx);
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRoundsCommands(program, ctx);
   registerModelCommands(program, ctx);
   registerClientsCommands(program, ctx);
+  registerSecurityCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerLinkemCommand(program, ctx);
   registerPkiCommands(program, ctx);

@@ -184,6 +184,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
       unavailable: () => undefined,
       version: 'bench',
       links: { report() {}, observe() {}, presence() {} },
+      enroll: () => Promise.reject(new Error('no enrollment in the transfer bench')),
       clock: systemClock,
     }),
   );
