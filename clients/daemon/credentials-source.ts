@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../common/errors';
+import { TLS_CERT } from '../../common/pki/files';
 
 /** The TLS material's origin, as compileDaemonOptions resolves it. */
 export type CredentialsSource =
@@ -51,7 +52,7 @@ export function credentialsSource(flags: CredentialsFlags): CredentialsSource {
     return { kind: 'files', ca: tls.ca!, cert: tls.cert!, key: tls.key! };
   }
   // An earlier enrollment left its credentials here: use them without being told again.
-  if (flags.stateDir && existsSync(join(enrolledTlsDir(flags.stateDir), 'tls.crt'))) {
+  if (flags.stateDir && existsSync(join(enrolledTlsDir(flags.stateDir), TLS_CERT))) {
     return { kind: 'dir', dir: enrolledTlsDir(flags.stateDir), fromStateDir: true };
   }
   return { kind: 'plaintext' };

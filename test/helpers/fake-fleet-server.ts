@@ -20,6 +20,31 @@ import type { TaskAssignment } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk__Output } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import type { Welcome } from '../../proto/gen/fedlink/v1/Welcome';
 import { loadFedlinkProto } from '../../proto/loader';
+import { identityFromPeerCertificate, type CertIdentity } from '../../common/pki/identity';
+import type { TlsMaterial } from '../../common/pki/files';
+
+/** The identity in a call's verified client certificate (undefined in plaintext or without one). */
+function peerOf(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>): CertIdentity | undefined {
+  const cert = call.getAuthContext().sslPeerCertificate;
+  return cert ? identityFromPeerCertificate(cert) : undefined;
+}
+
+/**
+ * TLS server credentials as the coordinator makes them: client certificates
+ * requested and verified against the CA but not required at the handshake (an
+ * enrolling device has none). createSsl can only request and require together.
+ */
+export function tlsServerCredentials(m: TlsMaterial): grpc.ServerCredentials {
+  // Asynchronously: grpc-js 1.14 adds a server's watcher only after asking the provider, so an
+  // answer given inside the call is lost and the server drops every connection as "unloaded credentials".
+  const provider: grpc.experimental.CertificateProvider = {
+    addCaCertificateListener: (listener) => process.nextTick(() => listener({ caCertificate: Buffer.from(m.caPem) })),
+    removeCaCertificateListener: () => {},
+    addIdentityCertificateListener: (listener) => process.nextTick(() => listener({ certificate: Buffer.from(m.certPem), privateKey: Buffer.from(m.keyPem) })),
+    removeIdentityCertificateListener: () => {},
+  };
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
+}
 
 /** Polls `probe` every 10 ms until it is truthy; rejects after `timeoutMs` naming `what`. */
 export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
@@ -83,11 +108,12 @@ export function taskMessage(overrides: Partial<TaskAssignment> = {}): Coordinato
 export class FakeFleet {
   readonly server = new grpc.Server();
   port = 0;
-  readonly hellos: Array<{ hello: Hello__Output; metadata: grpc.Metadata }> = [];
+  /** `peer`: the identity of the caller's verified TLS certificate, if any. */
+  readonly hellos: Array<{ hello: Hello__Output; metadata: grpc.Metadata; peer?: CertIdentity }> = [];
   readonly messages: ClientMessage__Output[] = [];
   readonly streams: Array<grpc.ServerDuplexStream<ClientMessage__Output, CoordinatorMessage>> = [];
-  readonly fetches: Array<{ request: FetchModelRequest__Output; metadata: grpc.Metadata }> = [];
-  readonly pushes: Array<{ chunks: UpdateChunk__Output[]; metadata: grpc.Metadata }> = [];
+  readonly fetches: Array<{ request: FetchModelRequest__Output; metadata: grpc.Metadata; peer?: CertIdentity }> = [];
+  readonly pushes: Array<{ chunks: UpdateChunk__Output[]; metadata: grpc.Metadata; peer?: CertIdentity }> = [];
   /** Model bytes served per model version; `headerSha` overrides the sha256 the header claims. */
   readonly models = new Map<string, Buffer>([[MODEL_SHA, MODEL_BYTES]]);
   welcome: Welcome = { sessionId: 'session-1', resumeToken: 'resume-1', heartbeatIntervalMs: 40, maxChunkBytes: 16, coordinatorVersion: 'fake' };
@@ -109,7 +135,7 @@ export class FakeFleet {
       Connect: (call) => {
         call.on('data', (msg: ClientMessage__Output) => {
           if (msg.kind === 'hello' && msg.hello) {
-            this.hellos.push({ hello: msg.hello, metadata: call.metadata });
+            this.hellos.push({ hello: msg.hello, metadata: call.metadata, peer: peerOf(call) });
             this.streams.push(call);
             call.write({ welcome: this.welcome });
             return;
@@ -123,7 +149,7 @@ export class FakeFleet {
         call.on('error', () => undefined);
       },
       FetchModel: (call) => {
-        this.fetches.push({ request: call.request, metadata: call.metadata });
+        this.fetches.push({ request: call.request, metadata: call.metadata, peer: peerOf(call) });
         const bytes = this.models.get(call.request.modelVersion);
         if (!bytes) {
           call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no such model' });
@@ -139,7 +165,7 @@ export class FakeFleet {
         call.end();
       },
       PushUpdate: (call, callback) => {
-        const record = { chunks: [] as UpdateChunk__Output[], metadata: call.metadata };
+        const record = { chunks: [] as UpdateChunk__Output[], metadata: call.metadata, peer: peerOf(call) };
         this.pushes.push(record);
         let broken = false;
         call.on('data', (chunk: UpdateChunk__Output) => {

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { superviseDaemon } from '../../clients/daemon/main';
 import { SessionEndedError } from '../../common/errors';
-import { FakeFleet, FakeTrainer, TrackingClock, connectedSession, taskMessage, waitFor } from '../helpers/fake-fleet-server';
+import { FakeFleet, TrackingClock, connectedSession, taskMessage, waitFor } from '../helpers/fake-fleet-server';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
@@ -29,6 +29,8 @@ describe('daemon final drain', () => {
     fleet.send({ drain: { reason: 'another daemon connected as edge-1', reconnectAfterMs: 0, final: true } });
     expect(await session.stopped).toBe('another daemon connected as edge-1');
     expect(session.state).toBe('stopped');
+    // Events are delivered asynchronously, after the session closed its channel.
+    await waitFor(() => events.some((e) => e.type === 'ended'), 'the ended event');
     expect(events.filter((e) => e.type === 'ended')).toEqual([{ type: 'ended', reason: 'another daemon connected as edge-1' }]);
     expect(events.some((e) => e.type === 'reconnecting')).toBe(false);
     // No timer left means no reconnect attempt can still come; the fake saw one hello only.
@@ -39,7 +41,7 @@ describe('daemon final drain', () => {
 
   it('a running task is abandoned without a failure: the coordinator already let this session go', async () => {
     const { fleet, session, trainer } = await setup();
-    (trainer as FakeTrainer).block = true;
+    trainer.block = true;
     fleet.send(taskMessage());
     await waitFor(() => trainer.calls.length === 1, 'training to start');
     fleet.send({ drain: { reason: 'client edge-1 revoked by alice', reconnectAfterMs: 0, final: true } });
