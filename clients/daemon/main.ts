@@ -66,7 +66,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   // Presence and link reports also go on NATS when configured; heartbeats carry them either way.
   const nats = config.nats;
   const events = createEventTransport({
-    natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds,
+    nats,
     name: `fedlink-client-${config.clientId}`, logger: logger.child({ component: 'events', clientId: config.clientId }),
   });
 

@@ -132,7 +132,7 @@ export class Coordinator {
     const nats = config.nats;
     this.events =
       options.events ??
-      createEventTransport({ natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
+      createEventTransport({ nats, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
     this.bridge = new LinkBridge(this.events, this.links, logger.child({ component: 'link-bridge' }));
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
     this.manager = new RunManager({
@@ -256,7 +256,8 @@ export class Coordinator {
     // Leadership changes are applied one at a time, in order.
     let changes = Promise.resolve();
     this.lease = new LeaderLease({
-      servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token,
+      ...nats,
+      servers: nats.url,
       holderId: `${host}:${this.boundPort}/${process.pid}/${randomBytes(3).toString('hex')}`,
       address: this.config.advertise ?? `${host}:${this.boundPort}`,
       ttlMs: this.config.leaseTtlMs,
