@@ -21,7 +21,7 @@ import { loadFedlinkProto } from '../../proto/loader';
 import { noAuth, type AuthHook } from './auth/auth-hook';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
-import { LinkTracker } from './link/link-tracker';
+import { DEFAULT_LINK_FORGET_AFTER_MS, DEFAULT_MAX_TRACKED_CLIENTS, LinkTracker } from './link/link-tracker';
 import { LinkBridge } from './link/link-bridge';
 import type { EventTransport } from '../../common/events/event-transport';
 import { createEventTransport } from '../../common/events/nats-transport';
@@ -54,6 +54,8 @@ export interface CoordinatorConfig {
   selectionGraceMs: number;
   linkStaleAfterMs: number;
   linkOfflineAfterMs: number;
+  linkForgetAfterMs: number;
+  maxTrackedClients: number;
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
   chunkBytes: number;
@@ -81,6 +83,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     selectionGraceMs: 2000,
     linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
+    linkForgetAfterMs: o.linkForgetAfterMs ?? DEFAULT_LINK_FORGET_AFTER_MS,
+    maxTrackedClients: o.maxTrackedClients ?? DEFAULT_MAX_TRACKED_CLIENTS,
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -128,7 +132,13 @@ export class Coordinator {
     const lease = () => this.lease;
     const store = config.ha ? fencedStore(raw, { get held() { return lease()?.held ?? false; } }) : raw;
     this.store = store;
-    this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
+    this.links = new LinkTracker({
+      clock,
+      staleAfterMs: config.linkStaleAfterMs,
+      offlineAfterMs: config.linkOfflineAfterMs,
+      forgetAfterMs: config.linkForgetAfterMs,
+      maxClients: config.maxTrackedClients,
+    });
     const nats = config.nats;
     this.events =
       options.events ??
@@ -230,6 +240,11 @@ export class Coordinator {
     if (this.config.ha) await this.startLease();
     this.logger.info({ host: this.config.host, port: this.boundPort, receiveWindowBytes: this.config.receiveWindowBytes }, 'coordinator serving');
     return this.boundPort;
+  }
+
+  /** Counters of the link tracker and of the events it was fed from NATS (dropped fakes included). */
+  linkStats(): { tracked: number; forgotten: number; refused: number; invalidPayloads: number; senderMismatches: number } {
+    return { ...this.links.stats(), invalidPayloads: this.bridge.invalidPayloads, senderMismatches: this.bridge.senderMismatches };
   }
 
   /** Whether this coordinator runs rounds now (always without HA). */
