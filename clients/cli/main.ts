@@ -14,6 +14,7 @@ import { registerLinkemCommand } from './commands/linkem';
 import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
 import { registerModelCommands } from './commands/model';
+import { registerPkiCommands } from './commands/pki';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
 
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerClientsCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerLinkemCommand(program, ctx);
+  registerPkiCommands(program, ctx);
   return program;
 }
 

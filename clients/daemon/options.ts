@@ -2,6 +2,7 @@
  * Options of an edge client daemon, as `fedlink client` flags set them, and
  * their compilation (Temporal style) into one complete, validated config.
  */
+import { CLIENT_ID_PATTERN } from '../../common/client-id';
 import { InvalidArgumentError } from '../../common/errors';
 import { RADIO_TYPES } from '../../common/link';
 import type { NatsConnectOptions } from '../../common/nats-options';
@@ -71,8 +72,7 @@ export const DEFAULT_BACKOFF_MAX_MS = 15_000;
 
 // host:port, host a name, IPv4 or bracketed IPv6; the channel target grpc-js would otherwise reject late and vaguely.
 const ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
-// Client ids travel in metadata and log lines: keep them printable and short.
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const CLIENT_ID = CLIENT_ID_PATTERN;
 
 /** Throws InvalidArgumentError unless `address` is host:port with a port in 1..65535. */
 export function validateAddress(address: string): void {
