@@ -19,6 +19,7 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
+import { bucketName, DEFAULT_BUCKET_PREFIX, LEASE_BUCKET } from '../../../common/jetstream-buckets';
 import type { Logger } from '../../../common/logger';
 import { natsConnectionOptions, type NatsCredentials } from '../../../common/nats-options';
 
@@ -97,7 +98,7 @@ export class LeaderLease {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
-    this.kv = await new Kvm(this.nc).create(`${this.o.prefix ?? 'fedlink'}_leader`, { history: 1, ttl: this.ttlMs, replicas: this.o.replicas ?? 1 });
+    this.kv = await new Kvm(this.nc).create(bucketName(this.o.prefix ?? DEFAULT_BUCKET_PREFIX, LEASE_BUCKET), { history: 1, ttl: this.ttlMs, replicas: this.o.replicas ?? 1 });
     await this.tick();
     this.schedule();
   }
