@@ -76,8 +76,8 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   // Presence and link reports also go on NATS when configured; heartbeats carry them either way.
   const nats = config.nats;
   const events = createEventTransport({
-    natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds,
-    name: `fedlink-client-${clientId}`, logger: logger.child({ component: 'events', clientId: clientId }),
+    nats,
+    name: `fedlink-client-${clientId}`, logger: logger.child({ component: 'events', clientId }),
   });
 
   const trainer: Trainer = {

@@ -21,7 +21,7 @@ import { loadFedlinkProto } from '../../proto/loader';
 import { noAuth, type AuthHook } from './auth/auth-hook';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
-import { LinkTracker } from './link/link-tracker';
+import { DEFAULT_LINK_FORGET_AFTER_MS, DEFAULT_MAX_TRACKED_CLIENTS, LinkTracker } from './link/link-tracker';
 import { LinkBridge } from './link/link-bridge';
 import type { EventTransport } from '../../common/events/event-transport';
 import { createEventTransport } from '../../common/events/nats-transport';
@@ -54,6 +54,8 @@ export interface CoordinatorConfig {
   selectionGraceMs: number;
   linkStaleAfterMs: number;
   linkOfflineAfterMs: number;
+  linkForgetAfterMs: number;
+  maxTrackedClients: number;
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
   chunkBytes: number;
@@ -81,6 +83,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     selectionGraceMs: 2000,
     linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
+    linkForgetAfterMs: o.linkForgetAfterMs ?? DEFAULT_LINK_FORGET_AFTER_MS,
+    maxTrackedClients: o.maxTrackedClients ?? DEFAULT_MAX_TRACKED_CLIENTS,
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -128,11 +132,17 @@ export class Coordinator {
     const lease = () => this.lease;
     const store = config.ha ? fencedStore(raw, { get held() { return lease()?.held ?? false; } }) : raw;
     this.store = store;
-    this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
+    this.links = new LinkTracker({
+      clock,
+      staleAfterMs: config.linkStaleAfterMs,
+      offlineAfterMs: config.linkOfflineAfterMs,
+      forgetAfterMs: config.linkForgetAfterMs,
+      maxClients: config.maxTrackedClients,
+    });
     const nats = config.nats;
     this.events =
       options.events ??
-      createEventTransport({ natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
+      createEventTransport({ nats, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
     this.bridge = new LinkBridge(this.events, this.links, logger.child({ component: 'link-bridge' }));
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
     this.manager = new RunManager({
@@ -232,6 +242,11 @@ export class Coordinator {
     return this.boundPort;
   }
 
+  /** Counters of the link tracker and of the events it was fed from NATS (dropped fakes included). */
+  linkStats(): { tracked: number; forgotten: number; refused: number; invalidPayloads: number; senderMismatches: number } {
+    return { ...this.links.stats(), invalidPayloads: this.bridge.invalidPayloads, senderMismatches: this.bridge.senderMismatches };
+  }
+
   /** Whether this coordinator runs rounds now (always without HA). */
   get isLeader(): boolean {
     return this.leading;
@@ -256,7 +271,8 @@ export class Coordinator {
     // Leadership changes are applied one at a time, in order.
     let changes = Promise.resolve();
     this.lease = new LeaderLease({
-      servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token,
+      ...nats,
+      servers: nats.url,
       holderId: `${host}:${this.boundPort}/${process.pid}/${randomBytes(3).toString('hex')}`,
       address: this.config.advertise ?? `${host}:${this.boundPort}`,
       ttlMs: this.config.leaseTtlMs,

@@ -3,6 +3,9 @@
  * credentials directory, enrollment, and the exit paths (a final drain: exit 1,
  * one line). The daemon itself is mocked: only what the CLI hands it is checked.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../clients/cli/main';
 import { SessionEndedError } from '../../common/errors';
@@ -54,6 +57,21 @@ describe('fedlink client security flags', () => {
 
     expect(await run('client', '--enroll-token', 'tok-7', '--tls-ca', '/pki/ca.crt', '--state-dir', '/var/lib/fedlink')).toMatchObject({ code: 0, stderr: '' });
     expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ enrollToken: 'tok-7', tls: { ca: '/pki/ca.crt' }, stateDir: '/var/lib/fedlink' }));
+  });
+
+  it('client - NATS TLS stays separate from the coordinator\'s: --nats-pki reaches the daemon\'s NATS options only', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-cli-nats-'));
+    try {
+      for (const file of ['ca.crt', 'tls.crt', 'tls.key']) writeFileSync(path.join(dir, file), 'pem');
+      const res = await run('client', '--id', 'edge-1', '--nats', 'tls://127.0.0.1:4222', '--nats-pki', dir);
+      expect(res).toMatchObject({ code: 0, stderr: '' });
+      const options = (runDaemon.mock.lastCall as unknown as [Record<string, unknown>])[0];
+      expect(options.nats).toMatchObject({ url: 'tls://127.0.0.1:4222', tls: { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') } });
+      expect(options.tls).toBeUndefined();
+      expect(options.pki).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('client - no id and no certificate, an enrollment without --state-dir or --tls-ca, and half the TLS files are one line each, exit 2', async () => {
