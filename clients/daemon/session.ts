@@ -276,7 +276,10 @@ export class ClientSession {
     // grpc-js reports every ending on 'status' too; this listener only keeps an error from being unhandled.
     call.on('error', (err) => this.log.debug({ err: describeError(err) }, 'control stream error'));
     call.on('status', (s: { code: status; details: string }) => {
-      if (this.call === call) this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`);
+      if (this.call !== call) return;
+      // Refused before the welcome: the coordinator is there, but not for these credentials or this id.
+      const refused = !this.welcomed && (s.code === status.UNAUTHENTICATED || s.code === status.PERMISSION_DENIED);
+      this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`, undefined, refused);
     });
     const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
     this.welcomeTimer = this.clock.setTimeout(() => {
@@ -301,7 +304,7 @@ export class ClientSession {
   }
 
   /** Forgets the current stream and, unless stopping, schedules the next attempt. */
-  private dropStream(reason: string, reconnectAfterMs?: number): void {
+  private dropStream(reason: string, reconnectAfterMs?: number, refused = false): void {
     const call = this.call;
     if (!call) return;
     this.call = undefined;
@@ -317,7 +320,8 @@ export class ClientSession {
       this.emit({ type: 'disconnected', reason });
     } else if (this.attempt === 0) {
       // Once per outage at warn level; every further failed attempt only at debug, or a long outage floods the log.
-      this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
+      if (refused) this.log.error({ reason, coordinator: this.addresses[this.current] }, 'coordinator refused this client (its certificate, token or id); retrying with backoff');
+      else this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
     } else {
       this.log.debug({ reason, attempt: this.attempt, coordinator: this.addresses[this.current] }, 'connect attempt failed');
     }

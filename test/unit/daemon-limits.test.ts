@@ -67,7 +67,7 @@ describe('daemon limits', () => {
     await expectRefusedThenServed(d, task, 'task asks 1200 batches (2 epochs × 600 batches of 1); this device allows at most 1000 (--max-batches)');
   });
 
-  it('aborts training still running after --max-task-time, reports why, and takes the next task', async () => {
+  it('aborts training still running after --max-task-time (with or without a deadline of its own), reports why, and takes the next task', async () => {
     const d = await setup({ maxTaskTimeMs: 200 });
     d.trainer.block = true;
     // Due in 30 s: within the limit (plus its clock-skew allowance), so accepted, then cut off at 200 ms.
@@ -78,8 +78,13 @@ describe('daemon limits', () => {
     expect(d.trainer.calls[0].signal.aborted).toBe(true);
     expect(d.fleet.pushes).toHaveLength(0);
 
+    // A task without a deadline (0 on the wire) is bounded by the same limit.
+    d.fleet.send(taskMessage({ taskId: 'task-open-ended', round: 2, deadlineUnixMs: 0 }));
+    await waitFor(() => d.fleet.of('failure').some((f) => f.taskId === 'task-open-ended'), 'the second abort');
+    expect(d.fleet.of('failure')[1].reason).toBe('task still running after 200ms; this device allows at most 200ms (--max-task-time)');
+
     d.trainer.block = false;
-    d.fleet.send(taskMessage({ taskId: 'task-next', round: 2 }));
+    d.fleet.send(taskMessage({ taskId: 'task-next', round: 3 }));
     await waitFor(() => d.fleet.of('result').some((r) => r.taskId === 'task-next'), 'the next task\'s result');
     expect(d.fleet.hellos).toHaveLength(1);
   });
