@@ -10,17 +10,17 @@
  * (The client's own `waitOnFirstConnect` would retry too, but its connect()
  * promise cannot be cancelled, so stop() could not end it; our loop can.)
  */
-import { readFile } from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Status, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { systemClock, type Clock, type TimerHandle } from '../clock';
 import { InvalidArgumentError } from '../errors';
 import { EventBus } from '../event-bus';
 import { silentLogger, type Logger } from '../logger';
+import { natsConnectionOptions, natsServers, type NatsAuthOptions, type NatsConnectOptions, type NatsTlsFiles } from '../nats-options';
 import { EmbeddedTransport } from './embedded-transport';
 import type { EventTransport, Subscription, TransportMessage, TransportStats, TransportStatus } from './event-transport';
 import { decodePayload, encodePayload } from './message-codec';
 import { createMessageQueue, DEFAULT_MAX_BACKLOG, type MessageQueue } from './message-queue';
-import { credentialsFromUrl, redactUrl } from './nats-url';
+import { redactUrl } from './nats-url';
 import { PublishBuffer } from './publish-buffer';
 import { assertValidSubject } from './subject-pattern';
 
@@ -33,6 +33,8 @@ export interface NatsTransportOptions {
   token?: string;
   /** Path of a NATS `.creds` file (JWT + nkey seed). */
   credsFile?: string;
+  /** TLS files: CA to verify the server, and a client certificate + key. */
+  tls?: NatsTlsFiles;
   /** Connection name shown by the server's monitoring. */
   name?: string;
   /** @default silent */
@@ -63,7 +65,6 @@ const DRAIN_TIMEOUT_MS = 2000;
 export class NatsTransport implements EventTransport {
   readonly kind = 'nats' as const;
   private readonly servers: string[];
-  private readonly auth: { user?: string; pass?: string; token?: string };
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly statusBus = new EventBus<TransportStatus>();
@@ -78,15 +79,12 @@ export class NatsTransport implements EventTransport {
   private retryTimer?: TimerHandle;
   private statusLoop?: Promise<void>;
   private failuresLogged = 0;
-  private creds?: Uint8Array;
+  /** Servers, credentials and TLS as nats.js takes them (files read by start()). */
+  private connectOptions?: NatsAuthOptions;
 
   constructor(private readonly options: NatsTransportOptions) {
-    const parsed = (Array.isArray(options.servers) ? options.servers : [options.servers]).filter((s) => s.length > 0).map(credentialsFromUrl);
-    if (parsed.length === 0) throw new InvalidArgumentError('NATS transport: no server URL given');
-    this.servers = parsed.map((p) => p.server);
-    // Explicit options win over credentials embedded in a URL.
-    const fromUrl = parsed.find((p) => p.user !== undefined || p.token !== undefined) ?? {};
-    this.auth = options.user !== undefined || options.token !== undefined ? { user: options.user, pass: options.pass, token: options.token } : fromUrl;
+    this.servers = (Array.isArray(options.servers) ? options.servers : [options.servers]).filter((s) => s.length > 0);
+    if (this.servers.length === 0) throw new InvalidArgumentError('NATS transport: no server URL given');
     this.log = (options.logger ?? silentLogger()).child({ component: 'nats-transport' });
     this.clock = options.clock ?? systemClock;
     this.held = new PublishBuffer(options.maxBufferedBytes ?? 8 * 1024 * 1024);
@@ -96,15 +94,14 @@ export class NatsTransport implements EventTransport {
   async start(): Promise<void> {
     if (this.state !== 'new') return;
     this.state = 'started';
-    if (this.options.credsFile) {
-      try {
-        this.creds = new Uint8Array(await readFile(this.options.credsFile));
-      } catch (err) {
-        this.state = 'stopped';
-        throw new InvalidArgumentError(`cannot read NATS creds file ${this.options.credsFile}: ${(err as Error).message}`, { cause: err });
-      }
+    const o = this.options;
+    try {
+      this.connectOptions = await natsConnectionOptions({ url: this.servers.join(','), user: o.user, pass: o.pass, token: o.token, creds: o.credsFile, tls: o.tls });
+    } catch (err) {
+      this.state = 'stopped';
+      throw err;
     }
-    this.log.info({ servers: this.servers }, 'connecting to NATS');
+    this.log.info({ servers: this.connectOptions.servers, tls: this.connectOptions.tls !== undefined }, 'connecting to NATS');
     await this.tryConnect();
   }
 
@@ -205,12 +202,8 @@ export class NatsTransport implements EventTransport {
     let nc: NatsConnection;
     try {
       nc = await connect({
-        servers: this.servers,
+        ...this.connectOptions,
         name: this.options.name,
-        user: this.auth.user,
-        pass: this.auth.pass,
-        token: this.auth.token,
-        authenticator: this.creds ? credsAuthenticator(this.creds) : undefined,
         // Once connected, never give up: the coordinator must outlive any NATS outage.
         maxReconnectAttempts: -1,
         reconnectTimeWait: this.options.reconnectTimeWaitMs ?? 1000,
@@ -323,13 +316,8 @@ export class NatsTransport implements EventTransport {
 
 /** Event transport options as the CLI flags give them. */
 export interface CreateEventTransportOptions {
-  /** NATS URL(s), comma-separated; none means in-process events only. */
-  natsUrl?: string;
-  natsUser?: string;
-  natsPass?: string;
-  natsToken?: string;
-  /** Path of a NATS `.creds` file. */
-  natsCreds?: string;
+  /** NATS connection; none (or no URL in it) means in-process events only. */
+  nats?: NatsConnectOptions;
   /** Connection name shown by the server. */
   name?: string;
   logger?: Logger;
@@ -337,17 +325,16 @@ export interface CreateEventTransportOptions {
 
 /** A NatsTransport when a NATS URL is given, else an EmbeddedTransport. */
 export function createEventTransport(options: CreateEventTransportOptions): EventTransport {
-  const servers = (options.natsUrl ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (servers.length === 0) return new EmbeddedTransport();
+  const nats = options.nats;
+  const servers = natsServers(nats?.url ?? '');
+  if (!nats || servers.length === 0) return new EmbeddedTransport();
   return new NatsTransport({
     servers,
-    user: options.natsUser,
-    pass: options.natsPass,
-    token: options.natsToken,
-    credsFile: options.natsCreds,
+    user: nats.user,
+    pass: nats.pass,
+    token: nats.token,
+    credsFile: nats.creds,
+    tls: nats.tls,
     name: options.name,
     logger: options.logger,
   });

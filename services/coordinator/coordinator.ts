@@ -28,7 +28,7 @@ import type { CaMaterial } from '../../common/pki/certificates';
 import type { TlsMaterial } from '../../common/pki/files';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
-import { LinkTracker } from './link/link-tracker';
+import { DEFAULT_LINK_FORGET_AFTER_MS, DEFAULT_MAX_TRACKED_CLIENTS, LinkTracker } from './link/link-tracker';
 import { LinkBridge } from './link/link-bridge';
 import type { EventTransport } from '../../common/events/event-transport';
 import { createEventTransport } from '../../common/events/nats-transport';
@@ -64,6 +64,8 @@ export interface CoordinatorConfig {
   selectionGraceMs: number;
   linkStaleAfterMs: number;
   linkOfflineAfterMs: number;
+  linkForgetAfterMs: number;
+  maxTrackedClients: number;
   nats?: NatsConnectOptions;
   reconnectGraceMs: number;
   chunkBytes: number;
@@ -94,6 +96,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     selectionGraceMs: 2000,
     linkStaleAfterMs: o.linkStaleAfterMs ?? 15_000,
     linkOfflineAfterMs: o.linkOfflineAfterMs ?? 30_000,
+    linkForgetAfterMs: o.linkForgetAfterMs ?? DEFAULT_LINK_FORGET_AFTER_MS,
+    maxTrackedClients: o.maxTrackedClients ?? DEFAULT_MAX_TRACKED_CLIENTS,
     nats: o.nats,
     reconnectGraceMs: o.reconnectGraceMs ?? 10_000,
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
@@ -149,11 +153,17 @@ export class Coordinator {
     const lease = () => this.lease;
     const store = config.ha ? fencedStore(raw, { get held() { return lease()?.held ?? false; } }) : raw;
     this.store = store;
-    this.links = new LinkTracker({ clock, staleAfterMs: config.linkStaleAfterMs, offlineAfterMs: config.linkOfflineAfterMs });
+    this.links = new LinkTracker({
+      clock,
+      staleAfterMs: config.linkStaleAfterMs,
+      offlineAfterMs: config.linkOfflineAfterMs,
+      forgetAfterMs: config.linkForgetAfterMs,
+      maxClients: config.maxTrackedClients,
+    });
     const nats = config.nats;
     this.events =
       options.events ??
-      createEventTransport({ natsUrl: nats?.url, natsUser: nats?.user, natsPass: nats?.pass, natsToken: nats?.token, natsCreds: nats?.creds, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
+      createEventTransport({ nats, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
     this.bridge = new LinkBridge(this.events, this.links, logger.child({ component: 'link-bridge' }));
     this.revocations = new Revocations(store);
     this.audit = new AuditLog(store, clock, logger.child({ component: 'audit' }));
@@ -292,6 +302,11 @@ export class Coordinator {
     return closed;
   }
 
+  /** Counters of the link tracker and of the events it was fed from NATS (dropped fakes included). */
+  linkStats(): { tracked: number; forgotten: number; refused: number; invalidPayloads: number; senderMismatches: number } {
+    return { ...this.links.stats(), invalidPayloads: this.bridge.invalidPayloads, senderMismatches: this.bridge.senderMismatches };
+  }
+
   /** Whether this coordinator runs rounds now (always without HA). */
   get isLeader(): boolean {
     return this.leading;
@@ -316,7 +331,8 @@ export class Coordinator {
     // Leadership changes are applied one at a time, in order.
     let changes = Promise.resolve();
     this.lease = new LeaderLease({
-      servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token,
+      ...nats,
+      servers: nats.url,
       holderId: `${host}:${this.boundPort}/${process.pid}/${randomBytes(3).toString('hex')}`,
       address: this.config.advertise ?? `${host}:${this.boundPort}`,
       ttlMs: this.config.leaseTtlMs,

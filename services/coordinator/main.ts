@@ -29,7 +29,7 @@ export async function openStore(options: CoordinatorOptions): Promise<Store | un
   const nats = options.nats;
   if (!nats) throw new InvalidArgumentError('the jetstream store needs a NATS server (--nats nats://host:port)');
   try {
-    return await openJetStreamStore({ servers: nats.url, user: nats.user, pass: nats.pass, token: nats.token, replicas: options.storeReplicas, name: 'fedlink-coordinator-store' });
+    return await openJetStreamStore({ ...nats, servers: nats.url, replicas: options.storeReplicas, name: 'fedlink-coordinator-store' });
   } catch (err) {
     throw new UnavailableError(`cannot open the JetStream store on ${nats.url}: ${(err as Error).message} (is nats-server running with -js?)`, { cause: err });
   }

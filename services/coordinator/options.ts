@@ -32,6 +32,10 @@ export interface CoordinatorOptions {
   linkStaleAfterMs?: number;
   /** A client silent on every channel for this long is offline, ms. @default 30000 */
   linkOfflineAfterMs?: number;
+  /** A client silent on every channel for this long is forgotten by the link tracker, ms. @default 600000 (10 min) */
+  linkForgetAfterMs?: number;
+  /** Most clients the link tracker follows at once; news of further ids is refused and counted. @default 100000 */
+  maxTrackedClients?: number;
   /** A selected client whose session breaks may reconnect and resume within this long before it is dropped, ms. @default 10000 */
   reconnectGraceMs?: number;
   /**

@@ -26,6 +26,10 @@ export interface NatsServerHandle {
   kill(): Promise<void>;
   /** Starts the server again on the same port and store dir (stopping it first if it runs). */
   restart(): Promise<void>;
+  /** The tail (64 KiB) of the server's log, for asserting what it refused and why. */
+  output(): string;
+  /** Rewrites the config file (when started with `config`) and sends SIGHUP, as `nats-server --signal reload` does. */
+  reload(config: string): Promise<void>;
 }
 
 /** Options of startNatsServer. */
@@ -36,6 +40,11 @@ export interface NatsServerOptions {
   jetstream?: boolean;
   /** Extra nats-server arguments, e.g. `['--user', 'u', '--pass', 'p']`. @default [] */
   args?: string[];
+  /**
+   * Configuration file text (e.g. from natsServerConfig: TLS, users). Its
+   * listen address and store dir are overridden by the helper's own flags.
+   */
+  config?: string;
   /** How long to wait for the server to accept connections. @default 10000 */
   readyTimeoutMs?: number;
 }
@@ -106,13 +115,16 @@ function exited(p: ChildProcess): Promise<void> {
 }
 
 /** Spawns the server and waits until it accepts connections; rejects with its output if it exits or times out. */
-async function launch(bin: string, args: string[], port: number, readyTimeoutMs: number): Promise<ChildProcess> {
+async function launch(bin: string, args: string[], port: number, readyTimeoutMs: number, onOutput?: (chunk: string) => void): Promise<ChildProcess> {
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
   let output = '';
   // Keep the tail of the log for error messages; reading also keeps the pipe from filling up.
-  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+    onOutput?.(chunk.toString());
+  };
   proc.stdout?.on('data', collect);
   proc.stderr?.on('data', collect);
   let spawnError: Error | undefined;
@@ -138,8 +150,23 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const bin = findNatsServerBinary();
   const port = options.port ?? (await freePort());
   const storeDir = await mkdtemp(join(tmpdir(), 'fedlink-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', String(port), ...(options.jetstream ? ['-js', '-sd', storeDir] : []), ...(options.args ?? [])];
+  // The config file lives next to the store dir (removed with it), not in it: JetStream owns that directory.
+  const configFile = `${storeDir}.conf`;
+  if (options.config !== undefined) writeFileSync(configFile, options.config);
+  const args = [
+    ...(options.config !== undefined ? ['-c', configFile] : []),
+    '-a', '127.0.0.1', '-p', String(port),
+    ...(options.jetstream ? ['-js', '-sd', storeDir] : []),
+    ...(options.args ?? []),
+  ];
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  let log = '';
+  const reloads = { done: 0, failed: 0 };
+  const onOutput = (chunk: string) => {
+    log = (log + chunk).slice(-65_536);
+    reloads.done += chunk.split('Reloaded server configuration').length - 1;
+    reloads.failed += chunk.split('Failed to reload').length - 1;
+  };
 
   let proc: ChildProcess | undefined;
   let stopped = false;
@@ -168,6 +195,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       handles.delete(handle);
       await terminate('SIGTERM');
       await rm(storeDir, { recursive: true, force: true });
+      await rm(configFile, { force: true });
     },
     async kill() {
       await terminate('SIGKILL');
@@ -175,12 +203,27 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     async restart() {
       if (stopped) throw new Error('nats-server handle was stopped; start a new one');
       await terminate('SIGTERM');
-      proc = await launch(bin, args, port, readyTimeoutMs);
+      proc = await launch(bin, args, port, readyTimeoutMs, onOutput);
+    },
+    output: () => log,
+    async reload(config: string) {
+      if (options.config === undefined) throw new Error('reload() needs a server started with a config');
+      if (!proc) throw new Error('nats-server is not running');
+      const before = { ...reloads };
+      writeFileSync(configFile, config);
+      proc.kill('SIGHUP');
+      // The server logs the reload once applied (or why it was refused).
+      const until = Date.now() + readyTimeoutMs;
+      while (reloads.done === before.done && reloads.failed === before.failed) {
+        if (Date.now() > until) throw new Error(`nats-server did not reload within ${readyTimeoutMs} ms\n${log.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (reloads.failed > before.failed) throw new Error(`nats-server refused the new config\n${log.slice(-2000)}`);
     },
   };
   handles.add(handle);
   try {
-    proc = await launch(bin, args, port, readyTimeoutMs);
+    proc = await launch(bin, args, port, readyTimeoutMs, onOutput);
   } catch (err) {
     await handle.stop();
     throw err;

@@ -60,7 +60,7 @@ describe('nats transport credentials', () => {
   it('connects with a token given to createEventTransport', async () => {
     const nats = await startNatsServer({ args: ['--auth', 't0ken-value'] });
     cleanups.push(() => nats.stop());
-    const t = createEventTransport({ natsUrl: ` ${nats.url} , `, natsToken: 't0ken-value', name: 'token-test' });
+    const t = createEventTransport({ nats: { url: ` ${nats.url} , `, token: 't0ken-value' }, name: 'token-test' });
     cleanups.push(() => t.stop());
     expect(t.kind).toBe('nats');
     await t.start();
@@ -69,7 +69,7 @@ describe('nats transport credentials', () => {
 
   it('createEventTransport falls back to the embedded transport without a NATS URL', () => {
     expect(createEventTransport({})).toBeInstanceOf(EmbeddedTransport);
-    expect(createEventTransport({ natsUrl: '  ' }).kind).toBe('embedded');
+    expect(createEventTransport({ nats: { url: '  ' } }).kind).toBe('embedded');
   });
 });
 

@@ -83,4 +83,44 @@ describe('link tracker', () => {
     expect(tracker.get('a')).toMatchObject({ presence: 'offline', disconnects: 1 });
     tracker.stop();
   });
+
+  it('link tracker - forgets a client silent for the forget-after time, and keeps one that is still heard', () => {
+    const clock = new FakeClock();
+    const tracker = new LinkTracker({ clock, staleAfterMs: 10_000, offlineAfterMs: 20_000, forgetAfterMs: 60_000, sweepEveryMs: 1000 });
+    tracker.start();
+    tracker.report({ clientId: 'quiet', measuredAtMs: 0, radio: 'lte' });
+    tracker.report({ clientId: 'chatty', measuredAtMs: 0, radio: 'wifi' });
+    clock.advance(59_000);
+    tracker.observe({ kind: 'heartbeat-rtt', clientId: 'chatty', atMs: clock.now(), rttMs: 10 });
+    expect(tracker.get('quiet')).toMatchObject({ presence: 'offline', stale: true });
+    clock.advance(1000);
+    expect(tracker.get('quiet')).toBeUndefined();
+    expect(tracker.get('chatty')).toBeDefined();
+    expect(tracker.stats()).toEqual({ tracked: 1, forgotten: 1, refused: 0 });
+    // Heard of again, it comes back as new.
+    tracker.report({ clientId: 'quiet', measuredAtMs: 0, radio: 'lte' });
+    expect(tracker.get('quiet')).toMatchObject({ presence: 'online', samples: 1 });
+    tracker.stop();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('link tracker - refuses and counts new ids beyond max clients, and has room again once one is forgotten', () => {
+    const clock = new FakeClock();
+    const tracker = new LinkTracker({ clock, forgetAfterMs: 60_000, maxClients: 1000, sweepEveryMs: 1000 });
+    tracker.start();
+    for (let i = 0; i < 1500; i++) tracker.report({ clientId: `fake-${i}`, measuredAtMs: 0, radio: 'lte' });
+    expect(tracker.stats()).toEqual({ tracked: 1000, forgotten: 0, refused: 500 });
+    // Known ids still update; only new ones are refused.
+    tracker.report({ clientId: 'fake-0', measuredAtMs: 0, radio: 'wifi' });
+    expect(tracker.get('fake-0')!.radio).toBe('wifi');
+    tracker.presence('honest', 'online');
+    tracker.observe({ kind: 'heartbeat-rtt', clientId: 'honest', atMs: 0, rttMs: 5 });
+    expect(tracker.get('honest')).toBeUndefined();
+    expect(tracker.stats().refused).toBe(502);
+    clock.advance(60_000);
+    expect(tracker.stats()).toMatchObject({ tracked: 0, forgotten: 1000 });
+    tracker.presence('honest', 'online');
+    expect(tracker.get('honest')).toBeDefined();
+    tracker.stop();
+  });
 });

@@ -24,6 +24,8 @@ interface CoordinatorFlags extends TlsFlags {
   logLevel: string;
   linkStaleAfter: number;
   linkOfflineAfter: number;
+  linkForgetAfter: number;
+  maxTrackedClients: number;
   reconnectGrace: number;
   spoolDir?: string;
   receiveWindow: number;
@@ -48,6 +50,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     throw new InvalidArgumentError('--ha needs --store jetstream and --nats <url>: the leader lease and the shared state live in NATS JetStream');
   }
   if (flags.store === 'jetstream' && !flags.nats) throw new InvalidArgumentError('--store jetstream needs --nats <url>');
+  if (flags.linkForgetAfter <= flags.linkOfflineAfter) {
+    throw new InvalidArgumentError(`--link-forget-after (${flags.linkForgetAfter}ms) must be longer than --link-offline-after (${flags.linkOfflineAfter}ms)`);
+  }
   if (flags.receiveWindow < 65_535 || flags.receiveWindow > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`--receive-window must be between 64KiB (HTTP/2's default) and 2GiB, got ${flags.receiveWindow} bytes`);
   }
@@ -67,6 +72,8 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     logLevel: flags.logLevel,
     linkStaleAfterMs: flags.linkStaleAfter,
     linkOfflineAfterMs: flags.linkOfflineAfter,
+    linkForgetAfterMs: flags.linkForgetAfter,
+    maxTrackedClients: flags.maxTrackedClients,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
     receiveWindowBytes: flags.receiveWindow,
@@ -96,6 +103,8 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--drain-timeout <duration>', 'how long shutdown waits for in-flight transfers').argParser(duration).default(5000, '5s'))
     .addOption(new Option('--link-stale-after <duration>', 'a link estimate without news for this long is stale').argParser(duration).default(15_000, '15s'))
     .addOption(new Option('--link-offline-after <duration>', 'a client silent on every channel this long is offline').argParser(duration).default(30_000, '30s'))
+    .addOption(new Option('--link-forget-after <duration>', 'the link tracker forgets a client silent on every channel this long (bounds what fake ids can cost)').argParser(duration).default(600_000, '10m'))
+    .addOption(new Option('--max-tracked-clients <n>', 'most clients the link tracker follows at once; news of further ids is refused and counted').argParser(positiveInt).default(100_000))
     .addOption(new Option('--reconnect-grace <duration>', 'how long a selected client whose connection broke may take to come back and resume').argParser(duration).default(10_000, '10s'))
     .addOption(new Option('--store <kind>', 'where runs, rounds and checkpoints live: file (--state-dir), jetstream (KV + Object Store on --nats) or memory (lost on exit)').choices(['file', 'jetstream', 'memory']).default('file'))
     .addOption(new Option('--store-replicas <n>', 'replicas of the JetStream buckets (3 on a 3-node cluster)').argParser(positiveInt).default(1))

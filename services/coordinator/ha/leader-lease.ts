@@ -19,15 +19,14 @@
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm, type KV } from '@nats-io/kv';
+import { bucketName, DEFAULT_BUCKET_PREFIX, LEASE_BUCKET } from '../../../common/jetstream-buckets';
 import type { Logger } from '../../../common/logger';
+import { natsConnectionOptions, type NatsCredentials } from '../../../common/nats-options';
 
 /** Options of {@link LeaderLease}. */
-export interface LeaderLeaseOptions {
+export interface LeaderLeaseOptions extends NatsCredentials {
   /** NATS server URL(s), comma-separated. */
   servers: string;
-  user?: string;
-  pass?: string;
-  token?: string;
   /** This coordinator's id (unique per process). */
   holderId: string;
   /** The gRPC address clients and operators should use while this one leads. */
@@ -92,16 +91,14 @@ export class LeaderLease {
 
   /** Connects, binds the lease bucket and starts competing. */
   async start(): Promise<void> {
+    const o = this.o;
     this.nc = await connect({
-      servers: this.o.servers.split(',').map((s) => s.trim()),
-      name: `fedlink-lease-${this.o.holderId}`,
-      user: this.o.user,
-      pass: this.o.pass,
-      token: this.o.token,
+      ...(await natsConnectionOptions({ url: o.servers, user: o.user, pass: o.pass, token: o.token, creds: o.creds, tls: o.tls })),
+      name: `fedlink-lease-${o.holderId}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
     });
-    this.kv = await new Kvm(this.nc).create(`${this.o.prefix ?? 'fedlink'}_leader`, { history: 1, ttl: this.ttlMs, replicas: this.o.replicas ?? 1 });
+    this.kv = await new Kvm(this.nc).create(bucketName(this.o.prefix ?? DEFAULT_BUCKET_PREFIX, LEASE_BUCKET), { history: 1, ttl: this.ttlMs, replicas: this.o.replicas ?? 1 });
     await this.tick();
     this.schedule();
   }

@@ -2,7 +2,9 @@
  * Connects the link tracker to the event transport: client presence and link
  * reports come in on their subjects (validated; bad payloads are counted and
  * dropped, never thrown), and the coordinator's own observations and round
- * lifecycle events go out. Losing NATS loses only these extra signals: the
+ * lifecycle events go out. A report whose payload names another client than
+ * its subject is dropped and counted: NATS permissions let each client publish
+ * only on its own subjects, so the subject is who is talking. Losing NATS loses only these extra signals: the
  * tracker keeps learning from the gRPC side (heartbeats, probes, transfers).
  */
 import type { EventTransport, Subscription, TransportMessage } from '../../../common/events/event-transport';
@@ -13,11 +15,34 @@ import type { Logger } from '../../../common/logger';
 import type { LinkSink } from '../rpc/fleet-service';
 import type { LinkTracker } from './link-tracker';
 
+/** Most characters of a client-supplied id put in a log line. */
+const LOGGED_ID_CHARS = 64;
+
+/** A client-supplied id fit for a log line: control characters replaced, truncated. */
+function loggable(id: unknown, max = LOGGED_ID_CHARS): string {
+  const s = typeof id === 'string' ? id : String(id);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const clean = s.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return s.length > max ? `${clean}…(${s.length} chars)` : clean;
+}
+
+/** A payload that speaks for another client than its subject names. */
+class SenderMismatchError extends Error {
+  constructor(
+    readonly subjectClientId: string | undefined,
+    readonly payloadClientId: string,
+  ) {
+    super('client id does not match the subject');
+    this.name = 'SenderMismatchError';
+  }
+}
+
 /** The tracker, fed from NATS as well as gRPC, with outgoing events published. */
 export class LinkBridge implements LinkSink {
   private readonly subscriptions: Subscription<TransportMessage>[] = [];
   private loops: Promise<void>[] = [];
   private invalid = 0;
+  private mismatched = 0;
 
   constructor(
     private readonly transport: EventTransport,
@@ -30,17 +55,21 @@ export class LinkBridge implements LinkSink {
     return this.invalid;
   }
 
+  /** Presence and link payloads dropped because their clientId was not the client their subject names. */
+  get senderMismatches(): number {
+    return this.mismatched;
+  }
+
   /** Subscribes to presence and link subjects. */
   start(): void {
     this.consume(ALL_LINK, (m) => {
       const report = parseLinkReport(m.payload);
-      // A client may only speak for itself: the subject names who is talking.
-      if (report.clientId !== clientIdFromSubject(m.subject)) throw new Error('client id does not match the subject');
+      assertSender(m.subject, report.clientId);
       this.tracker.report(report);
     });
     this.consume(ALL_PRESENCE, (m) => {
       const p = parsePresence(m.payload);
-      if (p.clientId !== clientIdFromSubject(m.subject)) throw new Error('client id does not match the subject');
+      assertSender(m.subject, p.clientId);
       this.tracker.presence(p.clientId, p.status);
     });
   }
@@ -90,11 +119,25 @@ export class LinkBridge implements LinkSink {
           try {
             handle(m);
           } catch (err) {
+            if (err instanceof SenderMismatchError) {
+              this.mismatched++;
+              this.logger.debug(
+                { subjectClientId: err.subjectClientId === undefined ? undefined : loggable(err.subjectClientId), payloadClientId: loggable(err.payloadClientId) },
+                'event dropped: its clientId is not the client its subject names',
+              );
+              continue;
+            }
             this.invalid++;
-            this.logger.debug({ subject: m.subject, err: (err as Error).message }, 'invalid event payload dropped');
+            this.logger.debug({ subject: loggable(m.subject), err: loggable((err as Error).message, 200) }, 'invalid event payload dropped');
           }
         }
       })(),
     );
   }
+}
+
+/** A client may only speak for itself: the subject (which NATS permissions tie to the sender) names who is talking. */
+function assertSender(subject: string, payloadClientId: string): void {
+  const fromSubject = clientIdFromSubject(subject);
+  if (payloadClientId !== fromSubject) throw new SenderMismatchError(fromSubject, payloadClientId);
 }

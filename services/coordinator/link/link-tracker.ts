@@ -4,6 +4,10 @@
  * disconnects) folded into EWMA estimates, with staleness, and presence that
  * turns offline after a patience. Selection, deadlines and the CLI read it;
  * changes come out of `events()` as a tagged union.
+ *
+ * Anyone who can name a client id can make the tracker hear of it, so it is
+ * bounded: a client silent for `forgetAfterMs` is forgotten, and beyond
+ * `maxClients` new ids are refused (counted) rather than stored.
  */
 import type { Clock } from '../../../common/clock';
 import { Periodic } from '../../../common/periodic';
@@ -22,13 +26,23 @@ export interface LinkTrackerOptions {
   offlineAfterMs?: number;
   /** How often staleness and presence are re-evaluated. @default 1000 */
   sweepEveryMs?: number;
+  /** A client silent for this long is forgotten (its estimate dropped). @default 600000 (10 min) */
+  forgetAfterMs?: number;
+  /** Most clients tracked at once; news of further ids is refused and counted. @default 100000 */
+  maxClients?: number;
 }
+
+/** Default of LinkTrackerOptions.forgetAfterMs. */
+export const DEFAULT_LINK_FORGET_AFTER_MS = 10 * 60_000;
+/** Default of LinkTrackerOptions.maxClients. */
+export const DEFAULT_MAX_TRACKED_CLIENTS = 100_000;
 
 /** What changed, as `events()` reports it. */
 export type LinkTrackerEvent =
   | { type: 'updated'; estimate: LinkEstimate }
   | { type: 'stale'; estimate: LinkEstimate }
-  | { type: 'presence'; estimate: LinkEstimate; previous: LinkEstimate['presence'] };
+  | { type: 'presence'; estimate: LinkEstimate; previous: LinkEstimate['presence'] }
+  | { type: 'forgotten'; clientId: ClientId };
 
 const ewma = (prev: number | undefined, sample: number, alpha: number) => (prev === undefined ? sample : prev + alpha * (sample - prev));
 
@@ -41,12 +55,18 @@ export class LinkTracker {
   private readonly staleAfterMs: number;
   private readonly offlineAfterMs: number;
   private readonly sweepEveryMs: number;
+  private readonly forgetAfterMs: number;
+  private readonly maxClients: number;
+  private refused = 0;
+  private forgotten = 0;
 
   constructor(private readonly options: LinkTrackerOptions) {
     this.alpha = options.alpha ?? 0.3;
     this.staleAfterMs = options.staleAfterMs ?? 15_000;
     this.offlineAfterMs = options.offlineAfterMs ?? 30_000;
     this.sweepEveryMs = options.sweepEveryMs ?? 1000;
+    this.forgetAfterMs = options.forgetAfterMs ?? DEFAULT_LINK_FORGET_AFTER_MS;
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_TRACKED_CLIENTS;
     this.periodic = new Periodic(options.clock, this.sweepEveryMs, () => this.sweep());
   }
 
@@ -72,6 +92,11 @@ export class LinkTracker {
     return e && this.view(e);
   }
 
+  /** How many clients are tracked, how many were forgotten, and news of how many new ids was refused (tracker full). */
+  stats(): { tracked: number; forgotten: number; refused: number } {
+    return { tracked: this.estimates.size, forgotten: this.forgotten, refused: this.refused };
+  }
+
   /** Every estimate, by client id. */
   list(): LinkEstimate[] {
     return [...this.estimates.values()].map((e) => this.view(e)).sort((a, b) => a.clientId.localeCompare(b.clientId));
@@ -80,6 +105,7 @@ export class LinkTracker {
   /** Folds in a client's own report. */
   report(r: LinkReport): void {
     const e = this.entry(r.clientId);
+    if (!e) return;
     const a = this.alpha;
     e.radio = r.radio;
     if (r.slice !== undefined) e.slice = r.slice;
@@ -99,6 +125,7 @@ export class LinkTracker {
   /** Folds in something the coordinator measured itself. */
   observe(o: CoordinatorObservation): void {
     const e = this.entry(o.clientId);
+    if (!e) return;
     const a = this.alpha;
     switch (o.kind) {
       case 'heartbeat-rtt':
@@ -129,12 +156,18 @@ export class LinkTracker {
 
   /** A presence announcement (from the client, or the session registry). */
   presence(clientId: ClientId, status: Presence): void {
-    this.touched(this.entry(clientId), status);
+    const e = this.entry(clientId);
+    if (e) this.touched(e, status);
   }
 
-  private entry(clientId: ClientId): LinkEstimate & { lastRttSample?: number } {
+  /** The client's entry, created if there is room; undefined (and counted) when the tracker is full. */
+  private entry(clientId: ClientId): (LinkEstimate & { lastRttSample?: number }) | undefined {
     let e = this.estimates.get(clientId);
     if (!e) {
+      if (this.estimates.size >= this.maxClients) {
+        this.refused++;
+        return undefined;
+      }
       e = { clientId, presence: 'unknown', radio: 'unknown', resets: 0, disconnects: 0, lastUpdateMs: this.options.clock.now(), stale: false, samples: 0 };
       this.estimates.set(clientId, e);
     }
@@ -155,6 +188,13 @@ export class LinkTracker {
     const now = this.options.clock.now();
     for (const e of this.estimates.values()) {
       const silent = now - e.lastUpdateMs;
+      if (silent >= this.forgetAfterMs) {
+        // Deleting the current entry while iterating a Map is safe.
+        this.estimates.delete(e.clientId);
+        this.forgotten++;
+        this.bus.publish({ type: 'forgotten', clientId: e.clientId });
+        continue;
+      }
       if (!e.stale && silent >= this.staleAfterMs) {
         e.stale = true;
         this.bus.publish({ type: 'stale', estimate: this.view(e) });

@@ -29,21 +29,19 @@ import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstre
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../common/auth-records';
+import { natsConnectionOptions, type NatsCredentials } from '../../../common/nats-options';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
 import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
 
 /** Options of {@link openJetStreamStore}. */
-export interface JetStreamStoreOptions extends StoreOptions {
+export interface JetStreamStoreOptions extends StoreOptions, NatsCredentials {
   /** NATS server URL(s), comma-separated for a cluster. */
   servers: string;
   /** Stream replicas of every bucket (1, or 3 on a 3-node cluster). @default 1 */
   replicas?: number;
   /** Bucket name prefix, so several deployments can share a NATS account. @default 'fedlink' */
   prefix?: string;
-  user?: string;
-  pass?: string;
-  token?: string;
   /** Connection name shown by the NATS server. */
   name?: string;
 }
@@ -66,11 +64,8 @@ export class JetStreamStore implements Store {
   /** Connects and binds (creating them if needed) the buckets. */
   static async open(o: JetStreamStoreOptions): Promise<JetStreamStore> {
     const nc = await connect({
-      servers: o.servers.split(',').map((s) => s.trim()),
+      ...(await natsConnectionOptions({ url: o.servers, user: o.user, pass: o.pass, token: o.token, creds: o.creds, tls: o.tls })),
       name: o.name ?? 'fedlink-store',
-      user: o.user,
-      pass: o.pass,
-      token: o.token,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     });
