@@ -72,7 +72,7 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
   const unary = <Res>(method: string, invoke: Unary<Res>): Promise<Res> =>
     new Promise((resolve, reject) => {
       invoke(metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
-        if (err) reject(fromRpcError(err, { address, method, deadlineMs }));
+        if (err) reject(fromRpcError(err, { address, method, deadlineMs, tls: options.tls !== undefined }));
         else resolve(res as Res);
       });
     });
@@ -82,7 +82,7 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     try {
       for await (const message of call) yield message as T;
     } catch (err) {
-      throw fromRpcError(err, { address, method, deadlineMs });
+      throw fromRpcError(err, { address, method, deadlineMs, tls: options.tls !== undefined });
     } finally {
       call.cancel();
     }

@@ -27,6 +27,8 @@ export interface CallContext {
   address: string;
   method: string;
   deadlineMs: number;
+  /** Whether the call went over TLS (what to suggest when the coordinator cannot be reached). */
+  tls?: boolean;
 }
 
 // grpc-js wording when the channel never got a connection (as opposed to a server that answered UNAVAILABLE).
@@ -44,9 +46,10 @@ export function fromRpcError(err: unknown, ctx: CallContext): Error {
   let message: string;
   switch (err.code) {
     case status.UNAVAILABLE:
-      message =
-        !details || CONNECT_FAILURE.test(details)
-          ? `cannot reach coordinator at ${ctx.address} (is it running?)`
+      message = /certificate|self.signed|handshake|alert/i.test(details)
+        ? `TLS with coordinator at ${ctx.address} failed: ${details.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note:.*$/, '')} (does --pki hold this deployment's ca.crt?)`
+        : !details || CONNECT_FAILURE.test(details)
+          ? `cannot reach coordinator at ${ctx.address} (is it running?${ctx.tls === false ? ' If it serves TLS, pass --pki <dir> or --tls-ca/--tls-cert/--tls-key' : ''})`
           : `coordinator at ${ctx.address} is unavailable: ${details}`;
       break;
     case status.DEADLINE_EXCEEDED:

@@ -18,6 +18,7 @@ import { registerPkiCommands } from './commands/pki';
 import { registerSecurityCommands } from './commands/security';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
+import { silenceIpServernameWarning } from '../../common/tls-ip-warning';
 
 function packageVersion(): string {
   try {
@@ -61,6 +62,7 @@ export function buildProgram(ctx: CliContext): Command {
 /** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };
+  silenceIpServernameWarning();
   // grpc-js prints its own "E ..." lines on stderr; our errors already say what went wrong, in one line.
   if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   try {

@@ -398,7 +398,7 @@ describe('fedlink CLI against a fake Control service', () => {
       const res = await run(...args, '--coordinator', `127.0.0.1:${port}`);
       expect(res.code).toBe(1);
       expect(res.stdout).toBe('');
-      expect(lines(res.stderr)).toEqual([`fedlink: cannot reach coordinator at 127.0.0.1:${port} (is it running?)`]);
+      expect(lines(res.stderr)).toEqual([`fedlink: cannot reach coordinator at 127.0.0.1:${port} (is it running? If it serves TLS, pass --pki <dir> or --tls-ca/--tls-cert/--tls-key)`]);
     }
   });
 

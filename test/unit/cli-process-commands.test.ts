@@ -35,6 +35,8 @@ describe('fedlink coordinator and fedlink client', () => {
       logLevel: 'warn',
       linkStaleAfterMs: 15_000,
       linkOfflineAfterMs: 30_000,
+      linkForgetAfterMs: 600_000,
+      maxTrackedClients: 100_000,
       reconnectGraceMs: 10_000,
       spoolDir: undefined,
       receiveWindowBytes: 4 << 20,
