@@ -157,6 +157,8 @@ export class ClientSession {
   private lastHeardMs = 0;
   private lastRtt?: number;
   private attempt = 0;
+  /** Hellos refused (UNAUTHENTICATED / PERMISSION_DENIED) in a row, across the coordinator addresses. */
+  private refusedInARow = 0;
   private heartbeatTimer?: TimerHandle;
   private reconnectTimer?: TimerHandle;
   private welcomeTimer?: TimerHandle;
@@ -279,6 +281,8 @@ export class ClientSession {
       if (this.call !== call) return;
       // Refused before the welcome: the coordinator is there, but not for these credentials or this id.
       const refused = !this.welcomed && (s.code === status.UNAUTHENTICATED || s.code === status.PERMISSION_DENIED);
+      // Every coordinator refused these credentials (revoked, or not this deployment's): retrying cannot help.
+      if (refused && ++this.refusedInARow >= this.clients.length) return this.endForGood(`refused by the coordinator: ${s.details || status[s.code]}`);
       this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`, undefined, refused);
     });
     const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
@@ -403,6 +407,7 @@ export class ClientSession {
     if (this.welcomed) return;
     this.welcomed = true;
     this.attempt = 0;
+    this.refusedInARow = 0;
     this.sessionId = welcome.sessionId;
     this.resumeToken = welcome.resumeToken;
     this.heartbeatMs = welcome.heartbeatIntervalMs > 0 ? welcome.heartbeatIntervalMs : DEFAULT_HEARTBEAT_MS;

@@ -4,6 +4,7 @@
  * real coordinator. Shared by the test/unit/daemon-*.test.ts files.
  */
 import * as grpc from '@grpc/grpc-js';
+import { serverCredentials } from '../../services/coordinator/rpc/server-credentials';
 import { ClientSession, type ClientSessionOptions, type SessionEvent, type Trainer } from '../../clients/daemon/session';
 import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
 import { CancelledError } from '../../common/errors';
@@ -29,22 +30,8 @@ function peerOf(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthConte
   return cert ? identityFromPeerCertificate(cert) : undefined;
 }
 
-/**
- * TLS server credentials as the coordinator makes them: client certificates
- * requested and verified against the CA but not required at the handshake (an
- * enrolling device has none). createSsl can only request and require together.
- */
-export function tlsServerCredentials(m: TlsMaterial): grpc.ServerCredentials {
-  // Asynchronously: grpc-js 1.14 adds a server's watcher only after asking the provider, so an
-  // answer given inside the call is lost and the server drops every connection as "unloaded credentials".
-  const provider: grpc.experimental.CertificateProvider = {
-    addCaCertificateListener: (listener) => process.nextTick(() => listener({ caCertificate: Buffer.from(m.caPem) })),
-    removeCaCertificateListener: () => {},
-    addIdentityCertificateListener: (listener) => process.nextTick(() => listener({ certificate: Buffer.from(m.certPem), privateKey: Buffer.from(m.keyPem) })),
-    removeIdentityCertificateListener: () => {},
-  };
-  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-}
+/** TLS credentials for a fake Fleet server: the coordinator's own (client certificates requested, verified, not required). */
+export const tlsServerCredentials = (m: TlsMaterial): grpc.ServerCredentials => serverCredentials(m);
 
 /** Polls `probe` every 10 ms until it is truthy; rejects after `timeoutMs` naming `what`. */
 export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {

@@ -17,6 +17,10 @@ import { createTestPki, type TestPki } from '../helpers/pki';
 import { RawFleetClient, updateChunks } from '../helpers/raw-fleet-client';
 import { wireRunConfig } from '../helpers/run-config';
 import { waitFor } from '../helpers/cli';
+import { requireFashionMnist } from '../helpers/fashion-mnist';
+import { startDaemon } from '../../clients/daemon/main';
+import { writeTlsDir } from '../../common/pki/files';
+import path from 'node:path';
 
 const PARAMS = 199_210;
 
@@ -183,5 +187,15 @@ describe('security - identity is the certificate', () => {
     const audit = (await admin.listAudit(5)).entries;
     expect(audit[0]).toMatchObject({ principal: 'operator:ada (admin)', action: 'CreateEnrollment', target: 'edge-7', outcome: 'FAILED_PRECONDITION' });
     expect(audit[1]).toMatchObject({ principal: 'operator:ada (admin)', action: 'RevokeClient', target: 'edge-7', outcome: 'ok' });
+  });
+
+  it('a daemon started with a revoked certificate stops with the reason instead of retrying forever', async () => {
+    requireFashionMnist();
+    const dir = path.join(pki.dir, 'edge-7');
+    writeTlsDir(dir, await pki.client('edge-7'));
+    const daemon = await startDaemon({ coordinator: address, pki: dir, maxExamples: 600, backoffInitialMs: 50 }, { logger: silentLogger() });
+    const reason = await daemon.session.stopped;
+    expect(reason).toContain('client edge-7 is revoked: lost in a taxi');
+    await daemon.stop();
   });
 });
