@@ -63,6 +63,17 @@ describe('round engine', () => {
     expect(round.meanTrainLoss).toBeCloseTo(5.4, 6);
   });
 
+  it('round engine - a client whose announced models exclude the run\'s model is passed over with the reason, not sent a task it would refuse', async () => {
+    const { fleet, driver, store } = setup(['a', 'b'], { clientsPerRound: 2, minClients: 1 });
+    fleet.info.set('b', { datasetSize: 100, idleSinceMs: 0, encodings: ['float32'], models: ['cnn'] });
+    fleet.onDispatch = (id, task) => setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 10));
+    const run = await driver.start();
+    expect(run.state).toBe('completed');
+    const [round] = await store.listRounds('run-t');
+    expect(round.clients.map((c) => c.clientId)).toEqual(['a']);
+    expect(round.skipped).toEqual([{ clientId: 'b', reason: 'does not train model mlp (allows cnn)' }]);
+  });
+
   it('round engine - a client\'s own download time replaces the coordinator\'s send time; a cached model leaves it alone; uploads are timed from their call\'s start', async () => {
     const { fleet, driver, store, clock } = setup(['a', 'b', 'c']);
     fleet.onDispatch = (id, task) =>

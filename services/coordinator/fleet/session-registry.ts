@@ -139,7 +139,7 @@ export class SessionRegistry implements FleetPort {
 
   describe(clientId: ClientId): ClientTraits | undefined {
     const e = this.entries.get(clientId);
-    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs, encodings: e.record.encodings, features: e.record.features ?? [] } : undefined;
+    return e?.handle ? { datasetSize: e.record.datasetSize, idleSinceMs: e.idleSinceMs, encodings: e.record.encodings, features: e.record.features ?? [], models: e.record.models } : undefined;
   }
 
   onChange(listener: (change: FleetChange) => void): () => void {

@@ -18,6 +18,8 @@ export interface ClientTraits {
   encodings: string[];
   /** Capabilities.features, e.g. 'sparse-average'. */
   features?: string[];
+  /** Capabilities.models: what the device agrees to train (empty: it did not say). */
+  models?: string[];
 }
 
 /** The engine's view of the fleet. */

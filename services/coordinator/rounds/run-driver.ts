@@ -279,11 +279,17 @@ export class RunDriver {
   /** Runs the run's selection policy over the idle clients. */
   private select(available: ClientId[], round: number, rng: () => number): SelectionResult {
     const { config } = this.run;
+    // A device that does not train this model (its --allowed-models) would only refuse the task.
+    const unwilling: SelectionResult['skipped'] = [];
     const candidates: Candidate[] = available.flatMap((clientId) => {
       const d = this.deps.fleet.describe(clientId);
+      if (d?.models?.length && !d.models.includes(config.model)) {
+        unwilling.push({ clientId, reason: `does not train model ${config.model} (allows ${d.models.join(', ')})` });
+        return [];
+      }
       return d ? [{ clientId, datasetSize: d.datasetSize, idleSinceMs: d.idleSinceMs, link: this.deps.links?.get(clientId), history: this.historyOf(clientId) }] : [];
     });
-    return selectionPolicy(config.selection)(candidates, {
+    const choice = selectionPolicy(config.selection)(candidates, {
       round,
       count: config.clientsPerRound,
       overSelection: config.overSelection,
@@ -295,6 +301,7 @@ export class RunDriver {
       nowMs: this.deps.clock.now(),
       rng,
     });
+    return { ...choice, skipped: [...unwilling, ...choice.skipped] };
   }
 
   /** Predicted dispatch-to-update time of a client for this run's model and settings, ms. */
