@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SUBJECTS_TABLE } from '../../common/events/subjects';
 import { PROFILES } from '../../clients/linkem/profiles';
 import { SELECTION_POLICIES } from '../../services/coordinator/selection/types';
+import { ROLES, ROLE_HELP } from '../../common/roles';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -20,6 +21,10 @@ describe('README', () => {
       expect(row).toContain(`| ${p.latencyMs} |`);
       expect(row).toContain(`| ${p.downMbps} | ${p.upMbps} |`);
     }
+  });
+
+  it('README - documents every role with what it may do, as the roles registry says', () => {
+    for (const role of ROLES) expect(readme).toContain(`| \`${role}\` | ${ROLE_HELP[role]} |`);
   });
 
   it('README - explains every selection policy', () => {
