@@ -123,14 +123,17 @@ export function natsUsers(clients: readonly string[], bucketPrefix?: string): Na
 // JSON string syntax is valid NATS config string syntax, and quoting keeps `$JS...` from reading as a variable.
 const q = (s: string) => JSON.stringify(s);
 
-function list(items: string[] | undefined): string | undefined {
-  return items && `[${items.map(q).join(', ')}]`;
+function list(items: string[], indent: string): string {
+  // Short lists on one line; long ones one subject per line, so a review (or a diff after enrolling) reads well.
+  if (items.length <= 2) return `[${items.map(q).join(', ')}]`;
+  return `[\n${items.map((i) => `${indent}  ${q(i)}`).join('\n')}\n${indent}]`;
 }
 
 function permissionsBlock(p: NatsPermissions, indent: string): string {
   const part = (name: string, r: { allow?: string[]; deny?: string[] }) => {
-    const fields = [r.allow && `allow: ${list(r.allow)}`, r.deny && `deny: ${list(r.deny)}`].filter(Boolean);
-    return `${indent}  ${name}: { ${fields.join(', ')} }`;
+    const inner = `${indent}  `;
+    const fields = [r.allow && `allow: ${list(r.allow, inner)}`, r.deny && `deny: ${list(r.deny, inner)}`].filter(Boolean);
+    return `${inner}${name}: { ${fields.join(', ')} }`;
   };
   return `{\n${part('publish', p.publish)}\n${part('subscribe', p.subscribe)}\n${indent}}`;
 }

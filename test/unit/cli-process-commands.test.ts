@@ -32,6 +32,8 @@ describe('fedlink coordinator and fedlink client', () => {
       logLevel: 'warn',
       linkStaleAfterMs: 15_000,
       linkOfflineAfterMs: 30_000,
+      linkForgetAfterMs: 600_000,
+      maxTrackedClients: 100_000,
       reconnectGraceMs: 10_000,
       spoolDir: undefined,
       receiveWindowBytes: 4 << 20,
@@ -85,6 +87,15 @@ describe('fedlink coordinator and fedlink client', () => {
     expect(res.code).toBe(2);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
     expect(runCoordinator).not.toHaveBeenCalled();
+  });
+
+  it('coordinator - --link-forget-after and --max-tracked-clients pass through; forgetting before offline is refused, exit 2', async () => {
+    const res = await run('coordinator', '--link-forget-after', '2m', '--max-tracked-clients', '500');
+    expect(res.code).toBe(0);
+    expect(runCoordinator).toHaveBeenCalledWith(expect.objectContaining({ linkForgetAfterMs: 120_000, maxTrackedClients: 500 }));
+    const bad = await run('coordinator', '--link-forget-after', '20s');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--link-forget-after .* must be longer than --link-offline-after/);
   });
 
   it('client - passes its flags to runDaemon as DaemonOptions', async () => {
