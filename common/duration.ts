@@ -11,3 +11,11 @@ export function parseDuration(text: string): number {
   if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError(`duration must be positive, got "${text}"`);
   return Math.round(ms);
 }
+
+/** A duration as a user would type it back (parseDuration's inverse): the largest unit it is a whole number of, "1h", "90s", "1500ms". */
+export function durationText(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -41,3 +41,9 @@ export class CancelledError extends FedlinkError {}
 
 /** A required local resource (dataset, binary) is missing; the message says what to install. */
 export class MissingDependencyError extends FedlinkError {}
+
+/** The coordinator ended a client's session for good (a final drain: replaced by a newer session of its identity, or revoked). */
+export class SessionEndedError extends FedlinkError {}
+
+/** A device's enrollment did not give it usable credentials (token refused, no coordinator reachable, or a certificate that does not fit). */
+export class EnrollmentError extends FedlinkError {}

@@ -1,10 +1,11 @@
 /**
  * What every command shares: where output goes, the exit code a command wants,
- * and the --coordinator/--token/--json flags with a connection scoped to one
+ * and the --coordinator/--json/TLS flags with a connection scoped to one
  * command (opened on use, always closed so the process exits promptly).
  */
 import { Option, type Command } from 'commander';
 import { connectControl, type ControlConnection } from './control-client';
+import { addTlsFlags, tlsFromFlags, type TlsFlags } from './tls-flags';
 
 /** A place to write text (process.stdout, or a buffer in tests). */
 export interface Output {
@@ -25,9 +26,8 @@ export interface CliContext {
 }
 
 /** Flags every Control command takes. */
-export interface ControlFlags {
+export interface ControlFlags extends TlsFlags {
   coordinator: string;
-  token?: string;
   json?: boolean;
 }
 
@@ -39,19 +39,19 @@ export function coordinatorOption(description = 'coordinator gRPC address'): Opt
   return new Option('--coordinator <host:port>', description).env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
 }
 
-/** The --token flag; its value is never echoed in help or logs. */
+/** The daemon's --token flag (bearer token in metadata). */
 export function tokenOption(): Option {
   return new Option('--token <token>', 'bearer token sent as authorization metadata').env('FEDLINK_TOKEN');
 }
 
-/** Adds --coordinator, --token and --json to a Control command. */
+/** Adds --coordinator, the TLS flags and --json to a Control command. */
 export function addControlFlags(command: Command, jsonHelp = 'print one JSON document on stdout and nothing else'): Command {
-  return command.addOption(coordinatorOption()).addOption(tokenOption()).option('--json', jsonHelp);
+  return addTlsFlags(command.addOption(coordinatorOption()), 'your operator').option('--json', jsonHelp);
 }
 
 /** Runs `fn` with a connection to the coordinator and closes it afterwards, whatever happens. */
 export async function withControl<T>(flags: ControlFlags, fn: (control: ControlConnection) => Promise<T>): Promise<T> {
-  const control = connectControl({ address: flags.coordinator, token: flags.token });
+  const control = connectControl({ address: flags.coordinator, tls: tlsFromFlags(flags) });
   try {
     return await fn(control);
   } finally {

@@ -1,7 +1,8 @@
 /**
  * The CLI's connection to a coordinator's Control service: promisified unary
- * calls with a deadline, the watch stream as an async iterable, bearer token in
- * metadata, and every gRPC failure already turned into a one-line error.
+ * calls with a deadline, the watch stream as an async iterable, mutual TLS with
+ * the operator's certificate, and every gRPC failure already turned into a
+ * one-line error.
  */
 import * as grpc from '@grpc/grpc-js';
 import { validateAddress } from '../daemon/options';
@@ -16,6 +17,11 @@ import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
 import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
 import type { ModelExportChunk__Output } from '../../proto/gen/fedlink/v1/ModelExportChunk';
 import { fromRpcError } from './errors';
+import { channelCredentials, type CallerTls } from '../../common/channel-credentials';
+import type { CreateEnrollmentResponse__Output } from '../../proto/gen/fedlink/v1/CreateEnrollmentResponse';
+import type { RevokeClientResponse__Output } from '../../proto/gen/fedlink/v1/RevokeClientResponse';
+import type { ListAuditResponse__Output } from '../../proto/gen/fedlink/v1/ListAuditResponse';
+import type { WhoAmIResponse__Output } from '../../proto/gen/fedlink/v1/WhoAmIResponse';
 
 /** Default deadline of a unary Control call, ms. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
@@ -24,8 +30,8 @@ export const DEFAULT_CALL_DEADLINE_MS = 10_000;
 export interface ControlConnectOptions {
   /** host:port of the coordinator's gRPC endpoint. */
   address: string;
-  /** Bearer token sent as `authorization` metadata when set. */
-  token?: string;
+  /** The CA, operator certificate and key; undefined: plaintext (a loopback or --insecure coordinator). */
+  tls?: CallerTls;
   /** Deadline of each unary call, ms. @default 10000 */
   deadlineMs?: number;
 }
@@ -44,6 +50,10 @@ export interface ControlConnection {
   watchRun(runId: string): AsyncIterable<RunEvent__Output>;
   /** The chunks of a stored checkpoint (`round` -1: the latest committed). */
   exportModel(runId: string, round: number): AsyncIterable<ModelExportChunk__Output>;
+  createEnrollment(clientId: string, ttlMs: number): Promise<CreateEnrollmentResponse__Output>;
+  revokeClient(clientId: string, reason: string): Promise<RevokeClientResponse__Output>;
+  listAudit(limit: number): Promise<ListAuditResponse__Output>;
+  whoAmI(): Promise<WhoAmIResponse__Output>;
   close(): void;
 }
 
@@ -55,18 +65,14 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
   const { address } = options;
   const deadlineMs = options.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
   const Control = loadFedlinkProto().proto.fedlink.v1.Control;
-  const client = new Control(address, grpc.credentials.createInsecure()) as ControlClient;
+  const client = new Control(address, channelCredentials(options.tls)) as ControlClient;
 
-  const metadata = (): grpc.Metadata => {
-    const md = new grpc.Metadata();
-    if (options.token) md.set('authorization', `Bearer ${options.token}`);
-    return md;
-  };
+  const metadata = (): grpc.Metadata => new grpc.Metadata();
 
   const unary = <Res>(method: string, invoke: Unary<Res>): Promise<Res> =>
     new Promise((resolve, reject) => {
       invoke(metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
-        if (err) reject(fromRpcError(err, { address, method, deadlineMs }));
+        if (err) reject(fromRpcError(err, { address, method, deadlineMs, tls: options.tls !== undefined }));
         else resolve(res as Res);
       });
     });
@@ -76,7 +82,7 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     try {
       for await (const message of call) yield message as T;
     } catch (err) {
-      throw fromRpcError(err, { address, method, deadlineMs });
+      throw fromRpcError(err, { address, method, deadlineMs, tls: options.tls !== undefined });
     } finally {
       call.cancel();
     }
@@ -93,6 +99,10 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     listRounds: (runId) => unary('ListRounds', (md, o, cb) => client.listRounds({ runId }, md, o, cb)),
     getRound: (runId, round) => unary('GetRound', (md, o, cb) => client.getRound({ runId, round }, md, o, cb)),
     listClients: () => unary('ListClients', (md, o, cb) => client.listClients({}, md, o, cb)),
+    createEnrollment: (clientId, ttlMs) => unary('CreateEnrollment', (md, o, cb) => client.createEnrollment({ clientId, ttlMs }, md, o, cb)),
+    revokeClient: (clientId, reason) => unary('RevokeClient', (md, o, cb) => client.revokeClient({ clientId, reason }, md, o, cb)),
+    listAudit: (limit) => unary('ListAudit', (md, o, cb) => client.listAudit({ limit }, md, o, cb)),
+    whoAmI: () => unary('WhoAmI', (md, o, cb) => client.whoAmI({}, md, o, cb)),
     close: () => client.close(),
   };
 }

@@ -27,6 +27,8 @@ export interface CallContext {
   address: string;
   method: string;
   deadlineMs: number;
+  /** Whether the call went over TLS (what to suggest when the coordinator cannot be reached). */
+  tls?: boolean;
 }
 
 // grpc-js wording when the channel never got a connection (as opposed to a server that answered UNAVAILABLE).
@@ -44,19 +46,20 @@ export function fromRpcError(err: unknown, ctx: CallContext): Error {
   let message: string;
   switch (err.code) {
     case status.UNAVAILABLE:
-      message =
-        !details || CONNECT_FAILURE.test(details)
-          ? `cannot reach coordinator at ${ctx.address} (is it running?)`
+      message = /certificate|self.signed|handshake|alert/i.test(details)
+        ? `TLS with coordinator at ${ctx.address} failed: ${details.replace(/^No connection established\. Last error: (Error: )?/, '').replace(/\. Resolution note:.*$/, '')} (does --pki hold this deployment's ca.crt?)`
+        : !details || CONNECT_FAILURE.test(details)
+          ? `cannot reach coordinator at ${ctx.address} (is it running?${ctx.tls === false ? ' If it serves TLS, pass --pki <dir> or --tls-ca/--tls-cert/--tls-key' : ''})`
           : `coordinator at ${ctx.address} is unavailable: ${details}`;
       break;
     case status.DEADLINE_EXCEEDED:
       message = `coordinator at ${ctx.address} did not answer ${ctx.method} within ${seconds}s`;
       break;
     case status.UNAUTHENTICATED:
-      message = `coordinator rejected the credentials${details ? ` (${details})` : ''}: pass --token or set FEDLINK_TOKEN`;
+      message = `coordinator rejected the credentials${details ? ` (${details})` : ''}: pass --pki <dir> or --tls-ca/--tls-cert/--tls-key (env FEDLINK_PKI)`;
       break;
     case status.PERMISSION_DENIED:
-      message = `permission denied for ${ctx.method}${details ? `: ${details}` : ''} (the token does not allow this call)`;
+      message = `permission denied for ${ctx.method}${details ? `: ${details}` : ''}`;
       break;
     case status.UNIMPLEMENTED:
       message = `coordinator at ${ctx.address} does not implement ${ctx.method} (version mismatch?)`;

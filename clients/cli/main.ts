@@ -15,8 +15,10 @@ import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
 import { registerModelCommands } from './commands/model';
 import { registerPkiCommands } from './commands/pki';
+import { registerSecurityCommands } from './commands/security';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
+import { silenceIpServernameWarning } from '../../common/tls-ip-warning';
 
 function packageVersion(): string {
   try {
@@ -40,8 +42,8 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError(false)
     .addHelpText(
       'after',
-      '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --token (env FEDLINK_TOKEN)\n' +
-        'and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
+      '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --pki <dir> (env FEDLINK_PKI)\n' +
+        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
         'Set FEDLINK_DEBUG=1 to print stack traces.',
     );
   registerCoordinatorCommand(program, ctx);
@@ -50,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRoundsCommands(program, ctx);
   registerModelCommands(program, ctx);
   registerClientsCommands(program, ctx);
+  registerSecurityCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerLinkemCommand(program, ctx);
   registerPkiCommands(program, ctx);
@@ -59,6 +62,7 @@ export function buildProgram(ctx: CliContext): Command {
 /** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };
+  silenceIpServernameWarning();
   // grpc-js prints its own "E ..." lines on stderr; our errors already say what went wrong, in one line.
   if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   try {

@@ -1,7 +1,9 @@
 /**
- * Entry point of the edge client daemon (`fedlink client`): loads this
- * client's partition, picks the TFJS backend, and keeps a session with the
- * coordinator until SIGINT/SIGTERM. Only weights leave the process, never data.
+ * Entry point of the edge client daemon (`fedlink client`): settles its
+ * credentials (enrolling first when given a token), loads this client's
+ * partition, picks the TFJS backend, and keeps a session with the coordinator
+ * until SIGINT/SIGTERM, or until the coordinator ends it for good (a final
+ * drain). Only weights leave the process, never data.
  */
 import { FeedbackStore } from './encodings';
 import { createRequire } from 'node:module';
@@ -16,6 +18,8 @@ import { createEventTransport } from '../../common/events/nats-transport';
 import { encodeLinkReport, encodePresence } from '../../common/events/payloads';
 import { linkSubject, presenceSubject } from '../../common/events/subjects';
 import { ClientSession, type Trainer } from './session';
+import { channelCredentials, resolveCredentials } from './credentials';
+import { SessionEndedError } from '../../common/errors';
 
 /** A running daemon, as `startDaemon` hands it to in-process callers. */
 export interface DaemonHandle {
@@ -45,7 +49,10 @@ function packageVersion(): string {
 export async function startDaemon(options: DaemonOptions, overrides: DaemonOverrides = {}): Promise<DaemonHandle> {
   const config = compileDaemonOptions(options);
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'fedlink-client' });
-  const log = logger.child({ component: 'daemon', clientId: config.clientId });
+  // Before the (slow) data and backend: a wrong certificate or a refused token should fail at once.
+  const credentials = await resolveCredentials({ source: config.credentials, clientId: config.clientId, coordinator: config.coordinator, logger });
+  const clientId = credentials.clientId;
+  const log = logger.child({ component: 'daemon', clientId });
 
   const data = await loadLocalPartition({
     dataset: config.dataset,
@@ -59,15 +66,18 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   // The model is only known per task; 'mlp' is what every backend can train, and each task re-checks.
   const backend = await initBackend({ model: 'mlp', logger });
   log.info(
-    { coordinator: config.coordinator, partition: config.partition, index: config.index, numPartitions: config.numPartitions, examples: data.count, backend },
-    `client ${config.clientId}: partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
+    {
+      coordinator: config.coordinator, partition: config.partition, index: config.index, numPartitions: config.numPartitions, examples: data.count, backend,
+      tls: credentials.tls ? 'mutual' : 'off', limits: config.limits,
+    },
+    `client ${clientId}: partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
   );
 
   // Presence and link reports also go on NATS when configured; heartbeats carry them either way.
   const nats = config.nats;
   const events = createEventTransport({
     nats,
-    name: `fedlink-client-${config.clientId}`, logger: logger.child({ component: 'events', clientId: config.clientId }),
+    name: `fedlink-client-${clientId}`, logger: logger.child({ component: 'events', clientId }),
   });
 
   const trainer: Trainer = {
@@ -79,8 +89,10 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   };
   const session = new ClientSession({
     coordinator: config.coordinator,
-    clientId: config.clientId,
+    clientId,
     token: config.token,
+    credentials: channelCredentials(credentials.tls),
+    limits: config.limits,
     backend,
     datasetSize: data.count,
     dataset: config.dataset,
@@ -91,14 +103,14 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     features: overrides.features,
     backoffInitialMs: config.backoffInitialMs,
     backoffMaxMs: config.backoffMaxMs,
-    link: new LinkMonitor(config.clientId, config.link),
+    link: new LinkMonitor(clientId, config.link),
     linkReportIntervalMs: config.linkReportIntervalMs,
-    onLinkReport: (report) => events.publish(linkSubject(config.clientId), encodeLinkReport(report)),
+    onLinkReport: (report) => events.publish(linkSubject(clientId), encodeLinkReport(report)),
     feedback: new FeedbackStore(config.stateDir, logger),
   });
   await events.start();
   const announce = (status: 'online' | 'draining' | 'offline') =>
-    events.publish(presenceSubject(config.clientId), encodePresence({ clientId: config.clientId, status, atMs: Date.now() }));
+    events.publish(presenceSubject(clientId), encodePresence({ clientId: clientId, status, atMs: Date.now() }));
   announce('online');
   session.start();
   let stopping: Promise<void> | undefined;
@@ -112,29 +124,43 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   return { session, stop };
 }
 
-/** Runs the daemon until SIGINT/SIGTERM, then stops it cleanly; a second signal exits at once. */
+/**
+ * Runs the daemon until SIGINT/SIGTERM, then stops it cleanly; a second signal exits at once.
+ * Rejects with SessionEndedError (one line: the coordinator's reason) when the coordinator
+ * ended the session for good, so `fedlink client` exits 1 instead of fighting another daemon.
+ */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
-  const handle = await startDaemon(options);
+  await superviseDaemon(await startDaemon(options));
+}
+
+/** runDaemon's part after the start: waits for a signal or a final drain, as described there. */
+export async function superviseDaemon(handle: DaemonHandle): Promise<void> {
   // Clock timers are unref'd and an idle channel holds no handle, so while the session waits to
   // reconnect nothing would keep the process alive: this ref'd timer does, until a signal.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const signalled = new Promise<void>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    onSignal = (signal) => {
       if (stopping) {
         // The user asked twice: they want out now, not after the grace period.
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       stopping = true;
-      const done = () => {
-        clearInterval(keepAlive);
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve();
-      };
-      handle.stop().then(done, done);
+      handle.stop().then(resolve, resolve);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  const finalReason = await Promise.race([signalled.then(() => undefined), handle.session.stopped]);
+  try {
+    if (finalReason !== undefined) {
+      await handle.stop();
+      throw new SessionEndedError(`${finalReason}; this one stops`);
+    }
+  } finally {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

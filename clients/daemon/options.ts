@@ -6,14 +6,21 @@ import { CLIENT_ID_PATTERN } from '../../common/client-id';
 import { InvalidArgumentError } from '../../common/errors';
 import { RADIO_TYPES } from '../../common/link';
 import type { NatsConnectOptions } from '../../common/nats-options';
+import type { ModelName } from '../../common/types';
+import { MODEL_NAMES } from '../trainer/model-names';
 import type { DeclaredLink } from './link-monitor';
+import { DEFAULT_TASK_LIMITS, type TaskLimits } from './task-limits';
+import { credentialsSource, type CredentialsSource } from './credentials-source';
 
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
 export interface DaemonOptions {
   /** Coordinator address host:port, or several comma-separated (a leader and its standbys). */
   coordinator: string;
-  /** This client's id (bound to its credentials once auth is on). */
-  clientId: string;
+  /**
+   * This client's id. With a certificate (or an enrollment) it comes from there
+   * when unset, and must match it when set. Required without TLS.
+   */
+  clientId?: string;
   /** Local dataset name. @default 'fashion-mnist' */
   dataset?: 'fashion-mnist';
   /** Dataset directory. @default '/usr/share/datasets/fashion-mnist' */
@@ -41,14 +48,32 @@ export interface DaemonOptions {
   nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
-  /** Directory for state that must survive a restart (the error-feedback residual); unset: memory only. */
+  /**
+   * Directory for state that must survive a restart (the error-feedback residual, and
+   * the credentials an enrollment obtained, in `<stateDir>/tls/`); unset: memory only.
+   */
   stateDir?: string;
+  /** Most local epochs a task may ask for; more is refused. @default 20 */
+  maxEpochs?: number;
+  /** A task's deadline must be within this, and training still running after it is aborted, ms. @default 3_600_000 (1h) */
+  maxTaskTimeMs?: number;
+  /** Models this device trains; tasks for others are refused. @default every model in the trainer's registry */
+  allowedModels?: string[];
+  /** Most optimizer steps (epochs × batches per epoch) a task may ask for; more is refused. @default 100_000 */
+  maxBatches?: number;
+  /** TLS files (PEM paths): the CA that signed the coordinator's certificate, and this device's certificate and key. Unset: plaintext. */
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** A credentials directory holding ca.crt, tls.crt and tls.key (instead of `tls`). */
+  pki?: string;
+  /** One-time enrollment token: trade it for a certificate (needs `stateDir` and `tls.ca`). */
+  enrollToken?: string;
 }
 
 /** DaemonOptions with every default filled in and every value checked. */
 export interface DaemonConfig {
   coordinator: string;
-  clientId: string;
+  /** Unset when it comes from the certificate (see credentials.ts). */
+  clientId?: string;
   dataset: 'fashion-mnist';
   dataDir?: string;
   partition: string;
@@ -64,6 +89,9 @@ export interface DaemonConfig {
   nats?: NatsConnectOptions;
   logLevel: string;
   stateDir?: string;
+  limits: TaskLimits;
+  /** Where the TLS material comes from (or plaintext). */
+  credentials: CredentialsSource;
 }
 
 /** Default reconnect backoff bounds, ms. */
@@ -97,10 +125,38 @@ function nonNegativeInt(name: string, value: number | undefined, fallback: numbe
   return v;
 }
 
+// Node timers overflow past 2^31-1 ms (they would fire at once).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = nonNegativeInt(name, value, fallback);
+  if (v < 1) throw new InvalidArgumentError(`${name} must be at least 1, got ${v}`);
+  return v;
+}
+
+/** The task limits of the options, defaults filled in. */
+function compileLimits(options: DaemonOptions): TaskLimits {
+  const maxTaskTimeMs = positiveInt('max task time ms', options.maxTaskTimeMs, DEFAULT_TASK_LIMITS.maxTaskTimeMs);
+  if (maxTaskTimeMs > MAX_TIMER_MS) throw new InvalidArgumentError(`max task time must be at most ${MAX_TIMER_MS} ms (about 24 days)`);
+  const allowedModels = options.allowedModels ?? [...DEFAULT_TASK_LIMITS.allowedModels];
+  if (allowedModels.length === 0) throw new InvalidArgumentError(`allowed models must name at least one of ${MODEL_NAMES.join(', ')}`);
+  for (const name of allowedModels) {
+    if (!MODEL_NAMES.includes(name as ModelName)) throw new InvalidArgumentError(`unknown model "${name}" in allowed models (known: ${MODEL_NAMES.join(', ')})`);
+  }
+  return {
+    maxEpochs: positiveInt('max epochs', options.maxEpochs, DEFAULT_TASK_LIMITS.maxEpochs),
+    maxTaskTimeMs,
+    allowedModels: [...new Set(allowedModels)] as ModelName[],
+    maxBatches: positiveInt('max batches', options.maxBatches, DEFAULT_TASK_LIMITS.maxBatches),
+  };
+}
+
 /** Fills defaults and validates; every problem is an InvalidArgumentError with a one-line message. */
 export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
   for (const address of (options.coordinator ?? '').split(',')) validateAddress(address.trim());
-  validateClientId(options.clientId);
+  const credentials = credentialsSource(options);
+  // Without a certificate to take it from, the id must be given; with one, it is checked against it later.
+  if (options.clientId || credentials.kind === 'plaintext') validateClientId(options.clientId ?? '');
   const dataset = options.dataset ?? 'fashion-mnist';
   if (dataset !== 'fashion-mnist') throw new InvalidArgumentError(`unsupported dataset "${dataset}" (supported: fashion-mnist)`);
   const numPartitions = nonNegativeInt('number of partitions', options.numPartitions, 10);
@@ -125,7 +181,7 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
   }
   return {
     coordinator: options.coordinator,
-    clientId: options.clientId,
+    clientId: options.clientId || undefined,
     dataset,
     dataDir: options.dataDir,
     partition: options.partition ?? 'iid',
@@ -141,5 +197,7 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     nats: options.nats,
     logLevel: options.logLevel ?? 'info',
     stateDir: options.stateDir || undefined,
+    limits: compileLimits(options),
+    credentials,
   };
 }

@@ -26,10 +26,11 @@ import { SPARSE_AVERAGE_FEATURE } from '../../common/codecs';
 import { TaskSlot, type TaskEvent } from './task-slot';
 import type { LinkReport } from '../../common/link';
 import { toWireLinkReport } from './wire';
+import { DEFAULT_TASK_LIMITS, type TaskLimits } from './task-limits';
 
 export type { Trainer } from './run-task';
 
-/** Lifecycle of a session. `reconnecting` covers the wait between attempts. */
+/** Lifecycle of a session. `reconnecting` covers the wait between attempts; `stopped` also follows a final drain. */
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopping' | 'stopped';
 
 /** What happened to a session, as `events()` reports it (a union tagged by `type`). */
@@ -37,6 +38,8 @@ export type SessionEvent =
   | { type: 'connected'; sessionId: string }
   | { type: 'disconnected'; reason: string }
   | { type: 'reconnecting'; attempt: number; delayMs: number }
+  /** The coordinator ended this session for good (a final drain): replaced by a newer session of this identity, or revoked. */
+  | { type: 'ended'; reason: string }
   | TaskEvent;
 
 /** Options of a ClientSession. */
@@ -84,6 +87,8 @@ export interface ClientSessionOptions {
   modelCache?: ModelCache;
   /** Error-feedback residuals for lossy update encodings, kept across tasks. @default a fresh store */
   feedback?: FeedbackStore;
+  /** What this device agrees to train; its models are the ones announced in the hello. @default DEFAULT_TASK_LIMITS */
+  limits?: TaskLimits;
 }
 
 /** Heartbeat interval when the Welcome names none. */
@@ -98,6 +103,15 @@ const MIN_SILENCE_MS = 15_000;
 /** How long stop() waits for the coordinator to close the stream after our goodbye, and for a task to unwind. */
 const STOP_GRACE_MS = 1_000;
 const TASK_UNWIND_MS = 5_000;
+/** A coordinator's reason is printed on the user's terminal: one printable line, bounded. */
+const MAX_REASON_CHARS = 300;
+
+/** The coordinator's drain reason made safe to log and print: control characters out, length bounded. */
+function printable(reason: string): string {
+  // eslint-disable-next-line no-control-regex
+  const text = reason.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 3)}...` : text;
+}
 
 type ConnectCall = ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
 
@@ -153,6 +167,15 @@ export class ClientSession {
   private closing = false;
   private readonly link: LinkMonitor;
   private lastLinkSentMs = -Infinity;
+  private readonly limits: TaskLimits;
+  /** The coordinator's reason, once it ended this session for good. */
+  private finalReason?: string;
+  private resolveStopped!: (finalReason: string | undefined) => void;
+  /**
+   * Settles once the session has stopped: with the coordinator's reason when it
+   * ended the session for good (a final drain), undefined after `stop()`.
+   */
+  readonly stopped = new Promise<string | undefined>((resolve) => (this.resolveStopped = resolve));
 
   constructor(private readonly options: ClientSessionOptions) {
     this.clock = options.clock ?? systemClock;
@@ -162,6 +185,7 @@ export class ClientSession {
     this.backoffMaxMs = options.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
     this.log = (options.logger ?? silentLogger()).child({ component: 'session', clientId: options.clientId });
     this.link = options.link ?? new LinkMonitor(options.clientId);
+    this.limits = options.limits ?? DEFAULT_TASK_LIMITS;
     this.slot = new TaskSlot({
       trainer: options.trainer,
       client: () => this.transferClients[this.current],
@@ -175,6 +199,8 @@ export class ClientSession {
       onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
       modelCache: options.modelCache ?? new ModelCache(),
       feedback: options.feedback ?? new FeedbackStore(),
+      limits: this.limits,
+      datasetSize: options.datasetSize,
     });
   }
 
@@ -250,7 +276,10 @@ export class ClientSession {
     // grpc-js reports every ending on 'status' too; this listener only keeps an error from being unhandled.
     call.on('error', (err) => this.log.debug({ err: describeError(err) }, 'control stream error'));
     call.on('status', (s: { code: status; details: string }) => {
-      if (this.call === call) this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`);
+      if (this.call !== call) return;
+      // Refused before the welcome: the coordinator is there, but not for these credentials or this id.
+      const refused = !this.welcomed && (s.code === status.UNAUTHENTICATED || s.code === status.PERMISSION_DENIED);
+      this.dropStream(`stream closed: ${status[s.code]}${s.details ? `: ${s.details}` : ''}`, undefined, refused);
     });
     const timeoutMs = this.options.welcomeTimeoutMs ?? 10_000;
     this.welcomeTimer = this.clock.setTimeout(() => {
@@ -263,7 +292,8 @@ export class ClientSession {
           backend: this.options.backend,
           encodings: [...DAEMON_ENCODINGS],
           features: this.options.features ?? [SPARSE_AVERAGE_FEATURE],
-          models: ['mlp', 'cnn'],
+          // Only what this device agrees to train, so a coordinator need not select it for the rest.
+          models: [...this.limits.allowedModels],
           dataset: this.options.dataset ?? 'fashion-mnist',
         },
         datasetSize: this.options.datasetSize,
@@ -274,7 +304,7 @@ export class ClientSession {
   }
 
   /** Forgets the current stream and, unless stopping, schedules the next attempt. */
-  private dropStream(reason: string, reconnectAfterMs?: number): void {
+  private dropStream(reason: string, reconnectAfterMs?: number, refused = false): void {
     const call = this.call;
     if (!call) return;
     this.call = undefined;
@@ -290,7 +320,8 @@ export class ClientSession {
       this.emit({ type: 'disconnected', reason });
     } else if (this.attempt === 0) {
       // Once per outage at warn level; every further failed attempt only at debug, or a long outage floods the log.
-      this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
+      if (refused) this.log.error({ reason, coordinator: this.addresses[this.current] }, 'coordinator refused this client (its certificate, token or id); retrying with backoff');
+      else this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
     } else {
       this.log.debug({ reason, attempt: this.attempt, coordinator: this.addresses[this.current] }, 'connect attempt failed');
     }
@@ -340,6 +371,7 @@ export class ClientSession {
         if (msg.cancel) this.slot.cancel(msg.cancel.taskId, msg.cancel.reason);
         return;
       case 'drain':
+        if (msg.drain?.final) return this.endForGood(msg.drain.reason);
         if (msg.drain) {
           const after = msg.drain.reconnectAfterMs;
           // Jitter up to the announced delay again, so a whole fleet does not return in the same instant.
@@ -351,6 +383,19 @@ export class ClientSession {
       default:
         this.log.debug({ kind: msg.kind }, 'unexpected coordinator message ignored');
     }
+  }
+
+  /**
+   * A final drain: another process took over this identity, or it was revoked.
+   * Reconnecting would only evict the other process (which would do the same back), so stop.
+   */
+  private endForGood(coordinatorReason: string): void {
+    if (this.closing) return;
+    const reason = printable(coordinatorReason) || 'the coordinator ended this session';
+    this.finalReason = reason;
+    this.log.error({ reason }, `coordinator ended this session for good: ${reason}; not reconnecting`);
+    this.emit({ type: 'ended', reason });
+    void this.stop(`final drain: ${reason}`);
   }
 
   private onWelcome(welcome: Welcome__Output): void {
@@ -413,12 +458,14 @@ export class ClientSession {
     this.heartbeatTimer?.cancel();
     this.welcomeTimer?.cancel();
     const abandoned = this.slot.abandon();
+    // After a final drain the coordinator has already let this session go: it gets no failure, no goodbye.
+    const final = this.finalReason !== undefined;
     // Tell the coordinator now rather than let the round wait for this client until its deadline.
-    if (abandoned) this.send({ failure: { ...abandoned.ids, reason: 'client stopping' } });
+    if (abandoned && !final) this.send({ failure: { ...abandoned.ids, reason: 'client stopping' } });
     const call = this.call;
     this.call = undefined;
     if (call) {
-      if (this.welcomed && call.writable) {
+      if (this.welcomed && call.writable && !final) {
         call.write({ goodbye: { reason } });
         call.end();
         await this.within(STOP_GRACE_MS, new Promise<void>((resolve) => call.once('status', () => resolve())));
@@ -433,6 +480,7 @@ export class ClientSession {
     this.stateValue = 'stopped';
     this.log.info({ reason }, 'session stopped');
     this.channel.close();
+    this.resolveStopped(this.finalReason);
   }
 
   /** Waits for `promise`, but no longer than `ms` (on the session's clock). */

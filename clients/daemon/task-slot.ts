@@ -17,6 +17,7 @@ import { runTrainTask, type Trainer } from './run-task';
 import { fromWireTask, toWireProgress } from './wire';
 import type { ModelCache } from './model-cache';
 import type { FeedbackStore } from './encodings';
+import { DEFAULT_TASK_LIMITS, taskLimitViolation, taskTimeExceeded, type TaskLimits } from './task-limits';
 
 /** Task lifecycle events, part of the session's event stream. */
 export type TaskEvent =
@@ -39,9 +40,13 @@ export interface TaskSlotDeps {
   modelCache?: ModelCache;
   /** Error-feedback residuals, kept across tasks (and reconnects) for lossy update encodings. */
   feedback?: FeedbackStore;
+  /** What this device agrees to train; a task outside them is refused. @default DEFAULT_TASK_LIMITS */
+  limits?: TaskLimits;
+  /** Examples in the local partition, to count the batches a task asks for. @default 0 (one batch per epoch) */
+  datasetSize?: number;
 }
 
-type AbortReason = 'cancel' | 'deadline' | 'stop';
+type AbortReason = 'cancel' | 'deadline' | 'task-time' | 'stop';
 
 interface RunningTask {
   task: TrainTask;
@@ -54,14 +59,18 @@ interface RunningTask {
 const ABORT_MESSAGES: Record<AbortReason, string> = {
   cancel: 'cancelled by coordinator',
   deadline: 'deadline exceeded',
+  'task-time': 'ran past --max-task-time',
   stop: 'client stopping',
 };
 
 /** Runs at most one training task at a time. */
 export class TaskSlot {
   private running?: RunningTask;
+  private readonly limits: TaskLimits;
 
-  constructor(private readonly deps: TaskSlotDeps) {}
+  constructor(private readonly deps: TaskSlotDeps) {
+    this.limits = deps.limits ?? DEFAULT_TASK_LIMITS;
+  }
 
   /** Progress of the running task for the next heartbeat, or null when idle. */
   progress(): TaskProgress | null {
@@ -69,7 +78,7 @@ export class TaskSlot {
     return r?.progress ? toWireProgress(r.task.taskId, r.progress) : null;
   }
 
-  /** Takes an assignment: starts it, or answers with a failure (busy, unsupported, invalid, too late). */
+  /** Takes an assignment: starts it, or answers with a failure (busy, unsupported, invalid, outside this device's limits, too late). */
   assign(wire: TaskAssignment__Output): void {
     const ids = { taskId: wire.taskId, runId: wire.runId, round: wire.round };
     // After a reconnect the coordinator may re-announce the task we are already on: keep working on it.
@@ -91,6 +100,8 @@ export class TaskSlot {
       return this.fail(ids, `invalid task: ${describeError(err)}`);
     }
     if (task.deadlineMs <= this.deps.clock.now()) return this.fail(ids, 'deadline exceeded');
+    const refused = taskLimitViolation(task, this.limits, { nowMs: this.deps.clock.now(), datasetSize: this.deps.datasetSize ?? 0 });
+    if (refused) return this.fail(ids, refused);
     const running: RunningTask = { task, controller: new AbortController() };
     this.running = running;
     running.done = this.execute(running);
@@ -138,7 +149,10 @@ export class TaskSlot {
     const log = this.deps.logger.child({ runId: task.runId, round: task.round, taskId: task.taskId });
     this.deps.emit({ type: 'task-started', ...ids });
     log.info({ model: task.model.name, epochs: task.train.localEpochs, batchSize: task.train.batchSize, encoding: task.updateEncoding ?? 'float32' }, 'task started');
-    const deadline = Number.isFinite(task.deadlineMs) ? clock.setTimeout(() => this.abort(running, 'deadline'), task.deadlineMs - clock.now()) : undefined;
+    // Whichever comes first: the task's deadline, or this device's own limit (which also bounds a task without a deadline).
+    const limitAt = clock.now() + this.limits.maxTaskTimeMs;
+    const byDeadline = task.deadlineMs <= limitAt;
+    const deadline = clock.setTimeout(() => this.abort(running, byDeadline ? 'deadline' : 'task-time'), (byDeadline ? task.deadlineMs : limitAt) - clock.now());
     try {
       const run = await runTrainTask(task, {
         client: this.deps.client(),
@@ -162,12 +176,13 @@ export class TaskSlot {
       this.deps.emit({ type: 'task-finished', ...ids, transferId, numExamples });
     } catch (err) {
       if (running.abortReason === 'deadline') this.fail(ids, 'deadline exceeded');
+      else if (running.abortReason === 'task-time') this.fail(ids, taskTimeExceeded(this.limits));
       else if (running.abortReason) {
         // Cancelled by the coordinator (it wants no answer) or by stop() (whose caller tells the coordinator).
         this.deps.emit({ type: 'task-failed', ...ids, reason: running.abortReason === 'cancel' ? 'cancelled' : 'client stopping' });
       } else this.fail(ids, err instanceof Error ? err.message : String(err));
     } finally {
-      deadline?.cancel();
+      deadline.cancel();
       if (this.running === running) this.running = undefined;
     }
   }

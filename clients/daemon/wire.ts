@@ -8,6 +8,7 @@ import type { LinkReport as WireLinkReport } from '../../proto/gen/fedlink/v1/Li
 import { InvalidArgumentError } from '../../common/errors';
 import { taskEncoding } from './encodings';
 import { parameterCount } from '../../common/weights-codec';
+import { MODEL_NAMES } from '../trainer/model-names';
 import type { Metrics, ModelName, ModelSpec, TensorShape, TrainConfig, TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
 import type { Metrics as WireMetrics } from '../../proto/gen/fedlink/v1/Metrics';
 import type { ModelSpec__Output } from '../../proto/gen/fedlink/v1/ModelSpec';
@@ -17,7 +18,6 @@ import type { TaskResult } from '../../proto/gen/fedlink/v1/TaskResult';
 import type { TensorSpec } from '../../proto/gen/fedlink/v1/TensorSpec';
 import type { TrainConfig__Output } from '../../proto/gen/fedlink/v1/TrainConfig';
 
-const MODEL_NAMES: readonly ModelName[] = ['mlp', 'cnn'];
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 // A model bigger than this is a bug or an attack, not something an edge device should allocate.
 const MAX_MODEL_BYTES = 1 << 30;

@@ -1,7 +1,9 @@
 /**
  * `fedlink demo` (`npm run demo`): a coordinator and N edge daemons as separate
  * OS processes on this machine, FedAvg of the 2NN on Fashion-MNIST with
- * server-side evaluation on the 10k test set, one line per round.
+ * server-side evaluation on the 10k test set, one line per round. Everything
+ * speaks mutual TLS with a throwaway PKI made for the run, as a deployment
+ * would: the default path is the secure one.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,8 @@ import { MissingDependencyError } from '../../common/errors';
 import { StopWaiting, waitFor } from '../../common/wait-for';
 import { loadFashionMnistLabels } from '../trainer/fashion-mnist';
 import { freePort } from './free-port';
+import { issueCertificate } from '../../common/pki/certificates';
+import { initPki, readCa, writeTlsDir } from '../../common/pki/files';
 import { ProcessGroup } from './process-group';
 
 /** Knobs of the demo. */
@@ -58,6 +62,25 @@ function roundLine(r: Round__Output, total: number): string {
   );
 }
 
+/**
+ * The demo's PKI, as an operator would make it with `fedlink pki init` and
+ * `fedlink pki issue`: the CA and coordinator in `dir`, one credentials
+ * directory per edge client, and an admin certificate for the demo's own calls.
+ */
+async function demoPki(dir: string, clients: number) {
+  await initPki(dir, { hosts: ['localhost', '127.0.0.1', '::1'] });
+  const ca = readCa(dir)!;
+  const issue = async (sub: string, subject: Parameters<typeof issueCertificate>[1]) => {
+    const c = await issueCertificate(ca, subject);
+    const material = { caPem: ca.certPem, certPem: c.certPem, keyPem: c.keyPem };
+    writeTlsDir(path.join(dir, sub), material);
+    return material;
+  };
+  for (let i = 1; i <= clients; i++) await issue(`edge-${i}`, { kind: 'client', clientId: `edge-${i}` });
+  const operator = await issue('operator', { kind: 'operator', name: 'demo', role: 'admin' });
+  return { coordinator: dir, operator, client: (i: number) => path.join(dir, `edge-${i}`) };
+}
+
 /** Runs the demo; resolves with the process exit code. */
 export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-demo-'));
@@ -67,7 +90,8 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
   let control: ControlConnection | undefined;
   const interrupt = () => {
     io.err('interrupted: stopping the demo processes');
-    void group.stopAll(3000).then(() => process.exit(130));
+    // Exits however the stop went, so a failure cannot surface as a rejection.
+    void group.stopAll(3000).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
@@ -76,9 +100,10 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
     await loadFashionMnistLabels('test', { dir: o.dataDir });
     const dataArgs = o.dataDir ? ['--data-dir', o.dataDir] : [];
     const stateDir = path.join(logDir, 'state');
-    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, ...dataArgs]);
-    io.out(`coordinator on ${address} (no NATS URL: embedded event bus; runs and checkpoints in ${stateDir}); logs in ${logDir}`);
-    control = connectControl({ address, deadlineMs: 2000 });
+    const pki = await demoPki(path.join(logDir, 'pki'), o.clients);
+    group.start('coordinator', ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--pki', pki.coordinator, ...dataArgs]);
+    io.out(`coordinator on ${address}, mutual TLS with a throwaway PKI in ${pki.coordinator} (no NATS URL: embedded event bus; runs and checkpoints in ${stateDir}); logs in ${logDir}`);
+    control = connectControl({ address, deadlineMs: 2000, tls: pki.operator });
     const ctl = control;
     await waitFor('the coordinator to serve', async () => {
       if (group.get('coordinator') === undefined) throw new StopWaiting(`coordinator exited; see ${path.join(logDir, 'coordinator.log')}`);
@@ -86,7 +111,7 @@ export async function runDemo(o: DemoOptions, io: DemoIo): Promise<number> {
     }, 60_000);
     for (let i = 0; i < o.clients; i++) {
       group.start(`edge-${i + 1}`, [
-        'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--dataset', 'fashion-mnist',
+        'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--pki', pki.client(i + 1), '--dataset', 'fashion-mnist',
         '--partition', o.partition, '--num-partitions', String(o.clients), '--index', String(i), '--seed', String(o.seed),
         ...(o.maxExamples ? ['--max-examples', String(o.maxExamples)] : []), ...dataArgs,
       ]);

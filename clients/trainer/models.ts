@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../common/errors';
 import type { ModelName, ModelSpec, TensorShape } from '../../common/types';
+import { MODEL_NAMES } from './model-names';
 
-/** Names of the models the registry can build. */
-export const MODEL_NAMES: readonly ModelName[] = ['mlp', 'cnn'];
+export { MODEL_NAMES };
 
 const NUM_CLASSES = 10;
 

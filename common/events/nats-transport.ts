@@ -218,7 +218,7 @@ export class NatsTransport implements EventTransport {
       this.statusBus.publish({ type: 'reconnecting' });
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = undefined;
-        if (this.state === 'started') void this.tryConnect();
+        if (this.state === 'started') this.tryConnect().catch((err: Error) => this.log.error({ err: err.message }, 'NATS reconnect attempt failed'));
       }, this.options.reconnectTimeWaitMs ?? 1000);
       return;
     }
@@ -280,7 +280,7 @@ export class NatsTransport implements EventTransport {
       this.nc = undefined;
       this.connected = false;
       this.statusBus.publish({ type: 'disconnected' });
-      void this.tryConnect();
+      this.tryConnect().catch((err: Error) => this.log.error({ err: err.message }, 'NATS reconnect attempt failed'));
     }
   }
 

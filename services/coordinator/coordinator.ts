@@ -13,12 +13,19 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { systemClock, type Clock } from '../../common/clock';
 import { InvalidArgumentError, UnavailableError } from '../../common/errors';
+import { statusFor } from '../../common/grpc-status';
 import { randomBytes } from 'node:crypto';
 import { LeaderLease } from './ha/leader-lease';
 import { fencedStore } from './ha/fenced-store';
 import type { Logger } from '../../common/logger';
 import { loadFedlinkProto } from '../../proto/loader';
-import { noAuth, type AuthHook } from './auth/auth-hook';
+import { createAuthHook, type AuthHook } from './auth/auth-hook';
+import { AuditLog } from './auth/audit-log';
+import { Enrollment } from './auth/enrollment';
+import { Revocations } from './auth/revocations';
+import { serverCredentials } from './rpc/server-credentials';
+import type { CaMaterial } from '../../common/pki/certificates';
+import type { TlsMaterial } from '../../common/pki/files';
 import { ServerEvaluator } from './evaluation/server-evaluator';
 import { LivenessMonitor } from './fleet/liveness-monitor';
 import { DEFAULT_LINK_FORGET_AFTER_MS, DEFAULT_MAX_TRACKED_CLIENTS, LinkTracker } from './link/link-tracker';
@@ -46,6 +53,9 @@ export const COORDINATOR_VERSION = '0.1.0';
 export interface CoordinatorConfig {
   host: string;
   port: number;
+  tls?: TlsMaterial;
+  ca?: CaMaterial;
+  insecure: boolean;
   dataDir?: string;
   heartbeatIntervalMs: number;
   clientTimeoutMs: number;
@@ -73,8 +83,11 @@ export interface CoordinatorConfig {
 /** Applies defaults to options. */
 export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
   return {
-    host: o.host ?? '0.0.0.0',
+    host: o.host ?? (o.tls ? '0.0.0.0' : '127.0.0.1'),
     port: o.port ?? 50051,
+    tls: o.tls,
+    ca: o.ca,
+    insecure: o.insecure ?? false,
     dataDir: o.dataDir,
     heartbeatIntervalMs: o.heartbeatIntervalMs ?? 2000,
     clientTimeoutMs: o.clientTimeoutMs ?? 10_000,
@@ -99,6 +112,11 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
   };
 }
 
+/** Whether a listen address reaches only this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** A running coordinator. */
 export class Coordinator {
   private state: CoordinatorState = 'NEW';
@@ -117,6 +135,9 @@ export class Coordinator {
   /** Whether this coordinator runs rounds: always without HA; with HA, while it holds the lease. */
   private leading: boolean;
   private lease?: LeaderLease;
+  private readonly revocations: Revocations;
+  private readonly audit: AuditLog;
+  private readonly enrollment: Enrollment;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -144,6 +165,9 @@ export class Coordinator {
       options.events ??
       createEventTransport({ nats, name: 'fedlink-coordinator', logger: logger.child({ component: 'events' }) });
     this.bridge = new LinkBridge(this.events, this.links, logger.child({ component: 'link-bridge' }));
+    this.revocations = new Revocations(store);
+    this.audit = new AuditLog(store, clock, logger.child({ component: 'audit' }));
+    this.enrollment = new Enrollment({ store, clock, revocations: this.revocations, ca: config.ca });
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
     this.manager = new RunManager({
       store,
@@ -176,6 +200,12 @@ export class Coordinator {
   /** Binds the server and starts serving. */
   async start(): Promise<number> {
     if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
+    if (!this.config.tls && !this.config.insecure && !isLoopback(this.config.host)) {
+      throw new InvalidArgumentError(
+        `refusing to serve plaintext on ${this.config.host}: anyone reaching it could train, poison or read the model. Give --pki <dir> (see fedlink pki init) or --tls-cert/--tls-key/--tls-ca, or --insecure to do it anyway`,
+      );
+    }
+    await this.revocations.load();
     const { packageDefinition, proto } = loadFedlinkProto();
     // Runs that were going when the previous process stopped (or died) carry on from their last checkpoint
     // (with HA, once this coordinator holds the lease).
@@ -185,7 +215,7 @@ export class Coordinator {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
     });
-    const auth = this.options.auth ?? noAuth;
+    const auth = this.options.auth ?? createAuthHook({ tls: this.config.tls !== undefined, revoked: (id) => this.revocations.reason(id) });
     server.addService(
       proto.fedlink.v1.Fleet.service,
       createFleetService({
@@ -199,6 +229,7 @@ export class Coordinator {
         version: COORDINATOR_VERSION,
         links: this.bridge,
         clock: this.clock,
+        enroll: (token, csrPem, peer) => this.enroll(token, csrPem, peer),
       }),
     );
     server.addService(proto.fedlink.v1.Control.service, createControlService({
@@ -208,13 +239,16 @@ export class Coordinator {
         logger: this.logger,
         links: this.links,
         leaderOnly: () => this.standbyReason(),
+        audit: this.audit,
+        enrollment: this.enrollment,
+        revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
         estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
       }));
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
     const address = `${this.config.host}:${this.config.port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      server.bindAsync(address, serverCredentials(this.config.tls), (err, port) => {
         if (!err) {
           // Here, before the first connection can be accepted.
           if (!raiseReceiveWindows(server, this.config.receiveWindowBytes)) {
@@ -238,8 +272,34 @@ export class Coordinator {
     );
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     if (this.config.ha) await this.startLease();
-    this.logger.info({ host: this.config.host, port: this.boundPort, receiveWindowBytes: this.config.receiveWindowBytes }, 'coordinator serving');
+    this.logger.info(
+      { host: this.config.host, port: this.boundPort, tls: this.config.tls !== undefined, enrollment: this.enrollment.enabled, receiveWindowBytes: this.config.receiveWindowBytes },
+      this.config.tls ? 'coordinator serving (mutual TLS: identities from client certificates)' : 'coordinator serving plaintext: callers are trusted by the id they claim',
+    );
     return this.boundPort;
+  }
+
+  /** Fleet.Enroll: redeems a token for a device certificate; every attempt is audited. */
+  private async enroll(token: string, csrPem: string, peer: string) {
+    try {
+      const enrolled = await this.enrollment.redeem(token, csrPem);
+      await this.audit.record({ principal: `client:${enrolled.clientId}`, action: 'Enroll', target: enrolled.clientId, outcome: 'ok', detail: `certificate valid until ${new Date(enrolled.notAfterMs).toISOString()}`, peer });
+      this.logger.info({ clientId: enrolled.clientId, peer }, 'device enrolled');
+      return enrolled;
+    } catch (err) {
+      await this.audit.record({ principal: 'anonymous', action: 'Enroll', target: '', outcome: grpc.status[statusFor(err)], detail: (err as Error).message, peer });
+      throw err;
+    }
+  }
+
+  /** Revokes a client: refused from now on, its session ended, and rounds stop waiting for it. */
+  private async revoke(clientId: string, reason: string, by: string): Promise<boolean> {
+    await this.revocations.revoke({ clientId, atMs: this.clock.now(), by, reason });
+    const why = `client ${clientId} was revoked by ${by}${reason ? `: ${reason}` : ''}`;
+    const closed = this.registry.closeClient(clientId, why);
+    this.manager.clientRestarted(clientId, why);
+    this.logger.warn({ clientId, by, sessionClosed: closed }, 'client revoked');
+    return closed;
   }
 
   /** Counters of the link tracker and of the events it was fed from NATS (dropped fakes included). */
@@ -289,6 +349,8 @@ export class Coordinator {
   private async lead(): Promise<void> {
     if (this.state !== 'RUNNING') return;
     this.leading = true;
+    // The previous leader may have revoked clients since this one started.
+    await this.revocations.load();
     const started = performance.now();
     await this.resumeRuns();
     this.health.setStatus('fedlink.v1.Fleet', 'SERVING');

@@ -1,9 +1,21 @@
 import type { NatsConnectOptions } from '../../common/nats-options';
+import type { CaMaterial } from '../../common/pki/certificates';
+import type { TlsMaterial } from '../../common/pki/files';
 
 /** Options of a coordinator process, as `fedlink coordinator` flags set them. */
 export interface CoordinatorOptions {
-  /** Address to listen on. @default '0.0.0.0' */
+  /** Address to listen on. @default '0.0.0.0' with TLS, '127.0.0.1' without */
   host?: string;
+  /**
+   * The coordinator's certificate, key and the deployment CA: serve TLS, verify
+   * client certificates against the CA and take identities from them. Without
+   * it the coordinator listens on loopback only, unless `insecure`.
+   */
+  tls?: TlsMaterial;
+  /** The CA's certificate and key: lets the coordinator enroll devices (sign their CSRs). */
+  ca?: CaMaterial;
+  /** Serve plaintext on a non-loopback address (no identities: anyone reaching the port is trusted). @default false */
+  insecure?: boolean;
   /** gRPC port; 0 picks a free one (printed on start). @default 50051 */
   port?: number;
   /** Fashion-MNIST directory for server-side evaluation. @default '/usr/share/datasets/fashion-mnist' */

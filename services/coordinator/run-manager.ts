@@ -89,6 +89,7 @@ export class RunManager {
       resumeAttempt,
     });
     this.drivers.set(run.runId, driver);
+    // start() never rejects: the driver records and logs its own failure.
     if (start) void driver.start();
     return driver;
   }
@@ -262,9 +263,23 @@ export class RunManager {
     for (const d of this.drivers.values()) d.currentRound?.clientBack(clientId);
   }
 
-  /** A client connected as a new process (no valid resume token): rounds stop waiting for its lost task. */
-  clientRestarted(clientId: ClientId): void {
-    for (const d of this.drivers.values()) d.currentRound?.clientRestarted(clientId);
+  /** A client connected as a new process (no valid resume token), or was revoked: rounds stop waiting for its lost task. */
+  clientRestarted(clientId: ClientId, lost?: string): void {
+    for (const d of this.drivers.values()) d.currentRound?.clientRestarted(clientId, lost);
+  }
+
+  /**
+   * Refuses a model download unless the client holds a task of the run's current
+   * round for exactly that version: a model is served to the clients asked to
+   * train it, not to whoever can name a run.
+   */
+  checkModelAccess(clientId: ClientId, runId: RunId, round: number, version: string): void {
+    const driver = this.drivers.get(runId);
+    if (!driver) throw new NotFoundError(`run ${runId} is not running here`);
+    const current = driver.currentRound;
+    if (!current || current.record.round !== round) throw new StaleRoundError(`round ${round} of ${runId} is not current`);
+    if (!current.hasOpenTask(clientId)) throw new FailedPreconditionError(`client ${clientId} has no task in round ${round} of ${runId}`);
+    if (current.record.modelVersion !== version) throw new FailedPreconditionError(`round ${round} of ${runId} trains model version ${current.record.modelVersion.slice(0, 12)}, not ${version.slice(0, 12)}`);
   }
 
   /** How many bytes of an upload the current round holds (0 if none): where the client resumes. */

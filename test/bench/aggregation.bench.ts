@@ -128,6 +128,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     });
     acc.average();
     memoryBytes = acc.memoryBytes;
+    // Only waits for worker threads to exit; never rejects.
     void acc.dispose();
   };
   // What a round does. At round open (while the clients train) the streaming sum is set up and
@@ -151,6 +152,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       openS = Math.min(openS, timeOnce(() => (acc = open(sparse))));
       foldS = Math.min(foldS, timeOnce(() => body(acc)));
       memory = acc.memoryBytes;
+      // Only waits for worker threads to exit; never rejects.
       void acc.dispose();
     }
     return { best: foldS, open: openS, memory };

@@ -5,16 +5,25 @@
  * state), so reopening tests durability and two opens test concurrent writers.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../common/auth-records';
 import { InvalidArgumentError } from '../../common/errors';
 import type { ClientRecord, RoundRecord, RunRecord } from '../../common/types';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import type { Store } from '../../services/coordinator/store/store';
 import { runConfig } from '../helpers/run-config';
 
+/** What a test may ask of {@link StoreBackend.open}. */
+export interface OpenOptions {
+  /** A separate data set on the same backend (its own directory or bucket prefix); stores opened with the same namespace share it. */
+  namespace?: string;
+  /** Passed to the store: a small one lets a test see old audit entries go. */
+  auditRetention?: number;
+}
+
 /** A backend under test. */
 export interface StoreBackend {
   /** A store on the backend (a fresh connection each call, same data). */
-  open(): Promise<Store>;
+  open(options?: OpenOptions): Promise<Store>;
   /** Whether reopening sees earlier writes (false for the in-memory store, whose data dies with it). */
   durable: boolean;
   /** Tears the backend down. */
@@ -38,6 +47,23 @@ function client(id: string): ClientRecord {
   return { clientId: id, status: 'connected', backend: 'cpu', dataset: 'fashion-mnist', datasetSize: 10, encodings: ['float32'], models: ['mlp'], connectedAtMs: 1, lastSeenMs: 2, peer: 'ipv4:127.0.0.1:1' };
 }
 
+function enrollment(tokenHash: string, over: Partial<EnrollmentRecord> = {}): EnrollmentRecord {
+  return { tokenHash, clientId: `edge-${tokenHash.slice(0, 4)}`, createdAtMs: 1000, expiresAtMs: 2000, createdBy: 'alice', ...over };
+}
+
+function revocation(clientId: string, atMs: number, over: Partial<RevocationRecord> = {}): RevocationRecord {
+  return { clientId, atMs, by: 'alice', reason: 'lost device', ...over };
+}
+
+function audit(i: number): AuditRecord {
+  return { atMs: 1000 + i, principal: 'operator:alice', action: 'CreateRun', target: `run-${i}`, outcome: 'ok', detail: `entry ${i}`, peer: 'ipv4:127.0.0.1:1' };
+}
+
+/** A sha256-looking token hash, distinct per label. */
+function tokenHash(label: string): string {
+  return sha256Hex(new TextEncoder().encode(label));
+}
+
 export function model(n: number, seed: number): { weights: Float32Array; version: string } {
   const weights = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed));
   return { weights, version: sha256Hex(float32ToBytes(weights)) };
@@ -47,9 +73,9 @@ export function storeContract(name: string, make: () => Promise<StoreBackend>): 
   describe(`store contract: ${name}`, () => {
     let backend: StoreBackend;
     const opened: Store[] = [];
-    const open = async () => {
+    const open = async (options?: OpenOptions) => {
       backend ??= await make();
-      const s = await backend.open();
+      const s = await backend.open(options);
       opened.push(s);
       return s;
     };
@@ -117,6 +143,82 @@ export function storeContract(name: string, make: () => Promise<StoreBackend>): 
       expect(await s.listModels('run-m')).toEqual([b.version]);
     });
 
+    it(`${name} - clients: deleting one forgets it; deleting an absent one is fine`, async () => {
+      const s = await open();
+      await s.putClient(client('gone-1'));
+      await s.putClient(client('kept-1'));
+      await s.deleteClient('gone-1');
+      await s.deleteClient('gone-1');
+      await s.deleteClient('never-there');
+      const ids = (await s.listClients()).map((c) => c.clientId);
+      expect(ids).toContain('kept-1');
+      expect(ids).not.toContain('gone-1');
+      // A save and a delete of one client fired together: the later call wins.
+      await Promise.all([s.putClient(client('gone-2')), s.deleteClient('gone-2')]);
+      expect((await s.listClients()).map((c) => c.clientId)).not.toContain('gone-2');
+    });
+
+    it(`${name} - enrollments: a token is taken once; unknown is undefined; an expired one is still returned (expiry is the caller's)`, async () => {
+      const s = await open();
+      const h = tokenHash('take-once');
+      await s.putEnrollment(enrollment(h, { clientId: 'edge-7', expiresAtMs: 5 }));
+      const taken = await s.takeEnrollment(h, 3000);
+      expect(taken).toEqual(enrollment(h, { clientId: 'edge-7', expiresAtMs: 5 }));
+      expect(taken!.usedAtMs).toBeUndefined(); // as it was before the take
+      expect(await s.takeEnrollment(h, 3001)).toBeUndefined();
+      expect(await s.takeEnrollment(tokenHash('never-put'), 3000)).toBeUndefined();
+      // Putting a used token again does not make it usable again.
+      await s.putEnrollment(enrollment(h));
+      expect(await s.takeEnrollment(h, 3002)).toBeUndefined();
+      // Nor is one stored as already used.
+      const pre = tokenHash('stored-used');
+      await s.putEnrollment(enrollment(pre, { usedAtMs: 1500 }));
+      expect(await s.takeEnrollment(pre, 3000)).toBeUndefined();
+    });
+
+    it(`${name} - two concurrent takes of one token (from two stores on the backend): exactly one wins`, async () => {
+      const [s1, s2] = [await open(), await open()];
+      const hashes = Array.from({ length: 20 }, (_, i) => tokenHash(`race-${i}`));
+      await Promise.all(hashes.map((h) => s1.putEnrollment(enrollment(h))));
+      const results = await Promise.all(hashes.map((h, i) => Promise.all([s1.takeEnrollment(h, 10 + i), s2.takeEnrollment(h, 20 + i)])));
+      for (const [i, pair] of results.entries()) {
+        expect(pair.filter((r) => r !== undefined), hashes[i]).toHaveLength(1);
+        expect(pair.find((r) => r !== undefined)!.tokenHash).toBe(hashes[i]);
+      }
+    });
+
+    it(`${name} - revocations: put, a later one replaces the client's, listed oldest first`, async () => {
+      const s = await open();
+      await s.putRevocation(revocation('rev-b', 20));
+      await s.putRevocation(revocation('rev-a', 10));
+      await s.putRevocation(revocation('rev/../c', 15));
+      await s.putRevocation(revocation('rev-b', 30, { reason: 'compromised' }));
+      const listed = (await s.listRevocations()).filter((r) => r.clientId.startsWith('rev'));
+      expect(listed).toEqual([revocation('rev-a', 10), revocation('rev/../c', 15), revocation('rev-b', 30, { reason: 'compromised' })]);
+    });
+
+    it(`${name} - audit: newest first, at most limit`, async () => {
+      const s = await open({ namespace: 'audit-order' });
+      expect(await s.listAudit(10)).toEqual([]);
+      for (let i = 0; i < 12; i++) await s.appendAudit(audit(i));
+      expect(await s.listAudit(5)).toEqual([11, 10, 9, 8, 7].map(audit));
+      expect((await s.listAudit(100)).map((e) => e.detail)).toEqual(Array.from({ length: 12 }, (_, i) => `entry ${11 - i}`));
+      expect(await s.listAudit(0)).toEqual([]);
+    });
+
+    it(`${name} - audit: only the newest entries up to the retention are kept`, async () => {
+      const retention = 20;
+      const s = await open({ namespace: 'audit-retention', auditRetention: retention });
+      for (let i = 0; i < 57; i++) await s.appendAudit(audit(i));
+      const newest = (from: number) => Array.from({ length: retention }, (_, i) => audit(from - i));
+      expect(await s.listAudit(1000)).toEqual(newest(56));
+      // Appends from a second store on the same data keep the same bound.
+      const again = await open({ namespace: 'audit-retention', auditRetention: retention });
+      for (let i = 57; i < 70; i++) await again.appendAudit(audit(i));
+      expect(await again.listAudit(1000)).toEqual(newest(69));
+      expect(await s.listAudit(3)).toEqual([69, 68, 67].map(audit));
+    });
+
     it(`${name} - two stores on the same backend write concurrently and both see everything`, async () => {
       const [s1, s2] = [await open(), await open()];
       const writes = [];
@@ -135,15 +237,25 @@ export function storeContract(name: string, make: () => Promise<StoreBackend>): 
     });
 
     it(`${name} - what was written is there after reopening (when the backend is durable)`, async () => {
-      const s = await open();
+      const s = await open({ namespace: 'reopen' });
       const m = model(5000, 9);
       await s.putRun(run('run-d', 1, { modelVersion: m.version }));
       await s.putModel('run-d', m.version, m.weights);
+      const [fresh, used] = [tokenHash('reopen-fresh'), tokenHash('reopen-used')];
+      await s.putEnrollment(enrollment(fresh));
+      await s.putEnrollment(enrollment(used));
+      expect(await s.takeEnrollment(used, 1)).toBeDefined();
+      await s.putRevocation(revocation('edge-revoked', 5));
+      for (let i = 0; i < 3; i++) await s.appendAudit(audit(i));
       await s.close();
-      const again = await open();
+      const again = await open({ namespace: 'reopen' });
       if (!backend.durable) return;
       expect((await again.getRun('run-d'))!.modelVersion).toBe(m.version);
       expect(sha256Hex(float32ToBytes((await again.getModel('run-d', m.version))!))).toBe(m.version);
+      expect(await again.takeEnrollment(used, 2)).toBeUndefined();
+      expect(await again.takeEnrollment(fresh, 2)).toEqual(enrollment(fresh));
+      expect(await again.listRevocations()).toEqual([revocation('edge-revoked', 5)]);
+      expect(await again.listAudit(10)).toEqual([2, 1, 0].map(audit));
     });
   });
 }

@@ -11,6 +11,7 @@ import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { channelCredentials, type CallerTls } from '../../common/channel-credentials';
 
 /** The PushUpdate messages of a float32 update for `task`; `over` bends any header field for bad-input tests. */
 export function updateChunks(
@@ -38,9 +39,11 @@ export class RawFleetClient {
   constructor(
     address: string,
     readonly clientId: string,
+    /** TLS material (the client's certificate) for a TLS coordinator; plaintext without. */
+    tls?: CallerTls,
   ) {
     const Fleet = loadFedlinkProto().proto.fedlink.v1.Fleet;
-    this.client = new Fleet(address, grpc.credentials.createInsecure()) as FleetClient;
+    this.client = new Fleet(address, channelCredentials(tls)) as FleetClient;
   }
 
   metadata(clientId = this.clientId): grpc.Metadata {
@@ -51,13 +54,37 @@ export class RawFleetClient {
 
   /** Opens Connect and says hello (with `resumeToken` to resume a session); resolves on welcome with the new token. */
   async connect(datasetSize = 100, resumeToken = ''): Promise<string> {
-    this.received.length = 0;
-    const stream = this.client.connect(this.metadata());
-    this.stream = stream;
-    stream.on('data', (m: CoordinatorMessage__Output) => this.received.push(m));
-    stream.on('error', () => {});
-    stream.write({ hello: { clientId: this.clientId, datasetSize, resumeToken, capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp'], dataset: 'fashion-mnist' }, version: 'test' } });
+    // How the stream ends is not what connect() is about (that promise never rejects).
+    void this.open(datasetSize, resumeToken);
     return (await this.next((m) => m.kind === 'welcome')).welcome!.resumeToken;
+  }
+
+  /**
+   * Opens Connect and says hello as `helloId` (default: this client), without waiting:
+   * resolves with the status the stream ends with (0 when it ended cleanly).
+   */
+  open(datasetSize = 100, resumeToken = '', helloId = this.clientId, metadata = this.metadata()): Promise<{ code: number; details: string }> {
+    this.received.length = 0;
+    const stream = this.client.connect(metadata);
+    this.stream = stream;
+    const ended = new Promise<{ code: number; details: string }>((resolve) => {
+      stream.on('error', (err: grpc.ServiceError) => resolve({ code: err.code, details: err.details }));
+      stream.on('end', () => resolve({ code: 0, details: '' }));
+    });
+    stream.on('data', (m: CoordinatorMessage__Output) => this.received.push(m));
+    stream.write({ hello: { clientId: helloId, datasetSize, resumeToken, capabilities: { backend: 'cpu', encodings: ['float32'], models: ['mlp'], dataset: 'fashion-mnist' }, version: 'test' } });
+    return ended;
+  }
+
+  /** FetchModel for a task; resolves with the status (0 = OK) and the bytes received. */
+  fetch(task: TaskAssignment__Output, metadata = this.metadata()): Promise<{ code: number; details: string; bytes: number }> {
+    return new Promise((resolve) => {
+      let bytes = 0;
+      const call = this.client.fetchModel({ runId: task.runId, round: task.round, modelVersion: task.modelVersion, offset: 0, encoding: 'float32' }, metadata);
+      call.on('data', (c: { data: Buffer }) => (bytes += c.data.length));
+      call.on('error', (err: grpc.ServiceError) => resolve({ code: err.code, details: err.details, bytes }));
+      call.on('end', () => resolve({ code: 0, details: '', bytes }));
+    });
   }
 
   /** Drops the control stream as a broken link or a killed process would (the channel stays for reconnecting). */

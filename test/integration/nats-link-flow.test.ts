@@ -33,6 +33,7 @@ describe('integration NATS link flow', () => {
     await observer.start();
     for (const subject of [ALL_LINK, ALL_PRESENCE, ALL_OBSERVATIONS, ALL_ROUND_EVENTS]) {
       const sub = observer.subscribe(subject);
+      // A local queue's iterator only ends (at stop), it never throws.
       void (async () => {
         for await (const m of sub) seen.push(m);
       })();

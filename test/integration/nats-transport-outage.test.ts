@@ -29,6 +29,7 @@ function transport(url: string, extra: Partial<ConstructorParameters<typeof Nats
 /** Records every status change in the background (ends when the transport stops). */
 function recordStatus(t: NatsTransport): TransportStatus['type'][] {
   const seen: TransportStatus['type'][] = [];
+  // A local bus's iterator only ends (at stop), it never throws.
   void (async () => {
     for await (const s of t.status()) seen.push(s.type);
   })();
@@ -38,6 +39,7 @@ function recordStatus(t: NatsTransport): TransportStatus['type'][] {
 /** Collects received messages in the background. */
 function collect(iterable: AsyncIterable<TransportMessage>): TransportMessage[] {
   const got: TransportMessage[] = [];
+  // A local queue's iterator only ends (at stop), it never throws.
   void (async () => {
     for await (const m of iterable) got.push(m);
   })();

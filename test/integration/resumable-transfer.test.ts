@@ -42,7 +42,9 @@ describe('integration resumable transfer', () => {
       const r = await coordinator.manager.getRound(run.runId, 1).catch(() => undefined);
       return r?.clients[0]?.state === 'uploading' ? true : undefined;
     }, 30_000, 20);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Cut it mid-way: once a quarter of the update has crossed the emulated uplink.
+    const upBefore = emulator.stats().bytesUp;
+    await waitFor('a quarter of the update to be up', () => (emulator.stats().bytesUp - upBefore >= (199_210 * 4) / 4 ? true : undefined), 30_000, 20);
     emulator.resetNow();
     const done = await waitFor('the run to end', async () => {
       const r = await coordinator.manager.getRun(run.runId);

@@ -304,10 +304,14 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
-  it('sends the token as bearer authorization metadata, and none without a token', async () => {
-    await run('runs', 'list', '--coordinator', addr, '--token', 's3cret');
-    await run('runs', 'list', '--coordinator', addr);
-    expect(fake.calls.map((c) => c.authorization)).toEqual([['Bearer s3cret'], []]);
+  it('takes no bearer token (identity is the certificate) and refuses incomplete or missing TLS credentials in one line, exit 2', async () => {
+    expect((await run('runs', 'list', '--coordinator', addr, '--token', 's3cret')).code).toBe(2);
+    const half = await run('runs', 'list', '--coordinator', addr, '--tls-ca', '/nonexistent/ca.crt');
+    expect(half).toMatchObject({ code: 2, stderr: 'fedlink: --tls-ca, --tls-cert and --tls-key go together (or use --pki <dir>)\n' });
+    const missing = await run('runs', 'list', '--coordinator', addr, '--pki', '/nonexistent/pki');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^fedlink: cannot read \/nonexistent\/pki \(--pki\): no such directory\n$/);
+    expect(fake.calls).toHaveLength(0);
   });
 
   it('--json - prints exactly one JSON document on stdout and nothing else, for every read command', async () => {
@@ -394,7 +398,7 @@ describe('fedlink CLI against a fake Control service', () => {
       const res = await run(...args, '--coordinator', `127.0.0.1:${port}`);
       expect(res.code).toBe(1);
       expect(res.stdout).toBe('');
-      expect(lines(res.stderr)).toEqual([`fedlink: cannot reach coordinator at 127.0.0.1:${port} (is it running?)`]);
+      expect(lines(res.stderr)).toEqual([`fedlink: cannot reach coordinator at 127.0.0.1:${port} (is it running? If it serves TLS, pass --pki <dir> or --tls-ca/--tls-cert/--tls-key)`]);
     }
   });
 

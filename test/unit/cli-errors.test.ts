@@ -36,8 +36,8 @@ describe('cli error mapping', () => {
     }
   });
 
-  it('points at --token / FEDLINK_TOKEN for UNAUTHENTICATED and PERMISSION_DENIED', () => {
-    expect(fromRpcError(rpcError(status.UNAUTHENTICATED, 'missing token'), ctx).message).toMatch(/credentials.*--token or set FEDLINK_TOKEN/);
+  it('points at --pki / FEDLINK_PKI for UNAUTHENTICATED, and names the method for PERMISSION_DENIED', () => {
+    expect(fromRpcError(rpcError(status.UNAUTHENTICATED, 'no client certificate'), ctx).message).toMatch(/credentials \(no client certificate\): pass --pki <dir> or --tls-ca\/--tls-cert\/--tls-key \(env FEDLINK_PKI\)/);
     expect(fromRpcError(rpcError(status.PERMISSION_DENIED, 'admin only'), ctx).message).toMatch(/^permission denied for ListRuns: admin only/);
   });
 

@@ -25,6 +25,9 @@ describe('fedlink coordinator and fedlink client', () => {
     expect(runCoordinator).toHaveBeenCalledWith({
       host: '127.0.0.1',
       port: 0,
+      tls: undefined,
+      ca: undefined,
+      insecure: false,
       dataDir: '/data/fm',
       heartbeatIntervalMs: 500,
       clientTimeoutMs: 3000,

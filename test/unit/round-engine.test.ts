@@ -1,12 +1,14 @@
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../common/clock';
 import { FailedPreconditionError, InvalidArgumentError, StaleRoundError } from '../../common/errors';
 import { EventBus } from '../../common/event-bus';
-import { silentLogger } from '../../common/logger';
+import { silentLogger, type Logger } from '../../common/logger';
 import type { ModelSpec, RunConfig, RunRecord, TrainTask } from '../../common/types';
 import type { LinkEstimate } from '../../common/link';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { encodeUpdate } from '../../common/codecs';
+import { FencedError } from '../../services/coordinator/ha/fenced-store';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
@@ -18,13 +20,13 @@ function config(over: Partial<RunConfig> = {}): RunConfig {
   return runConfig({ clientsPerRound: 3, minClients: 2, ...over });
 }
 
-function setup(clients: string[], over: Partial<RunConfig> = {}) {
+function setup(clients: string[], over: Partial<RunConfig> = {}, logger: Logger = silentLogger()) {
   const clock = new FakeClock();
   const fleet = new FakeFleet(clients);
   const store = new MemoryStore();
   const run: RunRecord = { runId: 'run-t', state: 'pending', config: config(over), model: SPEC, currentRound: 0, committedRounds: 0, createdAtMs: clock.now(), updatedAtMs: clock.now(), modelVersion: '' };
   const events = new EventBus<RunEvent>();
-  const driver = new RunDriver(run, new Float32Array(4), { store, fleet, clock, logger: silentLogger(), events, maxUpdateBytes: 1 << 20, selectionGraceMs: 0 });
+  const driver = new RunDriver(run, new Float32Array(4), { store, fleet, clock, logger, events, maxUpdateBytes: 1 << 20, selectionGraceMs: 0 });
   return { clock, fleet, store, driver, run };
 }
 
@@ -148,6 +150,22 @@ describe('round engine', () => {
     const run = await driver.start();
     expect(run.state).toBe('failed');
     expect(run.reason).toMatch(/1 selected client\(s\) did not report and accept_failures is off/);
+  });
+
+  it('round engine - round saves the store refuses mid-round are logged, not unhandled; the round closes and the run fails', async () => {
+    const logs: Array<{ msg: string }> = [];
+    const { fleet, driver, store } = setup(['a', 'b', 'c'], {}, pino({ level: 'warn' }, { write: (line: string) => logs.push(JSON.parse(line)) }));
+    let fenced = false;
+    const putRound = store.putRound.bind(store);
+    store.putRound = (r) => (fenced ? Promise.reject(new FencedError('state write refused')) : putRound(r));
+    fleet.onDispatch = (id, task) => {
+      fenced = true;
+      setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+    };
+    const run = await driver.start();
+    expect(logs.map((l) => l.msg)).toContain('could not save round progress; the round goes on');
+    // The closing save is awaited: refused, it ends the run (a coordinator that lost its lease halts it first).
+    expect(run.state).toBe('failed');
   });
 
   it('round engine - refuses updates from unselected clients, for stale tasks, and twice from the same client', async () => {

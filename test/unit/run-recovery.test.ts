@@ -75,15 +75,18 @@ describe('run recovery', () => {
     const first = crashable(await openFileStore(dir));
     const fleet1 = new FakeFleet(['a', 'b']);
     const m1 = manager(first.store, fleet1);
+    const uploadErrors: unknown[] = [];
     // Round r: a sends r, b sends 10·r, both 10 examples, so round r's model is 5.5·r everywhere.
     fleet1.onDispatch = (id, task) => {
-      if (task.round === 1 || id === 'a') void upload(m1, id, task, id === 'a' ? task.round : 10 * task.round, 10);
+      if (task.round === 1 || id === 'a') upload(m1, id, task, id === 'a' ? task.round : 10 * task.round, 10).catch((err) => uploadErrors.push(err));
     };
     const created = await m1.createRun(config());
     // Round 2: a's update is in, b has not sent: the process dies now.
     await waitUntil('round 2 with a in', () => fleet1.dispatched.filter((t) => t.round === 2).length === 2);
     await waitUntil('a accepted', () => m1['drivers'].get(created.runId)?.currentRound?.record.clients.find((c) => c.clientId === 'a')?.state === 'finished');
     first.crash();
+    // A write already in flight (a progress save) lands now or never, not over the next coordinator's recovery.
+    await first.store.close();
 
     const store2 = await openFileStore(dir);
     const before = (await store2.getRun(created.runId))!;
@@ -94,7 +97,9 @@ describe('run recovery', () => {
     const fleet2 = new FakeFleet(['a', 'b']);
     const m2 = manager(store2, fleet2);
     // After the restart a sends 100·r, so a surviving round-2 update from a (value 2) would show.
-    fleet2.onDispatch = (id, task) => void upload(m2, id, task, id === 'a' ? 100 * task.round : 10 * task.round, 10);
+    fleet2.onDispatch = (id, task) => {
+      upload(m2, id, task, id === 'a' ? 100 * task.round : 10 * task.round, 10).catch((err) => uploadErrors.push(err));
+    };
     expect(await m2.recover()).toEqual([created.runId]);
     await waitUntil('the run to finish', () => m2['drivers'].get(created.runId)?.done !== undefined);
     const done = await m2['drivers'].get(created.runId)!.done!;
@@ -114,6 +119,7 @@ describe('run recovery', () => {
     expect(done.checkpoints!.map((c) => c.round)).toEqual([0, 2, 3]);
     expect((await store2.listModels(created.runId)).sort()).toEqual(done.checkpoints!.map((c) => c.version).sort());
     expect(done.modelVersion).toBe(rounds[3].checkpoint);
+    expect(uploadErrors).toEqual([]);
     await m2.stop();
   }, 60_000);
 

@@ -11,7 +11,7 @@ function handle(sessionId: string, log: string[]): SessionHandle {
     sessionId,
     sendTask: (t) => log.push(`task ${t.taskId}`),
     sendCancel: (id) => log.push(`cancel ${id}`),
-    close: (reason) => log.push(`close ${reason}`),
+    close: (reason, final) => log.push(`close${final ? ' (final)' : ''} ${reason}`),
   };
 }
 
@@ -19,13 +19,13 @@ const base = { backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 10, encod
 const task = { taskId: 't1' } as TrainTask;
 
 describe('session registry', () => {
-  it('session registry - a reconnect replaces the old session, and the old one can no longer detach the client', () => {
+  it('session registry - a reconnect replaces the old session, which is told finally (no reconnect) and can no longer detach the client', () => {
     const clock = new FakeClock();
     const reg = new SessionRegistry(clock, new MemoryStore(), silentLogger());
     const log: string[] = [];
     reg.attach({ clientId: 'a', ...base }, handle('s1', log));
     reg.attach({ clientId: 'a', ...base }, handle('s2', log));
-    expect(log).toEqual(['close replaced by a newer session of the same client']);
+    expect(log).toEqual(['close (final) replaced by a newer session of a (from the same address); two daemons share this identity']);
     expect(reg.detach('a', 's1', 'late end of the old stream')).toBe(false);
     expect(reg.list()[0].status).toBe('connected');
     expect(reg.detach('a', 's2', 'gone')).toBe(true);

@@ -78,34 +78,34 @@ describe('trainer', () => {
   it('trainer - an already aborted signal rejects with CancelledError before any work', async () => {
     const controller = new AbortController();
     controller.abort();
-    const started = performance.now();
-    await expect(trainLocal({ spec: mlp, weights: initialWeights(mlp, 3), data: train, config }, { signal: controller.signal })).rejects.toThrow(
-      CancelledError,
-    );
-    expect(performance.now() - started).toBeLessThan(100);
+    const progress: TrainProgress[] = [];
+    // Weights that validation would refuse: a CancelledError shows the signal is checked before anything else runs.
+    const refusable = { spec: mlp, weights: new Float32Array(3), data: train, config };
+    await expect(trainLocal(refusable, { signal: controller.signal, onProgress: (p) => progress.push(p) })).rejects.toThrow(CancelledError);
+    expect(progress).toEqual([]);
   });
 
-  it('trainer - aborting mid-training rejects with CancelledError promptly', async () => {
+  it('trainer - aborting mid-training rejects with CancelledError before the next batch', async () => {
     const controller = new AbortController();
-    let abortedAt = 0;
+    const reason = new Error('task cancelled by coordinator');
     const progress: TrainProgress[] = [];
+    const totalSteps = Math.ceil(2000 / 8) * 20;
     const run = trainLocal(
       { spec: mlp, weights: initialWeights(mlp, 4), data: train, config: { ...config, batchSize: 8, localEpochs: 20 } },
       {
         signal: controller.signal,
-        progressIntervalMs: 50,
+        // Every batch reports, so the reports count the batches done.
+        progressIntervalMs: 0,
         onProgress: (p) => {
           progress.push(p);
-          if (progress.length === 2) {
-            abortedAt = performance.now();
-            controller.abort(new Error('task cancelled by coordinator'));
-          }
+          if (progress.length === 2) controller.abort(reason);
         },
       },
     );
     await expect(run).rejects.toThrow(CancelledError);
-    expect(performance.now() - abortedAt).toBeLessThan(100);
-    expect(progress[1].fraction).toBeLessThan(0.5);
+    await expect(run).rejects.toMatchObject({ cause: reason });
+    // Aborted after batch 2: no batch after it completed (no report after it, not even the final one).
+    expect(progress.map((p) => p.fraction)).toEqual([1 / totalSteps, 2 / totalSteps]);
   });
 
   it('trainer - progress is throttled and heartbeats keep flowing during training', async () => {

@@ -1,5 +1,6 @@
 /**
- * `fedlink client`: runs an edge client daemon in this process until SIGINT/SIGTERM.
+ * `fedlink client`: runs an edge client daemon in this process until SIGINT/SIGTERM
+ * (or until the coordinator ends its session for good: exit 1, one line).
  * The daemon (TFJS, datasets) is imported only here, on demand.
  */
 import { InvalidArgumentError as FlagError, Option, type Command } from 'commander';
@@ -11,10 +12,13 @@ import { coordinatorOption, tokenOption, type CliContext } from '../context';
 import { duration, fraction, nonNegativeInt, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
+import { MODEL_NAMES } from '../../trainer/model-names';
+import { DEFAULT_TASK_LIMITS } from '../../daemon/task-limits';
+import { durationText } from '../../../common/duration';
 
 interface ClientFlags {
   coordinator: string;
-  id: string;
+  id?: string;
   dataset: 'fashion-mnist';
   dataDir?: string;
   partition: string;
@@ -32,6 +36,15 @@ interface ClientFlags {
   linkReportInterval: number;
   reconnectMax: number;
   stateDir?: string;
+  maxEpochs: number;
+  maxTaskTime: number;
+  allowedModels: string[];
+  maxBatches: number;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  pki?: string;
+  enrollToken?: string;
 }
 
 function partition(text: string): string {
@@ -41,6 +54,15 @@ function partition(text: string): string {
     throw new FlagError(err instanceof FedlinkError ? err.message : String(err));
   }
   return text.trim();
+}
+
+/** "mlp,cnn" → ['mlp', 'cnn'], each a name in the trainer's model registry. */
+function modelList(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+  if (names.length === 0) throw new FlagError(`expected one or more of ${MODEL_NAMES.join(', ')}, comma-separated`);
+  const unknown = names.filter((n) => !(MODEL_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new FlagError(`unknown model "${unknown[0]}" (known: ${MODEL_NAMES.join(', ')})`);
+  return names;
 }
 
 /** Flags → DaemonOptions, checked the way the daemon will check them (one-line InvalidArgumentError). */
@@ -62,6 +84,13 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     backoffMaxMs: flags.reconnectMax,
     stateDir: flags.stateDir,
     nats: toNatsOptions(flags),
+    maxEpochs: flags.maxEpochs,
+    maxTaskTimeMs: flags.maxTaskTime,
+    allowedModels: flags.allowedModels,
+    maxBatches: flags.maxBatches,
+    tls: flags.tlsCa || flags.tlsCert || flags.tlsKey ? { ca: flags.tlsCa, cert: flags.tlsCert, key: flags.tlsKey } : undefined,
+    pki: flags.pki,
+    enrollToken: flags.enrollToken,
   };
   compileDaemonOptions(options);
   return options;
@@ -73,7 +102,7 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .command('client')
     .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task')
     .addOption(coordinatorOption('coordinator gRPC address; several comma-separated (a leader and its standbys) are tried in turn'))
-    .requiredOption('--id <client-id>', 'this client\'s id')
+    .option('--id <client-id>', 'this client\'s id (with TLS: taken from the certificate when absent, and must match it)')
     .addOption(new Option('--dataset <name>', 'local dataset').choices(['fashion-mnist']).default('fashion-mnist'))
     .addOption(new Option('--data-dir <dir>', 'dataset directory (default: /usr/share/datasets/fashion-mnist)'))
     .addOption(new Option('--partition <spec>', 'iid | dirichlet:<alpha> | labels:<k>').argParser(partition).default('iid'))
@@ -89,7 +118,24 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .option('--charging', 'report the device as charging')
     .addOption(new Option('--link-report-interval <duration>', 'send a link report at least this often (sooner on change)').argParser(duration).default(5000, '5s'))
     .addOption(new Option('--reconnect-max <duration>', 'longest wait between reconnect attempts (exponential backoff with jitter from 0.5s)').argParser(duration).default(15_000, '15s'))
-    .addOption(new Option('--state-dir <dir>', 'keep state that must survive a restart here (the error-feedback residual of lossy updates); default: memory only'))
+    .addOption(new Option('--state-dir <dir>', 'keep state that must survive a restart here (the error-feedback residual of lossy updates; enrolled credentials in <dir>/tls/, used on later starts); default: memory only'))
+    .addOption(new Option('--max-epochs <n>', 'refuse tasks asking more local epochs').argParser(positiveInt).default(DEFAULT_TASK_LIMITS.maxEpochs))
+    .addOption(
+      new Option('--max-task-time <duration>', 'refuse tasks whose deadline is further away, and abort training still running after it')
+        .argParser(duration)
+        .default(DEFAULT_TASK_LIMITS.maxTaskTimeMs, durationText(DEFAULT_TASK_LIMITS.maxTaskTimeMs)),
+    )
+    .addOption(new Option('--allowed-models <list>', `models this device trains, comma-separated (of ${MODEL_NAMES.join(', ')})`).argParser(modelList).default([...MODEL_NAMES], MODEL_NAMES.join(',')))
+    .addOption(
+      new Option('--max-batches <n>', 'refuse tasks asking more training steps (epochs x batches per epoch on the local partition)').argParser(positiveInt).default(DEFAULT_TASK_LIMITS.maxBatches),
+    )
+    .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) that signed the coordinator\'s; with --tls-cert/--tls-key: mutual TLS (default: plaintext)').env('FEDLINK_TLS_CA'))
+    .addOption(new Option('--tls-cert <file>', 'this device\'s client certificate (PEM)').env('FEDLINK_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'this device\'s private key (PEM)').env('FEDLINK_TLS_KEY'))
+    .addOption(new Option('--pki <dir>', 'credentials directory holding ca.crt, tls.crt and tls.key (instead of --tls-*)'))
+    .addOption(
+      new Option('--enroll-token <token>', 'one-time token from `fedlink enroll create`: get a certificate from the coordinator (needs --state-dir and --tls-ca)').env('FEDLINK_ENROLL_TOKEN'),
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addNatsFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
     const options = toDaemonOptions(flags);

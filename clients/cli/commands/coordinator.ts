@@ -10,9 +10,12 @@ import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
+import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
+import { readCa } from '../../../common/pki/files';
 
-interface CoordinatorFlags {
-  host: string;
+interface CoordinatorFlags extends TlsFlags {
+  host?: string;
+  insecure?: boolean;
   port: number;
   dataDir?: string;
   heartbeatInterval: number;
@@ -53,9 +56,15 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
   if (flags.receiveWindow < 65_535 || flags.receiveWindow > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`--receive-window must be between 64KiB (HTTP/2's default) and 2GiB, got ${flags.receiveWindow} bytes`);
   }
+  const tls = tlsFromFlags(flags);
+  if (tls && flags.insecure) throw new InvalidArgumentError('--insecure contradicts the TLS flags: drop one');
   return {
     host: flags.host,
     port: flags.port,
+    tls,
+    // With --pki, a ca.key beside the CA certificate lets the coordinator enroll devices.
+    ca: flags.pki ? readCa(flags.pki, { flag: '--pki' }) : undefined,
+    insecure: flags.insecure === true,
     dataDir: flags.dataDir,
     heartbeatIntervalMs: flags.heartbeatInterval,
     clientTimeoutMs: flags.clientTimeout,
@@ -85,7 +94,8 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
   const command = program
     .command('coordinator')
     .description('run a coordinator (gRPC Fleet, Control, health, reflection) until SIGINT/SIGTERM')
-    .addOption(new Option('--host <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(new Option('--host <address>', 'address to listen on (default: 0.0.0.0 with TLS, 127.0.0.1 without)'))
+    .option('--insecure', 'serve plaintext on a non-loopback --host: no identities, anyone who reaches the port can train, poison or read models')
     .addOption(new Option('--port <port>', 'gRPC port (0 picks a free one)').argParser(port).default(50051))
     .addOption(new Option('--data-dir <dir>', 'Fashion-MNIST directory for server-side evaluation (default: /usr/share/datasets/fashion-mnist)'))
     .addOption(new Option('--heartbeat-interval <duration>', 'heartbeat interval asked of clients').argParser(duration).default(2000, '2s'))
@@ -107,6 +117,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+  addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
     const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');

@@ -207,6 +207,7 @@ export class FoldPool {
       this.finish();
       this.disposed = true;
       stopPool(this.ctrl);
+      // terminate() resolves with the exit code and never rejects; the exits are awaited below.
       for (const worker of this.workers) void worker.terminate();
       this.workers = [];
     }

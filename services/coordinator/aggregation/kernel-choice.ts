@@ -71,6 +71,7 @@ function rate(make: () => { stage(): Float32Array; foldStaged(w: number): void; 
     const t = process.hrtime.bigint();
     for (let k = 0; k < 4; k++) acc.foldStaged(1 + k);
     best = Math.min(best, Number(process.hrtime.bigint() - t));
+    // Only waits for worker threads to exit; never rejects.
     void acc.dispose();
   }
   return (4 * size * 4) / Math.max(best, 1);

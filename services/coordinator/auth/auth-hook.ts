@@ -1,17 +1,23 @@
 /**
  * The one auth hook every RPC passes through: it decides who a call comes from
- * (a Principal) or refuses it. `noAuth` (loopback or --insecure) believes the
- * client id a caller claims in metadata and treats every Control caller as an
- * admin; the TLS hook (`tls-auth.ts`) takes identity from the client certificate.
+ * (a Principal) or refuses it, and checks the caller against the method's
+ * policy (method-policy.ts). With TLS, identity is the client certificate the
+ * TLS layer verified against the deployment CA (its SAN URIs); the
+ * `fedlink-client-id` metadata may repeat it and must agree. Without TLS (a
+ * coordinator on loopback, or started with --insecure) a Fleet caller is the id
+ * it claims and every Control caller is an anonymous admin.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import { UnauthenticatedError } from '../../../common/errors';
-import type { Role } from '../../../common/roles';
+import { PermissionDeniedError, UnauthenticatedError } from '../../../common/errors';
+import { identityFromPeerCertificate } from '../../../common/pki/identity';
+import { roleAtLeast, type Role } from '../../../common/roles';
+import { callerNeeded } from './method-policy';
 
 /** Who is calling, as established by the auth hook. */
 export interface Principal {
-  kind: 'client' | 'operator';
+  /** 'anonymous': a call that needs no identity (Enroll). */
+  kind: 'client' | 'operator' | 'anonymous';
   /** Set for clients: the id every message of the call must carry. */
   clientId?: string;
   /** Operators: the name in their certificate ("anonymous" without TLS). */
@@ -26,7 +32,7 @@ export interface Principal {
 export interface AuthCall {
   metadata: Metadata;
   getPeer(): string;
-  /** grpc-js: the verified peer certificate, when the connection is TLS and the certificate checked out. */
+  /** grpc-js: the peer certificate, present only when TLS verified it against the CA. */
   getAuthContext?(): { transportSecurityType?: string; sslPeerCertificate?: PeerCertificate };
 }
 
@@ -42,10 +48,62 @@ export type AuthHook = (call: AuthCall, info: CallInfo) => Principal;
 /** Metadata key carrying the calling client's id on Fleet calls. */
 export const CLIENT_ID_METADATA = 'fedlink-client-id';
 
-/** Accepts everyone (loopback or --insecure only); Fleet callers must still name themselves. */
-export const noAuth: AuthHook = (call, info) => {
-  if (info.service === 'control') return { kind: 'operator', name: 'anonymous', role: 'admin', tls: false };
-  const clientId = String(call.metadata.get(CLIENT_ID_METADATA)[0] ?? '');
-  if (!clientId) throw new UnauthenticatedError(`missing ${CLIENT_ID_METADATA} metadata`);
-  return { kind: 'client', clientId, tls: false };
-};
+/** How the hook is set up. */
+export interface AuthOptions {
+  /** Whether the server speaks TLS and requests client certificates. */
+  tls: boolean;
+  /** Why a client id is refused (revoked), or undefined. */
+  revoked?: (clientId: string) => string | undefined;
+}
+
+/** One line naming a principal, for the audit log and refusals. */
+export function describePrincipal(p: Principal): string {
+  if (p.kind === 'client') return `client:${p.clientId}`;
+  if (p.kind === 'operator') return `operator:${p.name} (${p.role})${p.tls ? '' : ' without TLS'}`;
+  return 'anonymous';
+}
+
+function claimedClientId(metadata: Metadata): string {
+  return String(metadata.get(CLIENT_ID_METADATA)[0] ?? '');
+}
+
+/** Builds the auth hook. */
+export function createAuthHook(options: AuthOptions): AuthHook {
+  const notRevoked = (clientId: string) => {
+    const why = options.revoked?.(clientId);
+    if (why !== undefined) throw new PermissionDeniedError(`client ${clientId} is revoked${why ? `: ${why}` : ''}`);
+  };
+  return (call, info) => {
+    const needed = callerNeeded(info.service, info.method);
+    if (!needed) throw new PermissionDeniedError(`${info.method} is not callable`);
+    if (needed.kind === 'anyone') return { kind: 'anonymous', tls: options.tls };
+    if (!options.tls) {
+      if (needed.kind === 'operator') return { kind: 'operator', name: 'anonymous', role: 'admin', tls: false };
+      const clientId = claimedClientId(call.metadata);
+      if (!clientId) throw new UnauthenticatedError(`missing ${CLIENT_ID_METADATA} metadata`);
+      notRevoked(clientId);
+      return { kind: 'client', clientId, tls: false };
+    }
+    const cert = call.getAuthContext?.().sslPeerCertificate;
+    if (!cert) throw new UnauthenticatedError("no client certificate issued by this deployment's CA");
+    const identity = identityFromPeerCertificate(cert);
+    if (!identity || identity.kind === 'coordinator') throw new PermissionDeniedError('the certificate names no fedlink client or operator (SAN URI urn:fedlink:client:<id> or urn:fedlink:operator:<name>)');
+    if (needed.kind === 'client') {
+      if (identity.kind !== 'client') throw new PermissionDeniedError(`${info.method} needs a client certificate; this is operator ${identity.name}'s`);
+      const claimed = claimedClientId(call.metadata);
+      if (claimed && claimed !== identity.clientId) {
+        throw new PermissionDeniedError(`${CLIENT_ID_METADATA} ${JSON.stringify(claimed.slice(0, 64))} does not match the certificate's client id ${identity.clientId}`);
+      }
+      notRevoked(identity.clientId);
+      return { kind: 'client', clientId: identity.clientId, tls: true };
+    }
+    if (identity.kind !== 'operator') throw new PermissionDeniedError(`${info.method} needs an operator certificate; this is client ${identity.clientId}'s`);
+    if (!roleAtLeast(identity.role, needed.role)) {
+      throw new PermissionDeniedError(`${info.method} needs the ${needed.role} role; ${identity.name} is ${/^[aeiou]/.test(identity.role) ? 'an' : 'a'} ${identity.role}`);
+    }
+    return { kind: 'operator', name: identity.name, role: identity.role, tls: true };
+  };
+}
+
+/** The hook of a coordinator without TLS (loopback or --insecure): claimed ids, every operator an admin. */
+export const noAuth: AuthHook = createAuthHook({ tls: false });

@@ -2,7 +2,10 @@
  * Who is connected: one entry per client id with its control-stream sender.
  * Implements the round engine's FleetPort. A new session for a known client id
  * replaces the old one (a reconnect after a network change must not be refused
- * because the coordinator has not noticed the old stream died yet).
+ * because the coordinator has not noticed the old stream died yet). The auth hook
+ * has already established that the new session is that client (its certificate),
+ * so the old one is told, finally, that it was replaced: a second process with
+ * the same identity stops instead of evicting the first in turn, forever.
  */
 import type { Clock } from '../../../common/clock';
 import type { Logger } from '../../../common/logger';
@@ -15,8 +18,8 @@ export interface SessionHandle {
   sessionId: string;
   sendTask(task: TrainTask): void;
   sendCancel(taskId: string, reason: string): void;
-  /** Ends the session's stream (replaced, or coordinator stopping). */
-  close(reason: string): void;
+  /** Ends the session's stream (replaced, revoked, or coordinator stopping); `final`: tell the client not to reconnect. */
+  close(reason: string, final?: boolean): void;
 }
 
 interface Entry {
@@ -41,7 +44,7 @@ export class SessionRegistry implements FleetPort {
   attach(record: Omit<ClientRecord, 'status' | 'connectedAtMs' | 'lastSeenMs'>, handle: SessionHandle): void {
     const old = this.entries.get(record.clientId);
     if (old?.handle && old.handle.sessionId !== handle.sessionId) {
-      old.handle.close('replaced by a newer session of the same client');
+      old.handle.close(`replaced by a newer session of ${record.clientId} (from ${old.record.peer === record.peer ? 'the same address' : record.peer}); two daemons share this identity`, true);
     }
     const now = this.clock.now();
     this.entries.set(record.clientId, {
@@ -93,6 +96,13 @@ export class SessionRegistry implements FleetPort {
   closeSession(clientId: ClientId, sessionId: string, reason: string): void {
     const e = this.entries.get(clientId);
     if (e?.handle?.sessionId === sessionId) e.handle.close(reason);
+  }
+
+  /** Ends a client's session for good (revoked); whether one was open. */
+  closeClient(clientId: ClientId, reason: string): boolean {
+    const handle = this.entries.get(clientId)?.handle;
+    handle?.close(reason, true);
+    return handle !== undefined;
   }
 
   /** Closes every session (shutdown). */

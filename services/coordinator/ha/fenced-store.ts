@@ -1,7 +1,8 @@
 /**
  * A Store that only writes while this coordinator holds the leader lease.
- * Every put and delete checks the lease first (its validity ends before any
- * other coordinator could acquire it, see leader-lease.ts), so a leader that
+ * Every write (put, delete, enrollment take, audit append) checks the lease
+ * first (its validity ends before any other coordinator could acquire it, see
+ * leader-lease.ts), so a leader that
  * lost its lease, however it learns of it, cannot overwrite its successor's
  * state. Reads pass through: a standby serves them from the shared store.
  */
@@ -18,7 +19,7 @@ export class FencedError extends FailedPreconditionError {}
 
 /** Wraps `store` so writes need `fence.held`. */
 export function fencedStore(store: Store, fence: Fence): Store {
-  const guard = <A extends unknown[]>(write: (...args: A) => Promise<void>) => (...args: A): Promise<void> => {
+  const guard = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
     if (!fence.held) return Promise.reject(new FencedError('this coordinator does not hold the leader lease: state write refused'));
     return write(...args);
   };
@@ -29,12 +30,19 @@ export function fencedStore(store: Store, fence: Fence): Store {
     putClient: guard((c) => store.putClient(c)),
     putModel: guard((id, v, w) => store.putModel(id, v, w)),
     deleteModel: guard((id, v) => store.deleteModel(id, v)),
+    deleteClient: guard((id) => store.deleteClient(id)),
+    putEnrollment: guard((e) => store.putEnrollment(e)),
+    takeEnrollment: guard((hash, atMs) => store.takeEnrollment(hash, atMs)),
+    putRevocation: guard((r) => store.putRevocation(r)),
+    appendAudit: guard((e) => store.appendAudit(e)),
     getRun: (id) => store.getRun(id),
     listRuns: () => store.listRuns(),
     listRounds: (id) => store.listRounds(id),
     listClients: () => store.listClients(),
     getModel: (id, v) => store.getModel(id, v),
     listModels: (id) => store.listModels(id),
+    listRevocations: () => store.listRevocations(),
+    listAudit: (limit) => store.listAudit(limit),
     close: () => store.close(),
   };
 }

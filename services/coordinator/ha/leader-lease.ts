@@ -124,7 +124,9 @@ export class LeaderLease {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule());
+      this.tick()
+        .catch((err: Error) => this.o.logger.error({ err: err.message }, 'lease renewal attempt failed'))
+        .finally(() => this.schedule());
     }, this.intervalMs);
   }
 

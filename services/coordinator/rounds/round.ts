@@ -141,6 +141,11 @@ export class Round {
     return `${this.input.runId}/r${this.input.round}a${this.input.attempt}/${clientId}`;
   }
 
+  /** Whether the client was given a task in this attempt and has not settled yet. */
+  hasOpenTask(clientId: ClientId): boolean {
+    return this.taskIds.has(clientId) && !this.settled.has(clientId) && !this.closed;
+  }
+
   /** Dispatches the tasks and arms the deadline. */
   start(): void {
     const { clock, fleet } = this.input;
@@ -316,17 +321,17 @@ export class Round {
    * The client connected again as a new process (a restarted daemon: no valid
    * resume token), so the task it was given is gone with the old one: it is
    * dropped now instead of holding the round until its deadline. An update
-   * already accepted still counts.
+   * already accepted still counts. Also used for a revoked client (`lost` says why).
    */
-  clientRestarted(clientId: ClientId): void {
+  clientRestarted(clientId: ClientId, lost = 'the client restarted and lost its task'): void {
     const c = this.clientRecord(clientId);
     if (!c || this.settled.has(clientId) || this.closed) return;
-    if (this.accepted.has(clientId)) return this.settle(c, 'finished', 'restarted before sending metrics');
+    if (this.accepted.has(clientId)) return this.settle(c, 'finished', `${lost} before sending metrics`);
     this.gone.delete(clientId);
     this.graceTimers.get(clientId)?.cancel();
     this.graceTimers.delete(clientId);
-    this.receivers.get(clientId)?.abort('the client restarted');
-    this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : 'the client restarted and lost its task');
+    this.receivers.get(clientId)?.abort(lost);
+    this.settle(c, c.state === 'rejected' ? 'rejected' : 'dropped', c.state === 'rejected' ? c.reason : lost);
   }
 
   /** Bytes of `transferId` this round holds for the client: where a resumed upload continues. */

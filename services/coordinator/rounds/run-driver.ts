@@ -207,7 +207,11 @@ export class RunDriver {
       fleet: this.deps.fleet,
       clock: this.deps.clock,
       logger: log,
-      onChange: (record) => void this.saveRound(record),
+      // Progress only: a lost write is superseded by the next one, and the round's closing save is
+      // awaited, so a store that keeps refusing (fenced: the lease is lost) still ends the run.
+      onChange: (record) => {
+        this.saveRound(record).catch((err: Error) => log.warn({ err: err.message }, 'could not save round progress; the round goes on'));
+      },
     });
     this.current = current;
     current.start();
@@ -217,7 +221,7 @@ export class RunDriver {
       return await this.finishRound(current.record, outcome, selected.length, round, attempt, log);
     } finally {
       // The fused kernel holds wasm memory and maybe worker threads: give them back every round.
-      outcome.accumulator.dispose();
+      await outcome.accumulator.dispose();
     }
   }
 

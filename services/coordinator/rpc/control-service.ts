@@ -6,7 +6,11 @@ import type { Logger } from '../../../common/logger';
 import type { ControlHandlers } from '../../../proto/gen/fedlink/v1/Control';
 import type { RunEvent as WireRunEvent } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { WatchRunRequest__Output } from '../../../proto/gen/fedlink/v1/WatchRunRequest';
-import type { AuthHook } from '../auth/auth-hook';
+import { describePrincipal, type AuthCall, type AuthHook, type Principal } from '../auth/auth-hook';
+import type { AuditLog } from '../auth/audit-log';
+import { DEFAULT_ENROLLMENT_TTL_MS, MAX_ENROLLMENT_TTL_MS, type Enrollment } from '../auth/enrollment';
+import { AUDITED_METHODS } from '../auth/method-policy';
+import { identityFromPeerCertificate } from '../../../common/pki/identity';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { RunManager } from '../run-manager';
 import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireModelSpec, toWireRound, toWireRun } from './wire';
@@ -24,6 +28,11 @@ export interface ControlServiceDeps {
   auth: AuthHook;
   logger: Logger;
   links: LinkTracker;
+  /** Where state-changing calls are recorded. */
+  audit: AuditLog;
+  enrollment: Enrollment;
+  /** Revokes a client and ends its session; whether a session was open. */
+  revoke: (clientId: string, reason: string, by: string) => Promise<boolean>;
   /** Why calls that change or follow runs are refused right now (a standby), or undefined. */
   leaderOnly?: () => string | undefined;
   /** Predicted round time of a client for the most recent run, ms, if it can be predicted. */
@@ -31,6 +40,16 @@ export interface ControlServiceDeps {
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** Who a refused caller is, as far as its verified certificate says (for the audit log). */
+function callerLabel(call: AuthCall): string {
+  const cert = call.getAuthContext?.().sslPeerCertificate;
+  const id = cert ? identityFromPeerCertificate(cert) : undefined;
+  if (!id) return cert ? 'certificate without a fedlink identity' : 'no certificate';
+  if (id.kind === 'client') return `client:${id.clientId}`;
+  if (id.kind === 'operator') return `operator:${id.name} (${id.role})`;
+  return 'coordinator';
+}
 /** How often a standby re-reads a watched run from the shared store, ms. */
 const STANDBY_POLL_MS = 500;
 
@@ -38,15 +57,28 @@ const STANDBY_POLL_MS = 500;
 export function createControlService(deps: ControlServiceDeps): ControlHandlers {
   const log = deps.logger.child({ component: 'control' });
 
-  /** Wraps an async unary handler: auth, then one status mapping for every error. */
-  function unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  /**
+   * Wraps an async unary handler: auth, then one status mapping for every error;
+   * a state-changing method is audited with its outcome, refusals included.
+   */
+  function unary<Req, Res>(method: string, fn: (req: Req, who: Principal) => Promise<Res>, target?: (req: Req, res?: Res) => string): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
+      let who: Principal | undefined;
+      const audit = async (outcome: string, res?: Res, detail = '') => {
+        if (!AUDITED_METHODS.has(method)) return;
+        await deps.audit.record({ principal: who ? describePrincipal(who) : callerLabel(call), action: method, target: target?.(call.request, res) ?? '', outcome, detail, peer: call.getPeer() });
+      };
       Promise.resolve()
-        .then(() => deps.auth(call, { service: 'control', method }))
-        .then(() => fn(call.request))
-        .then((res) => callback(null, res))
-        .catch((err) => {
-          if (statusFor(err) === status.INTERNAL) log.error({ err, method }, 'control call failed');
+        .then(() => (who = deps.auth(call, { service: 'control', method })))
+        .then((principal) => fn(call.request, principal))
+        .then(async (res) => {
+          await audit('ok', res);
+          callback(null, res);
+        })
+        .catch(async (err) => {
+          const code = statusFor(err);
+          if (code === status.INTERNAL) log.error({ err, method }, 'control call failed');
+          await audit(status[code], undefined, code === status.INTERNAL ? 'internal error' : (err as Error).message);
           callback(toGrpcError(err) as grpc.ServiceError);
         });
     };
@@ -121,14 +153,22 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
   };
 
   return {
-    CreateRun: unary('CreateRun', async (req) => {
-      leader();
-      return toWireRun(await deps.manager.createRun(fromWireRunConfig(req.config), req.start));
-    }),
-    CancelRun: unary('CancelRun', async (req) => {
-      leader();
-      return toWireRun(await deps.manager.cancelRun(checkId(req.runId, 'run_id')));
-    }),
+    CreateRun: unary(
+      'CreateRun',
+      async (req) => {
+        leader();
+        return toWireRun(await deps.manager.createRun(fromWireRunConfig(req.config), req.start));
+      },
+      (_req, res) => res?.runId ?? '',
+    ),
+    CancelRun: unary(
+      'CancelRun',
+      async (req) => {
+        leader();
+        return toWireRun(await deps.manager.cancelRun(checkId(req.runId, 'run_id')));
+      },
+      (req) => String(req.runId).slice(0, 64),
+    ),
     ListRuns: unary('ListRuns', async () => ({ runs: (await deps.manager.listRuns()).map(toWireRun) })),
     GetRun: unary('GetRun', async (req) => toWireRun(await deps.manager.getRun(checkId(req.runId, 'run_id')))),
     ListRounds: unary('ListRounds', async (req) => ({ rounds: (await deps.manager.listRounds(checkId(req.runId, 'run_id'))).map(toWireRound) })),
@@ -139,11 +179,36 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     ListClients: unary('ListClients', async () => ({
       clients: deps.registry.list().map((c) => ({ ...toWireClient(c), link: toWireLinkEstimate(deps.links.get(c.clientId), deps.estimateRoundMs?.(c.clientId)) })),
     })),
+    // Both catch everything and answer it on the call: their promises never reject.
     WatchRun: (call) => void watchRun(call),
     ExportModel: (call) => void exportModel(call),
-    CreateEnrollment: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
-    RevokeClient: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
-    ListAudit: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
-    WhoAmI: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'not implemented yet' }),
+    CreateEnrollment: unary(
+      'CreateEnrollment',
+      async (req, who) => {
+        leader();
+        const clientId = checkId(req.clientId, 'client_id');
+        const ttlMs = Number(req.ttlMs) || DEFAULT_ENROLLMENT_TTL_MS;
+        if (ttlMs > MAX_ENROLLMENT_TTL_MS) throw new InvalidArgumentError(`ttl must be at most ${MAX_ENROLLMENT_TTL_MS / 86_400_000} days`);
+        const { token, expiresAtMs } = await deps.enrollment.create(clientId, ttlMs, describePrincipal(who));
+        return { clientId, token, expiresAtMs };
+      },
+      (req) => String(req.clientId).slice(0, 128),
+    ),
+    RevokeClient: unary(
+      'RevokeClient',
+      async (req, who) => {
+        leader();
+        const clientId = checkId(req.clientId, 'client_id');
+        if (req.reason.length > 500) throw new InvalidArgumentError('reason must be at most 500 characters');
+        const sessionClosed = await deps.revoke(clientId, req.reason, describePrincipal(who));
+        return { clientId, sessionClosed };
+      },
+      (req) => String(req.clientId).slice(0, 128),
+    ),
+    ListAudit: unary('ListAudit', async (req) => {
+      const limit = Math.min(req.limit || 100, 10_000);
+      return { entries: await deps.audit.list(limit) };
+    }),
+    WhoAmI: unary('WhoAmI', async (_req, who) => ({ kind: who.kind, name: who.kind === 'client' ? who.clientId ?? '' : who.name ?? '', role: who.role ?? '', tls: who.tls })),
   };
 }

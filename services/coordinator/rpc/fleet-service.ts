@@ -8,7 +8,10 @@ import { sendChunks } from './flow-control';
 import { failpoint } from '../../../common/failpoint';
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { CancelledError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, StaleRoundError, UnavailableError } from '../../../common/errors';
+import type { EnrollRequest__Output } from '../../../proto/gen/fedlink/v1/EnrollRequest';
+import type { EnrollResponse } from '../../../proto/gen/fedlink/v1/EnrollResponse';
+import type { Enrolled } from '../auth/enrollment';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, ResourceExhaustedError, StaleRoundError, UnavailableError } from '../../../common/errors';
 import { statusFor, toGrpcError } from '../../../common/grpc-status';
 import type { Logger } from '../../../common/logger';
 import { DEFAULT_CHUNK_BYTES, parameterCount } from '../../../common/weights-codec';
@@ -44,6 +47,8 @@ export interface FleetServiceDeps {
   /** Where link reports and the coordinator's own link observations go. */
   links: LinkSink;
   clock: Clock;
+  /** Redeems an enrollment token for a certificate (Fleet.Enroll); audited by the caller. */
+  enroll: (token: string, csrPem: string, peer: string) => Promise<Enrolled>;
 }
 
 /** Receiver of link information (the link tracker, plus NATS publishing). */
@@ -138,9 +143,9 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
                 call.write({ cancel: { taskId, reason } });
                 endUnclaimedUploads(clientId, reason);
               },
-              close: (reason) => {
+              close: (reason, final = false) => {
                 if (ended) return;
-                call.write({ drain: { reason, reconnectAfterMs: 1000 } });
+                call.write({ drain: { reason, reconnectAfterMs: 1000, final } });
                 ended = true;
                 call.end();
                 finish(reason);
@@ -239,6 +244,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       clientId = deps.auth(call, { service: 'fleet', method: 'FetchModel' }).clientId ?? '';
       checkId(req.runId, 'run_id');
       if (!/^[0-9a-f]{64}$/.test(req.modelVersion)) throw new InvalidArgumentError('model_version must be a sha256 hex string');
+      deps.manager.checkModelAccess(clientId, req.runId, req.round, req.modelVersion);
       const encoding = req.encoding || 'float32';
       if (encoding !== 'float32' && encoding !== 'float16') throw new InvalidArgumentError(`unsupported model encoding "${encoding}" (float32 or float16)`);
       const served = await deps.manager.servedModel(req.runId, req.modelVersion, encoding);
@@ -381,11 +387,27 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     }
   }
 
+  async function enroll(call: grpc.ServerUnaryCall<EnrollRequest__Output, EnrollResponse>, callback: grpc.sendUnaryData<EnrollResponse>): Promise<void> {
+    try {
+      const principal = deps.auth(call, { service: 'fleet', method: 'Enroll' });
+      // The token and the certificate must not cross the network in cleartext.
+      if (!principal.tls) throw new FailedPreconditionError('enrollment needs a coordinator serving TLS (--pki or --tls-cert/--tls-key/--tls-ca)');
+      const { token, csrPem } = call.request;
+      if (token.length > 256 || csrPem.length > 16 * 1024) throw new InvalidArgumentError('enrollment request too large (token 256 bytes, CSR 16 KiB at most)');
+      const enrolled = await deps.enroll(token, csrPem, call.getPeer());
+      callback(null, { clientId: enrolled.clientId, certificatePem: enrolled.certPem, caPem: enrolled.caPem, notAfterMs: enrolled.notAfterMs });
+    } catch (err) {
+      log.warn({ peer: call.getPeer(), err: (err as Error).message }, 'enrollment refused');
+      callback(toGrpcError(err) as grpc.ServiceError);
+    }
+  }
+
   return {
     Connect: connect,
+    // Each catches everything and answers it on the call: their promises never reject.
     FetchModel: (call) => void fetchModel(call),
     PushUpdate: (call, cb) => void pushUpdate(call, cb),
     QueryUpdate: (call, cb) => void queryUpdate(call, cb),
-    Enroll: (_call, cb) => cb({ code: status.UNIMPLEMENTED, details: 'enrollment needs a coordinator with TLS and a CA key' }),
+    Enroll: (call, cb) => void enroll(call, cb),
   };
 }

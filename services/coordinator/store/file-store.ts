@@ -6,40 +6,61 @@
  *   <dir>/rounds/<run>/<round>-<attempt>.json
  *   <dir>/clients/<client>.json
  *   <dir>/models/<run>/<sha256>.f32        content-addressed checkpoints
+ *   <dir>/enrollments/<hash>.json          EnrollmentRecord, by token hash
+ *   <dir>/enrollments/<hash>.used          marker: the token was taken (and when)
+ *   <dir>/revocations/<client>.json
+ *   <dir>/audit/<segment>.jsonl            append-only, see file-audit-log.ts
+ *
+ * Taking an enrollment creates its `.used` marker with O_CREAT|O_EXCL (the
+ * `wx` flag): the kernel lets exactly one creator succeed, so two coordinator
+ * processes on the same directory (on a local filesystem) can never both take
+ * one token. The marker is never removed: a token hash once used stays used.
  *
  * Every write goes to a temporary file in the same directory, is fsynced, and
  * is renamed over the old one: a process killed mid-write leaves the previous
  * version readable and at worst a stray temporary file (ignored, and swept at
- * open). Model files are verified against their sha256 before the rename and
- * again when read. Writes of the same key are serialised and coalesced (the
+ * open unless its writer, another process on the same dir, is still alive).
+ * Model files are verified against their sha256 before the rename and again
+ * when read. Writes of the same key are serialised and coalesced (the
  * latest value wins), so fire-and-forget saves of a changing round record
  * cannot land out of order.
  */
-import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { TMP_MARK, writeFileAtomic } from '../../../common/atomic-file';
 import path from 'node:path';
+import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../common/auth-records';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
+import { FileAuditLog } from './file-audit-log';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
-import type { Store } from './store';
+import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
 
 
 /** Store backed by files under `dir`; see the file comment. */
 export class FileStore implements Store {
   readonly kind = 'file';
-  private readonly pending = new Map<string, { value: () => Uint8Array; waiters: Array<() => void>; fail: Array<(e: unknown) => void> }>();
+  /** Queued writes by file; a value of undefined deletes the file. */
+  private readonly pending = new Map<string, { value: () => Uint8Array | undefined; waiters: Array<() => void>; fail: Array<(e: unknown) => void> }>();
   private readonly running = new Map<string, Promise<void>>();
 
-  constructor(readonly dir: string) {}
+  private readonly audit: FileAuditLog;
+
+  constructor(
+    readonly dir: string,
+    options: StoreOptions = {},
+  ) {
+    this.audit = new FileAuditLog(path.join(dir, 'audit'), options.auditRetention ?? AUDIT_RETENTION);
+  }
 
   /** Creates the directories and sweeps temporary files left by a killed writer. */
   async open(): Promise<this> {
-    for (const sub of ['runs', 'rounds', 'clients', 'models']) await mkdir(path.join(this.dir, sub), { recursive: true });
+    for (const sub of ['runs', 'rounds', 'clients', 'models', 'enrollments', 'revocations']) await mkdir(path.join(this.dir, sub), { recursive: true });
     await sweep(this.dir);
+    await this.audit.open();
     return this;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.running.values()].map((p) => p.catch(() => {})));
+    await Promise.all([...this.running.values(), this.audit.close()].map((p) => p.catch(() => {})));
   }
 
   putRun(run: RunRecord): Promise<void> {
@@ -73,6 +94,52 @@ export class FileStore implements Store {
     return clients.sort((a, b) => a.clientId.localeCompare(b.clientId));
   }
 
+  deleteClient(clientId: string): Promise<void> {
+    // Through the write queue, so a save of the same client still in flight cannot land after the delete.
+    return this.write(path.join(this.dir, 'clients', `${safe(clientId)}.json`), () => undefined);
+  }
+
+  putEnrollment(e: EnrollmentRecord): Promise<void> {
+    return this.write(this.enrollmentFile(e.tokenHash, '.json'), json(e));
+  }
+
+  async takeEnrollment(tokenHash: string, atMs: number): Promise<EnrollmentRecord | undefined> {
+    const e = await readJson<EnrollmentRecord>(this.enrollmentFile(tokenHash, '.json'));
+    if (!e || e.usedAtMs !== undefined) return undefined;
+    let handle;
+    try {
+      handle = await open(this.enrollmentFile(tokenHash, '.used'), 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined; // another take won
+      throw err;
+    }
+    try {
+      // The marker's existence is what counts; its content (when) is for people reading the directory.
+      await handle.writeFile(JSON.stringify({ usedAtMs: atMs }));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return e;
+  }
+
+  putRevocation(r: RevocationRecord): Promise<void> {
+    return this.write(path.join(this.dir, 'revocations', `${safe(r.clientId)}.json`), json(r));
+  }
+
+  async listRevocations(): Promise<RevocationRecord[]> {
+    const all = await readAll<RevocationRecord>(path.join(this.dir, 'revocations'));
+    return all.sort((a, b) => a.atMs - b.atMs || a.clientId.localeCompare(b.clientId));
+  }
+
+  appendAudit(e: AuditRecord): Promise<void> {
+    return this.audit.append(e);
+  }
+
+  listAudit(limit: number): Promise<AuditRecord[]> {
+    return this.audit.list(limit);
+  }
+
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
     const bytes = versionedBytes(version, weights);
     await this.write(this.modelFile(runId, version), () => bytes, version);
@@ -92,9 +159,7 @@ export class FileStore implements Store {
 
   async deleteModel(runId: RunId, version: string): Promise<void> {
     checkVersion(version);
-    await unlink(this.modelFile(runId, version)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    await removeFile(this.modelFile(runId, version));
   }
 
   async listModels(runId: RunId): Promise<string[]> {
@@ -102,15 +167,20 @@ export class FileStore implements Store {
     return names.filter((n) => n.endsWith('.f32') && !n.includes(TMP_MARK)).map((n) => n.slice(0, -4)).sort();
   }
 
+  private enrollmentFile(tokenHash: string, ext: '.json' | '.used'): string {
+    return path.join(this.dir, 'enrollments', `${safe(tokenHash)}${ext}`);
+  }
+
   private modelFile(runId: RunId, version: string): string {
     return path.join(this.dir, 'models', safe(runId), `${version}.f32`);
   }
 
   /**
-   * Writes `value()` to `file` atomically. While a write of the key is in
-   * progress, later values wait; only the newest of them is written next.
+   * Writes `value()` to `file` atomically (or deletes the file when it is
+   * undefined). While a write of the key is in progress, later values wait;
+   * only the newest of them is written next.
    */
-  private write(file: string, value: () => Uint8Array, verifySha?: string): Promise<void> {
+  private write(file: string, value: () => Uint8Array | undefined, verifySha?: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const queued = this.pending.get(file);
       if (queued) {
@@ -120,6 +190,7 @@ export class FileStore implements Store {
       } else {
         this.pending.set(file, { value, waiters: [resolve], fail: [reject] });
       }
+      // drain() hands every write failure to the callers waiting on it; it never rejects itself.
       if (!this.running.has(file)) void this.drain(file, verifySha);
     });
   }
@@ -127,7 +198,8 @@ export class FileStore implements Store {
   private async drain(file: string, verifySha?: string): Promise<void> {
     for (let next = this.pending.get(file); next; next = this.pending.get(file)) {
       this.pending.delete(file);
-      const job = writeFileAtomic(file, next.value(), verifySha);
+      const bytes = next.value();
+      const job = bytes ? writeFileAtomic(file, bytes, verifySha) : removeFile(file);
       this.running.set(file, job);
       try {
         await job;
@@ -142,15 +214,37 @@ export class FileStore implements Store {
 }
 
 /** Opens a FileStore at `dir`. */
-export function openFileStore(dir: string): Promise<FileStore> {
-  return new FileStore(dir).open();
+export function openFileStore(dir: string, options: StoreOptions = {}): Promise<FileStore> {
+  return new FileStore(dir, options).open();
 }
 
+async function removeFile(file: string): Promise<void> {
+  await unlink(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+}
+
+/** Removes temporary files left by killed writers; not those of another live process on the same dir, which is mid-write. */
 async function sweep(dir: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   await Promise.all(
-    entries.filter((e) => e.isFile() && e.name.includes(TMP_MARK)).map((e) => rm(path.join(e.parentPath, e.name), { force: true })),
+    entries
+      .filter((e) => e.isFile() && e.name.includes(TMP_MARK) && !writerAlive(e.name))
+      .map((e) => rm(path.join(e.parentPath, e.name), { force: true })),
   );
+}
+
+/** Whether the temporary file `name` (…`.tmp-<pid>-<n>`, see atomic-file.ts) belongs to another process that is still running. */
+function writerAlive(name: string): boolean {
+  const pid = Number(/\.tmp-(\d+)-\d+$/.exec(name)?.[1]);
+  // Our own pid means a predecessor's file (a restarted container reuses its pid): we have written nothing yet.
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function json(value: unknown): () => Uint8Array {

@@ -8,6 +8,15 @@
  *   KV  fedlink_rounds   <run>.<round>.<attempt>     RoundRecord JSON
  *   KV  fedlink_clients  <client>                    ClientRecord JSON
  *   OBJ fedlink_models   <run>/<sha256>              float32 weights
+ *   KV  fedlink_enrollments  <token hash>            EnrollmentRecord JSON
+ *   KV  fedlink_revocations  <client>                RevocationRecord JSON
+ *   STREAM fedlink_audit (subject fedlink.audit)     AuditRecord JSON, max msgs = retention, oldest discarded
+ *
+ * Taking an enrollment is a compare-and-set: the KV update carries the
+ * revision that was read, and the server refuses it if any other write (a
+ * concurrent take) came in between, so only one take of a token wins. A take
+ * whose reply is lost (a timeout after the server applied it) leaves the token
+ * used and reports it unknown: it fails closed.
  *
  * A KV put is atomic, so a writer killed mid-write leaves the previous value.
  * Checkpoints are verified against the Object Store's own SHA-256 digest
@@ -15,16 +24,18 @@
  * connection are applied in order, so the latest of several fire-and-forget
  * saves of a record wins.
  */
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../common/auth-records';
 import { natsConnectionOptions, type NatsCredentials } from '../../../common/nats-options';
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
-import type { Store } from './store';
+import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
 
 /** Options of {@link openJetStreamStore}. */
-export interface JetStreamStoreOptions extends NatsCredentials {
+export interface JetStreamStoreOptions extends StoreOptions, NatsCredentials {
   /** NATS server URL(s), comma-separated for a cluster. */
   servers: string;
   /** Stream replicas of every bucket (1, or 3 on a 3-node cluster). @default 1 */
@@ -45,6 +56,9 @@ export class JetStreamStore implements Store {
     private readonly rounds: KV,
     private readonly clients: KV,
     private readonly models: ObjectStore,
+    private readonly enrollments: KV,
+    private readonly revocations: KV,
+    private readonly audit: AuditStream,
   ) {}
 
   /** Connects and binds (creating them if needed) the buckets. */
@@ -61,9 +75,12 @@ export class JetStreamStore implements Store {
       const kvm = new Kvm(nc);
       // Binding retries like every operation: right after a node loss the streams may be electing leaders.
       const bucket = (name: string) => withRetry(() => kvm.create(`${prefix}_${name}`, { history: 1, replicas }), nc, OPEN_RETRY_MS);
-      const [runs, rounds, clients] = await Promise.all([bucket('runs'), bucket('rounds'), bucket('clients')]);
+      const [runs, rounds, clients, enrollments, revocations] = await Promise.all(
+        ['runs', 'rounds', 'clients', 'enrollments', 'revocations'].map(bucket),
+      );
       const models = await withRetry(() => new Objm(nc).create(`${prefix}_models`, { replicas }), nc, OPEN_RETRY_MS);
-      return new JetStreamStore(nc, runs, rounds, clients, models);
+      const audit = await withRetry(() => AuditStream.open(nc, prefix, replicas, o.auditRetention ?? AUDIT_RETENTION), nc, OPEN_RETRY_MS);
+      return new JetStreamStore(nc, runs, rounds, clients, models, enrollments, revocations, audit);
     } catch (err) {
       await nc.close();
       throw err;
@@ -114,6 +131,52 @@ export class JetStreamStore implements Store {
     return clients.sort((a, b) => a.clientId.localeCompare(b.clientId));
   }
 
+  async deleteClient(clientId: string): Promise<void> {
+    await this.retry(() => this.clients.delete(key(clientId)));
+  }
+
+  async putEnrollment(e: EnrollmentRecord): Promise<void> {
+    await this.retry(async () => {
+      // A token hash once used stays used, as in the other backends.
+      const usedAtMs = json<EnrollmentRecord>(await this.enrollments.get(key(e.tokenHash)))?.usedAtMs;
+      await this.enrollments.put(key(e.tokenHash), JSON.stringify(usedAtMs === undefined ? e : { ...e, usedAtMs }));
+    });
+  }
+
+  async takeEnrollment(tokenHash: string, atMs: number): Promise<EnrollmentRecord | undefined> {
+    return this.retry(async () => {
+      const entry = await this.enrollments.get(key(tokenHash));
+      const e = json<EnrollmentRecord>(entry);
+      if (!entry || !e || e.usedAtMs !== undefined) return undefined;
+      try {
+        await this.enrollments.update(key(tokenHash), JSON.stringify({ ...e, usedAtMs: atMs }), entry.revision);
+      } catch (err) {
+        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return undefined; // another take won
+        throw err;
+      }
+      return e;
+    });
+  }
+
+  async putRevocation(r: RevocationRecord): Promise<void> {
+    await this.retry(() => this.revocations.put(key(r.clientId), JSON.stringify(r)));
+  }
+
+  async listRevocations(): Promise<RevocationRecord[]> {
+    const revocations = await this.retry(() => all<RevocationRecord>(this.revocations, '>'));
+    return revocations.sort((a, b) => a.atMs - b.atMs || a.clientId.localeCompare(b.clientId));
+  }
+
+  async appendAudit(e: AuditRecord): Promise<void> {
+    // One message id across retries: the stream's duplicate window drops a second copy of a publish that did land.
+    const id = nuid.next();
+    await this.retry(() => this.audit.append(e, id));
+  }
+
+  async listAudit(limit: number): Promise<AuditRecord[]> {
+    return this.retry(() => this.audit.list(limit));
+  }
+
   async putModel(runId: RunId, version: string, weights: Float32Array): Promise<void> {
     const bytes = versionedBytes(version, weights);
     const name = modelName(runId, version);
@@ -147,6 +210,64 @@ export class JetStreamStore implements Store {
       .filter((i) => !i.deleted && i.name.startsWith(prefix))
       .map((i) => i.name.slice(prefix.length))
       .sort();
+  }
+}
+
+/** The audit log: a stream that keeps its newest `retention` messages. */
+class AuditStream {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly name: string,
+    private readonly subject: string,
+    private readonly retention: number,
+  ) {}
+
+  /** Creates the stream, or sets the retention of an existing one to ours. */
+  static async open(nc: NatsConnection, prefix: string, replicas: number, retention: number): Promise<AuditStream> {
+    const jsm = await jetstreamManager(nc);
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: `${prefix}_audit`, subjects: [`${prefix}.audit`], max_msgs: retention, discard: DiscardPolicy.Old, num_replicas: replicas,
+    };
+    const existing = await jsm.streams.info(config.name).catch((err: unknown) => {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
+      throw err;
+    });
+    if (!existing) await jsm.streams.add(config);
+    else if (existing.config.max_msgs !== retention) await jsm.streams.update(config.name, { max_msgs: retention });
+    return new AuditStream(jetstream(nc), jsm, config.name, config.subjects![0], retention);
+  }
+
+  async append(e: AuditRecord, msgID: string): Promise<void> {
+    await this.js.publish(this.subject, JSON.stringify(e), { msgID, expect: { streamName: this.name } });
+  }
+
+  /** The last `limit` messages as of now, newest first, read with an ordered consumer from the right sequence on. */
+  async list(limit: number): Promise<AuditRecord[]> {
+    const { first_seq: first, last_seq: last, messages } = (await this.jsm.streams.info(this.name)).state;
+    const want = Math.min(limit, this.retention, messages);
+    if (want <= 0) return [];
+    const consumer = await this.js.consumers.get(this.name, { opt_start_seq: Math.max(first, last - want + 1) });
+    const out: AuditRecord[] = [];
+    try {
+      for (let done = false; !done; ) {
+        const batch = await consumer.fetch({ max_messages: Math.min(want - out.length, 1000), expires: 5000 });
+        let got = 0;
+        for await (const m of batch) {
+          got++;
+          if (m.seq <= last) out.push(m.json<AuditRecord>());
+          // Stop at the snapshot's last message: newer ones are not part of this answer.
+          if (m.seq >= last || out.length >= want) {
+            done = true;
+            break;
+          }
+        }
+        if (got === 0) done = true;
+      }
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+    return out.reverse();
   }
 }
 

@@ -150,6 +150,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
           // The average is the round's work at its end (see the aggregation bench), not the upload's.
           waiting?.resolve(() => {
             const values = fedavg.average();
+            // Only waits for worker threads to exit; never rejects.
             void fedavg.dispose();
             return values;
           });
@@ -183,6 +184,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
       unavailable: () => undefined,
       version: 'bench',
       links: { report() {}, observe() {}, presence() {} },
+      enroll: () => Promise.reject(new Error('no enrollment in the transfer bench')),
       clock: systemClock,
     }),
   );
