@@ -22,7 +22,7 @@
 import { isClientId } from '../client-id';
 import { InvalidArgumentError } from '../errors';
 import { ALL_LINK, ALL_PRESENCE, ALL_OBSERVATIONS, ALL_ROUND_EVENTS, linkSubject, presenceSubject } from '../events/subjects';
-import { bucketName, DEFAULT_BUCKET_PREFIX, KV_BUCKETS, OBJECT_BUCKETS } from '../jetstream-buckets';
+import { bucketName, DEFAULT_BUCKET_PREFIX, KV_BUCKETS, OBJECT_BUCKETS, STREAMS } from '../jetstream-buckets';
 import { CLIENT_URI_PREFIX, COORDINATOR_URI } from './identity';
 
 /** What the generated configuration says. */
@@ -77,7 +77,7 @@ export function clientPermissions(clientId: string): NatsPermissions {
 
 /**
  * The coordinator hears every client, publishes its observations and round
- * events, and uses the JetStream API of its own buckets only (requests
+ * events, and uses the JetStream API of its own buckets and streams only (requests
  * answered on `_INBOX`, consumer acks and flow-control replies included).
  */
 export function coordinatorPermissions(bucketPrefix = DEFAULT_BUCKET_PREFIX): NatsPermissions {
@@ -85,6 +85,7 @@ export function coordinatorPermissions(bucketPrefix = DEFAULT_BUCKET_PREFIX): Na
   const streams = [
     ...KV_BUCKETS.map((b) => ({ stream: `KV_${bucketName(bucketPrefix, b)}`, data: `$KV.${bucketName(bucketPrefix, b)}.>` })),
     ...OBJECT_BUCKETS.map((b) => ({ stream: `OBJ_${bucketName(bucketPrefix, b)}`, data: `$O.${bucketName(bucketPrefix, b)}.>` })),
+    ...STREAMS.map((s) => ({ stream: bucketName(bucketPrefix, s), data: `${bucketPrefix}.${s}` })),
   ];
   for (const { stream, data } of streams) {
     js.push(

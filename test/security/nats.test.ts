@@ -252,6 +252,14 @@ describe('security - NATS locked down', () => {
     expect((await store.getModel('run-tls', version))?.length).toBe(300_000);
     expect(await store.listModels('run-tls')).toEqual([version]);
     expect(await store.listRuns()).toBeInstanceOf(Array);
+    // The auth records: KV compare-and-set, and the audit stream (publish, then an ordered consumer).
+    const now = Date.now();
+    await store.putEnrollment({ tokenHash: 'ab'.repeat(32), clientId: 'edge-7', createdAtMs: now, expiresAtMs: now + 60_000, createdBy: 'urn:fedlink:operator:alice' });
+    expect((await store.takeEnrollment('ab'.repeat(32), now))?.clientId).toBe('edge-7');
+    await store.putRevocation({ clientId: 'edge-9', atMs: now, by: 'alice', reason: 'lost' });
+    expect((await store.listRevocations()).map((r) => r.clientId)).toContain('edge-9');
+    await store.appendAudit({ atMs: now, principal: 'alice', action: 'CreateRun', target: 'run-1', outcome: 'ok', detail: '', peer: '127.0.0.1' });
+    expect((await store.listAudit(10)).map((e) => e.action)).toContain('CreateRun');
     await store.close();
     await coordinator.stop();
     coordinator = undefined;
