@@ -279,6 +279,8 @@ describe('security - NATS locked down', () => {
     transport.publish(linkSubject('edge-1'), encodeLinkReport(report('edge-1')));
     await waitFor('the honest report', () => tracker.get('edge-1'), 5000, 5);
     expect(bridge.senderMismatches).toBe(2);
+    // The one with a 10,000-character id is not even a valid payload: dropped and counted as such.
+    expect(bridge.invalidPayloads).toBe(1);
     expect(tracker.get('victim')).toBeUndefined();
     expect(tracker.list().map((e) => e.clientId)).toEqual(['edge-1']);
     await bridge.stop();
