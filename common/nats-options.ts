@@ -4,6 +4,8 @@
  * JetStream store and the leader lease all connect with the same credentials.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { credsAuthenticator, type ConnectionOptions } from '@nats-io/transport-node';
 import { InvalidArgumentError } from './errors';
 import { credentialsFromUrl } from './events/nats-url';
@@ -36,6 +38,32 @@ export type NatsCredentials = Omit<NatsConnectOptions, 'url'>;
 
 /** What every fedlink NATS connection shares: servers, credentials and TLS (no name or reconnect policy). */
 export type NatsAuthOptions = Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token' | 'authenticator' | 'tls'>;
+
+/** The host of a server URL as nats.js reads it (`nats://h:4222`, `h:4222`, `[::1]:4222`). */
+function hostOf(server: string): string {
+  try {
+    return new URL(server.includes('://') ? server : `nats://${server}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return server;
+  }
+}
+
+/**
+ * nats.js v3 sends no server name for an IP-address URL, and node then checks
+ * the server certificate against "localhost" rather than the address dialled
+ * (so a certificate with only the server's IP fails, and any one naming
+ * localhost passes). For such a dial, check the certificate against the IP
+ * addresses we were given instead; DNS names are checked as usual.
+ */
+function serverIdentityCheck(hosts: string[]): ((name: string, cert: PeerCertificate) => Error | undefined) | undefined {
+  const ips = hosts.filter((h) => isIP(h) !== 0);
+  if (ips.length === 0) return undefined;
+  const dialsLocalhost = hosts.includes('localhost');
+  return (name, cert) => {
+    if (name !== 'localhost' || dialsLocalhost) return checkServerIdentity(name, cert);
+    return ips.some((ip) => checkServerIdentity(ip, cert) === undefined) ? undefined : checkServerIdentity(ips[0], cert);
+  };
+}
 
 /** Splits a comma-separated URL list, dropping blanks. */
 export function natsServers(url: string): string[] {
@@ -73,7 +101,9 @@ export async function natsConnectionOptions(o: NatsConnectOptions): Promise<Nats
     const text = async (what: string, file: string | undefined) => (file ? Buffer.from(await readNamed(what, file)).toString('utf8') : undefined);
     const [ca, cert, key] = await Promise.all([text('TLS CA file', tls.ca), text('TLS certificate file', tls.cert), text('TLS key file', tls.key)]);
     // Only the keys given: nats.js merges this object into node:tls options, where `ca: undefined` is not "absent".
-    out.tls = { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+    const checkIdentity = serverIdentityCheck(parsed.map((p) => hostOf(p.server)));
+    // checkServerIdentity is not in nats.js' TlsOptions type, but it passes the object on to node:tls.connect.
+    out.tls = { ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }), ...(checkIdentity && { checkServerIdentity: checkIdentity }) } as NatsAuthOptions['tls'];
   }
   return out;
 }

@@ -6,6 +6,7 @@
  * InvalidArgumentError with a short message; the receiver counts and drops.
  */
 import { z } from 'zod';
+import { CLIENT_ID_PATTERN } from '../client-id';
 import { InvalidArgumentError } from '../errors';
 import { RADIO_TYPES, type CoordinatorObservation, type LinkReport, type Presence } from '../link';
 import type { ClientId, RunId } from '../types';
@@ -14,7 +15,7 @@ import type { ClientId, RunId } from '../types';
 export const PAYLOAD_VERSION = 1;
 
 /** Same rule as the daemon's --client-id. */
-const clientId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'not a valid client id');
+const clientId = z.string().regex(CLIENT_ID_PATTERN, 'not a valid client id');
 const atMs = z.number().int().nonnegative();
 // zod 4 numbers reject NaN and ±Infinity already; these only add the range.
 const nonNegative = z.number().nonnegative();

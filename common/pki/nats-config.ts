@@ -22,7 +22,7 @@
 import { isClientId } from '../client-id';
 import { InvalidArgumentError } from '../errors';
 import { ALL_LINK, ALL_PRESENCE, ALL_OBSERVATIONS, ALL_ROUND_EVENTS, linkSubject, presenceSubject } from '../events/subjects';
-import { bucketName, DEFAULT_BUCKET_PREFIX, KV_BUCKETS, OBJECT_BUCKETS } from '../jetstream-buckets';
+import { bucketName, DEFAULT_BUCKET_PREFIX, KV_BUCKETS, OBJECT_BUCKETS, STREAMS } from '../jetstream-buckets';
 import { CLIENT_URI_PREFIX, COORDINATOR_URI } from './identity';
 
 /** What the generated configuration says. */
@@ -77,7 +77,7 @@ export function clientPermissions(clientId: string): NatsPermissions {
 
 /**
  * The coordinator hears every client, publishes its observations and round
- * events, and uses the JetStream API of its own buckets only (requests
+ * events, and uses the JetStream API of its own buckets and streams only (requests
  * answered on `_INBOX`, consumer acks and flow-control replies included).
  */
 export function coordinatorPermissions(bucketPrefix = DEFAULT_BUCKET_PREFIX): NatsPermissions {
@@ -85,6 +85,7 @@ export function coordinatorPermissions(bucketPrefix = DEFAULT_BUCKET_PREFIX): Na
   const streams = [
     ...KV_BUCKETS.map((b) => ({ stream: `KV_${bucketName(bucketPrefix, b)}`, data: `$KV.${bucketName(bucketPrefix, b)}.>` })),
     ...OBJECT_BUCKETS.map((b) => ({ stream: `OBJ_${bucketName(bucketPrefix, b)}`, data: `$O.${bucketName(bucketPrefix, b)}.>` })),
+    ...STREAMS.map((s) => ({ stream: bucketName(bucketPrefix, s), data: `${bucketPrefix}.${s}` })),
   ];
   for (const { stream, data } of streams) {
     js.push(
@@ -123,14 +124,17 @@ export function natsUsers(clients: readonly string[], bucketPrefix?: string): Na
 // JSON string syntax is valid NATS config string syntax, and quoting keeps `$JS...` from reading as a variable.
 const q = (s: string) => JSON.stringify(s);
 
-function list(items: string[] | undefined): string | undefined {
-  return items && `[${items.map(q).join(', ')}]`;
+function list(items: string[], indent: string): string {
+  // Short lists on one line; long ones one subject per line, so a review (or a diff after enrolling) reads well.
+  if (items.length <= 2) return `[${items.map(q).join(', ')}]`;
+  return `[\n${items.map((i) => `${indent}  ${q(i)}`).join('\n')}\n${indent}]`;
 }
 
 function permissionsBlock(p: NatsPermissions, indent: string): string {
   const part = (name: string, r: { allow?: string[]; deny?: string[] }) => {
-    const fields = [r.allow && `allow: ${list(r.allow)}`, r.deny && `deny: ${list(r.deny)}`].filter(Boolean);
-    return `${indent}  ${name}: { ${fields.join(', ')} }`;
+    const inner = `${indent}  `;
+    const fields = [r.allow && `allow: ${list(r.allow, inner)}`, r.deny && `deny: ${list(r.deny, inner)}`].filter(Boolean);
+    return `${inner}${name}: { ${fields.join(', ')} }`;
   };
   return `{\n${part('publish', p.publish)}\n${part('subscribe', p.subscribe)}\n${indent}}`;
 }

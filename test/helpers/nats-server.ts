@@ -42,7 +42,8 @@ export interface NatsServerOptions {
   args?: string[];
   /**
    * Configuration file text (e.g. from natsServerConfig: TLS, users). Its
-   * listen address and store dir are overridden by the helper's own flags.
+   * listen address is overridden by the helper's flags, its JetStream
+   * store_dir by the helper's temporary one.
    */
   config?: string;
   /** How long to wait for the server to accept connections. @default 10000 */
@@ -152,11 +153,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = await mkdtemp(join(tmpdir(), 'fedlink-nats-'));
   // The config file lives next to the store dir (removed with it), not in it: JetStream owns that directory.
   const configFile = `${storeDir}.conf`;
-  if (options.config !== undefined) writeFileSync(configFile, options.config);
+  // nats-server refuses -sd next to a config's own store_dir ("Duplicate 'store_dir'"): move that one instead.
+  const withStore = (config: string) => config.replace(/store_dir: "[^"]*"/g, `store_dir: ${JSON.stringify(storeDir)}`);
+  const configStore = options.config !== undefined && /store_dir:/.test(options.config);
+  if (options.config !== undefined) writeFileSync(configFile, withStore(options.config));
   const args = [
     ...(options.config !== undefined ? ['-c', configFile] : []),
     '-a', '127.0.0.1', '-p', String(port),
-    ...(options.jetstream ? ['-js', '-sd', storeDir] : []),
+    ...(options.jetstream && !configStore ? ['-js', '-sd', storeDir] : []),
     ...(options.args ?? []),
   ];
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
@@ -210,7 +214,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       if (options.config === undefined) throw new Error('reload() needs a server started with a config');
       if (!proc) throw new Error('nats-server is not running');
       const before = { ...reloads };
-      writeFileSync(configFile, config);
+      writeFileSync(configFile, withStore(config));
       proc.kill('SIGHUP');
       // The server logs the reload once applied (or why it was refused).
       const until = Date.now() + readyTimeoutMs;

@@ -92,6 +92,15 @@ describe('fedlink coordinator and fedlink client', () => {
     expect(runCoordinator).not.toHaveBeenCalled();
   });
 
+  it('coordinator - --link-forget-after and --max-tracked-clients pass through; forgetting before offline is refused, exit 2', async () => {
+    const res = await run('coordinator', '--link-forget-after', '2m', '--max-tracked-clients', '500');
+    expect(res.code).toBe(0);
+    expect(runCoordinator).toHaveBeenCalledWith(expect.objectContaining({ linkForgetAfterMs: 120_000, maxTrackedClients: 500 }));
+    const bad = await run('coordinator', '--link-forget-after', '20s');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--link-forget-after .* must be longer than --link-offline-after/);
+  });
+
   it('client - passes its flags to runDaemon as DaemonOptions', async () => {
     const res = await run(
       'client', '--coordinator', '127.0.0.1:50051', '--id', 'edge-1', '--partition', 'dirichlet:0.5',

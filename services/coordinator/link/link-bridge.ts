@@ -21,7 +21,6 @@ const LOGGED_ID_CHARS = 64;
 /** A client-supplied id fit for a log line: control characters replaced, truncated. */
 function loggable(id: unknown, max = LOGGED_ID_CHARS): string {
   const s = typeof id === 'string' ? id : String(id);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   const clean = s.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return s.length > max ? `${clean}…(${s.length} chars)` : clean;
 }
