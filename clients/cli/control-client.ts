@@ -17,6 +17,9 @@ import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
 import type { ModelExportChunk__Output } from '../../proto/gen/fedlink/v1/ModelExportChunk';
 import { fromRpcError } from './errors';
 
+/** Largest Control response the CLI accepts, bytes. */
+export const MAX_RESPONSE_BYTES = 64 << 20;
+
 /** Default deadline of a unary Control call, ms. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
 
@@ -55,7 +58,8 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
   const { address } = options;
   const deadlineMs = options.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
   const Control = loadFedlinkProto().proto.fedlink.v1.Control;
-  const client = new Control(address, grpc.credentials.createInsecure()) as ControlClient;
+  // ListClients of a large fleet (10,000 known clients at the longest strings the coordinator accepts is ~9 MB) is past grpc-js's 4 MiB default.
+  const client = new Control(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES }) as ControlClient;
 
   const metadata = (): grpc.Metadata => {
     const md = new grpc.Metadata();

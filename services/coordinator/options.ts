@@ -1,4 +1,5 @@
 import type { NatsConnectOptions } from '../../common/nats-options';
+import type { Limits } from './limits';
 
 /** Options of a coordinator process, as `fedlink coordinator` flags set them. */
 export interface CoordinatorOptions {
@@ -66,4 +67,6 @@ export interface CoordinatorOptions {
   nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
+  /** Limits against hostile callers; each field is documented, with its @default and flag, in limits.ts. */
+  limits?: Partial<Limits>;
 }

@@ -8,6 +8,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { UnauthenticatedError } from '../../../common/errors';
 import type { Role } from '../../../common/roles';
+import { validateClientId } from '../../../clients/daemon/options';
 
 /** Who is calling, as established by the auth hook. */
 export interface Principal {
@@ -47,5 +48,7 @@ export const noAuth: AuthHook = (call, info) => {
   if (info.service === 'control') return { kind: 'operator', name: 'anonymous', role: 'admin', tls: false };
   const clientId = String(call.metadata.get(CLIENT_ID_METADATA)[0] ?? '');
   if (!clientId) throw new UnauthenticatedError(`missing ${CLIENT_ID_METADATA} metadata`);
+  // The id reaches logs, the store and operators' terminals: it must follow the client id rule (INVALID_ARGUMENT).
+  validateClientId(clientId);
   return { kind: 'client', clientId, tls: false };
 };
