@@ -166,6 +166,11 @@ export class RunManager {
     return resumed;
   }
 
+  /** Runs held in memory now (pending or running); finished ones are released. */
+  get activeRuns(): number {
+    return this.drivers.size;
+  }
+
   /** Cancels a running run. */
   async cancelRun(runId: RunId): Promise<RunRecord> {
     const run = await this.getRun(runId);

@@ -34,7 +34,7 @@ export function applyConnectionLimits(server: grpc.Server, limits: Pick<Limits, 
   let dropped = 0;
   let lastLog = 0;
   for (const h2 of servers.keys()) {
-    if (typeof h2?.on !== 'function' || !('maxConnections' in h2)) return false;
+    if (typeof h2?.on !== 'function' || typeof h2.listen !== 'function') return false;
     // Node closes connections past this before they are handed to HTTP/2 (and emits 'drop').
     h2.maxConnections = limits.maxConnections;
     h2.on('drop', () => {
