@@ -58,7 +58,7 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
   const { address } = options;
   const deadlineMs = options.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
   const Control = loadFedlinkProto().proto.fedlink.v1.Control;
-  // ListClients of a large fleet (10,000 known clients at the longest strings the coordinator accepts is ~9 MB) is past grpc-js's 4 MiB default.
+  // ListClients of a large fleet (10,000 known clients at the longest strings the coordinator accepts is 8.2 MiB) is past grpc-js's 4 MiB default.
   const client = new Control(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES }) as ControlClient;
 
   const metadata = (): grpc.Metadata => {
