@@ -23,6 +23,9 @@ import type { RevokeClientResponse__Output } from '../../proto/gen/fedlink/v1/Re
 import type { ListAuditResponse__Output } from '../../proto/gen/fedlink/v1/ListAuditResponse';
 import type { WhoAmIResponse__Output } from '../../proto/gen/fedlink/v1/WhoAmIResponse';
 
+/** Largest Control response the CLI accepts, bytes. */
+export const MAX_RESPONSE_BYTES = 64 << 20;
+
 /** Default deadline of a unary Control call, ms. */
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
 
@@ -65,7 +68,8 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
   const { address } = options;
   const deadlineMs = options.deadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
   const Control = loadFedlinkProto().proto.fedlink.v1.Control;
-  const client = new Control(address, channelCredentials(options.tls)) as ControlClient;
+  // ListClients of a large fleet (10,000 known clients at the longest strings the coordinator accepts is 8.2 MiB) is past grpc-js's 4 MiB default.
+  const client = new Control(address, channelCredentials(options.tls), { 'grpc.max_receive_message_length': MAX_RESPONSE_BYTES }) as ControlClient;
 
   const metadata = (): grpc.Metadata => new grpc.Metadata();
 

@@ -1,5 +1,6 @@
 /** Human output of the CLI: borderless tables, key/value blocks, durations, bytes, relative times. */
 import Table from 'cli-table3';
+import { stripControl } from '../../common/sanitize';
 
 // kubectl-style columns: no borders, no colours (output is often piped or grepped).
 const PLAIN_CHARS = {
@@ -17,7 +18,8 @@ export function table(head: string[], rows: string[][], empty = '(none)'): strin
     chars: PLAIN_CHARS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });
-  t.push(...rows);
+  // Cells hold what clients sent (ids, backends, reasons), maybe through an older coordinator: no escapes reach the terminal.
+  t.push(...rows.map((row) => row.map((cell) => stripControl(cell))));
   return `${t.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
 }
 
@@ -25,7 +27,7 @@ export function table(head: string[], rows: string[][], empty = '(none)'): strin
 export function keyValues(pairs: Array<[string, string | undefined]>): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined);
   const width = Math.max(0, ...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `${k.padEnd(width)}  ${v}`.trimEnd()).join('\n') + '\n';
+  return shown.map(([k, v]) => `${k.padEnd(width)}  ${stripControl(v)}`.trimEnd()).join('\n') + '\n';
 }
 
 /** "850ms", "12.3s", "2m05s", "1h02m"; "-" for missing or negative. */

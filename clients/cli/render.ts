@@ -3,6 +3,7 @@ import type { ClientInfo__Output } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { RoundClient__Output } from '../../proto/gen/fedlink/v1/RoundClient';
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
+import { stripControl } from '../../common/sanitize';
 import { elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, table } from './format';
 
 /** Run states after which nothing changes any more. */
@@ -172,12 +173,12 @@ export function roundLine(round: Round__Output, nowMs = Date.now()): string {
     formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs)),
   ];
   if (round.reason) parts.push(`(${round.reason})`);
-  return parts.join('  ');
+  return stripControl(parts.join('  '));
 }
 
 /** One `runs watch` line about the run itself. */
 export function runLine(run: Run__Output): string {
   const rounds = run.config ? `${run.committedRounds}/${run.config.rounds} rounds committed` : `${run.committedRounds} rounds committed`;
   const acc = run.latestEval ? `, test acc ${formatMetric(run.latestEval.accuracy)}` : '';
-  return `run ${run.runId} ${run.state}: ${rounds}${acc}${run.reason ? ` (${run.reason})` : ''}`;
+  return stripControl(`run ${run.runId} ${run.state}: ${rounds}${acc}${run.reason ? ` (${run.reason})` : ''}`);
 }

@@ -4,6 +4,7 @@
  * reconnecting with backoff and full jitter until stopped. Bulk tensors go
  * over separate calls (see run-task.ts) so they never delay a heartbeat.
  */
+import { clip, stripControl } from '../../common/sanitize';
 import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { systemClock, type Clock, type TimerHandle } from '../../common/clock';
 import { silentLogger, type Logger } from '../../common/logger';
@@ -107,11 +108,7 @@ const TASK_UNWIND_MS = 5_000;
 const MAX_REASON_CHARS = 300;
 
 /** The coordinator's drain reason made safe to log and print: control characters out, length bounded. */
-function printable(reason: string): string {
-  // eslint-disable-next-line no-control-regex
-  const text = reason.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
-  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 3)}...` : text;
-}
+const printable = (reason: string): string => clip(stripControl(reason).trim(), MAX_REASON_CHARS);
 
 type ConnectCall = ClientDuplexStream<ClientMessage, CoordinatorMessage__Output>;
 

@@ -39,6 +39,9 @@ import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
 import { createFleetService } from './rpc/fleet-service';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from './rpc/receive-window';
+import { applyConnectionLimits } from './rpc/connection-limits';
+import { ClientRetention } from './fleet/client-retention';
+import { limitsWithDefaults, type Limits } from './limits';
 import { RunManager } from './run-manager';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
@@ -78,6 +81,8 @@ export interface CoordinatorConfig {
   leaseTtlMs: number;
   /** Whether the spool directory is ours to remove on stop (the default one). */
   ownSpoolDir: boolean;
+  /** Limits against hostile callers (see limits.ts). */
+  limits: Limits;
 }
 
 /** Applies defaults to options. */
@@ -109,6 +114,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     storeReplicas: o.storeReplicas ?? 1,
     advertise: o.advertise,
     leaseTtlMs: o.leaseTtlMs ?? 6000,
+    limits: limitsWithDefaults(o.limits),
   };
 }
 
@@ -130,6 +136,7 @@ export class Coordinator {
   private readonly bridge: LinkBridge;
   private readonly clock: Clock;
   private readonly liveness: LivenessMonitor;
+  private readonly retention: ClientRetention;
   private boundPort = 0;
   private readonly store: Store;
   /** Whether this coordinator runs rounds: always without HA; with HA, while it holds the lease. */
@@ -168,7 +175,8 @@ export class Coordinator {
     this.revocations = new Revocations(store);
     this.audit = new AuditLog(store, clock, logger.child({ component: 'audit' }));
     this.enrollment = new Enrollment({ store, clock, revocations: this.revocations, ca: config.ca });
-    this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }));
+    this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }), { maxKnownClients: config.limits.maxKnownClients });
+    this.retention = new ClientRetention(this.registry, clock, config.limits.forgetClientsAfterMs);
     this.manager = new RunManager({
       store,
       fleet: this.registry,
@@ -182,6 +190,7 @@ export class Coordinator {
       reconnectGraceMs: config.reconnectGraceMs,
       spoolDir: config.spoolDir,
       retention: config.retention,
+      maxActiveRuns: config.limits.maxActiveRuns,
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -214,6 +223,8 @@ export class Coordinator {
       // Edge clients keep long-lived streams through NATs: let them ping.
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
+      'grpc.max_concurrent_streams': this.config.limits.maxStreamsPerConnection,
+      'grpc.max_connection_idle_ms': this.config.limits.connectionIdleMs,
     });
     const auth = this.options.auth ?? createAuthHook({ tls: this.config.tls !== undefined, revoked: (id) => this.revocations.reason(id) });
     server.addService(
@@ -230,6 +241,7 @@ export class Coordinator {
         links: this.bridge,
         clock: this.clock,
         enroll: (token, csrPem, peer) => this.enroll(token, csrPem, peer),
+        limits: this.config.limits,
       }),
     );
     server.addService(proto.fedlink.v1.Control.service, createControlService({
@@ -254,6 +266,9 @@ export class Coordinator {
           if (!raiseReceiveWindows(server, this.config.receiveWindowBytes)) {
             this.logger.warn('cannot raise the HTTP/2 receive window (grpc-js internals changed): uploads are capped at 64 KiB per round trip');
           }
+          if (!applyConnectionLimits(server, this.config.limits, this.logger.child({ component: 'connections' }))) {
+            this.logger.warn('cannot apply --max-connections and --handshake-timeout (grpc-js internals changed): connections are not capped');
+          }
           return resolve(port);
         }
         const inUse = /EADDRINUSE/.test(err.message);
@@ -263,6 +278,7 @@ export class Coordinator {
     this.server = server;
     this.state = 'RUNNING';
     this.liveness.start();
+    this.retention.start();
     this.links.start();
     await this.events.start();
     this.bridge.start();
@@ -374,6 +390,7 @@ export class Coordinator {
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'NOT_SERVING');
     this.logger.info({ reason }, 'draining');
     this.liveness.stop();
+    this.retention.stop();
     this.registry.closeAll(reason);
     await this.manager.stop();
     if (this.config.ownSpoolDir) rmSync(this.config.spoolDir, { recursive: true, force: true });

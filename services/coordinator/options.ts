@@ -1,6 +1,7 @@
 import type { NatsConnectOptions } from '../../common/nats-options';
 import type { CaMaterial } from '../../common/pki/certificates';
 import type { TlsMaterial } from '../../common/pki/files';
+import type { Limits } from './limits';
 
 /** Options of a coordinator process, as `fedlink coordinator` flags set them. */
 export interface CoordinatorOptions {
@@ -82,4 +83,6 @@ export interface CoordinatorOptions {
   nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
+  /** Limits against hostile callers; each field is documented, with its @default and flag, in limits.ts. */
+  limits?: Partial<Limits>;
 }

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../common/clock';
-import { FailedPreconditionError, NotFoundError, StaleRoundError } from '../../common/errors';
+import { FailedPreconditionError, NotFoundError, ResourceExhaustedError, StaleRoundError } from '../../common/errors';
+import { LIMITS } from './limits';
 import { EventBus, type Subscription } from '../../common/event-bus';
 import type { Logger } from '../../common/logger';
 import type { ClientId, RoundRecord, RunConfig, RunId, RunRecord } from '../../common/types';
@@ -39,6 +40,8 @@ export interface RunManagerDeps {
   spoolDir?: string;
   /** Which checkpoints to keep. @default the last 3 */
   retention?: CheckpointRetention;
+  /** Runs pending or running at once (what is kept in memory); more are refused. @default unlimited */
+  maxActiveRuns?: number;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */
@@ -52,6 +55,10 @@ export class RunManager {
 
   /** Creates a run (and starts it unless `start` is false). */
   async createRun(config: RunConfig, start = true): Promise<RunRecord> {
+    const max = this.deps.maxActiveRuns ?? Number.POSITIVE_INFINITY;
+    if (this.drivers.size >= max) {
+      throw new ResourceExhaustedError(`${this.drivers.size} runs are pending or running, the limit (${LIMITS.maxActiveRuns.flag}); cancel one or wait for one to finish`);
+    }
     if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
     const spec = modelSpecFor(config.model);
     const backend = await initBackend({ logger: this.deps.logger });
@@ -89,9 +96,21 @@ export class RunManager {
       resumeAttempt,
     });
     this.drivers.set(run.runId, driver);
-    // start() never rejects: the driver records and logs its own failure.
-    if (start) void driver.start();
+    // start() never rejects (the driver records and logs its own failure); the run is released from memory when it ends.
+    if (start) this.releaseWhenDone(run.runId, driver);
     return driver;
+  }
+
+  /**
+   * Starts a driver and lets go of it once its run has ended: its weights, history
+   * and rounds are released; the run's records and checkpoints stay in the store,
+   * where reads (getRun, listRuns, checkpoint, model) find them.
+   */
+  private releaseWhenDone(runId: RunId, driver: RunDriver): void {
+    // start() never rejects: the driver records and logs its own failure.
+    void driver.start().finally(() => {
+      if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
+    });
   }
 
   /**
@@ -149,11 +168,17 @@ export class RunManager {
     return resumed;
   }
 
+  /** Runs held in memory now (pending or running); finished ones are released. */
+  get activeRuns(): number {
+    return this.drivers.size;
+  }
+
   /** Cancels a running run. */
   async cancelRun(runId: RunId): Promise<RunRecord> {
     const run = await this.getRun(runId);
     if (run.state !== 'running' && run.state !== 'pending') throw new FailedPreconditionError(`run ${runId} is already ${run.state}`);
-    const driver = this.drivers.get(runId)!;
+    const driver = this.drivers.get(runId);
+    if (!driver) throw new FailedPreconditionError(`run ${runId} is ${run.state} but not driven by this coordinator`);
     driver.cancel();
     if (!driver.done) {
       run.state = 'cancelled';

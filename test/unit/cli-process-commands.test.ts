@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../clients/cli/main';
+import { DEFAULT_LIMITS } from '../../services/coordinator/limits';
 
 // The real modules start a gRPC server or a daemon with TFJS; here we only check what the CLI hands them.
 const runCoordinator = vi.fn(async () => {});
@@ -49,7 +50,18 @@ describe('fedlink coordinator and fedlink client', () => {
       keepCheckpoints: 3,
       checkpointEvery: 0,
       nats: undefined,
+      limits: DEFAULT_LIMITS,
     });
+  });
+
+  it('coordinator - every limit is a flag: durations in ms, counts as given', async () => {
+    const res = await run('coordinator', '--max-connections', '50', '--upload-idle-timeout', '30s', '--forget-clients-after', '2h', '--max-name-length', '64');
+    expect(res).toEqual({ code: 0, stderr: '' });
+    expect(runCoordinator).toHaveBeenCalledWith(expect.objectContaining({
+      limits: { ...DEFAULT_LIMITS, maxConnections: 50, uploadIdleMs: 30_000, forgetClientsAfterMs: 7_200_000, maxNameLength: 64 },
+    }));
+    const bad = await run('coordinator', '--max-pending-uploads', '0');
+    expect(bad.code).toBe(2);
   });
 
   it('coordinator - --store memory keeps no state dir; retention flags pass through', async () => {

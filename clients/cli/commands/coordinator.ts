@@ -7,6 +7,8 @@ import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
+import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
+import { formatDuration } from '../format';
 import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
@@ -37,6 +39,34 @@ interface CoordinatorFlags extends TlsFlags {
   stateDir: string;
   keepCheckpoints: number;
   checkpointEvery: number;
+}
+
+/** The commander attribute name of a limit's flag ('--max-connections' → 'maxConnections'). */
+function limitAttribute(key: keyof Limits): string {
+  return LIMITS[key].flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+const LIMIT_PARSERS: Record<LimitKind, (text: string) => number> = { count: positiveInt, length: positiveInt, duration };
+
+/** The limits set by flags (every limit has a flag with its default). */
+function limitsFromFlags(flags: Record<string, unknown>): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const key of LIMIT_NAMES) {
+    const value = flags[limitAttribute(key)];
+    if (typeof value === 'number') out[key] = value;
+  }
+  return out;
+}
+
+/** Adds one option per limit, with the registry's help and default. */
+function addLimitFlags(command: Command): Command {
+  for (const key of LIMIT_NAMES) {
+    const l = LIMITS[key];
+    const arg = l.kind === 'duration' ? '<duration>' : '<n>';
+    const shown = l.kind === 'duration' ? formatDuration(l.default) : String(l.default);
+    command.addOption(new Option(`${l.flag} ${arg}`, `limit: ${l.help}`).argParser(LIMIT_PARSERS[l.kind]).default(l.default, shown));
+  }
+  return command;
 }
 
 /** Flags → CoordinatorOptions; throws InvalidArgumentError for settings that contradict each other. */
@@ -86,6 +116,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     keepCheckpoints: flags.keepCheckpoints,
     checkpointEvery: flags.checkpointEvery,
     nats: toNatsOptions(flags),
+    limits: limitsFromFlags(flags as unknown as Record<string, unknown>),
   };
 }
 
@@ -118,6 +149,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
+  addLimitFlags(command);
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
     const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');

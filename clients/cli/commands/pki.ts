@@ -3,6 +3,7 @@
  * certificates it gives devices, operators and NATS servers, and a look at
  * any certificate. Everything is local files; nothing talks to a coordinator.
  */
+import { registerPkiNatsConfigCommand } from './pki-nats-config';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -139,6 +140,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
         'urn:fedlink:role:<role>, urn:fedlink:coordinator), never from its CN. Keys are ECDSA P-256.\n\n' +
         'Start with: fedlink pki init --dir pki --host coordinator.example.org',
     );
+  registerPkiNatsConfigCommand(pki, ctx);
 
   pki
     .command('init')

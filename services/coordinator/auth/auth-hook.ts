@@ -9,7 +9,8 @@
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import { PermissionDeniedError, UnauthenticatedError } from '../../../common/errors';
+import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../../../common/errors';
+import { isClientId } from '../../../common/client-id';
 import { identityFromPeerCertificate } from '../../../common/pki/identity';
 import { roleAtLeast, type Role } from '../../../common/roles';
 import { callerNeeded } from './method-policy';
@@ -81,6 +82,8 @@ export function createAuthHook(options: AuthOptions): AuthHook {
       if (needed.kind === 'operator') return { kind: 'operator', name: 'anonymous', role: 'admin', tls: false };
       const clientId = claimedClientId(call.metadata);
       if (!clientId) throw new UnauthenticatedError(`missing ${CLIENT_ID_METADATA} metadata`);
+      // The id reaches logs, the store and operators' terminals: it must follow the client id rule.
+      if (!isClientId(clientId)) throw new InvalidArgumentError(`${CLIENT_ID_METADATA} must be 1-128 letters, digits and . _ : - starting with a letter or digit`);
       notRevoked(clientId);
       return { kind: 'client', clientId, tls: false };
     }

@@ -8,6 +8,8 @@
  * the same identity stops instead of evicting the first in turn, forever.
  */
 import type { Clock } from '../../../common/clock';
+import { ResourceExhaustedError } from '../../../common/errors';
+import { LIMITS } from '../limits';
 import type { Logger } from '../../../common/logger';
 import type { ClientId, ClientRecord, TrainTask } from '../../../common/types';
 import type { Store } from '../store/store';
@@ -38,7 +40,42 @@ export class SessionRegistry implements FleetPort {
     private readonly clock: Clock,
     private readonly store: Store,
     private readonly logger: Logger,
+    private readonly bounds: { maxKnownClients: number } = { maxKnownClients: Number.POSITIVE_INFINITY },
   ) {}
+
+  /**
+   * Makes room for a hello from `clientId`: a known id always fits; a new one at
+   * the cap pushes out the longest-disconnected client, and is refused
+   * (RESOURCE_EXHAUSTED naming the flag) when every known client is connected.
+   */
+  admit(clientId: ClientId): void {
+    if (this.entries.has(clientId) || this.entries.size < this.bounds.maxKnownClients) return;
+    let oldest: Entry | undefined;
+    for (const e of this.entries.values()) if (!e.handle && (!oldest || e.record.lastSeenMs < oldest.record.lastSeenMs)) oldest = e;
+    if (!oldest) throw new ResourceExhaustedError(`${this.entries.size} clients are connected, the limit of known clients (${LIMITS.maxKnownClients.flag})`);
+    this.forget(oldest.record.clientId, 'the limit of known clients was reached');
+  }
+
+  /** Forgets clients disconnected since before `cutoffMs` (memory and store); returns how many. */
+  forgetDisconnectedBefore(cutoffMs: number): number {
+    const gone = [...this.entries.values()].filter((e) => !e.handle && e.record.lastSeenMs < cutoffMs);
+    for (const e of gone) this.forget(e.record.clientId, 'disconnected too long');
+    return gone.length;
+  }
+
+  /** The dataset size a client declared in its latest hello (also while it is disconnected), if it is known. */
+  declaredDatasetSize(clientId: ClientId): number | undefined {
+    return this.entries.get(clientId)?.record.datasetSize;
+  }
+
+  private forget(clientId: ClientId, reason: string): void {
+    this.entries.delete(clientId);
+    this.logger.debug({ clientId, reason }, 'client forgotten');
+    // Store.deleteClient comes with the store branch; until it is merged, a store without it keeps the record.
+    const store = this.store as { deleteClient?: (id: ClientId) => Promise<void> };
+    store.deleteClient?.(clientId).catch((err: Error) => this.logger.warn({ err: err.message, clientId }, 'could not delete client record'));
+    this.emit({ type: 'forgotten', clientId });
+  }
 
   /** Registers a session; an older session of the same client is closed. */
   attach(record: Omit<ClientRecord, 'status' | 'connectedAtMs' | 'lastSeenMs'>, handle: SessionHandle): void {

@@ -7,6 +7,7 @@
  * only on its own subjects, so the subject is who is talking. Losing NATS loses only these extra signals: the
  * tracker keeps learning from the gRPC side (heartbeats, probes, transfers).
  */
+import { printable } from '../../../common/sanitize';
 import type { EventTransport, Subscription, TransportMessage } from '../../../common/events/event-transport';
 import { encodeObservation, encodeRoundEvent, parseLinkReport, parsePresence, type RoundLifecycleEvent } from '../../../common/events/payloads';
 import { ALL_LINK, ALL_PRESENCE, clientIdFromSubject, observationSubject, roundEventSubject } from '../../../common/events/subjects';
@@ -18,12 +19,8 @@ import type { LinkTracker } from './link-tracker';
 /** Most characters of a client-supplied id put in a log line. */
 const LOGGED_ID_CHARS = 64;
 
-/** A client-supplied id fit for a log line: control characters replaced, truncated. */
-function loggable(id: unknown, max = LOGGED_ID_CHARS): string {
-  const s = typeof id === 'string' ? id : String(id);
-  const clean = s.slice(0, max).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return s.length > max ? `${clean}…(${s.length} chars)` : clean;
-}
+/** A NATS-supplied string as it may appear in a log line: controls out, bounded. */
+const loggable = (id: unknown, max = LOGGED_ID_CHARS): string => printable(typeof id === 'string' ? id : String(id), max);
 
 /** A payload that speaks for another client than its subject names. */
 class SenderMismatchError extends Error {

@@ -9,7 +9,9 @@ import type { ClientId, TrainTask } from '../../../common/types';
 export type FleetChange =
   | { type: 'connected'; clientId: ClientId }
   | { type: 'disconnected'; clientId: ClientId; reason: string }
-  | { type: 'idle'; clientId: ClientId };
+  | { type: 'idle'; clientId: ClientId }
+  /** Disconnected long enough (or pushed out by the cap on known clients) to be forgotten. */
+  | { type: 'forgotten'; clientId: ClientId };
 
 /** What selection and encoding choice know of a connected client (from its hello). */
 export interface ClientTraits {

@@ -28,10 +28,13 @@ import type { AuthHook } from '../auth/auth-hook';
 import type { SessionRegistry } from '../fleet/session-registry';
 import type { UpdateReceiver } from '../rounds/update-receiver';
 import type { RunManager } from '../run-manager';
-import { checkId, fromWireLinkReport, fromWireMetrics, fromWireTensors, toWireTask } from './wire';
+import { checkId, checkTaskId, fromWireLinkReport, fromWireMetrics, fromWireTensors, toWireTask } from './wire';
 import type { Clock } from '../../../common/clock';
 import type { CoordinatorObservation, LinkReport, Presence } from '../../../common/link';
 import { status } from '@grpc/grpc-js';
+import { printable } from '../../../common/sanitize';
+import { DEFAULT_LIMITS, LIMITS, type Limits } from '../limits';
+import { checkHello, checkNumExamples, clientString, UploadSlots } from './limits';
 
 /** What the Fleet handlers work with. */
 export interface FleetServiceDeps {
@@ -49,6 +52,8 @@ export interface FleetServiceDeps {
   clock: Clock;
   /** Redeems an enrollment token for a certificate (Fleet.Enroll); audited by the caller. */
   enroll: (token: string, csrPem: string, peer: string) => Promise<Enrolled>;
+  /** Bounds on what clients send and how many uploads they hold open. @default DEFAULT_LIMITS */
+  limits?: Limits;
 }
 
 /** Receiver of link information (the link tracker, plus NATS publishing). */
@@ -69,9 +74,14 @@ export const SEND_TIMED_MIN_BYTES = 128 << 20;
 export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   const chunkBytes = deps.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const log = deps.logger.child({ component: 'fleet' });
+  const limits = deps.limits ?? DEFAULT_LIMITS;
+  const uploads = new UploadSlots(limits);
   // The resume token last issued to each client: a hello that brings it back is the same
   // daemon process reconnecting (it still holds its task); one without it is a new process.
   const resumeTokens = new Map<string, string>();
+  deps.registry.onChange((c) => {
+    if (c.type === 'forgotten') resumeTokens.delete(c.clientId);
+  });
   // Uploads whose call has begun but whose first chunk (which names the round) has not
   // arrived: on a hopeless uplink that is minutes. When the client's task is cancelled they
   // are ended at once, as the round ends uploads it has already claimed (UpdateReceiver.onDiscard).
@@ -95,7 +105,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     const fail = (err: unknown) => {
       if (ended) return;
       ended = true;
-      log.warn({ clientId: clientId || undefined, err: (err as Error).message }, 'session refused');
+      log.warn({ clientId: clientId || undefined, err: printable((err as Error).message, 500) }, 'session refused');
       call.emit('error', toGrpcError(err));
     };
     const helloTimer = setTimeout(() => fail(new InvalidArgumentError('expected hello as the first message')), HELLO_TIMEOUT_MS);
@@ -120,20 +130,16 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           const principal = deps.auth(call, { service: 'fleet', method: 'Connect' });
           const hello = msg.hello;
           clientId = checkId(hello.clientId, 'client_id');
+          const declared = checkHello(hello, limits);
           if (principal.clientId !== clientId) throw new PermissionDeniedError('client_id in hello does not match the caller\'s credentials');
           clearTimeout(helloTimer);
           sessionId = randomBytes(8).toString('hex');
-          const caps = hello.capabilities;
           const id = sessionId;
+          deps.registry.admit(clientId);
           deps.registry.attach(
             {
               clientId,
-              backend: caps?.backend ?? '',
-              dataset: caps?.dataset ?? '',
-              datasetSize: Number(hello.datasetSize),
-              encodings: caps?.encodings ?? [],
-              features: caps?.features ?? [],
-              models: caps?.models ?? [],
+              ...declared,
               peer: call.getPeer(),
             },
             {
@@ -158,7 +164,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           call.write({
             welcome: { sessionId, resumeToken, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
           });
-          log.info({ clientId, backend: caps?.backend, datasetSize: Number(hello.datasetSize), peer: call.getPeer(), resumed }, resumed ? 'client reconnected (session resumed)' : 'client connected');
+          log.info({ clientId, backend: declared.backend, datasetSize: declared.datasetSize, peer: call.getPeer(), resumed }, resumed ? 'client reconnected (session resumed)' : 'client connected');
           deps.links.presence(clientId, 'online');
           // A resumed session carries on with its task; a new process lost whatever it was doing.
           if (resumed) deps.manager.clientBack(clientId);
@@ -176,10 +182,10 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             }
             if (hb.link) {
               try {
-                deps.links.report(fromWireLinkReport(clientId, hb.link, deps.clock.now()));
+                deps.links.report(fromWireLinkReport(clientId, hb.link, deps.clock.now(), limits.maxNameLength));
               } catch (err) {
                 // A bad report loses the report, not the session.
-                log.debug({ clientId, err: (err as Error).message }, 'link report dropped');
+                log.debug({ clientId, err: printable((err as Error).message, 200) }, 'link report dropped');
               }
             }
             break;
@@ -194,10 +200,10 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           }
           case 'result': {
             const r = msg.result!;
-            deps.manager.report(clientId, r.runId, r.round, {
-              taskId: r.taskId,
-              transferId: r.transferId,
-              numExamples: Number(r.numExamples),
+            deps.manager.report(clientId, checkId(r.runId, 'run_id'), r.round, {
+              taskId: checkTaskId(r.taskId),
+              transferId: r.transferId && checkId(r.transferId, 'transfer_id'),
+              numExamples: checkNumExamples(Number(r.numExamples), deps.registry.declaredDatasetSize(clientId), 'TaskResult.num_examples', limits),
               train: fromWireMetrics(r.train),
               localEval: fromWireMetrics(r.localEval),
               durationMs: r.durationMs,
@@ -207,12 +213,14 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           }
           case 'failure': {
             const f = msg.failure!;
-            log.warn({ clientId, runId: f.runId, round: f.round, reason: f.reason }, 'client reported task failure');
-            deps.manager.failure(clientId, f.runId, f.round, f.taskId, f.reason.slice(0, 500));
+            const reason = clientString(f.reason, 'failure.reason', limits);
+            const runId = checkId(f.runId, 'run_id');
+            log.warn({ clientId, runId, round: f.round, reason }, 'client reported task failure');
+            deps.manager.failure(clientId, runId, f.round, checkTaskId(f.taskId), reason);
             break;
           }
           case 'goodbye':
-            finish(`client said goodbye: ${msg.goodbye?.reason || 'no reason'}`);
+            finish(`client said goodbye: ${clientString(msg.goodbye?.reason ?? '', 'goodbye.reason', limits) || 'no reason'}`);
             if (!ended) {
               ended = true;
               call.end();
@@ -267,7 +275,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       deps.manager.noteDownload(req.runId, req.round, clientId, sent, timed ? deps.clock.now() - started : undefined);
       if (timed) deps.links.observe({ kind: 'transfer', clientId, atMs: deps.clock.now(), direction: 'down', bytes: sent, seconds: (deps.clock.now() - started) / 1000 });
     } catch (err) {
-      if (!(err instanceof CancelledError)) log.warn({ clientId, runId: req.runId, err: (err as Error).message }, 'model download refused');
+      if (!(err instanceof CancelledError)) log.warn({ clientId, runId: printable(req.runId), err: printable((err as Error).message, 500) }, 'model download refused');
       call.emit('error', toGrpcError(err));
     }
   }
@@ -284,9 +292,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
     let uploadRound: number | undefined;
     let answered = false;
     let stopListening: (() => void) | undefined;
+    let releaseSlot: (() => void) | undefined;
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const answer = (err: grpc.ServiceError | null, res?: PushUpdateResponse) => {
       if (answered) return;
       answered = true;
+      clearTimeout(idleTimer);
+      releaseSlot?.();
       callback(err, res);
     };
     // Even a broken-off upload says how fast the uplink was: that is how a hopeless link gets noticed.
@@ -316,15 +328,31 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       answer(toGrpcError(new StaleRoundError(why)) as grpc.ServiceError);
     };
     const endUnclaimed = (reason: string) => endEarly(`the task was cancelled before its upload began to arrive: ${reason}`);
-    try {
+    // An upload that delivers nothing holds a slot, a stream and a receiver: end it. Not a rejection of
+    // the client's data (on a link that broke it may resume), hence not the catch block's abort.
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (answered) return;
+        const why = `no update chunk for ${Math.round(limits.uploadIdleMs / 1000)}s (${LIMITS.uploadIdleMs.flag})`;
+        observeUpload(true);
+        receiver?.abort(`upload idle: ${why}`, false, token);
+        log.warn({ clientId, idleMs: limits.uploadIdleMs }, 'idle upload ended');
+        answer(toGrpcError(new ResourceExhaustedError(`upload ended: ${why}`)) as grpc.ServiceError);
+      }, limits.uploadIdleMs);
+      idleTimer.unref();
+    };    try {
       clientId = deps.auth(call, { service: 'fleet', method: 'PushUpdate' }).clientId ?? '';
       const refused = deps.unavailable();
       if (refused) throw new UnavailableError(`${refused}; retry after reconnecting`);
+      releaseSlot = uploads.take(clientId);
+      armIdle();
       const unclaimed = unclaimedUploads.get(clientId) ?? new Set();
       unclaimedUploads.set(clientId, unclaimed.add(endUnclaimed));
       stopListening = () => forgetUnclaimed(clientId, endUnclaimed);
       for await (const msg of call as AsyncIterable<UpdateChunk__Output>) {
         if (answered) return;
+        armIdle();
         if (!receiver) {
           stopListening();
           const h = msg.header;
@@ -333,13 +361,13 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           const tensors = fromWireTensors(h.tensors);
           if (parameterCount(tensors) * 4 > 4 * 2 ** 30) throw new ResourceExhaustedError('update declares more than 1 Gi parameters');
           receiver = await deps.manager.beginUpdate(clientId, checkId(m.runId, 'run_id'), m.round, {
-            taskId: m.taskId,
+            taskId: checkTaskId(m.taskId),
             transferId: checkId(h.transferId, 'transfer_id'),
-            encoding: h.encoding,
+            encoding: clientString(h.encoding, 'update.encoding', limits),
             totalBytes: Number(h.totalBytes),
             sha256: h.sha256,
             tensors,
-            numExamples: Number(m.numExamples),
+            numExamples: checkNumExamples(Number(m.numExamples), deps.registry.declaredDatasetSize(clientId), 'UpdateMeta.num_examples', limits),
           });
           token = receiver.claim(startedAt);
           uploadRound = m.round;
@@ -369,9 +397,11 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       const code = statusFor(err);
       observeUpload(false);
       receiver?.abort((err as Error).message, code === status.INVALID_ARGUMENT || code === status.RESOURCE_EXHAUSTED, token);
-      log.warn({ clientId, code: status[code], err: (err as Error).message }, 'update refused');
+      log.warn({ clientId, code: status[code], err: printable((err as Error).message, 500) }, 'update refused');
       answer(toGrpcError(err) as grpc.ServiceError);
     } finally {
+      clearTimeout(idleTimer);
+      releaseSlot?.();
       stopListening?.();
     }
   }

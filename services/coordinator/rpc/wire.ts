@@ -4,6 +4,8 @@
  * past the rpc edge.
  */
 import { InvalidArgumentError } from '../../../common/errors';
+import { printable, stripControl } from '../../../common/sanitize';
+import { LIMITS } from '../limits';
 import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from '../../../common/link';
 import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
 import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
@@ -22,6 +24,7 @@ import type { TensorSpec__Output } from '../../../proto/gen/fedlink/v1/TensorSpe
 const MODELS: ModelName[] = ['mlp', 'cnn'];
 const SELECTION_POLICY_NAMES: SelectionPolicyName[] = ['random', 'fcfs', 'sjf', 'round-robin', 'deadline', 'utility'];
 const MAX_ID = 128;
+const MAX_TASK_ID = 2 * MAX_ID + 32;
 
 /** Defaults for fields a CreateRun request leaves at zero. */
 export const RUN_DEFAULTS = {
@@ -151,7 +154,13 @@ export function fromWireTensors(tensors: TensorSpec__Output[]): TensorShape[] {
 /** Validates an identifier coming from a client or operator. */
 export function checkId(value: string, what: string): string {
   if (!value) throw new InvalidArgumentError(`${what} is required`);
-  if (value.length > MAX_ID || !/^[A-Za-z0-9._:/-]+$/.test(value)) throw new InvalidArgumentError(`${what} "${value.slice(0, 40)}" is not a valid id`);
+  if (value.length > MAX_ID || !/^[A-Za-z0-9._:/-]+$/.test(value)) throw new InvalidArgumentError(`${what} "${printable(value, 40)}" is not a valid id (at most ${MAX_ID} of A-Z a-z 0-9 . _ : / -)`);
+  return value;
+}
+
+/** Validates a task id (`<run>/r<round>a<attempt>/<client>`: two ids and a round, so longer than one id may be). */
+export function checkTaskId(value: string): string {
+  if (value.length > MAX_TASK_ID || !/^[A-Za-z0-9._:/-]*$/.test(value)) throw new InvalidArgumentError(`task_id "${printable(value, 40)}" is not a valid task id`);
   return value;
 }
 
@@ -252,19 +261,20 @@ export function toWireTask(t: TrainTask): TaskAssignment {
   };
 }
 
-/** Wire link report (from a heartbeat) → domain; zeros mean "not measured"; rejects impossible values. */
-export function fromWireLinkReport(clientId: string, w: LinkReport__Output, nowMs: number): LinkReport {
+/** Wire link report (from a heartbeat) → domain; zeros mean "not measured"; rejects impossible values and over-long names. */
+export function fromWireLinkReport(clientId: string, w: LinkReport__Output, nowMs: number, maxNameLength: number = LIMITS.maxNameLength.default): LinkReport {
   const num = (v: number, name: string, max = Number.MAX_VALUE) => {
     if (!Number.isFinite(v) || v < 0 || v > max) throw new InvalidArgumentError(`link report ${name} out of range: ${v}`);
     return v > 0 ? v : undefined;
   };
-  if (!(RADIO_TYPES as readonly string[]).includes(w.radio)) throw new InvalidArgumentError(`unknown radio type "${w.radio.slice(0, 20)}"`);
+  if (!(RADIO_TYPES as readonly string[]).includes(w.radio)) throw new InvalidArgumentError(`unknown radio type "${printable(w.radio, 20)}"`);
+  if (w.slice.length > maxNameLength) throw new InvalidArgumentError(`link.slice is ${w.slice.length} characters, over the limit of ${maxNameLength} (${LIMITS.maxNameLength.flag})`);
   if (!Number.isFinite(w.battery) || w.battery > 1) throw new InvalidArgumentError(`link report battery out of range: ${w.battery}`);
   return {
     clientId,
     measuredAtMs: nowMs,
     radio: w.radio as RadioType,
-    slice: w.slice || undefined,
+    slice: stripControl(w.slice) || undefined,
     rttMs: num(w.rttMs, 'rtt_ms', 600_000),
     jitterMs: num(w.jitterMs, 'jitter_ms', 600_000),
     upMbps: num(w.upMbps, 'up_mbps', 1e6),
