@@ -50,6 +50,8 @@ export class RunManager {
   private readonly events = new EventBus<RunEvent>();
   private kernelChosen = false;
   private readonly broadcast = new ModelBroadcast();
+  /** Round-time prediction of the most recently finished run (its driver is released). */
+  private lastEstimator?: (clientId: ClientId, datasetSize: number) => number;
 
   constructor(private readonly deps: RunManagerDeps) {}
 
@@ -109,6 +111,8 @@ export class RunManager {
   private releaseWhenDone(runId: RunId, driver: RunDriver): void {
     // start() never rejects: the driver records and logs its own failure.
     void driver.start().finally(() => {
+      // What the run learned about clients' round times outlives it (clients list shows it).
+      this.lastEstimator = driver.estimator();
       if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
     });
   }
@@ -256,7 +260,7 @@ export class RunManager {
   /** Predicted round time of a client for the most recently created run, ms (undefined before any run). */
   estimateRoundMs(clientId: ClientId, datasetSize: number): number | undefined {
     const latest = [...this.drivers.values()].pop();
-    return latest?.estimateMs(clientId, datasetSize);
+    return (latest?.estimator() ?? this.lastEstimator)?.(clientId, datasetSize);
   }
 
   /** Opens the sink for a client's update, refusing it if the round is not current. */

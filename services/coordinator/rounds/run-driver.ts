@@ -306,15 +306,29 @@ export class RunDriver {
 
   /** Predicted dispatch-to-update time of a client for this run's model and settings, ms. */
   estimateMs(clientId: ClientId, datasetSize: number): number {
+    return this.estimator()(clientId, datasetSize);
+  }
+
+  /**
+   * The same prediction as a function that holds only what it needs (settings, the
+   * model's size, the per-client history), not the driver: it outlives a finished run
+   * released from memory, so `clients list` keeps its round-time estimates.
+   */
+  estimator(): (clientId: ClientId, datasetSize: number) => number {
     const { config } = this.run;
-    return predictCompletion(
-      { clientId, datasetSize, idleSinceMs: 0, link: this.deps.links?.get(clientId), history: this.historyOf(clientId) },
-      {
-        round: this.run.currentRound, count: config.clientsPerRound, overSelection: config.overSelection, roundDeadlineMs: config.roundDeadlineMs,
-        modelBytes: this.weights.byteLength, updateBytes: this.weights.byteLength, localEpochs: config.train.localEpochs,
-        batchSize: config.train.batchSize, nowMs: this.deps.clock.now(), rng: Math.random,
-      },
-    ).totalMs;
+    const round = this.run.currentRound;
+    const modelBytes = this.weights.byteLength;
+    const { links, clock } = this.deps;
+    const history = this.history;
+    return (clientId, datasetSize) =>
+      predictCompletion(
+        { clientId, datasetSize, idleSinceMs: 0, link: links?.get(clientId), history: history.get(clientId) ?? { timesSelected: 0, rounds: [] } },
+        {
+          round, count: config.clientsPerRound, overSelection: config.overSelection, roundDeadlineMs: config.roundDeadlineMs,
+          modelBytes, updateBytes: modelBytes, localEpochs: config.train.localEpochs,
+          batchSize: config.train.batchSize, nowMs: clock.now(), rng: Math.random,
+        },
+      ).totalMs;
   }
 
   /** The update encoding to ask of a selected client: the run's setting, or for 'auto' what its link allows. */
