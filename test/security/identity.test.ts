@@ -138,6 +138,13 @@ describe('security - identity is the certificate', () => {
     expect((await mallory.push(updateChunks(tasks[0], new Float32Array(PARAMS).fill(1e6)))).code).toBe(status.FAILED_PRECONDITION);
     const download = await mallory.fetch(tasks[0]);
     expect(download).toMatchObject({ code: status.FAILED_PRECONDITION, bytes: 0 });
+    // Nobody without the operator role can cancel the run in progress.
+    expect((await refusal((await control('none')).cancelRun(run.runId))).code).toBe(status.UNAUTHENTICATED);
+    expect((await refusal((await control({ name: 'vera', role: 'viewer' })).cancelRun(run.runId))).code).toBe(status.PERMISSION_DENIED);
+    expect((await refusal((await control({ client: 'mallory' })).cancelRun(run.runId))).code).toBe(status.PERMISSION_DENIED);
+    const forged = connectControl({ address, tls: await pki.foreign({ kind: 'operator', name: 'eve', role: 'admin' }) });
+    opened.push(forged);
+    expect((await refusal(forged.cancelRun(run.runId))).code).toBe(status.UNAUTHENTICATED);
     // The honest clients' sessions were never disturbed.
     for (const h of honest) expect(h.received.some((m) => m.kind === 'drain')).toBe(false);
 
