@@ -6,7 +6,7 @@
 
 /** Every limit, complete (what CoordinatorConfig carries). */
 export interface Limits {
-  /** Open TCP connections per listening address; more are closed at once. @default 1024 */
+  /** Open TCP connections per listening address; more are closed at once (a daemon holds two: control and transfers). @default 25000 */
   maxConnections: number;
   /** Concurrent HTTP/2 streams (calls) per connection (`grpc.max_concurrent_streams`). @default 100 */
   maxStreamsPerConnection: number;
@@ -16,7 +16,7 @@ export interface Limits {
   handshakeTimeoutMs: number;
   /** An upload call that delivers no chunk for this long is ended; longer than one chunk takes on the slowest uplink served, ms. @default 120000 */
   uploadIdleMs: number;
-  /** Upload (PushUpdate) calls open at once, all clients together. @default 1024 */
+  /** Upload (PushUpdate) calls open at once, all clients together. @default 4096 */
   maxPendingUploads: number;
   /** Upload calls open at once per client (one, plus a resume overlapping a broken call). @default 4 */
   maxPendingUploadsPerClient: number;
@@ -32,7 +32,7 @@ export interface Limits {
   maxListEntries: number;
   /** A client disconnected for this long is forgotten (memory and store), ms. @default 604800000 (7 days) */
   forgetClientsAfterMs: number;
-  /** Client ids known at once; at the cap the longest-disconnected is forgotten, and a new id is refused when all are connected. @default 10000 */
+  /** Client ids known at once; at the cap the longest-disconnected is forgotten, and a new id is refused when all are connected. @default 100000 */
   maxKnownClients: number;
 }
 
@@ -41,12 +41,12 @@ export type LimitKind = 'count' | 'duration' | 'length';
 
 /** The registry: flag, default and help of every limit. */
 export const LIMITS: { readonly [K in keyof Limits]: { flag: string; default: number; kind: LimitKind; help: string } } = {
-  maxConnections: { flag: '--max-connections', default: 1024, kind: 'count', help: 'open TCP connections per listening address; more are closed at once' },
+  maxConnections: { flag: '--max-connections', default: 25_000, kind: 'count', help: 'open TCP connections per listening address (a daemon holds two); more are closed at once' },
   maxStreamsPerConnection: { flag: '--max-streams-per-connection', default: 100, kind: 'count', help: 'concurrent calls (HTTP/2 streams) per connection' },
   connectionIdleMs: { flag: '--connection-idle-timeout', default: 300_000, kind: 'duration', help: 'a connection with no call open this long is closed' },
   handshakeTimeoutMs: { flag: '--handshake-timeout', default: 10_000, kind: 'duration', help: 'a connection that has not finished its TLS handshake and HTTP/2 preface this long is closed' },
   uploadIdleMs: { flag: '--upload-idle-timeout', default: 120_000, kind: 'duration', help: 'an upload that delivers no chunk this long is ended (keep it above one chunk time on the slowest uplink)' },
-  maxPendingUploads: { flag: '--max-pending-uploads', default: 1024, kind: 'count', help: 'upload calls open at once, all clients together' },
+  maxPendingUploads: { flag: '--max-pending-uploads', default: 4096, kind: 'count', help: 'upload calls open at once, all clients together' },
   maxPendingUploadsPerClient: { flag: '--max-pending-uploads-per-client', default: 4, kind: 'count', help: 'upload calls open at once per client' },
   maxActiveRuns: { flag: '--max-active-runs', default: 16, kind: 'count', help: 'runs pending or running at once (kept in memory); finished runs are released, their records stay in the store' },
   maxNumExamples: { flag: '--max-num-examples', default: 10_000_000, kind: 'count', help: "largest num_examples or dataset_size a client may declare (an update's is also bounded by its hello)" },
@@ -54,7 +54,7 @@ export const LIMITS: { readonly [K in keyof Limits]: { flag: string; default: nu
   maxTextLength: { flag: '--max-text-length', default: 1024, kind: 'length', help: 'longest free text a client sends (failure and goodbye reasons), characters' },
   maxListEntries: { flag: '--max-list-entries', default: 32, kind: 'count', help: 'most entries in a list a client sends (encodings, features, models)' },
   forgetClientsAfterMs: { flag: '--forget-clients-after', default: 7 * 24 * 3_600_000, kind: 'duration', help: 'a client disconnected this long is forgotten (memory and store)' },
-  maxKnownClients: { flag: '--max-known-clients', default: 10_000, kind: 'count', help: 'client ids known at once; at the cap the longest-disconnected one is forgotten' },
+  maxKnownClients: { flag: '--max-known-clients', default: 100_000, kind: 'count', help: 'client ids known at once; at the cap the longest-disconnected one is forgotten' },
 };
 
 /** The limit names, in registry order. */

@@ -5,6 +5,8 @@ import { SUBJECTS_TABLE } from '../../common/events/subjects';
 import { PROFILES } from '../../clients/linkem/profiles';
 import { SELECTION_POLICIES } from '../../services/coordinator/selection/types';
 import { ROLES, ROLE_HELP } from '../../common/roles';
+import { LIMITS, LIMIT_NAMES } from '../../services/coordinator/limits';
+import { parseDuration } from '../../common/duration';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -25,6 +27,16 @@ describe('README', () => {
 
   it('README - documents every role with what it may do, as the roles registry says', () => {
     for (const role of ROLES) expect(readme).toContain(`| \`${role}\` | ${ROLE_HELP[role]} |`);
+  });
+
+  it('README - lists every coordinator limit with its default', () => {
+    for (const name of LIMIT_NAMES) {
+      const { flag, default: value, kind } = LIMITS[name];
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${flag}\` |`));
+      expect(row, flag).toBeDefined();
+      const shown = row!.split('|')[2].trim();
+      expect(kind === 'duration' ? parseDuration(shown) : Number(shown), flag).toBe(value);
+    }
   });
 
   it('README - explains every selection policy', () => {
