@@ -1,15 +1,16 @@
 /**
- * Pieces of the transfer benchmark: an RSS peak sampler, the raw TCP baseline,
- * and a minimal gRPC server running the coordinator's real Fleet handlers
- * (`createFleetService`) over a stub run manager, for the upload path (a real
- * PushUpdate needs a round in progress) and for server options the
- * Coordinator does not expose.
+ * Pieces of the transfer benchmark: an RSS peak sampler, the raw TCP (and raw
+ * TLS) baseline, and a minimal gRPC server running the coordinator's real
+ * Fleet handlers (`createFleetService`) over a stub run manager, for the
+ * upload path (a real PushUpdate needs a round in progress) and for server
+ * options the Coordinator does not expose.
  */
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import tls from 'node:tls';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as grpc from '@grpc/grpc-js';
@@ -23,8 +24,11 @@ import { UpdateReceiver } from '../../../services/coordinator/rounds/update-rece
 import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
 import { createJournal } from '../../../services/coordinator/rounds/update-journal';
 import { StreamingFedAvg } from '../../../services/coordinator/aggregation/streaming-fedavg';
-import { noAuth } from '../../../services/coordinator/auth/auth-hook';
+import { NotFoundError } from '../../../common/errors';
+import type { TlsMaterial } from '../../../common/pki/files';
+import { createAuthHook, noAuth } from '../../../services/coordinator/auth/auth-hook';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../../services/coordinator/rpc/receive-window';
+import { serverCredentials } from '../../../services/coordinator/rpc/server-credentials';
 
 v8.setFlagsFromString('--expose-gc');
 /** A full GC (so each measurement starts from a settled heap); a no-op if unavailable. */
@@ -38,6 +42,12 @@ export const collectGarbage: () => void = (() => {
 
 /** Seconds since an arbitrary origin, high resolution. */
 export const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/** CPU seconds (user + system) this process has used, on every thread. */
+export const cpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Samples process RSS every few ms; `stop()` returns the peak above the RSS at `start()`. */
 export class RssPeak {
@@ -68,24 +78,73 @@ export type Relay = (port: number) => Promise<{ port: number; stop: () => Promis
 export interface Sample {
   seconds: number;
   peakExtraRss: number;
+  /** CPU seconds the process (sender, receiver and any link emulator: one process) used meanwhile. */
+  cpuSeconds?: number;
+}
+
+/** Rates of repeated transfers of the same size. */
+export interface Stats {
+  /** MB/s of the best (least disturbed) repeat. */
+  best: number;
+  /** MB/s of the median repeat. */
+  median: number;
+  /** Largest peak extra RSS over the repeats, bytes. */
+  peakExtraRss: number;
+  samples: number[];
+}
+
+/** Rounds to one decimal. */
+export const round1 = (x: number): number => Math.round(x * 10) / 10;
+/** a / b to three decimals. */
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 1000) / 1000;
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** MB/s figures of samples that each moved `bytes`. */
+export function stats(samples: Sample[], bytes: number): Stats {
+  const rates = samples.map((s) => bytes / 1e6 / s.seconds).sort((a, b) => a - b);
+  return {
+    best: round1(rates[rates.length - 1]),
+    median: round1(median(rates)),
+    peakExtraRss: Math.max(...samples.map((s) => s.peakExtraRss)),
+    samples: rates.map(round1),
+  };
+}
+
+/** Raw TLS: the server's and the client's credentials (mutual TLS, as fedlink's). */
+export interface RawTls {
+  server: TlsMaterial;
+  client: TlsMaterial;
 }
 
 /**
  * Raw TCP baseline: a connected socket pair on 127.0.0.1 in this process
- * (through `via` when given); the sender writes `bytes` in `writeBytes` slices
- * honouring backpressure, the receiver only counts. Timed from the first write
- * to the receiver holding all bytes.
+ * (through `via` when given; over mutual TLS when `secure` is given, the
+ * handshake done before the clock starts); the sender writes `bytes` in
+ * `writeBytes` slices honouring backpressure, the receiver only counts. Timed
+ * from the first write to the receiver holding all bytes.
  */
-export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes = 1 << 20, via?: Relay): Promise<Sample> {
-  const server = net.createServer();
+export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes = 1 << 20, via?: Relay, secure?: RawTls): Promise<Sample & { cipher?: string }> {
+  const server = secure
+    ? tls.createServer({ key: secure.server.keyPem, cert: secure.server.certPem, ca: secure.server.caPem, requestCert: true, rejectUnauthorized: true })
+    : net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
   const relay = via ? await via(port) : undefined;
-  const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-  const client = net.connect(relay?.port ?? port, '127.0.0.1');
-  await once(client, 'connect');
+  const accepted = once(server, secure ? 'secureConnection' : 'connection') as Promise<[net.Socket]>;
+  const target = relay?.port ?? port;
+  const client = secure
+    ? tls.connect({ host: '127.0.0.1', port: target, servername: 'localhost', ca: secure.client.caPem, cert: secure.client.certPem, key: secure.client.keyPem })
+    : net.connect(target, '127.0.0.1');
+  await once(client, secure ? 'secureConnect' : 'connect');
   const [serverSide] = await accepted;
+  // What TLS negotiated, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384".
+  const cipher = client instanceof tls.TLSSocket ? `${client.getProtocol() ?? ''} ${client.getCipher().name}` : undefined;
   // down: coordinator (server) → daemon (client); up: the reverse.
   const [sender, receiver] = direction === 'down' ? [serverSide, client] : [client, serverSide];
   let received = 0;
@@ -99,17 +158,19 @@ export async function rawTcp(direction: 'down' | 'up', bytes: Buffer, writeBytes
   collectGarbage();
   const rss = new RssPeak();
   rss.start();
+  const cpu0 = cpuSeconds();
   const t0 = now();
   for (let offset = 0; offset < bytes.length; offset += writeBytes) {
     if (!sender.write(bytes.subarray(offset, Math.min(bytes.length, offset + writeBytes)))) await once(sender, 'drain');
   }
   const t1 = await done;
+  const cpu = cpuSeconds() - cpu0;
   const peakExtraRss = rss.stop();
   client.destroy();
   serverSide.destroy();
   await relay?.stop();
   await new Promise((r) => server.close(r));
-  return { seconds: t1 - t0, peakExtraRss };
+  return { seconds: t1 - t0, peakExtraRss, cpuSeconds: cpu, cipher };
 }
 
 /** The upload server: real Fleet handlers, a stub run manager that opens a real UpdateReceiver + float32Sink per upload. */
@@ -128,9 +189,16 @@ export interface UploadServer {
  * UpdateReceiver and float32Sink (offset checks, finite check, the fold into
  * a streaming FedAvg sum chunk by chunk, the journal spooled to a temp dir,
  * sha256 of the whole); what the stub leaves out is the round bookkeeping
- * around them (selection and task checks).
+ * around them (selection and task checks). With `secure` it serves mutual TLS
+ * as the coordinator does (serverCredentials) and the caller's identity comes
+ * from its certificate (the coordinator's auth hook).
  */
-export async function startUploadServer(parameters: number, extra: grpc.ServerOptions = {}, windowBytes = DEFAULT_RECEIVE_WINDOW_BYTES): Promise<UploadServer & { windowRaised: boolean }> {
+export async function startUploadServer(
+  parameters: number,
+  extra: grpc.ServerOptions = {},
+  windowBytes = DEFAULT_RECEIVE_WINDOW_BYTES,
+  secure?: TlsMaterial,
+): Promise<UploadServer & { windowRaised: boolean }> {
   let waiting: { resolve: (v: () => Float32Array) => void; reject: (e: Error) => void } | undefined;
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   const manager = {
@@ -161,6 +229,9 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
     async model() {
       throw new Error('no models here');
     },
+    checkModelAccess() {
+      throw new NotFoundError('the bench upload server serves no models');
+    },
     noteDownload() {},
     async uploadOffset() {
       return 0;
@@ -178,7 +249,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
     createFleetService({
       manager,
       registry: {} as SessionRegistry,
-      auth: noAuth,
+      auth: secure ? createAuthHook({ tls: true }) : noAuth,
       logger: silentLogger(),
       heartbeatIntervalMs: 2000,
       unavailable: () => undefined,
@@ -190,7 +261,7 @@ export async function startUploadServer(parameters: number, extra: grpc.ServerOp
   );
   let windowRaised = false;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => {
+    server.bindAsync('127.0.0.1:0', serverCredentials(secure), (err, p) => {
       if (err) return reject(err);
       // As the coordinator does (coordinator.ts start()).
       windowRaised = windowBytes > 65_535 && raiseReceiveWindows(server, windowBytes);
