@@ -20,6 +20,9 @@ if (unknown.length) {
   console.error(`unknown benchmark: ${unknown.join(', ')} (available: ${available.join(', ')})`);
   process.exit(2);
 }
+// grpc-js dials IPs with TLS; see common/tls-ip-warning.ts.
+const { silenceIpServernameWarning } = await import('../common/tls-ip-warning.ts');
+silenceIpServernameWarning();
 for (const name of wanted.length ? wanted : available) {
   const mod = await import(pathToFileURL(path.join(dir, `${name}.bench.ts`)).href);
   await mod.run();
