@@ -6,7 +6,8 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { credentials as grpcCredentials, status, type ChannelCredentials } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { channelCredentials } from '../../common/channel-credentials';
 import { EnrollmentError, InvalidArgumentError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { createCsr } from '../../common/pki/certificates';
@@ -30,12 +31,6 @@ export interface DaemonCredentials {
 const ENROLL_DEADLINE_MS = 30_000;
 /** Statuses by which a coordinator refuses the token itself: trying again, or elsewhere, cannot help. */
 const REFUSALS = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED, status.INVALID_ARGUMENT]);
-
-/** grpc-js credentials for `tls`: verify the coordinator with its CA, present this device's certificate. */
-export function channelCredentials(tls: TlsMaterial | undefined): ChannelCredentials {
-  if (!tls) return grpcCredentials.createInsecure();
-  return grpcCredentials.createSsl(Buffer.from(tls.caPem), Buffer.from(tls.keyPem), Buffer.from(tls.certPem));
-}
 
 /** The client id a certificate names; InvalidArgumentError when it is not a client certificate. */
 export function clientIdOf(certPem: string, where: string): string {
@@ -128,7 +123,7 @@ async function enroll(o: EnrollOptions): Promise<TlsMaterial> {
   const addresses = o.coordinator.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
   const failures: string[] = [];
   for (const address of addresses) {
-    const client = new Fleet(address, grpcCredentials.createSsl(Buffer.from(o.caPem))) as FleetClient;
+    const client = new Fleet(address, channelCredentials({ caPem: o.caPem })) as FleetClient;
     let response: EnrollResponse__Output;
     try {
       response = await new Promise<EnrollResponse__Output>((resolve, reject) =>

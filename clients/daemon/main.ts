@@ -18,7 +18,8 @@ import { createEventTransport } from '../../common/events/nats-transport';
 import { encodeLinkReport, encodePresence } from '../../common/events/payloads';
 import { linkSubject, presenceSubject } from '../../common/events/subjects';
 import { ClientSession, type Trainer } from './session';
-import { channelCredentials, resolveCredentials } from './credentials';
+import { resolveCredentials } from './credentials';
+import { channelCredentials } from '../../common/channel-credentials';
 import { SessionEndedError } from '../../common/errors';
 
 /** A running daemon, as `startDaemon` hands it to in-process callers. */
