@@ -34,6 +34,10 @@ export function enrolledTlsDir(stateDir: string): string {
 /** Picks the source; a contradictory or incomplete combination is an InvalidArgumentError saying which flag to add or drop. */
 export function credentialsSource(flags: CredentialsFlags): CredentialsSource {
   const tls = flags.tls ?? {};
+  // Enrolled before (the token is spent): a service restarted with the same --enroll-token or
+  // --tls-ca carries on with the certificate it got, instead of failing to enroll again.
+  const enrolled = flags.stateDir !== undefined && existsSync(join(enrolledTlsDir(flags.stateDir), TLS_CERT));
+  if (enrolled && !flags.pki && !tls.cert && !tls.key) return { kind: 'dir', dir: enrolledTlsDir(flags.stateDir!), fromStateDir: true };
   if (flags.enrollToken) {
     if (tls.cert || tls.key || flags.pki) {
       throw new InvalidArgumentError('--enroll-token obtains this device\'s certificate: do not also pass --tls-cert, --tls-key or --pki');
@@ -50,10 +54,6 @@ export function credentialsSource(flags: CredentialsFlags): CredentialsSource {
     const missing = (['ca', 'cert', 'key'] as const).filter((k) => !tls[k]).map((k) => `--tls-${k}`);
     if (missing.length > 0) throw new InvalidArgumentError(`mutual TLS needs --tls-ca, --tls-cert and --tls-key together (missing ${missing.join(', ')}), or --pki <dir>`);
     return { kind: 'files', ca: tls.ca!, cert: tls.cert!, key: tls.key! };
-  }
-  // An earlier enrollment left its credentials here: use them without being told again.
-  if (flags.stateDir && existsSync(join(enrolledTlsDir(flags.stateDir), TLS_CERT))) {
-    return { kind: 'dir', dir: enrolledTlsDir(flags.stateDir), fromStateDir: true };
   }
   return { kind: 'plaintext' };
 }
