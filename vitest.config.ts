@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // e2e tests spawn real processes and train real models: give them room,
     // and run files one at a time so two heavy suites never share the 2 cores.
     testTimeout: 60_000,
