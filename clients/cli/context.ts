@@ -39,11 +39,6 @@ export function coordinatorOption(description = 'coordinator gRPC address'): Opt
   return new Option('--coordinator <host:port>', description).env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
 }
 
-/** The daemon's --token flag (bearer token in metadata). */
-export function tokenOption(): Option {
-  return new Option('--token <token>', 'bearer token sent as authorization metadata').env('FEDLINK_TOKEN');
-}
-
 /** Adds --coordinator, the TLS flags and --json to a Control command. */
 export function addControlFlags(command: Command, jsonHelp = 'print one JSON document on stdout and nothing else'): Command {
   return addTlsFlags(command.addOption(coordinatorOption()), 'your operator').option('--json', jsonHelp);

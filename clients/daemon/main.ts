@@ -91,7 +91,6 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   const session = new ClientSession({
     coordinator: config.coordinator,
     clientId,
-    token: config.token,
     credentials: channelCredentials(credentials.tls),
     limits: config.limits,
     backend,

@@ -35,8 +35,6 @@ export interface DaemonOptions {
   seed?: number;
   /** Use only the first N examples of the training set before partitioning (small, fast runs). */
   maxExamples?: number;
-  /** Bearer token sent in metadata. */
-  token?: string;
   /** Reconnect backoff bounds, ms. @default 500 / 15000 */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -81,7 +79,6 @@ export interface DaemonConfig {
   index: number;
   seed: number;
   maxExamples?: number;
-  token?: string;
   backoffInitialMs: number;
   backoffMaxMs: number;
   link: DeclaredLink;
@@ -189,7 +186,6 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     index,
     seed: nonNegativeInt('seed', options.seed, 42),
     maxExamples: options.maxExamples,
-    token: options.token || undefined,
     backoffInitialMs,
     backoffMaxMs,
     link,

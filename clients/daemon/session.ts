@@ -51,8 +51,6 @@ export interface ClientSessionOptions {
    */
   coordinator: string;
   clientId: string;
-  /** Bearer token put in every call's metadata; never logged. */
-  token?: string;
   /** TFJS backend the trainer runs on, announced in the hello. */
   backend: string;
   /** Examples in the local partition, announced in the hello (the data itself never leaves). */
@@ -249,7 +247,6 @@ export class ClientSession {
   private metadata(): Metadata {
     const md = new Metadata();
     md.set('fedlink-client-id', this.options.clientId);
-    if (this.options.token) md.set('authorization', `Bearer ${this.options.token}`);
     return md;
   }
 
@@ -321,7 +318,7 @@ export class ClientSession {
       this.emit({ type: 'disconnected', reason });
     } else if (this.attempt === 0) {
       // Once per outage at warn level; every further failed attempt only at debug, or a long outage floods the log.
-      if (refused) this.log.error({ reason, coordinator: this.addresses[this.current] }, 'coordinator refused this client (its certificate, token or id); retrying with backoff');
+      if (refused) this.log.error({ reason, coordinator: this.addresses[this.current] }, 'coordinator refused this client (its certificate or id); retrying with backoff');
       else this.log.warn({ reason, coordinator: this.addresses[this.current] }, 'coordinator unreachable; retrying with backoff');
     } else {
       this.log.debug({ reason, attempt: this.attempt, coordinator: this.addresses[this.current] }, 'connect attempt failed');

@@ -121,7 +121,7 @@ describe('fedlink coordinator and fedlink client', () => {
   it('client - passes its flags to runDaemon as DaemonOptions', async () => {
     const res = await run(
       'client', '--coordinator', '127.0.0.1:50051', '--id', 'edge-1', '--partition', 'dirichlet:0.5',
-      '--num-partitions', '10', '--index', '3', '--seed', '7', '--max-examples', '2000', '--token', 't0k',
+      '--num-partitions', '10', '--index', '3', '--seed', '7', '--max-examples', '2000',
     );
     expect(res).toEqual({ code: 0, stderr: '' });
     expect(runDaemon).toHaveBeenCalledWith(
@@ -134,7 +134,6 @@ describe('fedlink coordinator and fedlink client', () => {
         index: 3,
         seed: 7,
         maxExamples: 2000,
-        token: 't0k',
         logLevel: 'info',
       }),
     );

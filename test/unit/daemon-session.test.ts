@@ -18,7 +18,7 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(opts: { token?: string; feedback?: FeedbackStore; before?: string[] } = {}) {
+async function setup(opts: { feedback?: FeedbackStore; before?: string[] } = {}) {
   const fleet = await new FakeFleet().start();
   cleanups.push(() => fleet.stop());
   const trainer = new FakeTrainer();
@@ -26,7 +26,6 @@ async function setup(opts: { token?: string; feedback?: FeedbackStore; before?: 
   const session = new ClientSession({
     coordinator: [...(opts.before ?? []), `127.0.0.1:${fleet.port}`].join(','),
     clientId: 'edge-1',
-    token: opts.token,
     backend: 'cpu',
     datasetSize: 600,
     trainer,
@@ -50,7 +49,7 @@ async function setup(opts: { token?: string; feedback?: FeedbackStore; before?: 
 
 describe('daemon session', () => {
   it('says hello with its id, capabilities and dataset size, and the client id in metadata', async () => {
-    const { fleet, session, events } = await setup({ token: 's3cret' });
+    const { fleet, session, events } = await setup();
     expect(fleet.hellos).toHaveLength(1);
     const { hello, metadata } = fleet.hellos[0];
     expect(hello).toMatchObject({
@@ -61,7 +60,8 @@ describe('daemon session', () => {
       version: '0.0.0-test',
     });
     expect(metadata.get('fedlink-client-id')).toEqual(['edge-1']);
-    expect(metadata.get('authorization')).toEqual(['Bearer s3cret']);
+    // Identity is the certificate (or, without TLS, this metadata): no bearer token is sent.
+    expect(metadata.get('authorization')).toEqual([]);
     expect(events[0]).toEqual({ type: 'connected', sessionId: 'session-1' });
     expect(session.state).toBe('connected');
     // Heartbeats flow and are acknowledged: the session measures an RTT.

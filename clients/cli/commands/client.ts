@@ -8,7 +8,7 @@ import { FedlinkError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
 import { compileDaemonOptions, type DaemonOptions } from '../../daemon/options';
 import { parsePartitionSpec } from '../../trainer/partition';
-import { coordinatorOption, tokenOption, type CliContext } from '../context';
+import { coordinatorOption, type CliContext } from '../context';
 import { duration, fraction, nonNegativeInt, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
@@ -26,7 +26,6 @@ interface ClientFlags {
   index: number;
   seed: number;
   maxExamples?: number;
-  token?: string;
   logLevel: string;
   radio?: RadioType;
   slice?: string;
@@ -77,7 +76,6 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     index: flags.index,
     seed: flags.seed,
     maxExamples: flags.maxExamples,
-    token: flags.token,
     logLevel: flags.logLevel,
     link: { radio: flags.radio, slice: flags.slice, metered: flags.metered, battery: flags.battery, charging: flags.charging },
     linkReportIntervalMs: flags.linkReportInterval,
@@ -110,7 +108,6 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .addOption(new Option('--index <i>', 'which partition this client holds (0-based)').argParser(nonNegativeInt).default(0))
     .addOption(new Option('--seed <n>', 'partitioning seed (the same on every client)').argParser(nonNegativeInt).default(42))
     .addOption(new Option('--max-examples <n>', 'use only the first N training examples before partitioning').argParser(positiveInt))
-    .addOption(tokenOption())
     .addOption(new Option('--radio <type>', 'radio type to report (what the device knows, or an emulation)').choices(RADIO_TYPES))
     .addOption(new Option('--slice <label>', 'network slice label to report'))
     .option('--metered', 'report the link as metered')
