@@ -21,6 +21,7 @@ import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { startDaemon } from '../../clients/daemon/main';
 import { writeTlsDir } from '../../common/pki/files';
 import path from 'node:path';
+import net from 'node:net';
 
 const PARAMS = 199_210;
 
@@ -204,5 +205,19 @@ describe('security - identity is the certificate', () => {
     const reason = await daemon.session.stopped;
     expect(reason).toContain('client edge-7 is revoked: lost in a taxi');
     await daemon.stop();
+  });
+
+  it('a TCP connection that never starts its TLS handshake is closed after --handshake-timeout', async () => {
+    const strict = await startCoordinator({ host: '127.0.0.1', port: 0, tls: pki.coordinator, limits: { handshakeTimeoutMs: 300 } }, silentLogger());
+    try {
+      const socket = net.connect(strict.port, '127.0.0.1');
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => {});
+      await waitFor('the silent socket to be closed', () => (closed ? true : undefined), 10_000, 20);
+      expect(closed).toBe(true);
+    } finally {
+      await strict.stop();
+    }
   });
 });
