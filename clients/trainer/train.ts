@@ -30,6 +30,8 @@ export interface TrainOptions {
   onProgress?: (progress: TrainProgress) => void;
   /** @default 250 */
   progressIntervalMs?: number;
+  /** Monotonic milliseconds for pacing, progress and the duration (tests pass a fake). @default performance.now */
+  now?: () => number;
 }
 
 /** TrainOutcome plus how the work was done (for logs and tests). */
@@ -87,10 +89,11 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
   const { spec, weights, data, config } = input;
   const { signal, onProgress } = options;
   const progressIntervalMs = options.progressIntervalMs ?? 250;
+  const clock = options.now ?? (() => performance.now());
   if (signal?.aborted) throw cancelled(signal);
   checkConfig(input);
   const backend = await initBackend({ model: spec.name });
-  const startedAt = performance.now();
+  const startedAt = clock();
 
   const localEval = await evaluateWeights(spec, weights, data, { signal });
   if (signal?.aborted) throw cancelled(signal);
@@ -107,17 +110,17 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
     assignWeights(model, weights);
     // Explicit var list: by default gradients would be taken for every trainable variable in the process.
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    let lastYield = performance.now();
+    let lastYield = clock();
     const pace = async () => {
       if (signal?.aborted) throw cancelled(signal);
-      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      if (clock() - lastYield >= YIELD_EVERY_MS) {
         await yieldToEventLoop();
-        lastYield = performance.now();
+        lastYield = clock();
         if (signal?.aborted) throw cancelled(signal);
       }
     };
     let steps = 0;
-    let lastProgress = performance.now();
+    let lastProgress = clock();
     let epochLoss = 0;
     let epochCorrect = 0;
     let epochSeen = 0;
@@ -134,7 +137,7 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
         epochCorrect += stats.correct;
         epochSeen += end - start;
         steps++;
-        const now = performance.now();
+        const now = clock();
         if (onProgress && now - lastProgress >= progressIntervalMs && steps < totalSteps) {
           lastProgress = now;
           onProgress({ fraction: steps / totalSteps, epoch: epoch + 1, loss: epochLoss / epochSeen });
@@ -147,7 +150,7 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
       numExamples: n,
       train: { loss: epochLoss / epochSeen, accuracy: epochCorrect / epochSeen, numExamples: n },
       localEval,
-      durationMs: performance.now() - startedAt,
+      durationMs: clock() - startedAt,
       steps,
       backend,
     };
