@@ -130,6 +130,11 @@ export function writeTlsDir(dir: string, m: TlsMaterial): void {
   write(path.join(dir, CA_CERT), m.caPem, CERT_MODE);
 }
 
+/** A CA from two explicit files (your own CA: --tls-ca with --tls-ca-key); the key must be the certificate's. */
+export function readCaFiles(certFile: string, keyFile: string, flags = { cert: '--tls-ca', key: '--tls-ca-key' }): CaMaterial {
+  return readPair(certFile, flags.cert, keyFile, flags.key);
+}
+
 /** ca.crt + ca.key of a PKI dir, or undefined when ca.key is absent. */
 export function readCa(dir: string, opts: { flag?: string } = {}): CaMaterial | undefined {
   const flag = `${opts.flag ?? '--dir'} ${dir}`;

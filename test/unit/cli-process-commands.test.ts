@@ -59,6 +59,26 @@ describe('fedlink coordinator and fedlink client', () => {
     });
   });
 
+  it('coordinator - TLS from your own CA files, enrollment with --tls-ca-key, and contradictions refused in one line, exit 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-own-ca-'));
+    try {
+      await initPki(dir, { hosts: ['localhost'] });
+      const files = ['--tls-ca', path.join(dir, 'ca.crt'), '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key')];
+      expect(await run('coordinator', ...files)).toEqual({ code: 0, stderr: '' });
+      expect((runCoordinator.mock.calls[0] as unknown as [CoordinatorOptions])[0]).toMatchObject({ tls: { certPem: expect.stringContaining('CERTIFICATE') }, ca: undefined, insecure: false });
+      expect(await run('coordinator', ...files, '--tls-ca-key', path.join(dir, 'ca.key'))).toEqual({ code: 0, stderr: '' });
+      expect((runCoordinator.mock.calls[1] as unknown as [CoordinatorOptions])[0].ca?.keyPem).toContain('PRIVATE KEY');
+      const wrongKey = await run('coordinator', ...files, '--tls-ca-key', path.join(dir, 'tls.key'));
+      expect(wrongKey.code).toBe(2);
+      expect(wrongKey.stderr).toMatch(/tls\.key \(--tls-ca-key\) is not the key of .*ca\.crt \(--tls-ca\)/);
+      expect(await run('coordinator', '--pki', dir, '--insecure')).toEqual({ code: 2, stderr: 'fedlink: --insecure contradicts the TLS flags: drop one\n' });
+      expect((await run('coordinator', '--tls-ca-key', path.join(dir, 'ca.key'))).code).toBe(2);
+      expect(runCoordinator).toHaveBeenCalledTimes(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('coordinator - every limit is a flag: durations in ms, counts as given', async () => {
     const res = await run('coordinator', '--max-connections', '50', '--upload-idle-timeout', '30s', '--forget-clients-after', '2h', '--max-name-length', '64');
     expect(res).toEqual({ code: 0, stderr: '' });

@@ -13,11 +13,12 @@ import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
-import { readCa } from '../../../common/pki/files';
+import { readCa, readCaFiles } from '../../../common/pki/files';
 
 interface CoordinatorFlags extends TlsFlags {
   host?: string;
   insecure?: boolean;
+  tlsCaKey?: string;
   port: number;
   dataDir?: string;
   heartbeatInterval: number;
@@ -88,12 +89,13 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
   }
   const tls = tlsFromFlags(flags);
   if (tls && flags.insecure) throw new InvalidArgumentError('--insecure contradicts the TLS flags: drop one');
+  if (flags.tlsCaKey && !flags.tlsCa) throw new InvalidArgumentError('--tls-ca-key goes with --tls-ca/--tls-cert/--tls-key (with --pki, put ca.key in that directory)');
   return {
     host: flags.host,
     port: flags.port,
     tls,
-    // With --pki, a ca.key beside the CA certificate lets the coordinator enroll devices.
-    ca: flags.pki ? readCa(flags.pki, { flag: '--pki' }) : undefined,
+    // A CA key (ca.key beside the CA certificate with --pki, or --tls-ca-key) lets the coordinator enroll devices.
+    ca: flags.pki ? readCa(flags.pki, { flag: '--pki' }) : flags.tlsCaKey ? readCaFiles(flags.tlsCa!, flags.tlsCaKey) : undefined,
     insecure: flags.insecure === true,
     dataDir: flags.dataDir,
     heartbeatIntervalMs: flags.heartbeatInterval,
@@ -149,6 +151,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
+  command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)").env('FEDLINK_TLS_CA_KEY'));
   addLimitFlags(command);
   addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
