@@ -422,6 +422,9 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
       const principal = deps.auth(call, { service: 'fleet', method: 'Enroll' });
       // The token and the certificate must not cross the network in cleartext.
       if (!principal.tls) throw new FailedPreconditionError('enrollment needs a coordinator serving TLS (--pki or --tls-cert/--tls-key/--tls-ca)');
+      // A standby cannot spend a token (its store writes are fenced): send the device to the leader.
+      const refused = deps.unavailable();
+      if (refused) throw new UnavailableError(`${refused}; enroll there`);
       const { token, csrPem } = call.request;
       if (token.length > 256 || csrPem.length > 16 * 1024) throw new InvalidArgumentError('enrollment request too large (token 256 bytes, CSR 16 KiB at most)');
       const enrolled = await deps.enroll(token, csrPem, call.getPeer());
