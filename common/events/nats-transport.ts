@@ -214,7 +214,9 @@ export class NatsTransport implements EventTransport {
     } catch (err) {
       if (this.state !== 'started') return;
       // The first failure is worth a warning; the retries every second are not.
-      this.log[this.failuresLogged++ === 0 ? 'warn' : 'debug']({ err: (err as Error).message }, 'cannot connect to NATS, retrying in the background');
+      // nats.js reports a TLS handshake the server refused (no or wrong client certificate) as a timeout.
+      const tlsHint = this.connectOptions?.tls && /timeout/i.test((err as Error).message) ? ' (if the server refused the TLS client certificate, its log says so: check --nats-pki / --nats-tls-* against its CA and its --client list)' : '';
+      this.log[this.failuresLogged++ === 0 ? 'warn' : 'debug']({ err: (err as Error).message }, `cannot connect to NATS, retrying in the background${tlsHint}`);
       this.statusBus.publish({ type: 'reconnecting' });
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = undefined;
