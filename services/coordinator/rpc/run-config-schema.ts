@@ -183,6 +183,8 @@ export function parseRunConfig(w: RunConfigInput | null | undefined): RunConfig 
   const result = runConfigSchema.safeParse(w);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  // Custom issues carry their own sentence; a wrong type (not from protobuf, but from a hand-made object) gets its path.
-  throw new InvalidArgumentError(issue.code === 'custom' ? issue.message : `${issue.path.join('.') || 'config'}: ${issue.message}`);
+  // Custom issues carry their own sentence; a wrong type (NaN, or a hand-made object) gets its wire field name.
+  if (issue.code === 'custom') throw new InvalidArgumentError(issue.message);
+  const field = issue.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join('.');
+  throw new InvalidArgumentError(`${field || 'config'}: ${issue.message}`);
 }
