@@ -22,6 +22,7 @@ import type { ClientReport, UpdateHeader } from './rounds/round';
 import { type CheckpointRetention, RunDriver, type RunEvent } from './rounds/run-driver';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
+import { isStrategy } from './strategy/registry';
 import { loadStrategyState, referencedVersions } from './strategy/stored-state';
 import type { StrategyState } from './strategy/types';
 
@@ -167,11 +168,15 @@ export class RunManager {
           return undefined;
         });
       }
-      if (!weights || stateError) {
+      // A record from a build with more strategies than this one: refuse it rather than average differently.
+      const knownStrategy = isStrategy(run.config.strategy || 'fedavg');
+      if (!weights || stateError || !knownStrategy) {
         run.state = 'failed';
-        run.reason = !weights
-          ? `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`
-          : `cannot resume: the ${run.config.strategy} server state of checkpoint ${run.modelVersion.slice(0, 12)} is unreadable (${stateError})`;
+        run.reason = !knownStrategy
+          ? `cannot resume: this coordinator has no strategy "${run.config.strategy}"`
+          : !weights
+            ? `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`
+            : `cannot resume: the ${run.config.strategy} server state of checkpoint ${run.modelVersion.slice(0, 12)} is unreadable (${stateError})`;
         run.updatedAtMs = now;
         await this.deps.store.putRun(run);
         log.error({ reason: run.reason }, 'run not resumed');

@@ -85,7 +85,8 @@ export class RunDriver {
     private weights: Float32Array,
     private readonly deps: RunDriverDeps,
   ) {
-    this.strategy = strategy(run.config.strategy);
+    // Records written before strategies had options (or by hand) may name none: that was FedAvg.
+    this.strategy = strategy(run.config.strategy || 'fedavg');
     this.strategyState = deps.strategyState;
   }
 
@@ -503,7 +504,7 @@ export class RunDriver {
 
   /** The strategy's options: the run's, completed with defaults (records from before options had none). */
   private strategyOptions(): NonNullable<RunRecord['config']['strategyOptions']> {
-    return withDefaults(this.run.config.strategy, this.run.config.strategyOptions);
+    return withDefaults(this.strategy.name, this.run.config.strategyOptions);
   }
 
   private async saveModel(weights: Float32Array): Promise<string> {
