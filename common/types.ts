@@ -41,6 +41,8 @@ export interface TrainConfig {
   batchSize: number | 'full';
   learningRate: number;
   seed: number;
+  /** FedProx: the trainer adds (μ/2)·‖w − w_global‖² to the local loss. 0 or unset: plain SGD. */
+  proximalMu?: number;
 }
 
 /** Loss and accuracy over a number of examples. */
@@ -53,8 +55,24 @@ export interface Metrics {
 /** Client selection policies a run may ask for. */
 export type SelectionPolicyName = 'random' | 'fcfs' | 'sjf' | 'round-robin' | 'deadline' | 'utility';
 
-/** Aggregation strategies a run may ask for. */
-export type StrategyName = 'fedavg';
+/** An aggregation strategy's name: a key of services/coordinator/strategy/registry.ts (validated at the edge). */
+export type StrategyName = string;
+
+/** Strategy options; which strategy takes which, and the defaults, are in the strategy registry. */
+export interface StrategyOptions {
+  /** Server learning rate η. */
+  serverLr?: number;
+  /** Server momentum β (FedAvgM). */
+  serverMomentum?: number;
+  /** First-moment decay β1 (FedAdam, FedYogi, FedAdagrad). */
+  beta1?: number;
+  /** Second-moment decay β2 (FedAdam, FedYogi). */
+  beta2?: number;
+  /** Adaptivity τ (FedAdam, FedYogi, FedAdagrad). */
+  tau?: number;
+  /** Proximal term μ the clients apply (FedProx). */
+  proximalMu?: number;
+}
 
 /** Complete, validated configuration of a run. */
 export interface RunConfig {
@@ -64,6 +82,8 @@ export interface RunConfig {
   train: TrainConfig;
   roundDeadlineMs: number;
   strategy: StrategyName;
+  /** The strategy's options, every one it takes filled in (absent in records older than options: defaults). */
+  strategyOptions?: StrategyOptions;
   model: ModelName;
   /** Server-side evaluation set, or undefined for none. */
   evalData?: 'fashion-mnist-test';
@@ -166,6 +186,8 @@ export interface RoundRecord {
   checkpoint?: string;
   skipped?: SkippedClient[];
   scheduling?: SchedulingMetrics;
+  /** What the run's strategy reported when it committed this round (e.g. step norms). */
+  strategyMetrics?: Record<string, number>;
 }
 
 /** A stored global model: the initial one (round 0) or a committed round's. */
@@ -175,6 +197,14 @@ export interface Checkpoint {
   version: string;
   bytes: number;
   atMs: number;
+  /** The strategy's server state after this round, by reference (only on the current checkpoint). */
+  strategyState?: StoredStrategyState;
+}
+
+/** Server state as stored: each vector under the sha256 of its float32 bytes, like a model version. */
+export interface StoredStrategyState {
+  vectors: Record<string, string>;
+  scalars: Record<string, number>;
 }
 
 /** A run and its progress. */

@@ -4,10 +4,13 @@
  * conventions (batch size "full" is 0 on the wire).
  */
 import { InvalidArgumentError } from '../../common/errors';
+import type { StrategyOptions } from '../../common/types';
 import type { CreateRunRequest } from '../../proto/gen/fedlink/v1/CreateRunRequest';
+import { parseRunConfig, type RunConfigInput } from '../../services/coordinator/rpc/run-config-schema';
+import { STRATEGY_OPTION_NAMES } from '../../services/coordinator/strategy/types';
 
 /** Parsed flags of `fedlink runs create`. */
-export interface CreateRunFlags {
+export interface CreateRunFlags extends StrategyOptions {
   rounds: number;
   clientsPerRound: number;
   /** @default half of clientsPerRound, rounded up */
@@ -44,8 +47,18 @@ export function defaultMinClients(clientsPerRound: number): number {
   return Math.max(1, Math.ceil(clientsPerRound / 2));
 }
 
-/** Builds the request; throws InvalidArgumentError (one line) for combinations that cannot work. */
+/**
+ * Builds the request; throws InvalidArgumentError (one line) for combinations that cannot work,
+ * including whatever the coordinator's run-config schema would refuse (an option the strategy does not take).
+ */
 export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
+  const request = buildRequest(flags);
+  // Every field this file sets is a number where the wire also allows a string.
+  parseRunConfig(request.config as RunConfigInput);
+  return request;
+}
+
+function buildRequest(flags: CreateRunFlags): CreateRunRequest {
   const minClients = flags.minClients ?? defaultMinClients(flags.clientsPerRound);
   if (minClients > flags.clientsPerRound) {
     throw new InvalidArgumentError(`--min-clients (${minClients}) must not exceed --clients-per-round (${flags.clientsPerRound})`);
@@ -76,6 +89,8 @@ export function buildCreateRunRequest(flags: CreateRunFlags): CreateRunRequest {
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,
+      // Only the options given: the coordinator fills the strategy's defaults.
+      ...Object.fromEntries(STRATEGY_OPTION_NAMES.filter((n) => flags[n] !== undefined).map((n) => [n, flags[n]])),
     },
     start: flags.start ?? true,
   };

@@ -6,6 +6,7 @@
 import { InvalidArgumentError as FlagError } from 'commander';
 import { parseDuration } from '../../common/duration';
 import { FedlinkError } from '../../common/errors';
+import { inOptionRange, optionRange, type StrategyOptionSpec } from '../../services/coordinator/strategy/types';
 
 /** Largest value a uint32 wire field holds. */
 export const UINT32_MAX = 0xffff_ffff;
@@ -40,6 +41,15 @@ export function positiveNumber(text: string): number {
   const n = /^\s*[+]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
   if (!(Number.isFinite(n) && n > 0)) throw new FlagError('expected a number greater than 0');
   return n;
+}
+
+/** A strategy option's value: a finite number inside the option's range (the registry's, as the coordinator checks it). */
+export function strategyOption(spec: StrategyOptionSpec): (text: string) => number {
+  return (text) => {
+    const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+    if (!inOptionRange(spec, n)) throw new FlagError(`expected a number in ${optionRange(spec)}`);
+    return n;
+  };
 }
 
 /** "500ms" | "120s" | "2m" | "1h" | bare seconds → milliseconds. */

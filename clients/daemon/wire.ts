@@ -46,12 +46,16 @@ function fromWireTrainConfig(config: TrainConfig__Output | null): TrainConfig {
   if (!Number.isFinite(config.learningRate) || config.learningRate <= 0) {
     throw new InvalidArgumentError(`learning rate must be positive, got ${config.learningRate}`);
   }
+  if (!Number.isFinite(config.proximalMu) || config.proximalMu < 0) {
+    throw new InvalidArgumentError(`proximal mu must be a number >= 0, got ${config.proximalMu}`);
+  }
   return {
     localEpochs: config.localEpochs,
     // The wire has no "full": 0 stands for one batch of the whole partition (FedAvg's B = ∞).
     batchSize: config.batchSize === 0 ? 'full' : config.batchSize,
     learningRate: config.learningRate,
     seed: config.seed,
+    ...(config.proximalMu > 0 && { proximalMu: config.proximalMu }),
   };
 }
 

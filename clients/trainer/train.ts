@@ -1,6 +1,7 @@
 /**
  * Local training of one task: evaluate the received global weights on local data,
- * then plain SGD for the configured epochs. A hand-written batch loop rather than
+ * then plain SGD for the configured epochs (FedProx: plus the proximal term's
+ * gradient μ·(w − w_global), from config.proximalMu). A hand-written batch loop rather than
  * model.fit, so an AbortSignal stops it between batches, progress is reported,
  * and the event loop gets turns (the daemon's heartbeats must keep flowing).
  */
@@ -65,6 +66,9 @@ function checkConfig(input: TrainInput): void {
   if (!(Number.isFinite(config.learningRate) && config.learningRate > 0)) {
     throw new InvalidArgumentError(`learningRate must be a number > 0, got ${config.learningRate}`);
   }
+  if (config.proximalMu !== undefined && !(Number.isFinite(config.proximalMu) && config.proximalMu >= 0)) {
+    throw new InvalidArgumentError(`proximalMu must be a number >= 0, got ${config.proximalMu}`);
+  }
   if (weights.length !== parameterCount(spec)) {
     throw new InvalidArgumentError(`weight vector has ${weights.length} values, model "${spec.name}" needs ${parameterCount(spec)}`);
   }
@@ -106,10 +110,14 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
 
   const model = buildModel(spec);
   const optimizer = tf.train.sgd(config.learningRate);
+  let proximal: Proximal | undefined;
   try {
     assignWeights(model, weights);
     // Explicit var list: by default gradients would be taken for every trainable variable in the process.
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const mu = config.proximalMu ?? 0;
+    // The global weights as received, per variable: the anchor of FedProx's proximal term.
+    if (mu > 0) proximal = { mu, anchors: new Map(vars.map((v) => [v.name, tf.keep(v.clone())])) };
     let lastYield = clock();
     const pace = async () => {
       if (signal?.aborted) throw cancelled(signal);
@@ -132,7 +140,7 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
       for (let start = 0; start < n; start += batchSize) {
         await pace();
         const end = Math.min(n, start + batchSize);
-        const stats = await sgdStep({ spec, data, model, vars, optimizer, order }, start, end, pace);
+        const stats = await sgdStep({ spec, data, model, vars, optimizer, order, proximal }, start, end, pace);
         epochLoss += stats.lossSum;
         epochCorrect += stats.correct;
         epochSeen += end - start;
@@ -155,9 +163,16 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
       backend,
     };
   } finally {
+    if (proximal) tf.dispose([...proximal.anchors.values()]);
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** FedProx's term (μ/2)·‖w − w_global‖²: μ and the global weights by variable name. */
+interface Proximal {
+  mu: number;
+  anchors: Map<string, tf.Tensor>;
 }
 
 interface StepContext {
@@ -167,6 +182,7 @@ interface StepContext {
   vars: tf.Variable[];
   optimizer: tf.Optimizer;
   order: Uint32Array;
+  proximal?: Proximal;
 }
 
 /**
@@ -176,7 +192,7 @@ interface StepContext {
  * between chunks instead of stalling for the whole batch.
  */
 async function sgdStep(ctx: StepContext, start: number, end: number, pace: () => Promise<void>): Promise<{ lossSum: number; correct: number }> {
-  const { spec, data, model, vars, optimizer, order } = ctx;
+  const { spec, data, model, vars, optimizer, order, proximal } = ctx;
   const size = end - start;
   let sum: tf.NamedTensorMap | undefined;
   let lossSum = 0;
@@ -203,6 +219,18 @@ async function sgdStep(ctx: StepContext, start: number, end: number, pace: () =>
           tf.dispose([sum[name], grads[name]]);
           sum[name] = added;
         }
+      }
+    }
+    if (proximal) {
+      // ∇ (μ/2)·‖w − w_global‖² = μ·(w − w_global), added once per step (the data loss is the batch mean).
+      const byName = new Map(vars.map((v) => [v.name, v]));
+      for (const name of Object.keys(sum!)) {
+        const anchor = proximal.anchors.get(name);
+        const v = byName.get(name);
+        if (!anchor || !v) continue;
+        const pulled = tf.tidy(() => tf.add(sum![name], tf.mul(proximal.mu, tf.sub(v, anchor))));
+        tf.dispose(sum![name]);
+        sum![name] = pulled;
       }
     }
     optimizer.applyGradients(sum!);

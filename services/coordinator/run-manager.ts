@@ -22,6 +22,9 @@ import type { ClientReport, UpdateHeader } from './rounds/round';
 import { type CheckpointRetention, RunDriver, type RunEvent } from './rounds/run-driver';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
+import { isStrategy } from './strategy/registry';
+import { loadStrategyState, referencedVersions } from './strategy/stored-state';
+import type { StrategyState } from './strategy/types';
 
 /** Collaborators of the run manager. */
 export interface RunManagerDeps {
@@ -88,7 +91,7 @@ export class RunManager {
     return structuredClone(run);
   }
 
-  private drive(run: RunRecord, weights: Float32Array, start: boolean, resumeAttempt?: number): RunDriver {
+  private drive(run: RunRecord, weights: Float32Array, start: boolean, resumeAttempt?: number, strategyState?: StrategyState): RunDriver {
     const evaluator = this.deps.evaluator;
     const driver = new RunDriver(run, weights, {
       ...this.deps,
@@ -96,6 +99,7 @@ export class RunManager {
       events: this.events,
       evaluate: run.config.evalData && evaluator ? (r, w) => evaluator.evaluate(r, w) : undefined,
       resumeAttempt,
+      strategyState,
     });
     this.drivers.set(run.runId, driver);
     // start() never rejects (the driver records and logs its own failure); the run is released from memory when it ends.
@@ -154,18 +158,34 @@ export class RunManager {
             return undefined;
           })
         : initialWeights(run.model, run.config.seed);
-      if (!weights) {
+      // The strategy's server state (momentum, Adam moments) as it was at the checkpoint resumed from.
+      const stored = (run.checkpoints ?? []).find((c) => c.version === run.modelVersion && c.round === run.committedRounds)?.strategyState;
+      let strategyState: StrategyState | undefined;
+      let stateError: string | undefined;
+      if (stored) {
+        strategyState = await loadStrategyState(this.deps.store, run.runId, stored).catch((err: Error) => {
+          stateError = err.message;
+          return undefined;
+        });
+      }
+      // A record from a build with more strategies than this one: refuse it rather than average differently.
+      const knownStrategy = isStrategy(run.config.strategy || 'fedavg');
+      if (!weights || stateError || !knownStrategy) {
         run.state = 'failed';
-        run.reason = `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`;
+        run.reason = !knownStrategy
+          ? `cannot resume: this coordinator has no strategy "${run.config.strategy}"`
+          : !weights
+            ? `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`
+            : `cannot resume: the ${run.config.strategy} server state of checkpoint ${run.modelVersion.slice(0, 12)} is unreadable (${stateError})`;
         run.updatedAtMs = now;
         await this.deps.store.putRun(run);
         log.error({ reason: run.reason }, 'run not resumed');
         continue;
       }
-      // A checkpoint written for a round that never reached the commit point is garbage.
-      const kept = new Set((run.checkpoints ?? []).map((c) => c.version).concat(run.modelVersion));
+      // A checkpoint (or strategy state) written for a round that never reached the commit point is garbage.
+      const kept = referencedVersions(run.checkpoints ?? []).add(run.modelVersion);
       for (const v of await this.deps.store.listModels(run.runId)) if (!kept.has(v)) await this.deps.store.deleteModel(run.runId, v);
-      this.drive(run, weights, true, nextAttempt);
+      this.drive(run, weights, true, nextAttempt, strategyState);
       resumed.push(run.runId);
       log.info({ committedRounds: run.committedRounds, rounds: run.config.rounds, attempt: nextAttempt }, 'run resumed after restart');
     }

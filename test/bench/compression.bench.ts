@@ -104,7 +104,7 @@ async function runVariant(coordinator: Coordinator, v: Variant, baseline: Row | 
         rounds: ROUNDS, clientsPerRound: CLIENTS, minClients: CLIENTS, model: 'mlp', evalData: 'fashion-mnist-test',
         compression: v.encoding, seed: SEED, roundDeadlineMs: ROUND_DEADLINE_MS, waitForClientsMs: 60_000,
         acceptFailures: false, maxRoundRetries: 2,
-        train: { localEpochs: v.localEpochs, batchSize: BATCH, learningRate: LR, seed: SEED },
+        train: { localEpochs: v.localEpochs, batchSize: BATCH, learningRate: LR, seed: SEED, proximalMu: 0 },
       }),
     ),
   );

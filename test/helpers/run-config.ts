@@ -7,7 +7,7 @@ export function wireRunConfig(over: Partial<RunConfig__Output> = {}): RunConfig_
   return {
     rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', evalData: '', acceptFailures: true, maxRoundRetries: 0,
     roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', overSelection: 1, clientDeadlineFactor: 0, compression: '', downlink: '',
-    train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1 },
+    train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1, proximalMu: 0 },
     ...over,
   };
 }
@@ -17,7 +17,7 @@ export function runConfig(over: Partial<RunConfig> = {}): RunConfig {
   return {
     rounds: 1, clientsPerRound: 1, minClients: 1, roundDeadlineMs: 60_000, strategy: 'fedavg', model: 'mlp', acceptFailures: true,
     selection: 'random', overSelection: 1, clientDeadlineFactor: 0, compression: 'float32', downlink: 'float32', seed: 1, maxRoundRetries: 0, waitForClientsMs: 10_000,
-    train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 },
+    train: { localEpochs: 1, batchSize: 32, learningRate: 0.1, seed: 1, proximalMu: 0 },
     ...over,
   };
 }

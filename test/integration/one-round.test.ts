@@ -41,7 +41,7 @@ describe('integration one round', () => {
       fromWireRunConfig(
         wireRunConfig({
           clientsPerRound: 3, minClients: 3, evalData: 'fashion-mnist-test', acceptFailures: false, roundDeadlineMs: 120_000, seed: 3,
-          train: { localEpochs: 1, batchSize: 20, learningRate: 0.1, seed: 3 },
+          train: { localEpochs: 1, batchSize: 20, learningRate: 0.1, seed: 3, proximalMu: 0 },
         }),
       ),
     );

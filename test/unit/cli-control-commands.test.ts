@@ -304,6 +304,52 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(fake.calls).toHaveLength(0);
   });
 
+  it('runs create - sends the strategy and only the strategy options given (the coordinator fills the defaults)', async () => {
+    const res = await run(
+      'runs', 'create', '--coordinator', addr, '--strategy', 'fedadam', '--server-lr', '0.03', '--beta1', '0', '--beta2', '0.999', '--tau', '1e-3',
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const req = fake.calls[0].request as CreateRunRequest__Output;
+    expect(req.config).toMatchObject({ strategy: 'fedadam', serverLr: 0.03, beta1: 0, beta2: 0.999, tau: 1e-3 });
+    // Unset, not 0: proto3 optional keeps "not given" apart from 0.
+    expect(req.config?.serverMomentum).toBeUndefined();
+    expect(req.config?.proximalMu).toBeUndefined();
+    const prox = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedprox', '--proximal-mu', '0.1');
+    expect(prox.code).toBe(0);
+    expect((fake.calls[1].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedprox', proximalMu: 0.1 });
+    const momentum = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedavgm', '--server-momentum', '0.5', '--server-lr', '2');
+    expect(momentum.code).toBe(0);
+    expect((fake.calls[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
+  });
+
+  it('runs create - refuses an unknown strategy, an out-of-range option and an option the strategy does not take: one line, exit 2, no call', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--strategy', 'fedsgd'], /--strategy <name>.*'fedsgd' is invalid.*fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad/],
+      [['--strategy', 'fedadam', '--beta1', '1'], /--beta1 <x>.*'1' is invalid\. expected a number in \[0, 1\)/],
+      [['--strategy', 'fedadam', '--tau', '0'], /--tau <x>.*'0' is invalid\. expected a number in \(0, 10\]/],
+      [['--strategy', 'fedyogi', '--server-lr', 'fast'], /--server-lr <x>.*'fast' is invalid/],
+      [['--strategy', 'fedprox', '--proximal-mu', '-1'], /--proximal-mu <x>.*'-1' is invalid/],
+      [['--beta2', '0.9'], /^fedlink: beta2 \(--beta2\) does not apply to strategy fedavg; it takes no options$/],
+      [['--strategy', 'fedavgm', '--tau', '0.1'], /^fedlink: tau \(--tau\) does not apply to strategy fedavgm; it takes server_lr, server_momentum$/],
+      [['--strategy', 'fedadagrad', '--beta2', '0.9'], /does not apply to strategy fedadagrad; it takes server_lr, beta1, tau/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await run('runs', 'create', '--coordinator', addr, ...args);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(lines(res.stderr), args.join(' ')).toEqual([expect.stringMatching(message)]);
+    }
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('runs create --help - lists every strategy and option from the registry with its defaults', async () => {
+    const res = await run('runs', 'create', '--help');
+    const help = res.stdout.replace(/\s+/g, ' ');
+    for (const name of ['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad']) expect(help).toContain(`${name} (`);
+    expect(help).toContain('--server-lr <x> server learning rate η, in (0, 100] (default: fedavgm 1, fedadam 0.1, fedyogi 0.01, fedadagrad 0.1)');
+    expect(help).toContain('--proximal-mu <x>');
+  });
+
   it('takes no bearer token (identity is the certificate) and refuses incomplete or missing TLS credentials in one line, exit 2', async () => {
     expect((await run('runs', 'list', '--coordinator', addr, '--token', 's3cret')).code).toBe(2);
     const half = await run('runs', 'list', '--coordinator', addr, '--tls-ca', '/nonexistent/ca.crt');

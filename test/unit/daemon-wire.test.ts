@@ -17,7 +17,7 @@ function wireTask(overrides: Partial<TaskAssignment__Output> = {}): TaskAssignme
     model: { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 4] }, { name: 'b', shape: [2] }] },
     modelVersion: SHA,
     modelBytes: 40,
-    train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9 },
+    train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9, proximalMu: 0 },
     deadlineUnixMs: 1_700_000_060_000,
     updateEncoding: '',
     modelEncoding: '',
@@ -63,7 +63,7 @@ describe('daemon wire - fromWireTask', () => {
   });
 
   it("maps wire batch size 0 to 'full' (FedAvg's B = infinity)", () => {
-    expect(fromWireTask(wireTask({ train: { localEpochs: 1, batchSize: 0, learningRate: 0.1, seed: 0 } })).train.batchSize).toBe('full');
+    expect(fromWireTask(wireTask({ train: { localEpochs: 1, batchSize: 0, learningRate: 0.1, seed: 0, proximalMu: 0 } })).train.batchSize).toBe('full');
   });
 
   it('treats a zero deadline as none', () => {

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { SUBJECTS_TABLE } from '../../common/events/subjects';
 import { PROFILES } from '../../clients/linkem/profiles';
 import { SELECTION_POLICIES } from '../../services/coordinator/selection/types';
+import { STRATEGIES } from '../../services/coordinator/strategy/registry';
+import { STRATEGY_OPTIONS, type StrategyOptionName } from '../../services/coordinator/strategy/types';
 import { ROLES, ROLE_HELP } from '../../common/roles';
 import { LIMITS, LIMIT_NAMES } from '../../services/coordinator/limits';
 import { parseDuration } from '../../common/duration';
@@ -41,5 +43,19 @@ describe('README', () => {
 
   it('README - explains every selection policy', () => {
     for (const name of SELECTION_POLICIES) expect(readme).toContain(`| \`${name}\` |`);
+  });
+
+  it('README - explains every strategy with its options and their defaults, as the registry says', () => {
+    for (const [name, s] of STRATEGIES) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      const options = Object.entries(s.defaults) as Array<[StrategyOptionName, number]>;
+      const shown = row!.split('|')[3].trim();
+      expect(shown, name).toBe(options.length ? options.map(([o, d]) => `\`${STRATEGY_OPTIONS[o].flag}\` ${d}`).join(', ') : 'none');
+      expect(readme, name).toContain(`\`${name}\``);
+    }
+    const runOption = readme.split('\n').find((l) => l.startsWith('| `--strategy` |'));
+    for (const name of STRATEGIES.keys()) expect(runOption, name).toContain(`\`${name}\``);
+    for (const spec of Object.values(STRATEGY_OPTIONS)) expect(readme).toContain(`\`${spec.flag}\``);
   });
 });

@@ -123,6 +123,62 @@ describe('run recovery', () => {
     await m2.stop();
   }, 60_000);
 
+  it('recovery - fedadam resumed after a crash restores its server state: the next models are bit-identical to an uninterrupted run', async () => {
+    const adam = config({ rounds: 4, strategy: 'fedadam', strategyOptions: { serverLr: 0.1, beta1: 0.9, beta2: 0.99, tau: 1e-3 } });
+    // Round r: a sends r, b sends 1 − r (10 examples each); the same in both runs.
+    const value = (id: string, round: number) => (id === 'a' ? round : 1 - round);
+    const models = async (m: RunManager, store: Store, runId: string) => {
+      const done = await m['drivers'].get(runId)!.done!;
+      expect(done.state, done.reason).toBe('completed');
+      // Retention keeps round 0 and the last two: rounds 3 and 4, both committed after the restart.
+      const kept = done.checkpoints!.filter((c) => c.round > 0);
+      expect(kept.map((c) => c.round)).toEqual([3, 4]);
+      return { done, bytes: await Promise.all(kept.map(async (c) => Buffer.from(float32ToBytes((await store.getModel(runId, c.version))!)).toString('base64'))) };
+    };
+
+    const cleanDir = mkdtempSync(path.join(dir, 'adam-clean-'));
+    const cleanStore = await openFileStore(cleanDir);
+    const cleanFleet = new FakeFleet(['a', 'b']);
+    const clean = manager(cleanStore, cleanFleet);
+    cleanFleet.onDispatch = (id, task) => void upload(clean, id, task, value(id, task.round), 10);
+    const cleanRun = await clean.createRun(adam);
+    await waitUntil('the clean run to finish', () => clean['drivers'].get(cleanRun.runId)?.done !== undefined);
+    const reference = await models(clean, cleanStore, cleanRun.runId);
+    await clean.stop();
+
+    const crashDir = mkdtempSync(path.join(dir, 'adam-crash-'));
+    const first = crashable(await openFileStore(crashDir));
+    const fleet1 = new FakeFleet(['a', 'b']);
+    const m1 = manager(first.store, fleet1);
+    // Round 3: only a sends before the process dies, so the round is redone after the restart.
+    fleet1.onDispatch = (id, task) => {
+      if (task.round < 3 || id === 'a') void upload(m1, id, task, value(id, task.round), 10);
+    };
+    const created = await m1.createRun(adam);
+    await waitUntil('round 3 with a in', () => m1['drivers'].get(created.runId)?.currentRound?.record.clients.find((c) => c.clientId === 'a' && c.state === 'finished' && m1['drivers'].get(created.runId)?.currentRound?.record.round === 3) !== undefined);
+    first.crash();
+    await first.store.close();
+
+    const store2 = await openFileStore(crashDir);
+    const before = (await store2.getRun(created.runId))!;
+    expect(before.committedRounds).toBe(2);
+    // Only the current checkpoint carries state; m and v are stored blobs like models.
+    expect(before.checkpoints!.filter((c) => c.strategyState).map((c) => c.round)).toEqual([2]);
+    expect(Object.keys(before.checkpoints!.at(-1)!.strategyState!.vectors).sort()).toEqual(['m', 'v']);
+    const fleet2 = new FakeFleet(['a', 'b']);
+    const m2 = manager(store2, fleet2);
+    fleet2.onDispatch = (id, task) => void upload(m2, id, task, value(id, task.round), 10);
+    expect(await m2.recover()).toEqual([created.runId]);
+    await waitUntil('the resumed run to finish', () => m2['drivers'].get(created.runId)?.done !== undefined);
+    const resumed = await models(m2, store2, created.runId);
+    expect(resumed.bytes).toEqual(reference.bytes);
+    expect(resumed.done.modelVersion).toBe(reference.done.modelVersion);
+    // Nothing stored that no checkpoint names (old checkpoints' state was deleted after each commit).
+    const named = new Set(resumed.done.checkpoints!.flatMap((c) => [c.version, ...Object.values(c.strategyState?.vectors ?? {})]));
+    expect(new Set(await store2.listModels(created.runId))).toEqual(named);
+    await m2.stop();
+  }, 60_000);
+
   it('recovery - a crash after the commit point but before the round record is marked committed is reconciled, not redone', async () => {
     const store = await openFileStore(mkdtempSync(path.join(dir, 'b-')));
     const runRecord = (await openFileStore(dir)).listRuns().then((rs) => rs[0]);

@@ -44,6 +44,19 @@ describe('trainer', () => {
     expect(again.weights).toEqual(outcome.weights);
   });
 
+  it('trainer - a proximal term (FedProx μ > 0) keeps the local model closer to the global one than μ = 0 on the same seed', async () => {
+    const weights = initialWeights(mlp, 4);
+    const data = subset(train, Array.from({ length: 500 }, (_, i) => i));
+    const distance = (w: Float32Array) => Math.sqrt(w.reduce((s, x, i) => s + (x - weights[i]) ** 2, 0));
+    const plain = await trainLocal({ spec: mlp, weights, data, config: { ...config, localEpochs: 2 } });
+    const prox = await trainLocal({ spec: mlp, weights, data, config: { ...config, localEpochs: 2, proximalMu: 1 } });
+    const zero = await trainLocal({ spec: mlp, weights, data, config: { ...config, localEpochs: 2, proximalMu: 0 } });
+    expect(zero.weights).toEqual(plain.weights); // μ = 0 is plain SGD, bit for bit
+    expect(distance(prox.weights)).toBeLessThan(0.97 * distance(plain.weights));
+    expect(distance(prox.weights)).toBeGreaterThan(0); // still trains
+    await expect(trainLocal({ spec: mlp, weights, data, config: { ...config, proximalMu: -1 } })).rejects.toThrow(/proximalMu/);
+  });
+
   it("trainer - batch size 'full' takes exactly one step per epoch", async () => {
     const data = subset(train, Array.from({ length: 300 }, (_, i) => i));
     const outcome = await trainLocal({ spec: mlp, weights: initialWeights(mlp, 2), data, config: { ...config, batchSize: 'full', localEpochs: 3 } });

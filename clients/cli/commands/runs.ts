@@ -8,14 +8,26 @@ import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-reques
 import { CoordinatorCallError } from '../errors';
 import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { formatDuration } from '../format';
+import { STRATEGIES, STRATEGY_NAMES } from '../../../services/coordinator/strategy/registry';
+import { optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, type StrategyOptionName } from '../../../services/coordinator/strategy/types';
+import { strategyOption } from '../flags';
 import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
+
+/** A strategy option's flag, its help naming the range and each strategy's default (from the registry). */
+function strategyOptionFlag(name: StrategyOptionName): Option {
+  const spec = STRATEGY_OPTIONS[name];
+  const defaults = STRATEGY_NAMES.flatMap((n) => {
+    const d = STRATEGIES.get(n)?.defaults[name];
+    return d === undefined ? [] : [`${n} ${d}`];
+  });
+  return new Option(`${spec.flag} <x>`, `${spec.help}, in ${optionRange(spec)} (default: ${defaults.join(', ')})`).argParser(strategyOption(spec));
+}
 
 /** Registers the `runs` command group. */
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
   const runs = program.command('runs').description('create, inspect, cancel and watch training runs');
 
-  addControlFlags(
-    runs
+  const create = runs
       .command('create')
       .description('create a federated training run (and start it unless --no-start)')
       .addOption(new Option('--rounds <n>', 'number of rounds').argParser(positiveInt).default(10))
@@ -25,7 +37,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--batch-size <n|full>', 'local batch size; "full" = one batch of the whole partition (FedSGD with --local-epochs 1)').argParser(batchSize).default(32))
       .addOption(new Option('--lr <rate>', 'client learning rate').argParser(positiveNumber).default(0.05))
       .addOption(new Option('--deadline <duration>', 'per-round deadline (e.g. 90s, 2m)').argParser(duration).default(120_000, '120s'))
-      .addOption(new Option('--strategy <name>', 'aggregation strategy').default('fedavg'))
+      .addOption(new Option('--strategy <name>', `aggregation strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES.get(n)?.help})`).join('; ')}`).choices(STRATEGY_NAMES).default('fedavg'))
       .addOption(new Option('--model <name>', 'model architecture (cnn is slow without @tensorflow/tfjs-node)').choices(['mlp', 'cnn']).default('mlp'))
       .addOption(new Option('--eval-data <name>', 'server-side evaluation set, e.g. fashion-mnist-test (default: none)'))
       .option('--accept-failures', 'commit a round when some selected clients failed but --min-clients reported (default)')
@@ -44,9 +56,9 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
       .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))
       .addOption(new Option('--wait-for-clients <duration>', 'how long a round waits for --min-clients to be connected').argParser(duration).default(60_000, '60s'))
-      .option('--no-start', 'create the run without starting it'),
-    'print the created Run as one JSON document',
-  ).action(async (flags: CreateRunFlags & ControlFlags) => {
+      .option('--no-start', 'create the run without starting it');
+  for (const name of STRATEGY_OPTION_NAMES) create.addOption(strategyOptionFlag(name));
+  addControlFlags(create, 'print the created Run as one JSON document').action(async (flags: CreateRunFlags & ControlFlags) => {
     const request = buildCreateRunRequest(flags);
     const run = await withControl(flags, (control) => control.createRun(request));
     if (flags.json) return printJson(ctx.io, run);

@@ -18,6 +18,9 @@ import { markSparseAverage } from '../compression/sparse-average';
 import { selectionPolicy } from '../selection/registry';
 import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
 import type { Store } from '../store/store';
+import { strategy, withDefaults } from '../strategy/registry';
+import { referencedVersions, saveStrategyState } from '../strategy/stored-state';
+import type { Strategy, StrategyState } from '../strategy/types';
 import type { FleetChange, FleetPort } from './fleet-port';
 import { Round, type RoundOutcome } from './round';
 
@@ -51,6 +54,8 @@ export interface RunDriverDeps {
   retention?: CheckpointRetention;
   /** Resuming after a restart: the first attempt number of the interrupted round. */
   resumeAttempt?: number;
+  /** Resuming after a restart: the strategy's server state stored with the checkpoint resumed from. */
+  strategyState?: StrategyState;
 }
 
 /** Checkpoints kept: the newest `keepLast`, plus every round that is a multiple of `every` (0: none), plus round 0. */
@@ -69,6 +74,9 @@ export class RunDriver {
   private halted = false;
   private readonly history = new Map<ClientId, ClientHistory>();
   private wake?: () => void;
+  private readonly strategy: Strategy;
+  /** The strategy's server state after the last commit (O(model) per run). */
+  private strategyState?: StrategyState;
   /** Resolves with the final run record. */
   done?: Promise<RunRecord>;
 
@@ -76,7 +84,11 @@ export class RunDriver {
     private readonly run: RunRecord,
     private weights: Float32Array,
     private readonly deps: RunDriverDeps,
-  ) {}
+  ) {
+    // Records written before strategies had options (or by hand) may name none: that was FedAvg.
+    this.strategy = strategy(run.config.strategy || 'fedavg');
+    this.strategyState = deps.strategyState;
+  }
 
   /** The round attempt in progress, if any. */
   get currentRound(): Round | undefined {
@@ -191,7 +203,7 @@ export class RunDriver {
       spec: this.run.model,
       modelVersion: this.run.modelVersion,
       modelBytes: this.weights.byteLength,
-      train: config.train,
+      train: { ...config.train, ...this.strategy.train?.(this.strategyOptions()) },
       selected,
       globalWeights: this.weights,
       modelEncoding: config.downlink,
@@ -239,7 +251,21 @@ export class RunDriver {
     record.state = 'aggregating';
     await this.saveRound(record);
     failpoint('mid-aggregation', round);
-    const weights = outcome.accumulator.average(this.weights);
+    const average = outcome.accumulator.average(this.weights);
+    // The strategy turns the round's FedAvg average into the next model (identity for fedavg).
+    const step = this.strategy.commit(
+      {
+        previous: this.weights,
+        average,
+        examples: record.clients.reduce((n, c) => n + (c.state === 'finished' ? c.numExamples : 0), 0),
+        updates: outcome.reported,
+        round,
+        state: this.strategyState,
+      },
+      this.strategyOptions(),
+    );
+    const weights = step.weights;
+    record.strategyMetrics = step.metrics;
     if (this.deps.evaluate) {
       record.state = 'evaluating';
       await this.saveRound(record);
@@ -250,20 +276,30 @@ export class RunDriver {
     // verified and durable; (2) the round record naming it; (3) the run record, which
     // is the commit point (recovery trusts committedRounds); (4) the round marked
     // committed; only then the event. Older checkpoints are pruned after all that.
+    // The strategy's state goes with its checkpoint (same durability, written before the commit names it);
+    // only the current checkpoint carries state, so a run keeps one model's worth of it on disk too.
     const version = await this.saveModel(weights);
+    const strategyState = step.state && (await saveStrategyState(this.deps.store, this.run.runId, step.state));
     record.checkpoint = version;
     await this.saveRound(record);
     failpoint('committing', round);
     const previous = this.weights;
+    const previousState = this.strategyState;
+    const referencedBefore = referencedVersions(this.run.checkpoints ?? []);
     this.weights = weights;
+    this.strategyState = step.state;
     this.run.modelVersion = version;
     this.run.committedRounds = round;
-    this.run.checkpoints = [...(this.run.checkpoints ?? []), { round, version, bytes: weights.byteLength, atMs: this.deps.clock.now() }];
+    this.run.checkpoints = [
+      ...(this.run.checkpoints ?? []).map(({ strategyState: _, ...c }) => c),
+      { round, version, bytes: weights.byteLength, atMs: this.deps.clock.now(), ...(strategyState && { strategyState }) },
+    ];
     try {
       await this.saveRun();
     } catch (err) {
-      // Not committed after all: keep serving the model the clients have.
+      // Not committed after all: keep serving the model the clients have, with its state.
       this.weights = previous;
+      this.strategyState = previousState;
       throw err;
     }
     failpoint('committed', round);
@@ -271,8 +307,8 @@ export class RunDriver {
     record.endedAtMs = this.deps.clock.now();
     await this.saveRound(record);
     this.deps.lifecycle?.({ type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs });
-    await this.prune();
-    log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval }, 'round committed');
+    await this.prune(referencedBefore);
+    log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval, strategy: this.strategy.name, ...step.metrics }, 'round committed');
     return true;
   }
 
@@ -445,19 +481,30 @@ export class RunDriver {
     return this.run;
   }
 
-  /** Drops checkpoints the retention policy no longer keeps (never the current one). */
-  private async prune(): Promise<void> {
+  /**
+   * Drops checkpoints the retention policy no longer keeps (never the current one), and
+   * deletes the blobs of `before` (what the checkpoints named before this commit) that no
+   * kept checkpoint names now.
+   */
+  private async prune(before: Set<string>): Promise<void> {
     const { keepLast, every } = this.deps.retention ?? { keepLast: 3, every: 0 };
     const all = this.run.checkpoints ?? [];
     const newest = new Set(all.slice(-Math.max(1, keepLast)).map((c) => c.version));
     const keep = (c: { round: number; version: string }) =>
       c.round === 0 || newest.has(c.version) || (every > 0 && c.round % every === 0) || c.version === this.run.modelVersion;
-    const gone = all.filter((c) => !keep(c));
-    if (gone.length === 0) return;
-    this.run.checkpoints = all.filter(keep);
-    await this.saveRun();
-    const still = new Set(this.run.checkpoints.map((c) => c.version));
-    for (const c of gone) if (!still.has(c.version)) await this.deps.store.deleteModel(this.run.runId, c.version);
+    const kept = all.filter(keep);
+    if (kept.length < all.length) {
+      this.run.checkpoints = kept;
+      await this.saveRun();
+    }
+    // Blobs no kept checkpoint names any more: dropped checkpoints, and the state of the one before this commit.
+    const still = referencedVersions(kept);
+    for (const v of before) if (!still.has(v)) await this.deps.store.deleteModel(this.run.runId, v);
+  }
+
+  /** The strategy's options: the run's, completed with defaults (records from before options had none). */
+  private strategyOptions(): NonNullable<RunRecord['config']['strategyOptions']> {
+    return withDefaults(this.strategy.name, this.run.config.strategyOptions);
   }
 
   private async saveModel(weights: Float32Array): Promise<string> {

@@ -9,9 +9,8 @@ import { LIMITS } from '../limits';
 import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from '../../../common/link';
 import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
 import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
-import type { SelectionPolicyName } from '../../../common/types';
-import { checkCompressionPolicy } from '../compression/choose-encoding';
-import type { ClientRecord, Metrics, ModelName, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainTask } from '../../../common/types';
+import { parseRunConfig } from './run-config-schema';
+import type { ClientRecord, Metrics, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainConfig, TrainTask } from '../../../common/types';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
 import type { ModelSpec as WireModelSpec } from '../../../proto/gen/fedlink/v1/ModelSpec';
@@ -21,84 +20,16 @@ import type { RunConfig as WireRunConfig, RunConfig__Output } from '../../../pro
 import type { TaskAssignment } from '../../../proto/gen/fedlink/v1/TaskAssignment';
 import type { TensorSpec__Output } from '../../../proto/gen/fedlink/v1/TensorSpec';
 
-const MODELS: ModelName[] = ['mlp', 'cnn'];
-const SELECTION_POLICY_NAMES: SelectionPolicyName[] = ['random', 'fcfs', 'sjf', 'round-robin', 'deadline', 'utility'];
 const MAX_ID = 128;
 const MAX_TASK_ID = 2 * MAX_ID + 32;
 
-/** Defaults for fields a CreateRun request leaves at zero. */
-export const RUN_DEFAULTS = {
-  rounds: 10,
-  clientsPerRound: 5,
-  localEpochs: 1,
-  batchSize: 32,
-  learningRate: 0.05,
-  roundDeadlineMs: 120_000,
-  maxRoundRetries: 2,
-  waitForClientsMs: 60_000,
-  seed: 42,
-} as const;
-
-function positiveInt(value: number, name: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} must be an integer in 1..${max}, got ${value}`);
-  return value;
-}
-
-/** Validates a requested run configuration and fills in defaults. */
+/** Validates a requested run configuration and fills in defaults (the run-config schema). */
 export function fromWireRunConfig(w: RunConfig__Output | null): RunConfig {
-  if (!w) throw new InvalidArgumentError('config is required');
-  const model = (w.model || 'mlp') as ModelName;
-  if (!MODELS.includes(model)) throw new InvalidArgumentError(`unknown model "${w.model}" (known: ${MODELS.join(', ')})`);
-  const strategy = w.strategy || 'fedavg';
-  if (strategy !== 'fedavg') throw new InvalidArgumentError(`unknown strategy "${strategy}" (known: fedavg)`);
-  const selection = (w.selection || 'random') as SelectionPolicyName;
-  if (!SELECTION_POLICY_NAMES.includes(selection)) throw new InvalidArgumentError(`unknown selection policy "${w.selection}" (known: ${SELECTION_POLICY_NAMES.join(', ')})`);
-  const overSelection = w.overSelection || 1;
-  if (!(overSelection >= 1 && overSelection <= 10)) throw new InvalidArgumentError(`over_selection must be in [1, 10], got ${overSelection}`);
-  const clientDeadlineFactor = w.clientDeadlineFactor || 0;
-  if (!(clientDeadlineFactor === 0 || (clientDeadlineFactor >= 1 && clientDeadlineFactor <= 100))) {
-    throw new InvalidArgumentError(`client_deadline_factor must be 0 (off) or in [1, 100], got ${clientDeadlineFactor}`);
-  }
-  const evalData = w.evalData || undefined;
-  if (evalData !== undefined && evalData !== 'fashion-mnist-test') throw new InvalidArgumentError(`unknown eval data "${evalData}" (known: fashion-mnist-test)`);
-  const clientsPerRound = positiveInt(w.clientsPerRound || RUN_DEFAULTS.clientsPerRound, 'clients_per_round', 100_000);
-  const minClients = positiveInt(w.minClients || Math.max(1, Math.ceil(clientsPerRound / 2)), 'min_clients', 100_000);
-  if (minClients > clientsPerRound) throw new InvalidArgumentError(`min_clients (${minClients}) must not exceed clients_per_round (${clientsPerRound})`);
-  const t = w.train;
-  const lr = t?.learningRate || RUN_DEFAULTS.learningRate;
-  if (!(lr > 0) || !Number.isFinite(lr) || lr > 100) throw new InvalidArgumentError(`learning_rate must be in (0, 100], got ${lr}`);
-  return {
-    rounds: positiveInt(w.rounds || RUN_DEFAULTS.rounds, 'rounds', 1_000_000),
-    clientsPerRound,
-    minClients,
-    train: {
-      localEpochs: positiveInt(t?.localEpochs || RUN_DEFAULTS.localEpochs, 'local_epochs', 10_000),
-      // 0 on the wire is "full": one batch of the whole local partition.
-      batchSize: t && t.batchSize === 0 ? 'full' : positiveInt(t?.batchSize || RUN_DEFAULTS.batchSize, 'batch_size', 1_000_000),
-      learningRate: lr,
-      seed: t?.seed || w.seed || RUN_DEFAULTS.seed,
-    },
-    roundDeadlineMs: positiveInt(w.roundDeadlineMs || RUN_DEFAULTS.roundDeadlineMs, 'round_deadline_ms', 7 * 24 * 3_600_000),
-    strategy: 'fedavg',
-    model,
-    evalData,
-    acceptFailures: w.acceptFailures,
-    selection,
-    overSelection,
-    clientDeadlineFactor,
-    compression: checkCompressionPolicy(w.compression),
-    downlink: checkDownlink(w.downlink),
-    seed: w.seed || RUN_DEFAULTS.seed,
-    maxRoundRetries: w.maxRoundRetries,
-    waitForClientsMs: w.waitForClientsMs || RUN_DEFAULTS.waitForClientsMs,
-  };
+  return parseRunConfig(w);
 }
 
-/** Validates a run's model broadcast encoding. */
-function checkDownlink(text: string): 'float32' | 'float16' {
-  if (!text || text === 'float32') return 'float32';
-  if (text === 'float16') return 'float16';
-  throw new InvalidArgumentError(`unknown downlink encoding "${text}" (use float32 or float16)`);
+function toWireTrainConfig(t: TrainConfig) {
+  return { localEpochs: t.localEpochs, batchSize: t.batchSize === 'full' ? 0 : t.batchSize, learningRate: t.learningRate, seed: t.seed };
 }
 
 /** Domain run config → wire. */
@@ -107,9 +38,10 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     rounds: c.rounds,
     clientsPerRound: c.clientsPerRound,
     minClients: c.minClients,
-    train: { localEpochs: c.train.localEpochs, batchSize: c.train.batchSize === 'full' ? 0 : c.train.batchSize, learningRate: c.train.learningRate, seed: c.train.seed },
+    train: toWireTrainConfig(c.train),
     roundDeadlineMs: c.roundDeadlineMs,
     strategy: c.strategy,
+    ...c.strategyOptions,
     model: c.model,
     evalData: c.evalData ?? '',
     acceptFailures: c.acceptFailures,
@@ -253,7 +185,7 @@ export function toWireTask(t: TrainTask): TaskAssignment {
     model: toWireModelSpec(t.model),
     modelVersion: t.modelVersion,
     modelBytes: t.modelBytes,
-    train: { localEpochs: t.train.localEpochs, batchSize: t.train.batchSize === 'full' ? 0 : t.train.batchSize, learningRate: t.train.learningRate, seed: t.train.seed },
+    train: { ...toWireTrainConfig(t.train), proximalMu: t.train.proximalMu ?? 0 },
     deadlineUnixMs: t.deadlineMs,
     updateEncoding: t.updateEncoding ?? 'float32',
     modelEncoding: t.modelEncoding ?? 'float32',

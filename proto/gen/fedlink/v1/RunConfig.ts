@@ -20,6 +20,21 @@ export interface RunConfig {
   'clientDeadlineFactor'?: (number | string);
   'compression'?: (string);
   'downlink'?: (string);
+  'serverLr'?: (number | string);
+  'serverMomentum'?: (number | string);
+  'beta1'?: (number | string);
+  'beta2'?: (number | string);
+  'tau'?: (number | string);
+  'proximalMu'?: (number | string);
+  '_acceptFailures'?: "acceptFailures";
+  '_seed'?: "seed";
+  '_maxRoundRetries'?: "maxRoundRetries";
+  '_serverLr'?: "serverLr";
+  '_serverMomentum'?: "serverMomentum";
+  '_beta1'?: "beta1";
+  '_beta2'?: "beta2";
+  '_tau'?: "tau";
+  '_proximalMu'?: "proximalMu";
 }
 
 export interface RunConfig__Output {
@@ -31,13 +46,28 @@ export interface RunConfig__Output {
   'strategy': (string);
   'model': (string);
   'evalData': (string);
-  'acceptFailures': (boolean);
+  'acceptFailures'?: (boolean);
   'selection': (string);
-  'seed': (number);
-  'maxRoundRetries': (number);
+  'seed'?: (number);
+  'maxRoundRetries'?: (number);
   'waitForClientsMs': (number);
   'overSelection': (number);
   'clientDeadlineFactor': (number);
   'compression': (string);
   'downlink': (string);
+  'serverLr'?: (number);
+  'serverMomentum'?: (number);
+  'beta1'?: (number);
+  'beta2'?: (number);
+  'tau'?: (number);
+  'proximalMu'?: (number);
+  '_acceptFailures'?: "acceptFailures";
+  '_seed'?: "seed";
+  '_maxRoundRetries'?: "maxRoundRetries";
+  '_serverLr'?: "serverLr";
+  '_serverMomentum'?: "serverMomentum";
+  '_beta1'?: "beta1";
+  '_beta2'?: "beta2";
+  '_tau'?: "tau";
+  '_proximalMu'?: "proximalMu";
 }

@@ -6,6 +6,7 @@ export interface TrainConfig {
   'batchSize'?: (number);
   'learningRate'?: (number | string);
   'seed'?: (number);
+  'proximalMu'?: (number | string);
 }
 
 export interface TrainConfig__Output {
@@ -13,4 +14,5 @@ export interface TrainConfig__Output {
   'batchSize': (number);
   'learningRate': (number);
   'seed': (number);
+  'proximalMu': (number);
 }

@@ -1,0 +1,190 @@
+/**
+ * The one schema a requested run configuration passes (CreateRun, and the CLI
+ * before it sends one): wire conventions (proto3 zero or unset means "the
+ * default"), every range, the checks that span fields, the strategy and its
+ * options from the strategy registry, and the defaults filled in, so the stored
+ * RunConfig is complete. Messages name the wire field (and the flag, for
+ * strategy options): they surface as INVALID_ARGUMENT.
+ */
+import { z } from 'zod';
+import { InvalidArgumentError } from '../../../common/errors';
+import type { ModelName, RunConfig, SelectionPolicyName, StrategyOptions } from '../../../common/types';
+import { checkCompressionPolicy } from '../compression/choose-encoding';
+import { SELECTION_POLICIES } from '../selection/types';
+import { isStrategy, optionsOf, STRATEGY_NAMES, withDefaults } from '../strategy/registry';
+import { inOptionRange, optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, type StrategyOptionName } from '../strategy/types';
+
+const MODELS: readonly ModelName[] = ['mlp', 'cnn'];
+const EVAL_DATA = ['fashion-mnist-test'] as const;
+
+/** Defaults for fields a CreateRun request leaves at zero or unset. */
+export const RUN_DEFAULTS = {
+  rounds: 10,
+  clientsPerRound: 5,
+  localEpochs: 1,
+  batchSize: 32,
+  learningRate: 0.05,
+  roundDeadlineMs: 120_000,
+  maxRoundRetries: 2,
+  waitForClientsMs: 60_000,
+  seed: 42,
+  acceptFailures: true,
+  strategy: 'fedavg',
+  selection: 'random',
+  model: 'mlp',
+} as const;
+
+type Ctx = z.RefinementCtx;
+
+function fail(ctx: Ctx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER as never;
+}
+
+/** A positive integer in 1..max; zero or unset is `fallback`. */
+const positiveInt = (field: string, max: number, fallback: number) =>
+  z.number().optional().transform((v, ctx) => {
+    const n = v || fallback;
+    return Number.isInteger(n) && n >= 1 && n <= max ? n : fail(ctx, `${field} must be an integer in 1..${max}, got ${n}`);
+  });
+
+/** One of `known`; empty or unset is `fallback`. */
+const oneOf = <T extends string>(what: string, known: readonly T[], fallback: T) =>
+  z.string().optional().transform((v, ctx): T => {
+    const name = v || fallback;
+    return (known as readonly string[]).includes(name) ? (name as T) : fail(ctx, `unknown ${what} "${name}" (known: ${known.join(', ')})`);
+  });
+
+/** A strategy option: unset is "the strategy's default"; a value must be in the option's range. */
+const strategyOption = (name: StrategyOptionName) =>
+  z.number().optional().transform((v, ctx) => {
+    const spec = STRATEGY_OPTIONS[name];
+    if (v === undefined || inOptionRange(spec, v)) return v;
+    return fail(ctx, `${spec.wire} (${spec.flag}) must be in ${optionRange(spec)}, got ${v}`);
+  });
+
+const trainSchema = z
+  .object({
+    localEpochs: positiveInt('local_epochs', 10_000, RUN_DEFAULTS.localEpochs),
+    // 0 on the wire is "full": one batch of the whole local partition.
+    batchSize: z.number().optional(),
+    learningRate: z.number().optional().transform((v, ctx) => {
+      const lr = v || RUN_DEFAULTS.learningRate;
+      return lr > 0 && Number.isFinite(lr) && lr <= 100 ? lr : fail(ctx, `learning_rate must be in (0, 100], got ${lr}`);
+    }),
+    seed: z.number().optional(),
+  })
+  .nullish();
+
+const strategyOptionShape = Object.fromEntries(STRATEGY_OPTION_NAMES.map((n) => [n, strategyOption(n)])) as { [K in StrategyOptionName]: ReturnType<typeof strategyOption> };
+
+/** Wire RunConfig (CreateRun's, or the one the CLI is about to send) → complete domain RunConfig. */
+export const runConfigSchema = z
+  .object({
+    rounds: positiveInt('rounds', 1_000_000, RUN_DEFAULTS.rounds),
+    clientsPerRound: positiveInt('clients_per_round', 100_000, RUN_DEFAULTS.clientsPerRound),
+    minClients: z.number().optional(),
+    train: trainSchema,
+    roundDeadlineMs: positiveInt('round_deadline_ms', 7 * 24 * 3_600_000, RUN_DEFAULTS.roundDeadlineMs),
+    strategy: z.string().optional().transform((v, ctx) => {
+      const name = v || RUN_DEFAULTS.strategy;
+      return isStrategy(name) ? name : fail(ctx, `unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+    }),
+    model: oneOf('model', MODELS, RUN_DEFAULTS.model),
+    evalData: z.string().optional().transform((v, ctx) => {
+      if (!v) return undefined;
+      return (EVAL_DATA as readonly string[]).includes(v) ? (v as (typeof EVAL_DATA)[number]) : fail(ctx, `unknown eval data "${v}" (known: ${EVAL_DATA.join(', ')})`);
+    }),
+    acceptFailures: z.boolean().optional().transform((v) => v ?? RUN_DEFAULTS.acceptFailures),
+    selection: oneOf<SelectionPolicyName>('selection policy', SELECTION_POLICIES, RUN_DEFAULTS.selection),
+    seed: z.number().optional().transform((v, ctx) => {
+      const seed = v ?? RUN_DEFAULTS.seed;
+      return Number.isInteger(seed) && seed >= 0 && seed <= 0xffff_ffff ? seed : fail(ctx, `seed must be an integer in 0..4294967295, got ${seed}`);
+    }),
+    maxRoundRetries: z.number().optional().transform((v, ctx) => {
+      const n = v ?? RUN_DEFAULTS.maxRoundRetries;
+      return Number.isInteger(n) && n >= 0 && n <= 1000 ? n : fail(ctx, `max_round_retries must be an integer in 0..1000, got ${n}`);
+    }),
+    waitForClientsMs: z.number().optional().transform((v) => v || RUN_DEFAULTS.waitForClientsMs),
+    overSelection: z.number().optional().transform((v, ctx) => {
+      const f = v || 1;
+      return f >= 1 && f <= 10 ? f : fail(ctx, `over_selection must be in [1, 10], got ${f}`);
+    }),
+    clientDeadlineFactor: z.number().optional().transform((v, ctx) => {
+      const f = v || 0;
+      return f === 0 || (f >= 1 && f <= 100) ? f : fail(ctx, `client_deadline_factor must be 0 (off) or in [1, 100], got ${f}`);
+    }),
+    compression: z.string().optional().transform((v, ctx) => {
+      try {
+        return checkCompressionPolicy(v ?? '');
+      } catch (err) {
+        return fail(ctx, (err as Error).message);
+      }
+    }),
+    downlink: z.string().optional().transform((v, ctx) => {
+      if (!v || v === 'float32') return 'float32' as const;
+      return v === 'float16' ? ('float16' as const) : fail(ctx, `unknown downlink encoding "${v}" (use float32 or float16)`);
+    }),
+    ...strategyOptionShape,
+  })
+  .transform((w, ctx): RunConfig => {
+    const minClients = w.minClients || Math.max(1, Math.ceil(w.clientsPerRound / 2));
+    if (!Number.isInteger(minClients) || minClients < 1 || minClients > 100_000) fail(ctx, `min_clients must be an integer in 1..100000, got ${minClients}`);
+    if (minClients > w.clientsPerRound) fail(ctx, `min_clients (${minClients}) must not exceed clients_per_round (${w.clientsPerRound})`);
+    const takes = optionsOf(w.strategy);
+    const given: StrategyOptions = {};
+    for (const name of STRATEGY_OPTION_NAMES) {
+      if (w[name] === undefined) continue;
+      if (!takes.includes(name)) {
+        const spec = STRATEGY_OPTIONS[name];
+        const which = takes.length ? `it takes ${takes.map((t) => STRATEGY_OPTIONS[t].wire).join(', ')}` : 'it takes no options';
+        fail(ctx, `${spec.wire} (${spec.flag}) does not apply to strategy ${w.strategy}; ${which}`);
+      }
+      given[name] = w[name];
+    }
+    const t = w.train;
+    const batch = t?.batchSize;
+    if (t && batch !== 0 && batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000)) {
+      fail(ctx, `batch_size must be an integer in 1..1000000, got ${batch}`);
+    }
+    return {
+      rounds: w.rounds,
+      clientsPerRound: w.clientsPerRound,
+      minClients,
+      train: {
+        localEpochs: t?.localEpochs ?? RUN_DEFAULTS.localEpochs,
+        batchSize: t && batch === 0 ? 'full' : batch || RUN_DEFAULTS.batchSize,
+        learningRate: t?.learningRate ?? RUN_DEFAULTS.learningRate,
+        seed: t?.seed || w.seed,
+      },
+      roundDeadlineMs: w.roundDeadlineMs,
+      strategy: w.strategy,
+      strategyOptions: withDefaults(w.strategy, given),
+      model: w.model,
+      evalData: w.evalData,
+      acceptFailures: w.acceptFailures,
+      selection: w.selection,
+      overSelection: w.overSelection,
+      clientDeadlineFactor: w.clientDeadlineFactor,
+      compression: w.compression,
+      downlink: w.downlink,
+      seed: w.seed,
+      maxRoundRetries: w.maxRoundRetries,
+      waitForClientsMs: w.waitForClientsMs,
+    };
+  });
+
+/** The input the schema takes: a wire RunConfig as received or as about to be sent. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+
+/** Validates a requested run configuration and fills in defaults; InvalidArgumentError naming the first bad field. */
+export function parseRunConfig(w: RunConfigInput | null | undefined): RunConfig {
+  if (!w) throw new InvalidArgumentError('config is required');
+  const result = runConfigSchema.safeParse(w);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  // Custom issues carry their own sentence; a wrong type (NaN, or a hand-made object) gets its wire field name.
+  if (issue.code === 'custom') throw new InvalidArgumentError(issue.message);
+  const field = issue.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join('.');
+  throw new InvalidArgumentError(`${field || 'config'}: ${issue.message}`);
+}

@@ -1,0 +1,53 @@
+/** The run-config schema: wire conventions, defaults filled in (strategy options too), every refusal naming its field. */
+import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../common/errors';
+import { fromWireRunConfig, toWireRunConfig } from '../../services/coordinator/rpc/wire';
+import { wireRunConfig } from '../helpers/run-config';
+
+describe('run-config schema', () => {
+  it('run config - fills every default, including the strategy\'s options and the ones zero could not express before', () => {
+    const c = fromWireRunConfig({ ...wireRunConfig(), acceptFailures: undefined, maxRoundRetries: undefined, seed: undefined, rounds: 0, train: null });
+    expect(c).toMatchObject({ rounds: 10, strategy: 'fedavg', strategyOptions: {}, acceptFailures: true, maxRoundRetries: 2, seed: 42, selection: 'random', model: 'mlp' });
+    expect(c.train).toEqual({ localEpochs: 1, batchSize: 32, learningRate: 0.05, seed: 42 });
+    // 0 is a seed and a retry count like any other once the field is present.
+    expect(fromWireRunConfig(wireRunConfig({ seed: 0, maxRoundRetries: 0, acceptFailures: false }))).toMatchObject({ seed: 0, maxRoundRetries: 0, acceptFailures: false });
+    expect(fromWireRunConfig(wireRunConfig({ strategy: 'fedadam', beta1: 0 })).strategyOptions).toEqual({ serverLr: 0.1, beta1: 0, beta2: 0.99, tau: 1e-9 });
+    expect(fromWireRunConfig(wireRunConfig({ strategy: 'fedprox' })).strategyOptions).toEqual({ proximalMu: 0.01 });
+  });
+
+  it('run config - survives the round trip to the wire (runs show) unchanged', () => {
+    const c = fromWireRunConfig(wireRunConfig({ strategy: 'fedyogi', serverLr: 0.02, tau: 0.01 }));
+    const back = fromWireRunConfig(toWireRunConfig(c) as Parameters<typeof fromWireRunConfig>[0]);
+    expect(back).toEqual(c);
+  });
+
+  it('run config - refuses with INVALID_ARGUMENT naming the field', () => {
+    const cases: Array<[Parameters<typeof wireRunConfig>[0], RegExp]> = [
+      [{ strategy: 'krum' }, /^unknown strategy "krum" \(known: fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad\)$/],
+      [{ strategy: 'fedadam', beta2: 1 }, /^beta2 \(--beta2\) must be in \[0, 1\), got 1$/],
+      [{ strategy: 'fedadam', serverLr: Number.NaN }, /^server_lr: .*NaN$/],
+      [{ strategy: 'fedavg', proximalMu: 0.1 }, /^proximal_mu \(--proximal-mu\) does not apply to strategy fedavg; it takes no options$/],
+      [{ selection: 'best' }, /^unknown selection policy "best" \(known: random, fcfs/],
+      [{ model: 'resnet' }, /^unknown model "resnet" \(known: mlp, cnn\)$/],
+      [{ clientsPerRound: 2, minClients: 3 }, /^min_clients \(3\) must not exceed clients_per_round \(2\)$/],
+      [{ rounds: 2_000_000 }, /^rounds must be an integer in 1\.\.1000000, got 2000000$/],
+      [{ overSelection: 11 }, /^over_selection must be in \[1, 10\], got 11$/],
+      [{ clientDeadlineFactor: 0.5 }, /^client_deadline_factor must be 0 \(off\) or in \[1, 100\], got 0.5$/],
+      [{ evalData: 'cifar' }, /^unknown eval data "cifar"/],
+      [{ downlink: 'int8' }, /^unknown downlink encoding "int8"/],
+      [{ train: { localEpochs: 1, batchSize: 10, learningRate: 101, seed: 1, proximalMu: 0 } }, /^learning_rate must be in \(0, 100\], got 101$/],
+      [{ train: { localEpochs: 1, batchSize: 1.5, learningRate: 0.1, seed: 1, proximalMu: 0 } }, /^batch_size must be an integer in 1\.\.1000000, got 1.5$/],
+    ];
+    for (const [over, message] of cases) {
+      let err: unknown;
+      try {
+        fromWireRunConfig(wireRunConfig(over));
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(over)).toBeInstanceOf(InvalidArgumentError);
+      expect((err as Error).message, JSON.stringify(over)).toMatch(message);
+    }
+    expect(() => fromWireRunConfig(null)).toThrow(/config is required/);
+  });
+});
