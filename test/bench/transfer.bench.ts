@@ -16,7 +16,7 @@
  *  - fedlink up: the daemon's `pushUpdate` (sha256 of the update, chunked
  *    writes honouring backpressure) into a grpc-js server running the
  *    coordinator's real Fleet handlers (`createFleetService`) whose stub run
- *    manager opens the real UpdateReceiver + float32Sink (offset/finite checks,
+ *    manager opens the real UpdateReceiver + float32Sink (offset checks,
  *    bound check, the journal, sha256). Timed
  *    from the call to the acknowledgement of the verified update. Not
  *    included: round bookkeeping and the round's average (see the
