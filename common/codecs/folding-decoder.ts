@@ -32,6 +32,7 @@
 import { InvalidArgumentError } from '../errors';
 import { type Encoding, toEncoding } from './encoding';
 import { HALF_REBIAS } from './float16';
+import { outOfBoundError } from './value-bound';
 import { Format, type FormatTag, formatTag, HEADER_BYTES, readHeader, valueBytes, type UpdateHeader } from './header';
 
 /** Receives one encoded update chunk by chunk and folds it into a target. */
@@ -71,11 +72,7 @@ const enum Stage {
 
 /** A decoder folding `weight ×` the update encoded as `encoding` into `target` (length = parameterCount). */
 export function createFoldingDecoder(encoding: Encoding | string, parameterCount: number, target: FoldTarget, weight: number, coverage?: FoldCoverage): FoldingDecoder {
-  if (!LITTLE_ENDIAN) throw new InvalidArgumentError('update codecs need a little-endian host');
-  const format = formatTag(toEncoding(encoding));
-  if (!Number.isInteger(parameterCount) || parameterCount < 0 || parameterCount > 0xffffffff) {
-    throw new InvalidArgumentError(`parameter count must be an integer in [0, 2^32), got ${parameterCount}`);
-  }
+  const format = checkFormat(encoding, parameterCount);
   if (!(target instanceof Float32Array || target instanceof Float64Array) || target.length !== parameterCount) {
     throw new InvalidArgumentError(`fold target must be a Float32Array or Float64Array of ${parameterCount} values`);
   }
@@ -88,7 +85,28 @@ export function createFoldingDecoder(encoding: Encoding | string, parameterCount
       throw new InvalidArgumentError(`coverage weight must be an integer in (-2^32, 2^32), got ${coverage.weight}`);
     }
   }
-  return new Decoder(format, parameterCount, target, weight, coverage);
+  return new Decoder(format, parameterCount, target, weight, coverage, Infinity);
+}
+
+/**
+ * A decoder that only validates: every check of a folding decoder, plus every
+ * decoded value within ±`bound` (an int8 block: its scale × 127), and folds
+ * nothing. The round runs it as an upload arrives, so an update is known good
+ * before any of it is folded (update-sink.ts).
+ */
+export function createCheckingDecoder(encoding: Encoding | string, parameterCount: number, bound: number): FoldingDecoder {
+  const format = checkFormat(encoding, parameterCount);
+  if (!(bound > 0)) throw new InvalidArgumentError(`value bound must be positive, got ${bound}`);
+  return new Decoder(format, parameterCount, null, 1, undefined, bound);
+}
+
+function checkFormat(encoding: Encoding | string, parameterCount: number): FormatTag {
+  if (!LITTLE_ENDIAN) throw new InvalidArgumentError('update codecs need a little-endian host');
+  const format = formatTag(toEncoding(encoding));
+  if (!Number.isInteger(parameterCount) || parameterCount < 0 || parameterCount > 0xffffffff) {
+    throw new InvalidArgumentError(`parameter count must be an integer in [0, 2^32), got ${parameterCount}`);
+  }
+  return format;
 }
 
 class Decoder implements FoldingDecoder {
@@ -117,9 +135,12 @@ class Decoder implements FoldingDecoder {
   constructor(
     private readonly format: FormatTag,
     private readonly n: number,
-    private readonly target: FoldTarget,
+    /** null: validate only (createCheckingDecoder). */
+    private readonly target: FoldTarget | null,
     private readonly weight: number,
     private readonly coverage: FoldCoverage | undefined,
+    /** |value| must be ≤ this (Infinity: finite is enough). */
+    private readonly bound: number,
   ) {}
 
   get receivedBytes(): number {
@@ -289,8 +310,17 @@ class Decoder implements FoldingDecoder {
 
   private foldF32(src: Float32Array, m: number): void {
     const t = this.target;
-    const w = this.weight;
     const base = this.pos;
+    const bound = this.bound;
+    if (t === null) {
+      for (let j = 0; j < m; j++) {
+        const v = src[j];
+        if (!(Math.abs(v) <= bound)) this.badValue(base + j, v);
+      }
+      this.pos = base + m;
+      return;
+    }
+    const w = this.weight;
     if (this.sparse && this.coverage) {
       const idx = this.indices;
       const counts = this.coverage.counts;
@@ -335,9 +365,22 @@ class Decoder implements FoldingDecoder {
     }
     const upto = bad < 0 ? m : bad;
     const t = this.target;
-    const w = this.weight * HALF_REBIAS;
     const base = this.pos;
-    for (let j = 0; j < upto; j++) t[base + j] += w * vals[j];
+    if (t === null) {
+      // float16 is at most 65504: only a tighter bound needs a look at each value.
+      const limit = this.bound / HALF_REBIAS;
+      if (limit < 65504) {
+        for (let j = 0; j < upto; j++) {
+          if (!(Math.abs(vals[j]) <= limit)) {
+            this.pos = base + j;
+            throw outOfBoundError(vals[j] * HALF_REBIAS, this.where(base + j), this.bound);
+          }
+        }
+      }
+    } else {
+      const w = this.weight * HALF_REBIAS;
+      for (let j = 0; j < upto; j++) t[base + j] += w * vals[j];
+    }
     this.pos = base + upto;
     if (bad >= 0) this.badValue(base + bad, (src[bad] & 0x3ff) === 0 ? Infinity : NaN);
   }
@@ -356,6 +399,7 @@ class Decoder implements FoldingDecoder {
         if (scale - scale !== 0 || scale < 0) {
           throw new InvalidArgumentError(`int8 block starting at value ${this.pos} has invalid scale ${scale}`);
         }
+        if (scale * 127 > this.bound) throw outOfBoundError(scale * 127, `the int8 block starting at ${this.where(this.pos)} (scale ${scale})`, this.bound);
         this.blockLeft = Math.min(this.header.blockSize, count - this.pos);
         this.blockWeight = this.weight * scale;
         continue;
@@ -365,7 +409,9 @@ class Decoder implements FoldingDecoder {
       const t = this.target;
       const w = this.blockWeight;
       const base = this.pos;
-      if (this.sparse && this.coverage) {
+      if (t === null) {
+        for (let j = 0; j < m; j++) if (q[j] === -128) this.badInt8(base + j);
+      } else if (this.sparse && this.coverage) {
         const idx = this.indices;
         const counts = this.coverage.counts;
         const cw = this.coverage.weight;
@@ -400,7 +446,7 @@ class Decoder implements FoldingDecoder {
 
   private badValue(j: number, v: number): never {
     this.pos = j;
-    throw new InvalidArgumentError(`non-finite value ${v} at ${this.where(j)}`);
+    throw outOfBoundError(v, this.where(j), this.bound);
   }
 
   private badInt8(j: number): never {

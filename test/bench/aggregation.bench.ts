@@ -35,9 +35,9 @@ import { chooseKernel } from '../../services/coordinator/aggregation/kernel-choi
 import { StagedUpdate } from '../../services/coordinator/aggregation/staged-update';
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
 import { createJournal } from '../../services/coordinator/rounds/update-journal';
-import { float32Sink } from '../../services/coordinator/rounds/update-sink';
+import { encodedSink, float32Sink } from '../../services/coordinator/rounds/update-sink';
 import { chunks, Float32Assembler, float32ToBytes, sha256Hex } from '../../common/weights-codec';
-import { createFoldingDecoder, encodeUpdate } from '../../common/codecs';
+import { DEFAULT_VALUE_BOUND, encodeUpdate } from '../../common/codecs';
 
 /** Distinct update arrays kept in memory; larger N cycles through them (the data still streams from DRAM). */
 const DISTINCT = 10;
@@ -58,6 +58,8 @@ function best(fn: () => void, repeats: number): { best: number; first: number } 
 interface NumpyResult {
   inPlace: number;
   preallocated: number;
+  /** Flower's aggregate_inplace formulation. */
+  flower: number;
   info: string;
 }
 
@@ -75,6 +77,11 @@ def in_place():
     acc = np.zeros(p, dtype=np.float32)
     for i in range(n):
         acc += w[i] * data[i % d]
+def flower():
+    # flwr aggregate_inplace's formulation: a decoded copy per update, scaled in place, added in place.
+    acc = np.zeros(p, dtype=np.float32)
+    for i in range(n):
+        x = np.array(data[i % d], copy=True); np.multiply(x, w[i], out=x); np.add(acc, x, out=acc)
 def preallocated():
     acc = np.zeros(p, dtype=np.float32); tmp = np.empty(p, dtype=np.float32)
     for i in range(n):
@@ -89,11 +96,11 @@ try:
     simd = ','.join(x for x in cd if cf.get(x))
 except Exception:
     simd = '?'
-print(best(in_place), best(preallocated), 'numpy ' + np.__version__ + ' simd ' + simd)`;
+print(best(in_place), best(preallocated), best(flower), 'numpy ' + np.__version__ + ' simd ' + simd)`;
     // Elementwise ufuncs do not go through OpenBLAS; blank its overrides anyway (env README).
     const out = execFileSync('python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } });
-    const [a, b, ...info] = out.trim().split(' ');
-    return { inPlace: Number(a), preallocated: Number(b), info: info.join(' ') };
+    const [a, b, c, ...info] = out.trim().split(' ');
+    return { inPlace: Number(a), preallocated: Number(b), flower: Number(c), info: info.join(' ') };
   } catch {
     return undefined;
   } finally {
@@ -157,38 +164,44 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     }
     return { best: foldS, open: openS, memory };
   };
+  // Without the transfer: each update already journaled in memory as its 1 MiB chunks, then
+  // accepted and folded at close (canonical order) into the average.
   const float32Round = (withTransfer: boolean) => (acc: StreamingFedAvg) => {
     encoded.forEach((e, k) => {
+      const id = `c${String(k).padStart(4, '0')}`;
       if (!withTransfer) {
-        const w = acc.foldWeight(weights[k]);
-        for (const [offset, data] of e.parts) acc.foldBytes(offset / 4, data, w);
+        const journal = createJournal(P * 4, `bench-${k}`, {});
+        for (const [, data] of e.parts) journal.append(data);
+        acc.add({ clientId: id, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal });
       } else {
-        const sink = float32Sink(P, { fedavg: acc, journal: createJournal(P * 4, `bench-${k}`, { spoolDir }), numExamples: weights[k], sha256: e.sha });
+        const sink = float32Sink(P, { journal: createJournal(P * 4, `bench-${k}`, { spoolDir }), sha256: e.sha, bound: DEFAULT_VALUE_BOUND });
         for (const [offset, data] of e.parts) sink.write(offset, data);
         sink.finish();
-        sink.release();
+        acc.add({ clientId: id, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal: sink.handOver() });
       }
-      acc.commit(weights[k], 'weights');
     });
     acc.average();
   };
   const roundRaw = timedRound(float32Round(false), 5);
   const round = timedRound(float32Round(true), 3);
   rmSync(spoolDir, { recursive: true, force: true });
-  // Encoded deltas (int8 blocks, top-k 1 % with int8 values): the folding decoder writes each
-  // value straight into the sum; GB/s counted, like numpy's, as float32 data represented.
+  // Encoded deltas (int8 blocks, top-k 1 % with int8 values), through the round's sinks (checked
+  // as they arrive, journaled in memory) and decoded straight into the sum at close; GB/s
+  // counted, like numpy's, as float32 data represented.
   const encodedCase = (encoding: string) => {
-    const payloads = distinct.map((u) => [...chunks(Buffer.from(encodeUpdate(u, encoding)))]);
-    const wireBytesPerUpdate = payloads.reduce((a, parts) => a + parts.reduce((b, [, d]) => b + d.length, 0), 0) / payloads.length;
-    // As a round does: top-k deltas also count, per parameter, the weight that sent it.
+    const payloads = distinct.map((u) => {
+      const bytes = Buffer.from(encodeUpdate(u, encoding));
+      return { sha: sha256Hex(bytes), parts: [...chunks(bytes)], length: bytes.length };
+    });
+    const wireBytesPerUpdate = payloads.reduce((a, p) => a + p.length, 0) / payloads.length;
     const sparse = encoding.startsWith('topk');
     const t = timedRound((acc) => {
       updates.forEach((_, k) => {
-        const coverage = sparse ? acc.coverage(weights[k]) : undefined;
-        const decoder = createFoldingDecoder(encoding, P, acc.target(), acc.foldWeight(weights[k]), coverage);
-        for (const [, data] of payloads[k % payloads.length]) decoder.push(data);
-        decoder.finish();
-        acc.commit(weights[k], sparse ? 'sparse-delta' : 'delta');
+        const p = payloads[k % payloads.length];
+        const sink = encodedSink(encoding, P, p.length, { journal: createJournal(p.length, `bench-${k}`, {}), sha256: p.sha, bound: DEFAULT_VALUE_BOUND, sparseAverage: sparse });
+        for (const [offset, data] of p.parts) sink.write(offset, data);
+        sink.finish();
+        acc.add({ clientId: `c${String(k).padStart(4, '0')}`, numExamples: weights[k], kind: sink.kind, encoding, journal: sink.handOver() });
       });
       acc.average(distinct[0]);
     }, 3, sparse);
@@ -250,7 +263,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   row('  + round open (sum set up, result reserved)', roundRaw.best + roundRaw.open, `  [open alone ${(roundRaw.open * 1000).toFixed(1)} ms, while clients train]`);
   row('  int8 deltas (decoded into the sum)', int8.best, `  [${mib(int8.wireBytesPerUpdate * N)} on the wire]`);
   row('  top-k 1 % + int8 deltas (decoded into the sum)', topk.best, `  [${mib(topk.wireBytesPerUpdate * N)} on the wire]`);
-  row('fedlink round path: + sha256 + undo journal per chunk', round.best);
+  row('fedlink round path: + sha256, bound check, spool journal', round.best);
   row('  (sha256 alone over the same chunks, one core)', hashOnly);
   row('fedlink staged whole updates (2 cores), no sha256', oursNoHash.best, `  [first run, cold memory + worker start: ${rate(oursNoHash.first).toFixed(2)} GB/s]`);
   row('  (kernel only: data already in wasm memory)', kernelOnly.best);
@@ -259,6 +272,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   row(`baseline: per-update TFJS ops (${backend})`, tfjs);
   row('baseline: numpy weighted sum in place', numpy?.inPlace);
   row('  (numpy with a preallocated temporary)', numpy?.preallocated);
+  row("baseline: Flower's aggregate_inplace formulation (numpy)", numpy?.flower);
   // Extra memory of the aggregation: the streaming sum's wasm memory (sum, one chunk of scratch,
   // output) and the result array; no update is held.
   const extraMemory = roundRaw.memory + P * 4;
@@ -283,6 +297,7 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       tfjsOps: rate(tfjs),
       numpy: numpy && rate(numpy.inPlace),
       numpyPreallocated: numpy && rate(numpy.preallocated),
+      flower: numpy && rate(numpy.flower),
     },
     openMs: roundRaw.open * 1000,
     wireBytesPerUpdate: { float32: P * 4, int8: int8.wireBytesPerUpdate, topk: topk.wireBytesPerUpdate },
@@ -294,6 +309,8 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       int8VsNumpy: r(numpy?.inPlace, int8.best),
       topkVsNumpy: r(numpy?.inPlace, topk.best),
       roundPathVsNumpy: r(numpy?.inPlace, round.best),
+      roundPathVsFlower: r(numpy?.flower, round.best),
+      roundPathVsNumpyPreallocated: r(numpy?.preallocated, round.best),
       sha256VsNumpy: r(numpy?.inPlace, hashOnly),
       stagedNoHashVsNumpy: r(numpy?.inPlace, oursNoHash.best),
       kernelOnlyVsNumpy: r(numpy?.inPlace, kernelOnly.best),
@@ -307,7 +324,8 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   const target = f.aggregationVsNumpy === undefined ? 'n/a' : f.aggregationVsNumpy >= 2 ? 'met' : 'NOT met';
   console.log(
     `  aggregation ${f.aggregationVsNumpy ?? 'n/a'}× numpy (target ≥ 2×: ${target}; ${f.aggregationWithOpenVsNumpy ?? 'n/a'}× counting round open), ` +
-      `${f.aggregationVsScaleThenSum}× scale-then-sum; round path with sha256 + journal ${f.roundPathVsNumpy ?? 'n/a'}× numpy (sha256 alone ${f.sha256VsNumpy ?? 'n/a'}×)`,
+      `${f.aggregationVsScaleThenSum}× scale-then-sum; round path ${f.roundPathVsFlower ?? 'n/a'}× Flower's formulation (target ≥ 2×), ` +
+      `${f.roundPathVsNumpyPreallocated ?? 'n/a'}× preallocated numpy (target ≥ 1×); sha256 alone ${f.sha256VsNumpy ?? 'n/a'}× numpy`,
   );
   return figures;
 }

@@ -16,8 +16,8 @@
  *  - fedlink up: the daemon's `pushUpdate` (sha256 of the update, chunked
  *    writes honouring backpressure) into a grpc-js server running the
  *    coordinator's real Fleet handlers (`createFleetService`) whose stub run
- *    manager opens the real UpdateReceiver + float32Sink (offset/finite checks,
- *    the fold into a streaming FedAvg sum, the undo journal, sha256). Timed
+ *    manager opens the real UpdateReceiver + float32Sink (offset checks,
+ *    bound check, the journal, sha256). Timed
  *    from the call to the acknowledgement of the verified update. Not
  *    included: round bookkeeping and the round's average (see the
  *    aggregation bench).
@@ -273,7 +273,7 @@ export async function run(): Promise<void> {
     cpu = cpuBreakdown(model, recycled);
     console.log(`  receiver CPU alone (one core, no network): sha256 ${cpu.sha256MBps} MB/s; Float32Assembler into the recycled array (copy + checks + sha256) ${cpu.assembleMBps} MB/s`);
     console.log('  up path = daemon pushUpdate (sha256 of the update, 1 MiB writes with backpressure) → Fleet PushUpdate handler (createFleetService)');
-    console.log('            → UpdateReceiver → float32Sink (offset/finite checks, the fold into the streaming FedAvg sum, undo journal, sha256); round bookkeeping not included');
+    console.log('            → UpdateReceiver → float32Sink (offset/bound checks, journal, sha256; the fold at round close); round bookkeeping not included');
     if (sweep) swept = await sweeps(model, recycled, head, sweepRepeats);
   }
   const wan = wanOn ? await overLinks(sliceModel(model, Number(process.env.BENCH_WAN_MB ?? 8))) : [];

@@ -1,12 +1,13 @@
 /**
- * The round's streaming FedAvg: uploads fold chunk by chunk into one sum, only
- * committed ones count, and anything else is folded back out exactly.
+ * The round's FedAvg: uploads are checked and journaled as they arrive, only
+ * accepted ones are folded (at average time, in client-id order), and anything
+ * else never touches the sum.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeDense, encodeUpdate } from '../../common/codecs';
+import { decodeDense, DEFAULT_VALUE_BOUND, encodeUpdate } from '../../common/codecs';
 import { InvalidArgumentError } from '../../common/errors';
 import { createRng } from '../../common/random';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
@@ -35,10 +36,20 @@ function stream(sink: UpdateSink, payload: Uint8Array, seed: number, upTo = payl
   }
 }
 
-function rawSink(fedavg: StreamingFedAvg, values: Float32Array, examples: number, journal: JournalOptions = {}): { sink: UpdateSink; bytes: Uint8Array } {
+function rawSink(values: Float32Array, journal: JournalOptions = {}, bound = DEFAULT_VALUE_BOUND): { sink: UpdateSink; bytes: Uint8Array } {
   const bytes = float32ToBytes(values);
-  const target = { fedavg, journal: createJournal(bytes.length, 'test', journal), numExamples: examples, sha256: sha256Hex(bytes) };
+  const target = { journal: createJournal(bytes.length, 'test', journal), sha256: sha256Hex(bytes), bound };
   return { sink: float32Sink(values.length, target), bytes };
+}
+
+function encSink(encoding: string, n: number, payload: Uint8Array, sparseAverage = false): UpdateSink {
+  return encodedSink(encoding, n, payload.length, { journal: createJournal(payload.length, 'x', {}), sha256: sha256Hex(payload), bound: DEFAULT_VALUE_BOUND, sparseAverage });
+}
+
+let nextClient = 0;
+/** Hands a finished sink's update to the accumulator, as a round does when an upload is verified. */
+function accept(fedavg: StreamingFedAvg, sink: UpdateSink, numExamples: number, encoding = 'float32', clientId = `c${String(nextClient++).padStart(4, '0')}`): void {
+  fedavg.add({ clientId, numExamples, kind: sink.kind, encoding, journal: sink.handOver() });
 }
 
 function reference(updates: Array<{ values: Float32Array; n: number }>): Float64Array {
@@ -62,14 +73,13 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     expect(fedavg.kernel).toBe(kernel);
     const updates = [3, 1, 40].map((n, k) => ({ values: randomArray(N, 10 + k), n }));
     // Interleaved: every upload is in flight at once, as on a real round.
-    const sinks = updates.map((u, k) => ({ ...rawSink(fedavg, u.values, u.n), k }));
+    const sinks = updates.map((u, k) => ({ ...rawSink(u.values), k }));
     for (const s of sinks) stream(s.sink, s.bytes, s.k, Math.floor(s.bytes.length / 8) * 4);
     for (const s of sinks) {
       const from = Math.floor(s.bytes.length / 8) * 4;
       s.sink.write(from, s.bytes.subarray(from));
       s.sink.finish();
-      s.sink.release();
-      fedavg.commit(updates[s.k].n, 'weights');
+      accept(fedavg, s.sink, updates[s.k].n);
     }
     expect(fedavg.count).toBe(3);
     expect(fedavg.weight).toBe(44);
@@ -79,10 +89,10 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
   it('streaming fedavg - a single update averages back to itself', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const values = randomArray(N, 7, 3);
-    const { sink, bytes } = rawSink(fedavg, values, 123);
+    const { sink, bytes } = rawSink(values);
     stream(sink, bytes, 1);
     sink.finish();
-    fedavg.commit(123, 'weights');
+    accept(fedavg, sink, 123);
     expect(maxDiff(fedavg.average(), values)).toBeLessThan(1e-6);
   });
 
@@ -90,10 +100,10 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const fedavg = new StreamingFedAvg(N, { kernel });
     fedavg.reserveResult();
     const values = randomArray(N, 8, 2);
-    const { sink, bytes } = rawSink(fedavg, values, 5);
+    const { sink, bytes } = rawSink(values);
     stream(sink, bytes, 1);
     sink.finish();
-    fedavg.commit(5, 'weights');
+    accept(fedavg, sink, 5);
     const first = fedavg.average();
     expect(maxDiff(first, values)).toBeLessThan(1e-6);
     const kept = first.slice();
@@ -104,20 +114,20 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     expect(second).toEqual(kept);
   });
 
-  it('streaming fedavg - a broken-off upload (in memory or spooled to a file) is folded back out exactly', () => {
+  it('streaming fedavg - a broken-off upload (in memory or spooled to a file) leaves no trace', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const kept = { values: randomArray(N, 1), n: 5 };
-    const a = rawSink(fedavg, kept.values, kept.n);
-    const dropped = rawSink(fedavg, randomArray(N, 2, 100), 50, { spoolDir: spool, memoryMaxBytes: 0 });
+    const a = rawSink(kept.values);
+    const dropped = rawSink(randomArray(N, 2, 100), { spoolDir: spool, memoryMaxBytes: 0 });
     stream(dropped.sink, dropped.bytes, 3, 24_000);
     expect(readdirSync(spool).length).toBe(1); // the journal went to the spool dir
     stream(a.sink, a.bytes, 4);
     a.sink.finish();
-    fedavg.commit(kept.n, 'weights');
-    dropped.sink.undo();
-    dropped.sink.undo(); // idempotent
+    accept(fedavg, a.sink, kept.n);
+    dropped.sink.discard();
+    dropped.sink.discard(); // idempotent
     expect(readdirSync(spool)).toEqual([]);
-    expect(maxDiff(fedavg.average(), kept.values)).toBeLessThan(1e-4);
+    expect(fedavg.average()).toEqual(kept.values);
   });
 
   it('streaming fedavg - a chunk with a NaN is refused whole and changes nothing', () => {
@@ -125,39 +135,39 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const values = randomArray(N, 5);
     const bad = values.slice();
     bad[1500] = Number.NaN;
-    const good = rawSink(fedavg, values, 2);
+    const good = rawSink(values);
     stream(good.sink, good.bytes, 9);
     good.sink.finish();
-    fedavg.commit(2, 'weights');
-    const b = rawSink(fedavg, bad, 2);
+    accept(fedavg, good.sink, 2);
+    const b = rawSink(bad);
     b.sink.write(0, b.bytes.subarray(0, 4000));
     expect(() => b.sink.write(4000, b.bytes.subarray(4000, 8000))).toThrow(/non-finite value NaN at parameter 1500/);
     expect(() => b.sink.write(4000, b.bytes.subarray(4000, 8000))).toThrow(InvalidArgumentError); // the sink stays dead
-    b.sink.undo();
+    b.sink.discard();
     expect(maxDiff(fedavg.average(), values)).toBe(0);
   });
 
-  it('streaming fedavg - encoded deltas fold straight into the sum next to raw weights, and undo exactly', () => {
+  it('streaming fedavg - encoded deltas fold into the sum next to raw weights; a broken-off one leaves no trace', () => {
     const fedavg = new StreamingFedAvg(N, { kernel });
     const global = randomArray(N, 20);
     const delta = randomArray(N, 21, 0.05);
     const raw = { values: randomArray(N, 22), n: 30 };
-    const r = rawSink(fedavg, raw.values, raw.n);
+    const r = rawSink(raw.values);
     stream(r.sink, r.bytes, 5);
     r.sink.finish();
-    fedavg.commit(raw.n, 'weights');
+    accept(fedavg, r.sink, raw.n);
     for (const encoding of ['int8', 'topk:0.1+int8', 'float16']) {
       const payload = encodeUpdate(delta, encoding);
-      // A second upload that breaks off half-way and is undone must leave no trace.
-      const gone = encodedSink(encoding, N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: 10, sha256: sha256Hex(payload) });
+      // A second upload that breaks off half-way and is dropped must leave no trace.
+      const gone = encSink(encoding, N, payload);
       stream(gone, payload, 6, Math.floor(payload.length / 2), false);
-      gone.undo();
+      gone.discard();
     }
     const payload = encodeUpdate(delta, 'int8');
-    const sink = encodedSink('int8', N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: 10, sha256: sha256Hex(payload) });
+    const sink = encSink('int8', N, payload);
     stream(sink, payload, 7, payload.length, false);
     sink.finish();
-    fedavg.commit(10, 'delta');
+    accept(fedavg, sink, 10, 'int8');
     const want = reference([raw, { values: Float32Array.from(global, (g, i) => g + delta[i]), n: 10 }]);
     // int8 of a ±0.05 delta quantises to 0.05/127 per value, a quarter of it at weight 10/40.
     expect(maxDiff(fedavg.average(global), want)).toBeLessThan(0.05 / 127 / 4 + 1e-5);
@@ -173,30 +183,29 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
       { delta: randomArray(N, 33, 0.05), n: 20, encoding: 'topk:0.05' },
       { delta: randomArray(N, 34, 0.05), n: 5, encoding: 'topk:0.05+int8' },
     ];
-    const sinkOf = (encoding: string, payload: Uint8Array, n: number) =>
-      encodedSink(encoding, N, payload.length, { fedavg, journal: createJournal(payload.length, 'x', {}), numExamples: n, sha256: sha256Hex(payload), sparseAverage: true });
-    const r = rawSink(fedavg, raw.values, raw.n);
+    const sinkOf = (encoding: string, payload: Uint8Array) => encSink(encoding, N, payload, true);
+    const r = rawSink(raw.values);
     stream(r.sink, r.bytes, 8);
     r.sink.finish();
-    fedavg.commit(raw.n, 'weights');
+    accept(fedavg, r.sink, raw.n);
     const densePayload = encodeUpdate(dense.delta, 'float16');
-    const d = sinkOf('float16', densePayload, dense.n);
+    const d = sinkOf('float16', densePayload);
     stream(d, densePayload, 9, densePayload.length, false);
     d.finish();
-    fedavg.commit(dense.n, 'delta');
+    accept(fedavg, d, dense.n, 'float16');
     for (const [k, u] of sparse.entries()) {
       // A top-k upload of the same client that breaks off first must leave neither values nor counts.
       const gonePayload = encodeUpdate(randomArray(N, 40 + k, 0.05), u.encoding);
-      const gone = sinkOf(u.encoding, gonePayload, u.n);
+      const gone = sinkOf(u.encoding, gonePayload);
       stream(gone, gonePayload, 10 + k, Math.floor(gonePayload.length * 0.7), false);
       const payload = encodeUpdate(u.delta, u.encoding);
-      const sink = sinkOf(u.encoding, payload, u.n);
+      const sink = sinkOf(u.encoding, payload);
       stream(sink, payload, 12 + k, payload.length, false);
-      gone.undo();
+      gone.discard();
       sink.finish();
-      fedavg.commit(u.n, 'sparse-delta');
+      expect(sink.kind).toBe('sparse-delta');
+      accept(fedavg, sink, u.n, u.encoding);
     }
-    expect(fedavg.memoryBytes).toBeGreaterThanOrEqual(4 * N);
     // The reference: per parameter, the weighted mean of the updates that carry it.
     const sent = sparse.map((u) => decodeDense(u.encoding, encodeUpdate(u.delta, u.encoding), N));
     const halves = decodeDense('float16', densePayload, N);
@@ -225,11 +234,11 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
       { delta: randomArray(N, seed + 2, 0.05), n: 3 },
     ].map((u) => ({ ...u, payload: encodeUpdate(u.delta, encoding) }));
     for (const [k, u] of uploads.entries()) {
-      const sink = encodedSink(encoding, N, u.payload.length, { fedavg, journal: createJournal(u.payload.length, 'x', {}), numExamples: u.n, sha256: sha256Hex(u.payload), sparseAverage });
+      const sink = encSink(encoding, N, u.payload, sparseAverage);
       stream(sink, u.payload, seed + k, u.payload.length, false);
       sink.finish();
       expect(sink.kind).toBe(sparseAverage ? 'sparse-delta' : 'delta');
-      fedavg.commit(u.n, sink.kind);
+      accept(fedavg, sink, u.n, encoding);
     }
     return uploads.map((u) => decodeDense(encoding, u.payload, N));
   }
@@ -250,7 +259,6 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
       }
     }
     expect(single).toBeGreaterThan(Math.round(0.01 * N));
-    expect(() => new StreamingFedAvg(10, { kernel }).commit(1, 'sparse-delta')).toThrow(/coverage/);
   });
 
   it('streaming fedavg - a top-k delta from a client without per-parameter averaging is averaged like a dense one', () => {
@@ -265,27 +273,47 @@ describe.each<StreamingKernel>(['wasm-simd', 'scalar'])('streaming fedavg on %s'
     const fedavg = new StreamingFedAvg(100, { kernel });
     const values = randomArray(100, 1);
     const bytes = float32ToBytes(values);
-    const wrong = float32Sink(100, { fedavg, journal: createJournal(400, 'x', {}), numExamples: 1, sha256: '0'.repeat(64) });
+    const wrong = float32Sink(100, { journal: createJournal(400, 'x', {}), sha256: '0'.repeat(64), bound: DEFAULT_VALUE_BOUND });
     wrong.write(0, bytes);
     expect(() => wrong.finish()).toThrow(/sha256/);
-    wrong.undo();
-    const gap = rawSink(fedavg, values, 1).sink;
+    expect(() => wrong.handOver()).toThrow(InvalidArgumentError);
+    wrong.discard();
+    const gap = rawSink(values).sink;
     expect(() => gap.write(8, bytes.subarray(8))).toThrow(/offset 8, expected 0/);
-    const over = rawSink(fedavg, values, 1).sink;
+    const over = rawSink(values).sink;
     expect(() => over.write(0, new Uint8Array(404))).toThrow(/overruns/);
     expect(() => fedavg.average()).toThrow(/no updates/);
   });
 
-  it('streaming fedavg - an aggregate that overflows float32 is an error, not an Inf model', () => {
+  it('streaming fedavg - a value beyond the bound is refused naming it; bounded values near float32 max average without overflow', () => {
     const fedavg = new StreamingFedAvg(8, { kernel });
-    for (const n of [1, 1]) {
-      const { sink, bytes } = rawSink(fedavg, new Float32Array(8).fill(3e38), n);
+    const big = rawSink(new Float32Array(8).fill(3e38));
+    expect(() => big.sink.write(0, big.bytes)).toThrow(/value 3\.0000000054977558e\+38 at parameter 0 is outside the update value bound of ±1e\+30/);
+    for (const n of [1, 1, 1]) {
+      const { sink, bytes } = rawSink(new Float32Array(8).fill(3e38), {}, 3.4e38);
       sink.write(0, bytes);
       sink.finish();
-      fedavg.commit(n, 'weights');
+      accept(fedavg, sink, n);
     }
-    if (kernel === 'scalar') expect(fedavg.average()[0]).toBeCloseTo(3e38, -33); // the float64 sum holds it
-    else expect(() => fedavg.average()).toThrow(/overflowed/);
+    // The weights sum to 1, so the sum never leaves the range of the values.
+    expect(fedavg.average()[0]).toBeCloseTo(3e38, -32);
+  });
+
+  it('streaming fedavg - both kernels give the same bits, and the fold order is the client ids, not the order of add', () => {
+    const updates = [5, 17, 1, 300].map((n, k) => ({ values: randomArray(N, 70 + k, 10 ** (k - 2)), n, id: `client-${'dcba'[k]}` }));
+    const results = [[0, 1, 2, 3], [3, 1, 0, 2]].flatMap((order) =>
+      (['wasm-simd', 'scalar'] as const).map((kern) => {
+        const fedavg = new StreamingFedAvg(N, { kernel: kern });
+        for (const k of order) {
+          const { sink, bytes } = rawSink(updates[k].values);
+          stream(sink, bytes, k);
+          sink.finish();
+          accept(fedavg, sink, updates[k].n, 'float32', updates[k].id);
+        }
+        return fedavg.average();
+      }),
+    );
+    for (const r of results.slice(1)) expect(Buffer.from(r.buffer).equals(Buffer.from(results[0].buffer))).toBe(true);
   });
 });
 

@@ -1,17 +1,21 @@
 /**
- * A round's FedAvg, folded as the uploads stream in. Every upload folds its
- * chunks into one shared running sum the moment they arrive (memory O(model)
- * however many clients upload at once); an upload only *counts* once it is
- * complete and verified (`commit`), and one that breaks off for good or is
- * refused is folded back out by its sink (`update-sink.ts`). So the average is
- * always over exactly the committed updates.
+ * A round's FedAvg over exactly its accepted updates, independent of the order
+ * they arrived in (docs/aggregation.md).
+ *
+ * An upload is verified as it arrives (values bounded, structure decoded,
+ * sha256 of the whole) and journaled, never folded (update-sink.ts). Only a
+ * complete, verified update is `add`ed here, with its journal; one refused,
+ * broken off or cut at the deadline simply never is, so nothing has to be
+ * taken back out. `average()` folds the accepted updates chunk by chunk from
+ * their journals into one float32 sum, in a canonical order (by client id),
+ * with weights normalised by the round's total examples. The same set of
+ * accepted updates therefore gives the same bits whatever the arrival order,
+ * and memory stays O(model): the sum, one chunk, and the journals (small ones
+ * in memory, large ones in the spool directory).
  *
  * Updates come as whole weights (float32) or as deltas from the global model
  * the client trained from (compressed encodings): a delta client's share of
  * the global model is added once, at the end, as `Σ w(deltas) · global`.
- *
- * Weights are example counts, scaled by the first upload's count so the sum
- * stays at the magnitude of the updates however large the counts are.
  *
  * Sparse (top-k) deltas are averaged per parameter over the updates that sent
  * it. Dividing a parameter sent by 1 client of 10 by all 10 clients' weight
@@ -21,48 +25,58 @@
  *
  *   new_j = (S_j + (W_delta + C_j)·g_j) / (W_dense + C_j)
  *
- * where S_j is the running sum, which already holds every folded w·x_j
- * (weights, dense deltas, and the top-k values that reached j), W_dense is the weight of the updates that
+ * where S_j is the sum of every folded w·x_j (weights, dense deltas, and the
+ * top-k values that reached j), W_dense is the weight of the updates that
  * cover every parameter (float32 weights, int8/float16 deltas), W_delta the
  * part of it that is deltas, and C_j the weight of the top-k updates that sent
- * j; with no weight at all (W_dense + C_j = 0) the parameter keeps g_j. C
- * exists only once a top-k update arrives: one Uint32 example count per
- * parameter, filled by the folding decoder (folding-decoder.ts). With no top-k
- * update committed this is the plain weighted average.
+ * j (one Uint32 example count per parameter, filled by the folding decoder).
+ * With no top-k update accepted this is the plain weighted average.
  */
+import { createFoldingDecoder, type FoldCoverage } from '../../../common/codecs';
 import { InvalidArgumentError } from '../../../common/errors';
-import type { FoldCoverage, FoldTarget } from '../../../common/codecs';
+import type { UpdateJournal } from '../rounds/update-journal';
 import { defaultKernel } from './kernel-choice';
 import { createStreamingSum, type StreamingKernel, type StreamingSum } from './streaming-sum';
 
 /** Options of {@link StreamingFedAvg}. */
 export interface StreamingFedAvgOptions {
-  /** @default the process default from chooseKernel ('tfjs' there means wasm-simd here, see streaming-sum.ts) */
+  /** @default the process default from chooseKernel ('tfjs' there means wasm-simd here) */
   kernel?: StreamingKernel;
 }
 
 /**
- * What a committed update is: new weights (float32), a delta covering every
+ * What an accepted update is: new weights (float32), a delta covering every
  * parameter (int8, float16), or a delta of some parameters only (top-k).
  */
 export type UpdateKind = 'weights' | 'delta' | 'sparse-delta';
 
+/** A complete, verified update, ready to be folded at round close. */
+export interface VerifiedUpdate {
+  /** Who sent it: the canonical fold order, and at most one update each. */
+  clientId: string;
+  numExamples: number;
+  kind: UpdateKind;
+  /** 'float32', or the encoding of a delta. */
+  encoding: string;
+  /** Its bytes, exactly as received and verified; owned (and closed) by the accumulator from now on. */
+  journal: UpdateJournal;
+}
+
 /** Sparse weights are Uint32 example counts (see folding-decoder.ts): a round's top-k examples must stay below this. */
 const MAX_SPARSE_EXAMPLES = 2 ** 32;
 
-/** The streaming weighted sum of one round; see the file comment. */
+/** The accepted updates of one round and their average; see the file comment. */
 export class StreamingFedAvg {
   readonly kernel: StreamingKernel;
   private readonly sum: StreamingSum;
-  private unit = 0;
-  private committed = 0;
+  private readonly updates = new Map<string, VerifiedUpdate>();
   private result?: Float32Array;
-  /** Examples of committed updates that cover every parameter, and the delta part of them. */
+  /** Examples of accepted updates that cover every parameter, and the delta part of them. */
   private denseExamples = 0;
   private denseDeltaExamples = 0;
-  /** Examples of committed top-k updates. */
+  /** Examples of accepted top-k updates. */
   private sparseExamples = 0;
-  /** Per parameter, the examples of the top-k updates folded at it; created by the first top-k upload. */
+  /** Per parameter, the examples of the top-k updates folded at it; created when needed. */
   private counts: Uint32Array | undefined;
 
   constructor(
@@ -74,60 +88,47 @@ export class StreamingFedAvg {
     this.kernel = this.sum.kernel;
   }
 
-  /** Updates committed so far. */
+  /** Updates accepted so far. */
   get count(): number {
-    return this.committed;
+    return this.updates.size;
   }
 
-  /** Examples committed so far. */
+  /** Examples accepted so far. */
   get weight(): number {
     return this.denseExamples + this.sparseExamples;
   }
 
-  /** Bytes held for the sum, scratch and output, and the per-parameter sparse weights once a top-k upload came. */
+  /** Bytes held for the sum, scratch and output, and the per-parameter sparse weights once reserved. */
   get memoryBytes(): number {
     return this.sum.memoryBytes + (this.counts?.byteLength ?? 0);
   }
 
-  /** The fold weight for an upload of `numExamples` examples (negate it to fold the upload back out). */
-  foldWeight(numExamples: number): number {
-    if (!(numExamples > 0) || !Number.isFinite(numExamples)) throw new InvalidArgumentError(`update weight must be positive, got ${numExamples}`);
-    if (this.unit === 0) this.unit = numExamples;
-    return numExamples / this.unit;
-  }
-
-  /** Folds float32 chunk bytes at parameter `from`; see StreamingSum.foldBytes. */
-  foldBytes(from: number, bytes: Uint8Array, weight: number): void {
-    this.sum.foldBytes(from, bytes, weight);
-  }
-
-  /** The running sum, for a folding decoder. */
-  target(): FoldTarget {
-    return this.sum.target();
+  /** Accepts a verified update (taking its journal); throws InvalidArgumentError for a bad weight or a second update of one client. */
+  add(update: VerifiedUpdate): void {
+    const n = update.numExamples;
+    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`update weight must be a positive integer example count, got ${n}`);
+    if (this.updates.has(update.clientId)) throw new InvalidArgumentError(`client ${update.clientId} already has an accepted update in this round`);
+    if (update.kind === 'sparse-delta') {
+      if (this.sparseExamples + n >= MAX_SPARSE_EXAMPLES) throw new InvalidArgumentError(`top-k updates of ${this.sparseExamples + n} examples in one round overflow the per-parameter counts`);
+      this.sparseExamples += n;
+    } else {
+      this.denseExamples += n;
+      if (update.kind === 'delta') this.denseDeltaExamples += n;
+    }
+    this.updates.set(update.clientId, update);
   }
 
   /**
    * Allocates the average's output and touches every page of it now. A fresh
    * model-sized array costs a page fault per 4 KiB on first write (on this
-   * class of VM ~2.5 ms per MiB: as long as folding ten updates), so a round
-   * does it while its clients train rather than on the aggregation path.
-   * Idempotent; average() does it itself if nobody did.
+   * class of VM ~2.5 ms per MiB), so a round does it while its clients train
+   * rather than on the aggregation path. Idempotent; average() does it itself
+   * if nobody did.
    */
   reserveResult(): void {
     if (this.result) return;
     this.result = new Float32Array(this.size);
     this.result.fill(0);
-  }
-
-  /**
-   * What a top-k decoder adds per parameter it folds, for an upload of
-   * `numExamples` (negate `weight` to fold it back out). Allocates the
-   * counts (4 bytes a parameter) on first use.
-   */
-  coverage(numExamples: number): FoldCoverage {
-    if (!Number.isSafeInteger(numExamples) || numExamples < 1) throw new InvalidArgumentError(`a top-k update's weight must be a positive integer example count, got ${numExamples}`);
-    this.reserveCoverage();
-    return { counts: this.counts!, weight: numExamples };
   }
 
   /** Allocates (and faults in, as reserveResult does) the per-parameter counts, for a round that expects top-k updates. */
@@ -137,40 +138,25 @@ export class StreamingFedAvg {
     this.counts.fill(0);
   }
 
-  /** Counts a complete, verified upload of `numExamples` whose chunks are already folded. */
-  commit(numExamples: number, kind: UpdateKind): void {
-    this.foldWeight(numExamples); // validates, and sets the unit on a first commit
-    if (kind === 'sparse-delta') {
-      if (!this.counts) throw new InvalidArgumentError('a top-k update must be folded with coverage() before it is committed');
-      if (this.sparseExamples + numExamples >= MAX_SPARSE_EXAMPLES) throw new InvalidArgumentError(`top-k updates of ${this.sparseExamples + numExamples} examples in one round overflow the per-parameter counts`);
-      this.sparseExamples += numExamples;
-    } else {
-      this.denseExamples += numExamples;
-      if (kind === 'delta') this.denseDeltaExamples += numExamples;
-    }
-    this.committed++;
-  }
-
   /**
-   * The weighted average of the committed updates; `global` is the model the
-   * deltas were trained from (required when any delta was committed). Throws
-   * InvalidArgumentError when nothing was committed or the sum overflowed.
-   *
-   * In example counts, per parameter (the file comment):
-   * (unit·sum_j + (E_delta + C_j)·g_j) / (E_dense + C_j). Where no top-k update
-   * sent j (C_j = 0, and everywhere in a round without top-k) that is the dense
-   * updates' plain average, which the kernel computes for every parameter; only
-   * the parameters top-k updates sent are then redone.
+   * The weighted average of the accepted updates; `global` is the model the
+   * deltas were trained from (required when any delta was accepted). Throws
+   * InvalidArgumentError when nothing was accepted or the average is not
+   * finite (values within the round's bound cannot get there; a global model
+   * near float32's maximum plus a delta can).
    */
   average(global?: Float32Array): Float32Array {
-    if (this.committed === 0) throw new InvalidArgumentError('no updates to average');
-    const unit = this.unit;
+    if (this.updates.size === 0) throw new InvalidArgumentError('no updates to average');
     const dense = this.denseExamples;
     const denseDelta = this.denseDeltaExamples;
+    // Weights sum to 1 over everything folded (top-k ones only where they were sent), so a
+    // sum of bounded values stays bounded.
+    const unit = dense + this.sparseExamples;
     if (denseDelta + this.sparseExamples > 0) {
       if (!global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
       if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
     }
+    this.fold(unit);
     const out = this.takeResult();
     if (dense > 0) this.sum.average(out, dense / unit, denseDelta > 0 ? { values: global!, weight: denseDelta / unit } : undefined);
     else out.set(global!); // only top-k updates: a parameter nobody sent keeps the global value exactly
@@ -187,6 +173,28 @@ export class StreamingFedAvg {
     return out;
   }
 
+  /** Folds every accepted update from its journal, in client-id order, into an emptied sum. */
+  private fold(unit: number): void {
+    this.sum.reset();
+    if (this.sparseExamples > 0) {
+      this.reserveCoverage();
+      this.counts!.fill(0);
+    }
+    const order = [...this.updates.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const id of order) {
+      const u = this.updates.get(id)!;
+      const weight = u.numExamples / unit;
+      if (u.kind === 'weights') {
+        u.journal.replay((offset, bytes) => this.sum.foldBytes(offset / 4, bytes, weight));
+        continue;
+      }
+      const coverage: FoldCoverage | undefined = u.kind === 'sparse-delta' ? { counts: this.counts!, weight: u.numExamples } : undefined;
+      const decoder = createFoldingDecoder(u.encoding, this.size, this.sum.target(), weight, coverage);
+      u.journal.replay((_offset, bytes) => decoder.push(bytes));
+      decoder.finish();
+    }
+  }
+
   /** The reserved result, handed to the caller (it becomes the next global model): a second average() writes a new one. */
   private takeResult(): Float32Array {
     this.reserveResult();
@@ -195,9 +203,11 @@ export class StreamingFedAvg {
     return out;
   }
 
-  /** Releases the sum's memory. */
+  /** Releases the sum's memory and the accepted updates' journals (spool files are deleted). */
   dispose(): Promise<void> {
     this.result = undefined;
+    for (const u of this.updates.values()) u.journal.close();
+    this.updates.clear();
     this.sum.dispose();
     return Promise.resolve();
   }

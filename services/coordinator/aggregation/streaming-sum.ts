@@ -1,23 +1,19 @@
 /**
- * The running sum Σ wᵢ·xᵢ that uploads fold into chunk by chunk, as PushUpdate
- * delivers them: no update is ever held whole. Two kernels behind one
- * interface:
+ * The float32 sum Σ wᵢ·xᵢ a round folds its verified updates into at close,
+ * chunk by chunk from their journals (streaming-fedavg.ts): no update is ever
+ * held whole in memory. Two kernels behind one interface, giving the same bits:
  *  - `wasm-simd`: the sum lives in WebAssembly memory; a float32 chunk is
  *    copied once into a chunk-sized scratch area, scanned for NaN/±Inf there
  *    while cache-hot (SIMD), and folded by the f32x4 multiply-add;
- *  - `scalar`: a float64 sum in a Float64Array and plain loops.
+ *  - `scalar`: a Float32Array and plain loops that round exactly as the wasm
+ *    kernel does (for runtimes without WebAssembly SIMD).
  * Encoded chunks (float16, int8, top-k) are decoded by the codecs' folding
  * decoder straight into `target()`, so they never exist as dense floats.
  *
- * Weights may be negative: folding the same bytes again with −w takes a
- * broken-off or refused upload back out (see update-sink.ts).
- *
  * The TFJS kernel is not offered here: folding a chunk into a tensor is a
- * whole-model op per chunk. With tfjs-node the whole-update TFJS path
- * (FedAvgAccumulator) remains; rounds fold chunk-wise on these kernels.
+ * whole-model op per chunk.
  */
 import { InvalidArgumentError } from '../../../common/errors';
-import type { FoldTarget } from '../../../common/codecs';
 import { firstNonFinite } from '../../../common/weights-codec';
 import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from './wasm-kernel';
 
@@ -36,8 +32,10 @@ export interface StreamingSum {
    * InvalidArgumentError naming the parameter and folds nothing of the chunk.
    */
   foldBytes(from: number, bytes: Uint8Array, weight: number): void;
-  /** The sum itself, for a folding decoder to add encoded values into. */
-  target(): FoldTarget;
+  /** The sum itself (zeroed where nothing was folded yet), for a folding decoder to add encoded values into. */
+  target(): Float32Array;
+  /** Empties the sum (nothing is folded any more). */
+  reset(): void;
   /**
    * (sum + base.weight·base.values) / total: the average of everything folded,
    * with `base` standing for the global model under updates that were deltas.
@@ -177,6 +175,11 @@ class WasmStreamingSum implements StreamingSum {
     out.set(new Float32Array(this.memory.buffer, this.outPtr, this.size));
   }
 
+  reset(): void {
+    this.live();
+    this.frontier = 0;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -230,15 +233,25 @@ class WasmStreamingSum implements StreamingSum {
 
 class ScalarStreamingSum implements StreamingSum {
   readonly kernel = 'scalar' as const;
-  // float64: the scalar loop is bound by its own speed, so the wider sum costs nothing.
-  private readonly sum: Float64Array;
+  // float32 with the wasm kernel's exact steps (round w·x to float32, then the sum): both
+  // kernels give the same bits, so the committed model does not depend on which one a
+  // coordinator's calibration picked. Math.fround after a double multiply-add is the float32
+  // result: a product of two float32 is exact in a double, and a double-rounded float32 sum
+  // equals the float32 sum (53 ≥ 2·24 + 2).
+  private readonly sum: Float32Array;
+  /** As in WasmStreamingSum: past it, a fold assigns w·x (so -0 stays -0, as the wasm kernel's does). */
+  private frontier = 0;
 
   constructor(readonly size: number) {
-    this.sum = new Float64Array(size);
+    this.sum = new Float32Array(size);
   }
 
   get memoryBytes(): number {
     return this.sum.byteLength;
+  }
+
+  reset(): void {
+    this.frontier = 0;
   }
 
   foldBytes(from: number, bytes: Uint8Array, weight: number): void {
@@ -250,10 +263,17 @@ class ScalarStreamingSum implements StreamingSum {
       if (v - v !== 0) throw nonFiniteError(from + i, v);
     }
     const sum = this.sum;
-    for (let i = 0; i < n; i++) sum[from + i] += weight * dv.getFloat32(i * 4, true);
+    const w = Math.fround(weight);
+    if (from > this.frontier) sum.fill(0, this.frontier, from);
+    const inside = Math.max(0, Math.min(n, this.frontier - from));
+    for (let i = 0; i < inside; i++) sum[from + i] += Math.fround(w * dv.getFloat32(i * 4, true));
+    for (let i = inside; i < n; i++) sum[from + i] = w * dv.getFloat32(i * 4, true);
+    this.frontier = Math.max(this.frontier, from + n);
   }
 
-  target(): Float64Array {
+  target(): Float32Array {
+    this.sum.fill(0, this.frontier);
+    this.frontier = this.size;
     return this.sum;
   }
 
@@ -261,10 +281,12 @@ class ScalarStreamingSum implements StreamingSum {
     checkWeight(total);
     checkOut(out, this.size);
     if (base && base.values.length !== this.size) throw new InvalidArgumentError(`base has ${base.values.length} parameters, model has ${this.size}`);
-    const inv = 1 / total;
-    const bw = base?.weight ?? 0;
+    const sum = this.target();
+    const s = Math.fround(1 / total);
+    const bw = Math.fround((base?.weight ?? 0) / total);
     for (let i = 0; i < out.length; i++) {
-      const v = (this.sum[i] + (bw !== 0 ? bw * base!.values[i] : 0)) * inv;
+      let v = Math.fround(sum[i] * s);
+      if (base && bw !== 0) v = Math.fround(v + Math.fround(base.values[i] * bw));
       if (v - v !== 0) throw new InvalidArgumentError(`the aggregate overflowed: parameter ${i} is not finite`);
       out[i] = v;
     }

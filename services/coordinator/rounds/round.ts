@@ -1,6 +1,7 @@
 /**
  * One attempt at one round: dispatches tasks to the selected clients, receives
- * their updates into a streaming FedAvg sum, and closes when every selected
+ * and verifies their updates (folded only at close, in a canonical order:
+ * streaming-fedavg.ts), and closes when every selected
  * client has settled or the deadline passes — whichever comes first. A client
  * that disconnects, fails or stays silent never holds a round open past its
  * deadline.
@@ -12,6 +13,7 @@ import type { ClientId, Metrics, ModelSpec, RoundClientRecord, RoundRecord, Skip
 import { schedulingMetrics } from '../selection/metrics';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { parameterCount } from '../../../common/weights-codec';
+import { checkValueBound, DEFAULT_VALUE_BOUND } from '../../../common/codecs';
 import { encodedSink, float32Sink } from './update-sink';
 import { StreamingFedAvg } from '../aggregation/streaming-fedavg';
 import { createJournal } from './update-journal';
@@ -50,6 +52,8 @@ export interface RoundInput {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads; undefined keeps them in memory. */
   spoolDir?: string;
+  /** Every update value must be within ±this, or the update is refused. @default DEFAULT_VALUE_BOUND */
+  valueBound?: number;
   deadlineMs: number;
   maxUpdateBytes: number;
   fleet: FleetPort;
@@ -95,6 +99,7 @@ export class Round {
   readonly record: RoundRecord;
   private readonly accumulator: StreamingFedAvg;
   private readonly parameters: number;
+  private readonly valueBound: number;
   private readonly receivers = new Map<ClientId, UpdateReceiver>();
   private readonly accepted = new Map<ClientId, string>();
   private readonly taskIds = new Map<ClientId, string>();
@@ -117,6 +122,7 @@ export class Round {
     const now = input.clock.now();
     this.parameters = parameterCount(input.spec.tensors);
     this.accumulator = new StreamingFedAvg(this.parameters);
+    this.valueBound = checkValueBound(input.valueBound ?? DEFAULT_VALUE_BOUND);
     this.record = {
       runId: input.runId,
       round: input.round,
@@ -212,10 +218,9 @@ export class Round {
     existing?.discard();
     this.checkHeader(header, c.encoding ?? 'float32');
     const target = {
-      fedavg: this.accumulator,
       journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir }),
-      numExamples: header.numExamples,
       sha256: header.sha256,
+      bound: this.valueBound,
       sparseAverage: c.sparseAverage ?? false,
     };
     const sink =
@@ -286,7 +291,7 @@ export class Round {
     if (!c || this.settled.has(clientId)) return;
     this.gone.add(clientId);
     if (this.accepted.has(clientId)) {
-      // The update is in the sum; only the metrics message is missing.
+      // The update counts; only the metrics message is missing.
       this.settle(c, 'finished', `${reason} before sending metrics`);
       return;
     }
@@ -364,7 +369,7 @@ export class Round {
       if (c.state === 'rejected') this.settle(c, 'rejected', c.reason, false);
       else this.settle(c, 'dropped', reason, false);
     }
-    // Whatever is still folded without being committed comes back out before anyone averages.
+    // Uploads that never completed are dropped; none of their bytes reached the sum.
     for (const r of this.receivers.values()) r.discard();
     this.receivers.clear();
     this.record.endedAtMs = this.input.clock.now();
@@ -407,7 +412,13 @@ export class Round {
     if (this.receivers.get(r.clientId) === r) this.receivers.delete(r.clientId);
     const c = this.clientRecord(r.clientId)!;
     if (this.closed) throw new StaleRoundError(`round ${this.input.round} closed before the upload finished`);
-    this.accumulator.commit(r.numExamples, r.kind);
+    const journal = r.handOver();
+    try {
+      this.accumulator.add({ clientId: r.clientId, numExamples: r.numExamples, kind: r.kind, encoding: r.encoding, journal });
+    } catch (err) {
+      journal.close();
+      throw err;
+    }
     this.accepted.set(r.clientId, r.transferId);
     c.numExamples = r.numExamples;
     c.acceptedAtMs = this.input.clock.now();

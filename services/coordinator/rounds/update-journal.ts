@@ -1,18 +1,18 @@
 /**
- * What an upload has folded into the round's sum so far, kept so the fold can
- * be taken back out if the upload never completes (dropped for good, refused,
- * or overtaken by a new transfer). Small updates are kept as the chunk buffers
- * gRPC already allocated; large ones are appended to a spool file, so the
- * coordinator's memory stays at a few chunks per upload whatever the model
- * size. The happy path only ever writes (sequentially, into the page cache);
- * the file is read back only to undo, and deleted when the upload is
- * committed or undone.
+ * The bytes of one upload, exactly as received, kept from its first chunk
+ * until the round folds it at close (streaming-fedavg.ts) or drops it
+ * (refused, broken off for good, or the round ended without it). Small
+ * updates are kept as the chunk buffers gRPC already allocated; large ones
+ * are appended to a spool file, so the coordinator's memory stays at a few
+ * chunks per upload whatever the model size. Writes are sequential (into the
+ * page cache); the file is read back once, at the fold, and deleted when the
+ * round is done with it.
  */
 import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ResourceExhaustedError } from '../../../common/errors';
 
-/** Chunks an upload has folded, in order, for replaying them with the opposite weight. */
+/** Chunks an upload sent, in order, for the fold at round close. */
 export interface UpdateJournal {
   /** Bytes recorded so far. */
   readonly bytes: number;

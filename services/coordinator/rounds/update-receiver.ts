@@ -1,10 +1,10 @@
 /**
  * Receives one client's update chunk by chunk. Chunks are validated (offset,
- * alignment, size, finite values) and folded straight into the round's
- * streaming FedAvg sum by the sink; only a complete update whose sha256
- * matches is committed. An upload refused or ended for good is folded back
- * out (`undo`), so a client that drops mid-upload or sends a bad checksum
- * contributes nothing, instead of half an update.
+ * alignment, size, values within the round's bound) and journaled by the
+ * sink, never folded; only a complete update whose sha256 matches is handed
+ * to the round, which folds its accepted updates at close. An upload refused
+ * or ended for good is discarded, so a client that drops mid-upload or sends
+ * a bad checksum contributes nothing: none of its bytes reached the sum.
  *
  * An upload that breaks off is suspended, not discarded: the same transfer id
  * may resume from `receivedBytes` on a new call (after a reset or a handover).
@@ -15,9 +15,10 @@
  */
 import { CancelledError } from '../../../common/errors';
 import type { UpdateKind } from '../aggregation/streaming-fedavg';
+import type { UpdateJournal } from './update-journal';
 import type { UpdateSink } from './update-sink';
 
-/** Lifecycle of a receiver: receiving, broken off (resumable), or done (folded or refused). */
+/** Lifecycle of a receiver: receiving, broken off (resumable), or done (accepted or refused). */
 export type ReceiverState = 'active' | 'suspended' | 'done';
 
 /** The sink PushUpdate streams chunks into. */
@@ -96,36 +97,40 @@ export class UpdateReceiver {
     return this.sink.kind;
   }
 
-  /** Verifies the whole update and commits it to the round; throws if it is incomplete, corrupt or too late. */
+  /** Verifies the whole update and hands it to the round; throws if it is incomplete, corrupt or too late. */
   complete(token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
     this.sink.finish();
     this.stateValue = 'done';
     try {
       this.onComplete(this);
-    } catch (err) {
-      this.sink.undo();
-      throw err;
+    } finally {
+      // Not taken by the round (too late): dropped. Taken: a no-op.
+      this.sink.discard();
     }
-    this.sink.release();
+  }
+
+  /** The verified update's bytes, for the round's onComplete to keep; the receiver no longer owns them. */
+  handOver(): UpdateJournal {
+    return this.sink.handOver();
   }
 
   /**
    * The upload broke off (`rejected` false: suspended, resumable) or its data was
-   * refused (`rejected` true: done, and folded back out). A suspended upload's
-   * chunks stay folded until it resumes and completes, or is discarded.
+   * refused (`rejected` true: done, and dropped). A suspended upload's chunks stay
+   * journaled until it resumes and completes, or is discarded.
    */
   abort(reason: string, rejected = false, token = this.owner): void {
     if (token !== this.owner || this.stateValue !== 'active') return;
     this.stateValue = rejected ? 'done' : 'suspended';
-    if (rejected) this.sink.undo();
+    if (rejected) this.sink.discard();
     this.onAbort(this, reason, rejected);
   }
 
-  /** Ends a transfer for good (the round closed, or the client started another): its chunks are folded back out. */
+  /** Ends a transfer for good (the round closed, or the client started another): its chunks are dropped. */
   discard(): void {
     this.stateValue = 'done';
-    this.sink.undo();
+    this.sink.discard();
     for (const listener of [...this.discardListeners]) listener();
     this.discardListeners.clear();
   }

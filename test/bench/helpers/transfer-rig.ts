@@ -24,6 +24,7 @@ import { UpdateReceiver } from '../../../services/coordinator/rounds/update-rece
 import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
 import { createJournal } from '../../../services/coordinator/rounds/update-journal';
 import { StreamingFedAvg } from '../../../services/coordinator/aggregation/streaming-fedavg';
+import { DEFAULT_VALUE_BOUND } from '../../../common/codecs';
 import { NotFoundError } from '../../../common/errors';
 import type { TlsMaterial } from '../../../common/pki/files';
 import { createAuthHook, noAuth } from '../../../services/coordinator/auth/auth-hook';
@@ -186,9 +187,9 @@ export interface UploadServer {
  * options (plus `extra`) and receive window (`windowBytes`: the coordinator's
  * default unless given; 65535 leaves grpc-js's own) serving
  * `createFleetService`. PushUpdate goes through the real handler,
- * UpdateReceiver and float32Sink (offset checks, finite check, the fold into
- * a streaming FedAvg sum chunk by chunk, the journal spooled to a temp dir,
- * sha256 of the whole); what the stub leaves out is the round bookkeeping
+ * UpdateReceiver and float32Sink (offset checks, bound check, the journal
+ * spooled to a temp dir, sha256 of the whole; the fold from the journal at
+ * round close happens in the call nextCompleted resolves with); what the stub leaves out is the round bookkeeping
  * around them (selection and task checks). With `secure` it serves mutual TLS
  * as the coordinator does (serverCredentials) and the caller's identity comes
  * from its certificate (the coordinator's auth hook).
@@ -211,10 +212,10 @@ export async function startUploadServer(
         h.transferId,
         h.numExamples,
         h.encoding,
-        float32Sink(parameters, { fedavg, journal, numExamples: h.numExamples, sha256: h.sha256 }),
+        float32Sink(parameters, { journal, sha256: h.sha256, bound: DEFAULT_VALUE_BOUND }),
         h.sha256,
         (r) => {
-          fedavg.commit(r.numExamples, 'weights');
+          fedavg.add({ clientId, numExamples: r.numExamples, kind: 'weights', encoding: 'float32', journal: r.handOver() });
           // The average is the round's work at its end (see the aggregation bench), not the upload's.
           waiting?.resolve(() => {
             const values = fedavg.average();
