@@ -24,8 +24,38 @@ export interface UpdateJournal {
   close(): void;
 }
 
-/** Updates up to this size are journaled in memory. */
+/** Updates up to this size are journaled in memory (while the memory budget lasts). */
 export const MEMORY_JOURNAL_MAX_BYTES = 8 << 20;
+/** All in-memory journals of the process together: past this, small updates are spooled too. */
+export const MEMORY_JOURNAL_BUDGET_BYTES = 256 << 20;
+
+/**
+ * Bytes in-memory journals may still take. Every accepted update is held until its round
+ * closes, so without a budget a 1,000-client round of a 0.8 MB model would hold 800 MB.
+ */
+export class JournalBudget {
+  constructor(private remaining: number) {}
+
+  /** Reserves `bytes`; false when they do not fit (the journal goes to the spool instead). */
+  take(bytes: number): boolean {
+    if (bytes > this.remaining) return false;
+    this.remaining -= bytes;
+    return true;
+  }
+
+  /** Returns a closed journal's reservation. */
+  give(bytes: number): void {
+    this.remaining += bytes;
+  }
+
+  /** Bytes still available. */
+  get available(): number {
+    return this.remaining;
+  }
+}
+
+/** The process's budget (journals of every run and round share it). */
+export const processJournalBudget = new JournalBudget(MEMORY_JOURNAL_BUDGET_BYTES);
 const REPLAY_PIECE = 1 << 20;
 
 /** Where journals go: the spool directory, or memory for small updates and when there is none. */
@@ -34,13 +64,17 @@ export interface JournalOptions {
   spoolDir?: string;
   /** Journals of updates up to this many bytes stay in memory. @default MEMORY_JOURNAL_MAX_BYTES */
   memoryMaxBytes?: number;
+  /** What in-memory journals may take in all. @default processJournalBudget */
+  budget?: JournalBudget;
 }
 
 let sequence = 0;
 
 /** A journal for an upload of `expectedBytes`, named after `label` when it is a file. */
 export function createJournal(expectedBytes: number, label: string, options: JournalOptions): UpdateJournal {
-  if (!options.spoolDir || expectedBytes <= (options.memoryMaxBytes ?? MEMORY_JOURNAL_MAX_BYTES)) return new MemoryJournal();
+  if (!options.spoolDir) return new MemoryJournal();
+  const budget = options.budget ?? processJournalBudget;
+  if (expectedBytes <= (options.memoryMaxBytes ?? MEMORY_JOURNAL_MAX_BYTES) && budget.take(expectedBytes)) return new MemoryJournal(() => budget.give(expectedBytes));
   const safe = label.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
   return new FileJournal(path.join(options.spoolDir, `${process.pid}-${++sequence}-${safe}.journal`), options.spoolDir);
 }
@@ -48,6 +82,9 @@ export function createJournal(expectedBytes: number, label: string, options: Jou
 class MemoryJournal implements UpdateJournal {
   private chunks: Uint8Array[] = [];
   bytes = 0;
+
+  /** `release` hands the budget reservation back, once. */
+  constructor(private release?: () => void) {}
 
   append(chunk: Uint8Array): void {
     this.chunks.push(chunk);
@@ -65,6 +102,8 @@ class MemoryJournal implements UpdateJournal {
   close(): void {
     this.chunks = [];
     this.bytes = 0;
+    this.release?.();
+    this.release = undefined;
   }
 }
 
