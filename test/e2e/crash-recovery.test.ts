@@ -176,6 +176,59 @@ describe('e2e crash recovery', () => {
     }
   }, 300_000);
 
+  it('e2e - a fedadam run whose coordinator is killed (SIGKILL) right after committing round 2 resumes with its stored server state and finishes', async () => {
+    const stateDir = path.join(logDir, 'state-fedadam');
+    const crashing = startCoordinator('coordinator-fedadam-1', stateDir, 'committed@2');
+    const died = new Promise<NodeJS.Signals | null>((resolve) => crashing.once('exit', (_code, signal) => resolve(signal)));
+    await daemonsConnected();
+    const created = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '3', '--clients-per-round', '3', '--min-clients', '2',
+      '--deadline', '30s', '--wait-for-clients', '30s', '--strategy', 'fedadam', '--server-lr', '0.01', '--seed', '8',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const runId: string = JSON.parse(created.stdout).runId;
+    expect(await died, 'the failpoint killed the coordinator').toBe('SIGKILL');
+
+    // Round 2's Adam moments were stored with its checkpoint before the kill.
+    const before = await openFileStore(stateDir);
+    const crashedRun = (await before.getRun(runId))!;
+    expect(crashedRun.committedRounds).toBe(2);
+    const atCrash = crashedRun.checkpoints!.find((c) => c.version === crashedRun.modelVersion)!;
+    expect(Object.keys(atCrash.strategyState!.vectors).sort()).toEqual(['m', 'v']);
+    const moments = await Promise.all(Object.values(atCrash.strategyState!.vectors).map((v) => before.getModel(runId, v)));
+    for (const m of moments) expect(m!.some((x) => x !== 0)).toBe(true);
+    await before.close();
+
+    startCoordinator('coordinator-fedadam-2', stateDir);
+    try {
+      await waitFor('the restarted coordinator', () => control.getRun(runId), 30_000, 50);
+      const watched = await runCli(['runs', 'watch', runId, '--coordinator', address], { timeoutMs: 120_000 });
+      expect(watched.code, watched.stdout + watched.stderr).toBe(0);
+      const store = await openFileStore(stateDir);
+      const finalRun = (await store.getRun(runId))!;
+      expect(finalRun).toMatchObject({ state: 'completed', committedRounds: 3 });
+      expect(finalRun.config.strategy).toBe('fedadam');
+      const round3 = (await store.listRounds(runId)).find((r) => r.round === 3 && r.state === 'committed')!;
+      expect(round3.strategyMetrics?.step_norm).toBeGreaterThan(0);
+      // The restarted coordinator continued round 2's moments rather than starting from zero. From zero,
+      // round 3 would leave m = (1−β1)Δ and v = (1−β2)Δ², i.e. v = m² exactly (β1 0.9, β2 0.99);
+      // continued, v also carries 0.99 × round 2's v.
+      const last = finalRun.checkpoints!.find((c) => c.version === finalRun.modelVersion)!;
+      const m3 = (await store.getModel(runId, last.strategyState!.vectors.m))!;
+      const v3 = (await store.getModel(runId, last.strategyState!.vectors.v))!;
+      let apart = 0;
+      let total = 0;
+      for (let i = 0; i < v3.length; i++) {
+        apart += Math.abs(v3[i] - m3[i] * m3[i]);
+        total += v3[i];
+      }
+      expect(apart / total).toBeGreaterThan(0.1);
+      await store.close();
+    } finally {
+      await group.stop('coordinator-fedadam-2', 5000);
+    }
+  }, 240_000);
+
   afterAll(() => {
     // The figure the recovery bench measures properly; printed here for the log.
     console.log(`e2e crash recovery: ms from restart to serving the run again: ${JSON.stringify(serveAgainMs)}`);
