@@ -14,6 +14,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { systemClock, type Clock } from '../../common/clock';
 import { InvalidArgumentError, UnavailableError } from '../../common/errors';
 import { statusFor } from '../../common/grpc-status';
+import { checkValueBound, DEFAULT_VALUE_BOUND } from '../../common/codecs/value-bound';
 import { randomBytes } from 'node:crypto';
 import { LeaderLease } from './ha/leader-lease';
 import { fencedStore } from './ha/fenced-store';
@@ -74,6 +75,7 @@ export interface CoordinatorConfig {
   chunkBytes: number;
   receiveWindowBytes: number;
   spoolDir: string;
+  valueBound: number;
   retention: { keepLast: number; every: number };
   ha: boolean;
   storeReplicas: number;
@@ -108,6 +110,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     receiveWindowBytes: o.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES,
     spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
+    valueBound: checkValueBound(o.updateValueBound ?? DEFAULT_VALUE_BOUND),
     ownSpoolDir: o.spoolDir === undefined,
     retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
     ha: o.ha ?? false,
@@ -189,6 +192,7 @@ export class Coordinator {
       lifecycle: (e) => this.bridge.roundEvent(e),
       reconnectGraceMs: config.reconnectGraceMs,
       spoolDir: config.spoolDir,
+      valueBound: config.valueBound,
       retention: config.retention,
       maxActiveRuns: config.limits.maxActiveRuns,
     });

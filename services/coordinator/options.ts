@@ -44,6 +44,8 @@ export interface CoordinatorOptions {
    * fold); memory only for small updates. @default <tmpdir>/fedlink-spool-<pid>, removed on stop
    */
   spoolDir?: string;
+  /** Largest |value| (float32 weights, or a delta's decoded values) an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded. @default 1e30 */
+  updateValueBound?: number;
   /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */
   chunkBytes?: number;
   /**

@@ -41,6 +41,8 @@ export interface RunManagerDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** Largest |value| an update may carry (see run-driver.ts). */
+  valueBound?: number;
   /** Which checkpoints to keep. @default the last 3 */
   retention?: CheckpointRetention;
   /** Runs pending or running at once (what is kept in memory); more are refused. @default unlimited */

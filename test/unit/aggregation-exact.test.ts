@@ -50,7 +50,7 @@ interface Scenario {
 const CHUNK = 12; // bytes: three values per chunk, so every upload is several chunks
 
 /** Plays a scenario through RunDriver and a real Round; returns the committed model and the round record. */
-async function play(s: Scenario): Promise<{ weights: Float32Array | undefined; round: RoundRecord; run: RunRecord }> {
+async function play(s: Scenario, valueBound?: number): Promise<{ weights: Float32Array | undefined; round: RoundRecord; run: RunRecord }> {
   const ids = Object.keys(s.clients);
   const spec: ModelSpec = { name: 'mlp', inputShape: [1], numClasses: 1, tensors: [{ name: 'w', shape: [s.params] }] };
   const clock = new FakeClock();
@@ -62,7 +62,7 @@ async function play(s: Scenario): Promise<{ weights: Float32Array | undefined; r
   };
   const tasks = new Map<string, TrainTask>();
   fleet.onDispatch = (id, task) => tasks.set(id, task);
-  const driver = new RunDriver(run, new Float32Array(s.params), { store, fleet, clock, logger: silentLogger(), events: new EventBus<RunEvent>(), maxUpdateBytes: 1 << 20, selectionGraceMs: 0 });
+  const driver = new RunDriver(run, new Float32Array(s.params), { store, fleet, clock, logger: silentLogger(), events: new EventBus<RunEvent>(), maxUpdateBytes: 1 << 20, selectionGraceMs: 0, valueBound });
   const done = driver.start();
   while (tasks.size < ids.length) await tick(1);
   const round = driver.currentRound!;
@@ -195,6 +195,18 @@ describe('exact aggregation', () => {
     expect(b.state, b.reason).toBe('finished');
     expect(weights![5]).toBe(values[5]);
     expect(bits(weights!)).toBe(bits(reference(s)!));
+  });
+
+  it('exact aggregation - the run driver\'s value bound (--update-value-bound) refuses an update past it by name; the rest commit', async () => {
+    const clients: Record<string, Attempt[]> = {
+      a: [{ kind: 'good', values: fill(8, 99), n: 1 }],
+      b: [{ kind: 'good', values: fill(8, 500), n: 1 }],
+    };
+    const { weights, round } = await play({ params: 8, clients, order: inOrder(clients) }, 100);
+    const b = round.clients.find((c) => c.clientId === 'b')!;
+    expect(b.state).toBe('rejected');
+    expect(b.reason).toMatch(/outside the update value bound of ±100/);
+    expect(Array.from(weights!)).toEqual(Array.from(fill(8, 99)));
   });
 
   it('exact aggregation - a refused 3e38 upload after good ones neither overflows nor fails the run: the round commits', async () => {

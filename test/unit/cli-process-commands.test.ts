@@ -45,6 +45,7 @@ describe('fedlink coordinator and fedlink client', () => {
       maxTrackedClients: 100_000,
       reconnectGraceMs: 10_000,
       spoolDir: undefined,
+      updateValueBound: 1e30,
       receiveWindowBytes: 4 << 20,
       store: 'file',
       stateDir: '.fedlink/state',
@@ -77,6 +78,14 @@ describe('fedlink coordinator and fedlink client', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('coordinator - --update-value-bound takes a float32 magnitude; past float32 it is one line, exit 2', async () => {
+    expect(await run('coordinator', '--update-value-bound', '1e3')).toEqual({ code: 0, stderr: '' });
+    expect((runCoordinator.mock.calls[0] as unknown as [CoordinatorOptions])[0].updateValueBound).toBe(1000);
+    const tooBig = await run('coordinator', '--update-value-bound', '1e39');
+    expect(tooBig).toEqual({ code: 2, stderr: 'fedlink: value bound must be a positive finite float32, got 1e+39\n' });
+    expect((await run('coordinator', '--update-value-bound', '0')).code).toBe(2);
   });
 
   it('coordinator - every limit is a flag: durations in ms, counts as given', async () => {

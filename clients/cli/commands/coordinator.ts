@@ -10,10 +10,11 @@ import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
 import { formatDuration } from '../format';
 import type { CliContext } from '../context';
-import { byteSize, duration, nonNegativeInt, port, positiveInt } from '../flags';
+import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
 import { readCa, readCaFiles } from '../../../common/pki/files';
+import { checkValueBound } from '../../../common/codecs/value-bound';
 
 interface CoordinatorFlags extends TlsFlags {
   host?: string;
@@ -31,6 +32,7 @@ interface CoordinatorFlags extends TlsFlags {
   maxTrackedClients: number;
   reconnectGrace: number;
   spoolDir?: string;
+  updateValueBound: number;
   receiveWindow: number;
   store: 'file' | 'memory' | 'jetstream';
   storeReplicas: number;
@@ -108,6 +110,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     maxTrackedClients: flags.maxTrackedClients,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
+    updateValueBound: checkValueBound(flags.updateValueBound),
     receiveWindowBytes: flags.receiveWindow,
     store: flags.store,
     stateDir: flags.store === 'file' ? flags.stateDir : undefined,
@@ -147,7 +150,8 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .option('--ha', 'compete for the leader lease with other coordinators on the same NATS JetStream; stand by (read-only) while another leads')
     .addOption(new Option('--advertise <host:port>', 'address clients and operators should use while this coordinator leads (default: 127.0.0.1:<port>)'))
     .addOption(new Option('--lease-ttl <duration>', 'leader lease lifetime without renewal; a standby takes over this long after the leader dies').argParser(duration).default(6000, '6s'))
-    .addOption(new Option('--spool-dir <dir>', 'where large uploads in flight are journaled, so a partial one can be folded back out (default: a fresh directory under the system temp dir, removed on exit)'))
+    .addOption(new Option('--spool-dir <dir>', 'where uploads are journaled until their round folds them (default: a fresh directory under the system temp dir, removed on exit)'))
+    .addOption(new Option('--update-value-bound <x>', 'largest |value| an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded').argParser(positiveNumber).default(1e30, '1e30'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");

@@ -50,6 +50,8 @@ export interface RunDriverDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** Largest |value| an update may carry; others are refused before anything is folded. @default DEFAULT_VALUE_BOUND (1e30) */
+  valueBound?: number;
   /** Which checkpoints to keep. @default keep the last 3 */
   retention?: CheckpointRetention;
   /** Resuming after a restart: the first attempt number of the interrupted round. */
@@ -214,6 +216,7 @@ export class RunDriver {
       lifecycle: this.deps.lifecycle,
       reconnectGraceMs: this.deps.reconnectGraceMs,
       spoolDir: this.deps.spoolDir,
+      valueBound: this.deps.valueBound,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
       fleet: this.deps.fleet,
