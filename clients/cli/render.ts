@@ -1,4 +1,5 @@
 /** Text views of Control messages (runs, rounds, round clients, fleet clients) for human output. */
+import { STRATEGY_OPTIONS, STRATEGY_OPTION_NAMES } from '../../services/coordinator/strategy/types';
 import type { ClientInfo__Output } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { RoundClient__Output } from '../../proto/gen/fedlink/v1/RoundClient';
@@ -16,6 +17,12 @@ function batchText(batchSize: number): string {
   return batchSize === 0 ? 'full' : String(batchSize);
 }
 
+/** The strategy options a run set (" (server lr 0.01, beta1 0.9)"), in the registry's order. */
+function strategyOptionsText(c: NonNullable<Run__Output['config']>): string {
+  const set = STRATEGY_OPTION_NAMES.filter((name) => typeof c[name] === 'number').map((name) => `${STRATEGY_OPTIONS[name].wire.replace(/_/g, ' ')} ${c[name]}`);
+  return set.length ? ` (${set.join(', ')})` : '';
+}
+
 /** `runs show`: configuration, progress, latest evaluation and reason. */
 export function runDetails(run: Run__Output, nowMs = Date.now()): string {
   const c = run.config;
@@ -26,7 +33,7 @@ export function runDetails(run: Run__Output, nowMs = Date.now()): string {
     ['state', run.state],
     ['rounds', c ? `${run.committedRounds}/${c.rounds} committed${run.currentRound && !TERMINAL_RUN_STATES.has(run.state) ? `, current round ${run.currentRound}` : ''}` : String(run.committedRounds)],
     ['model', c ? `${c.model}${run.modelVersion ? ` (version ${run.modelVersion.slice(0, 12)})` : ''}` : undefined],
-    ['strategy', c ? `${c.strategy}, selection ${c.selection}, seed ${c.seed}` : undefined],
+    ['strategy', c ? `${c.strategy}${strategyOptionsText(c)}, selection ${c.selection}, seed ${c.seed}` : undefined],
     ['clients', c ? `${c.clientsPerRound} per round, min ${c.minClients}, ${c.acceptFailures ? 'accept' : 'no'} failures` : undefined],
     ['training', t ? `${t.localEpochs} local epoch(s), batch ${batchText(t.batchSize)}, lr ${Number(t.learningRate.toPrecision(6))}` : undefined],
     ['deadline', c ? `${formatDuration(c.roundDeadlineMs)} per round, wait for clients ${formatDuration(c.waitForClientsMs)}, max retries ${c.maxRoundRetries}` : undefined],
@@ -96,11 +103,17 @@ export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
     ['duration', formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs))],
     ['reason', round.reason || undefined],
     ['selection', schedulingText(round)],
+    ['strategy', strategyMetricsText(round)],
   ]);
   const skipped = round.skipped.length
     ? `\nnot selected:\n${table(['client', 'reason', 'predicted'], round.skipped.map((s) => [s.clientId, s.reason, s.predictedMs ? formatDuration(s.predictedMs) : '-']))}`
     : '';
   return `${head}\n${roundClientsTable(round.clients)}${skipped}`;
+}
+
+function strategyMetricsText(round: Round__Output): string | undefined {
+  const entries = Object.entries(round.strategyMetrics ?? {});
+  return entries.length ? entries.map(([k, v]) => `${k.replace(/_/g, ' ')} ${formatMetric(v)}`).join(', ') : undefined;
 }
 
 function schedulingText(round: Round__Output): string | undefined {

@@ -210,6 +210,9 @@ describe('e2e crash recovery', () => {
       expect(finalRun.config.strategy).toBe('fedadam');
       const round3 = (await store.listRounds(runId)).find((r) => r.round === 3 && r.state === 'committed')!;
       expect(round3.strategyMetrics?.step_norm).toBeGreaterThan(0);
+      // rounds show reports what the strategy did.
+      const shown = await runCli(['rounds', 'show', runId, '3', '--coordinator', address]);
+      expect(shown.stdout).toMatch(/strategy\s+update norm \d+\.\d{4}, step norm \d+\.\d{4}/);
       // The restarted coordinator continued round 2's moments rather than starting from zero. From zero,
       // round 3 would leave m = (1−β1)Δ and v = (1−β2)Δ², i.e. v = m² exactly (β1 0.9, β2 0.99);
       // continued, v also carries 0.99 × round 2's v.

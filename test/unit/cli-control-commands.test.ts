@@ -29,7 +29,9 @@ const RUN: Run = {
     minClients: 1,
     train: { localEpochs: 1, batchSize: 32, learningRate: 0.05, seed: 42 },
     roundDeadlineMs: 120_000,
-    strategy: 'fedavg',
+    strategy: 'fedadam',
+    serverLr: 0.01,
+    beta1: 0.9,
     model: 'mlp',
     evalData: 'fashion-mnist-test',
     acceptFailures: true,
@@ -59,6 +61,7 @@ const ROUND: Round = {
   eval: { loss: 0.5, accuracy: 0.8234, numExamples: 10_000 },
   bytesDown: 2 * 1_000_000,
   bytesUp: 1_000_000,
+  strategyMetrics: { update_norm: 1.25, step_norm: 0.0316 },
   clients: [
     { clientId: 'edge-1', state: 'finished', numExamples: 6000, trainLoss: 0.4321, durationMs: 9500, bytesDown: 1_000_000, bytesUp: 1_000_000, encoding: 'topk:0.01+int8', sparseAverage: true, downloadMs: 1600, uploadMs: 23_400 },
     { clientId: 'edge-2', state: 'dropped', reason: 'disconnected during training', bytesDown: 1_000_000 },
@@ -383,6 +386,7 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(res.code).toBe(0);
     expect(fake.calls[0].request).toEqual({ runId: 'run-1', round: 2 });
     expect(res.stdout).toMatch(/reported\s+1 of 2 selected/);
+    expect(res.stdout).toMatch(/strategy\s+update norm 1\.2500, step norm 0\.0316/);
     const edge1 = lines(res.stdout).find((l) => l.startsWith('edge-1'));
     const edge2 = lines(res.stdout).find((l) => l.startsWith('edge-2'));
     expect(edge1).toMatch(/finished\s+6000\s+0\.4321\s+9\.5s/);
@@ -401,6 +405,7 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(lines(rounds.stdout)[2]).toMatch(/^2\s+1\s+committed\s+1\/2\s+0\.4321\s+0\.8234\s+1\.9 MiB\s+976\.6 KiB\s+12\.0s$/);
     const show = await run('runs', 'show', 'run-1', '--coordinator', addr);
     expect(show.stdout).toMatch(/rounds\s+1\/3 committed, current round 2/);
+    expect(show.stdout).toMatch(/strategy\s+fedadam \(server lr 0\.01, beta1 0\.9\), selection random, seed 42/);
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
     expect(show.stdout).toMatch(/checkpoints\s+round 0 aaaaaaaaaaaa \(778\.2 KiB\), round 1 bbbbbbbbbbbb \(778\.2 KiB\)/);
     const clients = await run('clients', 'list', '--coordinator', addr);

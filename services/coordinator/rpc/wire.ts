@@ -157,6 +157,7 @@ export function toWireRound(r: RoundRecord): Round {
     bytesUp: r.bytesUp,
     modelVersion: r.modelVersion,
     checkpoint: r.checkpoint ?? '',
+    strategyMetrics: r.strategyMetrics ?? {},
   };
 }
 

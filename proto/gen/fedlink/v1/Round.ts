@@ -25,6 +25,7 @@ export interface Round {
   'scheduling'?: (_fedlink_v1_SchedulingMetrics | null);
   'skipped'?: (_fedlink_v1_SkippedClient)[];
   'checkpoint'?: (string);
+  'strategyMetrics'?: ({[key: string]: number | string});
 }
 
 export interface Round__Output {
@@ -46,4 +47,5 @@ export interface Round__Output {
   'scheduling': (_fedlink_v1_SchedulingMetrics__Output | null);
   'skipped': (_fedlink_v1_SkippedClient__Output)[];
   'checkpoint': (string);
+  'strategyMetrics': ({[key: string]: number});
 }
