@@ -21,6 +21,7 @@ import type { TaskAssignment } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk__Output } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import type { Welcome } from '../../proto/gen/fedlink/v1/Welcome';
 import { loadFedlinkProto } from '../../proto/loader';
+import { waitFor as commonWaitFor } from '../../common/wait-for';
 import { identityFromPeerCertificate, type CertIdentity } from '../../common/pki/identity';
 import type { TlsMaterial } from '../../common/pki/files';
 
@@ -33,15 +34,9 @@ function peerOf(call: Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthConte
 /** TLS credentials for a fake Fleet server: the coordinator's own (client certificates requested, verified, not required). */
 export const tlsServerCredentials = (m: TlsMaterial): grpc.ServerCredentials => serverCredentials(m);
 
-/** Polls `probe` every 10 ms until it is truthy; rejects after `timeoutMs` naming `what`. */
-export async function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** common/wait-for's polling, every 10 ms until `probe` is truthy (the daemon tests' argument order). */
+export function waitFor<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+  return commonWaitFor(what, () => probe() || undefined, timeoutMs, 10);
 }
 
 /** The system clock, counting live timers so a test can assert stop() left none behind. */

@@ -74,16 +74,8 @@ export function issueSubject(flags: Pick<IssueFlags, 'client' | 'operator' | 'ro
 }
 
 function subjectLabel(subject: CertSubject): string {
-  switch (subject.kind) {
-    case 'client':
-      return `client ${subject.clientId}`;
-    case 'operator':
-      return `operator ${subject.name} (role ${subject.role})`;
-    case 'server':
-      return `server ${subject.name} (${subject.hosts.join(', ')})`;
-    case 'coordinator':
-      return 'coordinator';
-  }
+  // Servers have no fedlink identity; the rest read as `pki show` prints their identity.
+  return subject.kind === 'server' ? `server ${subject.name} (${subject.hosts.join(', ')})` : identityLabel(subject);
 }
 
 function nextSteps(subject: CertSubject, out: string): string {
