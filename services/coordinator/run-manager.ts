@@ -70,7 +70,7 @@ export class RunManager {
     const spec = modelSpecFor(config.model);
     const backend = await initBackend({ logger: this.deps.logger });
     if (!this.kernelChosen) {
-      // Once per process: TFJS ops when they run natively, else whichever of the scalar and wasm SIMD folds calibrates faster.
+      // Once per process: the kernel rounds fold on (kernel-choice.ts), logged with its calibration.
       this.kernelChosen = true;
       this.deps.logger.info(chooseKernel({ backend }).description);
     }

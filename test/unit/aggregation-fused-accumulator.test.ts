@@ -3,7 +3,6 @@ import { InvalidArgumentError } from '../../common/errors';
 import { FedAvgAccumulator } from '../../services/coordinator/aggregation/fedavg-accumulator';
 import { liveFoldWorkers } from '../../services/coordinator/aggregation/fold-pool';
 import { FusedAccumulator } from '../../services/coordinator/aggregation/fused-accumulator';
-import { chooseKernel, defaultKernel } from '../../services/coordinator/aggregation/kernel-choice';
 import { ScalarAccumulator } from '../../services/coordinator/aggregation/scalar-accumulator';
 import { TfjsAccumulator } from '../../services/coordinator/aggregation/tfjs-accumulator';
 
@@ -161,18 +160,6 @@ describe('aggregation fused accumulator', () => {
 });
 
 describe('aggregation kernel choice', () => {
-  it('aggregation kernel choice - tfjs on the native backend, scalar without SIMD, else calibrated', () => {
-    expect(chooseKernel({ backend: 'tensorflow' }).kernel).toBe('tfjs');
-    const noSimd = chooseKernel({ backend: 'wasm', simd: false });
-    expect(noSimd.kernel).toBe('scalar');
-    expect(noSimd.description).toMatch(/SIMD unavailable/);
-    const calibrated = chooseKernel({ backend: 'wasm' });
-    expect(['wasm-simd', 'scalar']).toContain(calibrated.kernel);
-    expect(calibrated.calibration!.wasm).toBeGreaterThan(0);
-    expect(calibrated.description).toMatch(/calibrated wasm-simd .* GB\/s vs scalar .* GB\/s/);
-    expect(defaultKernel()).toBe(calibrated);
-  });
-
   it('aggregation kernel choice - the facade falls back to scalar when SIMD is unavailable, with the same results', () => {
     const updates = [random(101, 1), random(101, 2), random(101, 3)];
     const weights = [4, 1, 9];

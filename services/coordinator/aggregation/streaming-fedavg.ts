@@ -40,7 +40,7 @@ import { createStreamingSum, type StreamingKernel, type StreamingSum } from './s
 
 /** Options of {@link StreamingFedAvg}. */
 export interface StreamingFedAvgOptions {
-  /** @default the process default from chooseKernel ('tfjs' there means wasm-simd here) */
+  /** @default the process default from chooseKernel */
   kernel?: StreamingKernel;
 }
 

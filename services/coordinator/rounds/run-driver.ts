@@ -235,7 +235,7 @@ export class RunDriver {
     try {
       return await this.finishRound(current.record, outcome, selected.length, round, attempt, log);
     } finally {
-      // The fused kernel holds wasm memory and maybe worker threads: give them back every round.
+      // Closes the accepted updates' journals (spool files are deleted) and hands the sum's wasm memory to the next round.
       await outcome.accumulator.dispose();
     }
   }
