@@ -4,8 +4,8 @@
  * the other kernels are tested against.
  */
 import { StagingSlots } from './staging-slots';
-import { InvalidArgumentError } from '../../../common/errors';
-import { firstNonFinite } from '../../../common/weights-codec';
+import { InvalidArgumentError } from '../../../../common/errors';
+import { firstNonFinite } from '../../../../common/weights-codec';
 import type { WeightedSum } from './accumulator';
 
 /** Options of {@link ScalarAccumulator}. */

@@ -14,7 +14,7 @@
  * set, so a pool that is never disposed cannot keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import type { KernelExports, WasmMemory, WasmModule } from './wasm-kernel';
+import type { KernelExports, WasmMemory, WasmModule } from '../../../../services/coordinator/aggregation/wasm-kernel';
 
 /** Kernel ops a pool runs, with element sizes (bytes) of destination and source. */
 export const OPS = {

@@ -24,11 +24,11 @@
  * the sum's memory traffic.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from '../../../common/errors';
+import { InvalidArgumentError } from '../../../../common/errors';
 import type { WeightedSum } from './accumulator';
 import { FoldPool, stopPool } from './fold-pool';
-import { firstNonFinite } from '../../../common/weights-codec';
-import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from './wasm-kernel';
+import { firstNonFinite } from '../../../../common/weights-codec';
+import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelExports, type WasmMemory } from '../../../../services/coordinator/aggregation/wasm-kernel';
 
 /** Options of {@link FusedAccumulator}. */
 export interface FusedAccumulatorOptions {

@@ -1,8 +1,12 @@
+/**
+ * The aggregation bench's staged baseline (test/bench/helpers/aggregation/), not what rounds
+ * run: a baseline that averaged wrongly would make the bench's ratios meaningless.
+ */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../common/errors';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
-import { FedAvgAccumulator } from '../../services/coordinator/aggregation/fedavg-accumulator';
-import { StagedUpdate } from '../../services/coordinator/aggregation/staged-update';
+import { FedAvgAccumulator } from '../bench/helpers/aggregation/fedavg-accumulator';
+import { StagedUpdate } from '../bench/helpers/aggregation/staged-update';
 
 function random(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (1 + seed));
@@ -15,8 +19,8 @@ function send(staged: StagedUpdate, values: Float32Array, chunkBytes: number): v
 describe.each([
   ['wasm-simd', { kernel: 'wasm-simd' as const, threads: 1 }],
   ['scalar', { kernel: 'scalar' as const }],
-])('aggregation staged update (%s)', (_name, options) => {
-  it('aggregation staged update - chunk bytes folded through staging equal add() of the decoded arrays', async () => {
+])('bench staged update (%s)', (_name, options) => {
+  it('bench staged update - chunk bytes folded through staging equal add() of the decoded arrays', async () => {
     const size = 10_007;
     const updates = [random(size, 1), random(size, 2), random(size, 3)];
     const weights = [7, 1, 30];
@@ -35,7 +39,7 @@ describe.each([
     await direct.dispose();
   });
 
-  it('aggregation staged update - bad chunks and bad wholes are rejected and contribute nothing', async () => {
+  it('bench staged update - bad chunks and bad wholes are rejected and contribute nothing', async () => {
     const size = 1001;
     const acc = new FedAvgAccumulator(size, options);
     const good = random(size, 4);
@@ -75,7 +79,7 @@ describe.each([
     await acc.dispose();
   });
 
-  it('aggregation staged update - chunks at any byte alignment of their buffer are accepted', async () => {
+  it('bench staged update - chunks at any byte alignment of their buffer are accepted', async () => {
     const size = 37;
     const acc = new FedAvgAccumulator(size, options);
     const values = random(size, 6);

@@ -15,11 +15,10 @@
  * that already hold a decoded Float32Array (it copies into staging first).
  */
 import type { KernelName, WeightedSum } from './accumulator';
-import { defaultKernel } from './kernel-choice';
+import { defaultKernel } from '../../../../services/coordinator/aggregation/kernel-choice';
 import { FusedAccumulator, type FusedAccumulatorOptions } from './fused-accumulator';
 import { ScalarAccumulator } from './scalar-accumulator';
-import { TfjsAccumulator } from './tfjs-accumulator';
-import { wasmSimdAvailable } from './wasm-kernel';
+import { wasmSimdAvailable } from '../../../../services/coordinator/aggregation/wasm-kernel';
 
 /** Options of {@link FedAvgAccumulator}. */
 export interface FedAvgAccumulatorOptions extends FusedAccumulatorOptions {
@@ -50,7 +49,7 @@ export class FedAvgAccumulator {
         kernel = 'scalar'; // larger than a 4 GiB wasm memory
       }
     }
-    impl ??= kernel === 'tfjs' ? new TfjsAccumulator(size, options) : new ScalarAccumulator(size, options);
+    impl ??= new ScalarAccumulator(size, options);
     this.kernel = kernel;
     this.impl = impl;
   }

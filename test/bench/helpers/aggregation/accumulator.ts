@@ -4,7 +4,7 @@
  */
 
 /** Names of the accumulate kernels. */
-export type KernelName = 'wasm-simd' | 'scalar' | 'tfjs';
+export type KernelName = 'wasm-simd' | 'scalar';
 
 /** A weighted running sum Σ wᵢ·xᵢ with staging slots updates are decoded into. */
 export interface WeightedSum {

@@ -10,7 +10,7 @@
  * fewer.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { InvalidArgumentError } from '../../../common/errors';
+import { InvalidArgumentError } from '../../../../common/errors';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -1,10 +1,13 @@
+/**
+ * The aggregation bench's staged baseline (test/bench/helpers/aggregation/), not what rounds
+ * run: a baseline that averaged wrongly would make the bench's ratios meaningless.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../common/errors';
-import { FedAvgAccumulator } from '../../services/coordinator/aggregation/fedavg-accumulator';
-import { liveFoldWorkers } from '../../services/coordinator/aggregation/fold-pool';
-import { FusedAccumulator } from '../../services/coordinator/aggregation/fused-accumulator';
-import { ScalarAccumulator } from '../../services/coordinator/aggregation/scalar-accumulator';
-import { TfjsAccumulator } from '../../services/coordinator/aggregation/tfjs-accumulator';
+import { FedAvgAccumulator } from '../bench/helpers/aggregation/fedavg-accumulator';
+import { liveFoldWorkers } from '../bench/helpers/aggregation/fold-pool';
+import { FusedAccumulator } from '../bench/helpers/aggregation/fused-accumulator';
+import { ScalarAccumulator } from '../bench/helpers/aggregation/scalar-accumulator';
 
 function random(n: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
@@ -45,8 +48,8 @@ afterEach(async () => {
   await Promise.all(disposers.splice(0).map((d) => d()));
 });
 
-describe('aggregation fused accumulator', () => {
-  it('aggregation fused accumulator - matches the float64 reference with unequal weights, every length, both precisions', () => {
+describe('bench fused accumulator', () => {
+  it('bench fused accumulator - matches the float64 reference with unequal weights, every length, both precisions', () => {
     for (const size of [1, 2, 3, 4, 5, 17, 31, 64, 1000, 4099]) {
       const updates = Array.from({ length: 7 }, (_, k) => random(size, size * 31 + k));
       const weights = [1, 13, 700, 2, 55, 9000, 3];
@@ -65,7 +68,7 @@ describe('aggregation fused accumulator', () => {
     }
   });
 
-  it('aggregation fused accumulator - a single update averages back to itself exactly, and size 0 works', () => {
+  it('bench fused accumulator - a single update averages back to itself exactly, and size 0 works', () => {
     const only = random(1001, 5);
     for (const precision of ['f32', 'f64'] as const) {
       const acc = track(new FusedAccumulator(1001, { precision, threads: 1 }));
@@ -77,7 +80,7 @@ describe('aggregation fused accumulator', () => {
     expect(empty.average()).toEqual(new Float32Array(0));
   });
 
-  it('aggregation fused accumulator - stage/foldStaged equals add, slots are independent, and average is a copy', () => {
+  it('bench fused accumulator - stage/foldStaged equals add, slots are independent, and average is a copy', () => {
     const size = 333;
     const a = random(size, 1);
     const b = random(size, 2);
@@ -98,7 +101,7 @@ describe('aggregation fused accumulator', () => {
     expect(() => viaStage.stage(2)).toThrow(RangeError);
   });
 
-  it('aggregation fused accumulator - refuses a wrong-sized update, a bad weight, averaging nothing, and use after dispose', async () => {
+  it('bench fused accumulator - refuses a wrong-sized update, a bad weight, averaging nothing, and use after dispose', async () => {
     const acc = new FusedAccumulator(8, { threads: 1 });
     expect(() => acc.add(new Float32Array(9), 1)).toThrow(InvalidArgumentError);
     expect(() => acc.add(new Float32Array(8), 0)).toThrow(InvalidArgumentError);
@@ -109,7 +112,7 @@ describe('aggregation fused accumulator', () => {
     expect(() => acc.add(new Float32Array(8), 1)).toThrow(/disposed/);
   });
 
-  it('aggregation fused accumulator - worker-parallel fold matches single-threaded bit for bit, and workers take pieces', async () => {
+  it('bench fused accumulator - worker-parallel fold matches single-threaded bit for bit, and workers take pieces', async () => {
     const size = (1 << 20) + 37;
     const updates = Array.from({ length: 4 }, (_, k) => random(size, 100 + k));
     const weights = [10, 3, 250, 7];
@@ -135,7 +138,7 @@ describe('aggregation fused accumulator', () => {
     }
   });
 
-  it('aggregation fused accumulator - dispose terminates the workers (no leaked threads)', async () => {
+  it('bench fused accumulator - dispose terminates the workers (no leaked threads)', async () => {
     const before = liveFoldWorkers();
     const acc = new FusedAccumulator(1 << 16, { threads: 2, parallelThreshold: 0, recycle: false });
     expect(acc.workers).toBe(0); // lazily started
@@ -147,7 +150,7 @@ describe('aggregation fused accumulator', () => {
     await acc.dispose(); // idempotent
   });
 
-  it('aggregation fused accumulator - recycles the memory of a disposed accumulator without stale data leaking in', async () => {
+  it('bench fused accumulator - recycles the memory of a disposed accumulator without stale data leaking in', async () => {
     const first = new FusedAccumulator(1000, { threads: 1 });
     first.add(random(1000, 1), 5);
     first.add(random(1000, 2), 5);
@@ -159,8 +162,8 @@ describe('aggregation fused accumulator', () => {
   });
 });
 
-describe('aggregation kernel choice', () => {
-  it('aggregation kernel choice - the facade falls back to scalar when SIMD is unavailable, with the same results', () => {
+describe('bench fedavg accumulator', () => {
+  it('bench fedavg accumulator - falls back to scalar when SIMD is unavailable, with the same results', () => {
     const updates = [random(101, 1), random(101, 2), random(101, 3)];
     const weights = [4, 1, 9];
     const noSimd = new FedAvgAccumulator(101, { kernel: 'wasm-simd', simd: false });
@@ -174,18 +177,5 @@ describe('aggregation kernel choice', () => {
     const want = reference(updates, weights);
     expect(maxRelErr(noSimd.average(), want)).toBeLessThan(2 ** -23);
     expect(maxRelErr(simd.average(), want)).toBeLessThan(4 * 2 ** -24 * 3);
-  });
-
-  it('aggregation kernel choice - the tfjs kernel matches the reference on the active TFJS backend', async () => {
-    const updates = [random(257, 1), random(257, 2)];
-    const acc = new TfjsAccumulator(257);
-    acc.add(updates[0], 3);
-    acc.add(updates[1], 8);
-    expect(maxRelErr(acc.average(), reference(updates, [3, 8]))).toBeLessThan(1e-6);
-    await acc.dispose();
-    const one = new TfjsAccumulator(3);
-    one.add(Float32Array.from([0.1, -7.25, 1e-6]), 1234);
-    expect(one.average()).toEqual(Float32Array.from([0.1, -7.25, 1e-6]));
-    await one.dispose();
   });
 });
