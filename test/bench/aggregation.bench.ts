@@ -17,7 +17,8 @@
  * top-k 1 % + int8 deltas, decoded straight into the sum. The round path adds
  * what the transfer does to each chunk on the same core: its sha256 (the
  * integrity check, ~1.7 GB/s on one core here) and the undo journal. For
- * comparison, the whole-update staged path (FedAvgAccumulator, both cores).
+ * comparison, the whole-update staged path (FedAvgAccumulator, both cores; a
+ * bench helper in helpers/aggregation/, which rounds never run).
  *
  * Default: N = 10, P = 10M (BENCH_N / BENCH_P override); BENCH_FULL=1 runs
  * N ∈ {10, 100} × P ∈ {1M, 10M}. Prints GB/s of update data and ratios, then

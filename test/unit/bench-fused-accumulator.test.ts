@@ -49,19 +49,17 @@ afterEach(async () => {
 });
 
 describe('bench fused accumulator', () => {
-  it('bench fused accumulator - matches the float64 reference with unequal weights, every length, both precisions', () => {
+  it('bench fused accumulator - matches the float64 reference with unequal weights, every length', () => {
     for (const size of [1, 2, 3, 4, 5, 17, 31, 64, 1000, 4099]) {
       const updates = Array.from({ length: 7 }, (_, k) => random(size, size * 31 + k));
       const weights = [1, 13, 700, 2, 55, 9000, 3];
       const want = reference(updates, weights);
-      for (const precision of ['f32', 'f64'] as const) {
-        const acc = track(new FusedAccumulator(size, { precision, threads: 1 }));
-        updates.forEach((u, k) => acc.add(u, weights[k]));
-        expect(acc.count).toBe(7);
-        expect(acc.weight).toBe(weights.reduce((a, b) => a + b, 0));
-        // f32: ~N·2⁻²⁴ relative; f64: the final rounding only.
-        expect(maxRelErr(acc.average(), want), `${precision} size=${size}`).toBeLessThan(precision === 'f32' ? 7 * 2 ** -24 * 4 : 2 ** -23);
-      }
+      const acc = track(new FusedAccumulator(size, { threads: 1 }));
+      updates.forEach((u, k) => acc.add(u, weights[k]));
+      expect(acc.count).toBe(7);
+      expect(acc.weight).toBe(weights.reduce((a, b) => a + b, 0));
+      // ~N·2⁻²⁴ relative: one float32 rounding per fold.
+      expect(maxRelErr(acc.average(), want), `size=${size}`).toBeLessThan(7 * 2 ** -24 * 4);
       const scalar = new ScalarAccumulator(size);
       updates.forEach((u, k) => scalar.add(u, weights[k]));
       expect(maxRelErr(scalar.average(), want)).toBeLessThan(2 ** -23);
@@ -70,11 +68,9 @@ describe('bench fused accumulator', () => {
 
   it('bench fused accumulator - a single update averages back to itself exactly, and size 0 works', () => {
     const only = random(1001, 5);
-    for (const precision of ['f32', 'f64'] as const) {
-      const acc = track(new FusedAccumulator(1001, { precision, threads: 1 }));
-      acc.add(only, 1234);
-      expect(acc.average()).toEqual(only);
-    }
+    const acc = track(new FusedAccumulator(1001, { threads: 1 }));
+    acc.add(only, 1234);
+    expect(acc.average()).toEqual(only);
     const empty = track(new FusedAccumulator(0, { threads: 1 }));
     empty.add(new Float32Array(0), 3);
     expect(empty.average()).toEqual(new Float32Array(0));
@@ -116,26 +112,24 @@ describe('bench fused accumulator', () => {
     const size = (1 << 20) + 37;
     const updates = Array.from({ length: 4 }, (_, k) => random(size, 100 + k));
     const weights = [10, 3, 250, 7];
-    for (const precision of ['f32', 'f64'] as const) {
-      const single = track(new FusedAccumulator(size, { precision, threads: 1, recycle: false }));
-      const parallel = track(new FusedAccumulator(size, { precision, threads: 2, parallelThreshold: 0, pieceElements: 4096, recycle: false }));
-      expect(parallel.parallel).toBe(true);
-      parallel.stage();
-      expect(parallel.workers).toBe(1);
-      const until = Date.now() + 10_000;
-      while (parallel.readyWorkers < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-      expect(parallel.readyWorkers).toBe(1);
-      updates.forEach((u, k) => {
-        single.add(u, weights[k]);
-        parallel.add(u, weights[k]);
-      });
-      const [got, want] = [parallel.average(), single.average()];
-      let mismatches = 0;
-      for (let i = 0; i < size; i++) if (!Object.is(got[i], want[i])) mismatches++;
-      expect(mismatches).toBe(0); // (a loop: deep equality on 1M elements is slow)
-      expect(parallel.workerPieces).toBeGreaterThan(0);
-      expect(single.workers).toBe(0);
-    }
+    const single = track(new FusedAccumulator(size, { threads: 1, recycle: false }));
+    const parallel = track(new FusedAccumulator(size, { threads: 2, parallelThreshold: 0, pieceElements: 4096, recycle: false }));
+    expect(parallel.parallel).toBe(true);
+    parallel.stage();
+    expect(parallel.workers).toBe(1);
+    const until = Date.now() + 10_000;
+    while (parallel.readyWorkers < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(parallel.readyWorkers).toBe(1);
+    updates.forEach((u, k) => {
+      single.add(u, weights[k]);
+      parallel.add(u, weights[k]);
+    });
+    const [got, want] = [parallel.average(), single.average()];
+    let mismatches = 0;
+    for (let i = 0; i < size; i++) if (!Object.is(got[i], want[i])) mismatches++;
+    expect(mismatches).toBe(0); // (a loop: deep equality on 1M elements is slow)
+    expect(parallel.workerPieces).toBeGreaterThan(0);
+    expect(single.workers).toBe(0);
   });
 
   it('bench fused accumulator - dispose terminates the workers (no leaked threads)', async () => {

@@ -1,6 +1,6 @@
 /**
- * The interface every FedAvg kernel implements (scalar loop, fused wasm SIMD,
- * TFJS ops), so the round's FedAvgAccumulator can pick one at start-up.
+ * The interface the aggregation bench's staged kernels implement (fused wasm
+ * SIMD, scalar loop), so its FedAvgAccumulator can pick one.
  */
 
 /** Names of the accumulate kernels. */

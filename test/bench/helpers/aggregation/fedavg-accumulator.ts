@@ -1,13 +1,15 @@
 /**
- * Streaming FedAvg: Σ nᵢ·xᵢ and Σ nᵢ kept in one running buffer, so memory is
- * O(model) however many clients report. This is the facade the round uses; the
- * fold itself runs on one of three kernels behind one interface (WeightedSum):
- *  - `wasm-simd`: a fused WebAssembly SIMD kernel over shared wasm memory,
- *    on both cores for large models (FusedAccumulator);
- *  - `scalar`: a plain JS loop over a float64 sum (ScalarAccumulator);
- *  - `tfjs`: TFJS ops, for the native `tensorflow` backend (TfjsAccumulator).
- * `kernel: 'auto'` (the default) takes the process default from chooseKernel,
- * which the coordinator calls once at start-up with its TFJS backend.
+ * The aggregation bench's staged baseline: FedAvg over whole updates, each
+ * staged in full and then folded into Σ nᵢ·xᵢ (rounds instead fold chunk by
+ * chunk from journals at close: services/coordinator/aggregation/
+ * streaming-fedavg.ts). The fold runs on one of two kernels behind one
+ * interface (WeightedSum):
+ *  - `wasm-simd`: the wasm SIMD kernel over shared wasm memory, on both cores
+ *    for large models (FusedAccumulator);
+ *  - `scalar`: a plain JS loop over a float64 sum (ScalarAccumulator; the
+ *    bench's "previous fedlink" baseline).
+ * `kernel: 'auto'` (the default) takes the coordinator's process default from
+ * chooseKernel.
  *
  * For the fewest passes over each byte, a receiver decodes chunks straight
  * into `stage()` (wasm memory for the fused kernel), checks them with

@@ -1,4 +1,7 @@
 /**
+ * For the aggregation bench's staged baseline (FusedAccumulator); rounds fold
+ * on one thread (services/coordinator/aggregation/streaming-sum.ts).
+ *
  * Runs the wasm kernel over a shared memory on several threads: the caller's
  * thread plus worker_threads, each with its own instance of the same module
  * over the same `WasmMemory`. A job (one kernel call over n elements)
@@ -16,14 +19,10 @@
 import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory, WasmModule } from '../../../../services/coordinator/aggregation/wasm-kernel';
 
-/** Kernel ops a pool runs, with element sizes (bytes) of destination and source. */
+/** Kernel ops a pool runs (over float32: 4 bytes per element). */
 export const OPS = {
-  axpy: { id: 0, dst: 4, src: 4 },
-  axpy_f64: { id: 1, dst: 8, src: 4 },
-  copy: { id: 2, dst: 4, src: 4 },
-  copy_f64: { id: 3, dst: 8, src: 4 },
-  scale: { id: 4, dst: 4, src: 4 },
-  scale_f64: { id: 5, dst: 4, src: 8 },
+  axpy: { id: 0 },
+  scale: { id: 1 },
 } as const;
 /** A kernel op name. */
 export type Op = keyof typeof OPS;
@@ -49,8 +48,7 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctrl } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fns = [k.axpy, k.axpy_f64, k.copy, k.copy_f64, k.scale, k.scale_f64];
-const DST_SIZE = [4, 8, 4, 8, 4, 4], SRC_SIZE = [4, 4, 4, 4, 4, 8];
+const fns = [k.axpy, k.scale];
 const c = new Int32Array(ctrl, 0, 16), u = new Uint32Array(ctrl, 0, 16), f = new Float64Array(ctrl, ${W_BYTE}, 1);
 Atomics.add(c, ${READY}, 1);
 let seen = Atomics.load(c, ${SEQ});
@@ -60,7 +58,7 @@ for (;;) {
     if (left <= 0) break;
     const pieces = c[${PIECES}], op = c[${OP}], len = u[${U_PIECE}], n = u[${U_N}];
     const i = pieces - left, start = i * len, count = Math.min(len, n - start);
-    fns[op](u[${U_DST}] + start * DST_SIZE[op], u[${U_SRC}] + start * SRC_SIZE[op], count, f[0]);
+    fns[op](u[${U_DST}] + start * 4, u[${U_SRC}] + start * 4, count, f[0]);
     Atomics.add(c, ${WORKER_PIECES}, 1);
     if (Atomics.add(c, ${DONE}, 1) + 1 === pieces) Atomics.notify(c, ${DONE});
   }
@@ -154,7 +152,6 @@ export class FoldPool {
    */
   post(op: Op, dst: number, src: number, n: number, w: number): void {
     this.finish();
-    const spec = OPS[op];
     if (this.workers.length === 0 || n <= this.pieceElements) {
       (this.kernel[op] as (a: number, b: number, n: number, w: number) => void)(dst, src, n, w);
       return;
@@ -166,7 +163,7 @@ export class FoldPool {
     u[U_N] = n;
     u[U_PIECE] = len;
     this.w[0] = w;
-    c[OP] = spec.id;
+    c[OP] = OPS[op].id;
     c[PIECES] = Math.ceil(n / len);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, NEXT, c[PIECES]);
@@ -182,14 +179,13 @@ export class FoldPool {
     const { c, u } = this;
     const pieces = c[PIECES];
     const op = OP_NAMES[c[OP]];
-    const spec = OPS[op];
     const fn = this.kernel[op] as (a: number, b: number, n: number, w: number) => void;
     const [dst, src, n, len, w] = [u[U_DST], u[U_SRC], u[U_N], u[U_PIECE], this.w[0]];
     for (;;) {
       const left = Atomics.sub(c, NEXT, 1);
       if (left <= 0) break;
       const start = (pieces - left) * len;
-      fn(dst + start * spec.dst, src + start * spec.src, Math.min(len, n - start), w);
+      fn(dst + start * 4, src + start * 4, Math.min(len, n - start), w);
       Atomics.add(c, DONE, 1);
     }
     const deadline = Date.now() + 60_000;

@@ -1,8 +1,9 @@
 /**
- * FedAvg over the fused wasm SIMD kernel. Everything lives in one shared
- * WebAssembly memory:
+ * The aggregation bench's staged baseline on the wasm SIMD kernel (rounds fold
+ * chunk by chunk instead: services/coordinator/aggregation/streaming-sum.ts).
+ * Everything lives in one shared WebAssembly memory:
  *
- *   [ running sum (f32 or f64) | staging slot 0 | … | staging slot k-1 | output ]
+ *   [ running sum (f32) | staging slot 0 | … | staging slot k-1 | output ]
  *
  * The receiver decodes/validates chunk bytes straight into a staging slot
  * (`stage()` is a Float32Array view of it), and `foldStaged()` folds that slot
@@ -11,17 +12,14 @@
  * models fold on every core (worker_threads over disjoint pieces of the same
  * memory, see FoldPool).
  *
- * Scaling: the first update is copied in as is and later ones are folded with
- * weight wᵢ/w₀, so the sum stays at the updates' magnitude whatever the
- * example counts, the first fold is a copy (no read of the sum), and a single
+ * Scaling: the first update is written in scaled by 1 (an exact copy, no
+ * read of the sum) and later ones are folded with weight wᵢ/w₀, so the sum
+ * stays at the updates' magnitude whatever the example counts and a single
  * update averages back to itself exactly.
  *
- * Precision: with the default float32 sum, each fold rounds once, so the
- * average carries a relative error of about N·2⁻²⁴ for N updates (1e-5 at
- * N = 100; numpy's float32 in-place sum is the same). FedAvg updates are
- * themselves noisy SGD results far above that. `precision: 'f64'` keeps a
- * float64 sum (error ~2⁻²⁴ from the final rounding only) at the cost of 2×
- * the sum's memory traffic.
+ * Precision: each fold rounds once to float32, so the average carries a
+ * relative error of about N·2⁻²⁴ for N updates (1e-5 at N = 100; numpy's
+ * float32 in-place sum is the same).
  */
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '../../../../common/errors';
@@ -32,8 +30,6 @@ import { instantiateKernel, kernelModule, MAX_PAGES, sharedMemory, type KernelEx
 
 /** Options of {@link FusedAccumulator}. */
 export interface FusedAccumulatorOptions {
-  /** Element type of the running sum. @default 'f32' */
-  precision?: 'f32' | 'f64';
   /** Threads folding (the caller's included); workers = threads − 1. @default min(2, cores) */
   threads?: number;
   /** Elements per piece of a parallel fold. @default 262144 */
@@ -65,7 +61,6 @@ const finalizer = new FinalizationRegistry<SharedArrayBuffer>((ctrl) => stopPool
 
 /** Weighted running sum on the wasm SIMD kernel; see the file comment. */
 export class FusedAccumulator implements WeightedSum {
-  readonly precision: 'f32' | 'f64';
   private readonly memory: WasmMemory;
   private readonly kernel: KernelExports;
   private readonly pool: FoldPool;
@@ -91,17 +86,15 @@ export class FusedAccumulator implements WeightedSum {
     const module = kernelModule();
     if (!module) throw new Error('WebAssembly SIMD is not available');
     if (!Number.isInteger(size) || size < 0) throw new InvalidArgumentError(`model size must be a non-negative integer, got ${size}`);
-    this.precision = options.precision ?? 'f32';
     const threads = Math.max(1, Math.floor(options.threads ?? Math.min(2, availableParallelism())));
     this.parallelThreshold = options.parallelThreshold ?? 1 << 20;
     const parallel = threads > 1 && size >= this.parallelThreshold;
     const slots = Math.max(1, options.stagingSlots ?? (parallel ? 2 : 1));
-    const sumBytes = align(size * (this.precision === 'f64' ? 8 : 4));
-    const f32Bytes = align(size * 4);
+    const region = align(size * 4);
     this.sumPtr = 0;
-    this.stagePtrs = Array.from({ length: slots }, (_, i) => sumBytes + i * f32Bytes);
-    this.outPtr = sumBytes + slots * f32Bytes;
-    const pages = Math.max(1, Math.ceil((this.outPtr + f32Bytes) / PAGE));
+    this.stagePtrs = Array.from({ length: slots }, (_, i) => (1 + i) * region);
+    this.outPtr = (1 + slots) * region;
+    const pages = Math.max(1, Math.ceil((this.outPtr + region) / PAGE));
     if (pages > MAX_PAGES) throw new RangeError(`a model of ${size} parameters does not fit the 4 GiB wasm memory`);
     if (options.recycle !== false && spare && spare.pages >= pages && spare.pages <= 2 * pages) {
       this.memory = spare.memory; // every region is fully written before it is read: no need to zero
@@ -219,7 +212,7 @@ export class FusedAccumulator implements WeightedSum {
     if (this.updates === 0) throw new InvalidArgumentError('no updates to average');
     const s = this.firstWeight / this.totalWeight;
     this.settle();
-    this.run(this.precision === 'f64' ? 'scale_f64' : 'scale', this.outPtr, this.sumPtr, s);
+    this.run('scale', this.outPtr, this.sumPtr, s);
     return new Float32Array(this.memory.buffer, this.outPtr, this.size);
   }
 
@@ -237,11 +230,10 @@ export class FusedAccumulator implements WeightedSum {
   }
 
   private foldAt(slot: number, weight: number): void {
-    const f64 = this.precision === 'f64';
     const ptr = this.stagePtrs[slot];
     const first = this.updates === 0;
-    const op = first ? (f64 ? 'copy_f64' : 'copy') : f64 ? 'axpy_f64' : 'axpy';
-    const w = first ? 0 : weight / this.firstWeight;
+    const op = first ? 'scale' : 'axpy';
+    const w = first ? 1 : weight / this.firstWeight;
     if (first) this.firstWeight = weight;
     if (this.parallel && this.stagePtrs.length > 1) {
       this.pool.start();
@@ -260,7 +252,7 @@ export class FusedAccumulator implements WeightedSum {
     this.foldingSlot = -1;
   }
 
-  private run(op: 'copy' | 'copy_f64' | 'axpy' | 'axpy_f64' | 'scale' | 'scale_f64', dst: number, src: number, w: number): void {
+  private run(op: 'axpy' | 'scale', dst: number, src: number, w: number): void {
     if (this.parallel) {
       this.pool.start();
       this.pool.run(op, dst, src, this.size, w);

@@ -1,7 +1,7 @@
 /**
- * FedAvg on a plain JS loop over a float64 running sum: the fallback when
- * WebAssembly SIMD is unavailable (or calibrates slower), and the reference
- * the other kernels are tested against.
+ * FedAvg on a plain JS loop over a float64 running sum: the staged baseline's
+ * fallback without WebAssembly SIMD, and the aggregation bench's "previous
+ * fedlink" path (assembler + scalar float64).
  */
 import { StagingSlots } from './staging-slots';
 import { InvalidArgumentError } from '../../../../common/errors';

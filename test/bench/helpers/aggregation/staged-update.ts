@@ -1,13 +1,13 @@
 /**
- * Decodes one float32 update, chunk by chunk as PushUpdate delivers it,
- * straight into an accumulator's staging slot (wasm memory for the fused
- * kernel): each chunk is validated (contiguous offset, 4-byte multiple, no
- * overrun), copied once into place, scanned for NaN/±Inf while still in cache
- * (SIMD on the fused kernel) and hashed; `fold()` checks completeness and the
- * sha256 of the whole and only then folds the slot, so a broken or corrupt
- * upload contributes nothing. The drop-in for Float32Assembler + add() in the
- * update receiver: same checks, same InvalidArgumentError messages, one copy
- * fewer.
+ * For the aggregation bench's staged baseline: decodes one float32 update,
+ * chunk by chunk as PushUpdate delivers it, straight into an accumulator's
+ * staging slot (wasm memory for the fused kernel): each chunk is validated
+ * (contiguous offset, 4-byte multiple, no overrun), copied once into place,
+ * scanned for NaN/±Inf while still in cache (SIMD on the fused kernel) and
+ * hashed; `fold()` checks completeness and the sha256 of the whole and only
+ * then folds the slot, so a broken or corrupt upload contributes nothing.
+ * Rounds check and journal uploads instead (services/coordinator/rounds/
+ * update-sink.ts) and fold only at close.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { InvalidArgumentError } from '../../../../common/errors';

@@ -1,4 +1,4 @@
-/** Lazily allocated staging buffers, one per upload in flight, for the JS-heap kernels (scalar, TFJS). */
+/** Lazily allocated staging buffers, one per upload in flight, for the scalar staged kernel (ScalarAccumulator). */
 export class StagingSlots {
   private readonly slots: Array<Float32Array | undefined>;
 
