@@ -72,6 +72,32 @@ export interface StrategyOptions {
   tau?: number;
   /** Proximal term μ the clients apply (FedProx). */
   proximalMu?: number;
+  /** β: fraction of values cut from each end per parameter (trimmed-mean). */
+  trimRatio?: number;
+  /** f: Byzantine clients tolerated (krum, multi-krum). */
+  byzantine?: number;
+  /** m: updates Multi-Krum keeps. */
+  krumSelect?: number;
+  /** C: every update's L2 distance from the global model is clipped to this (any strategy). */
+  normBound?: number;
+}
+
+/** Central differential privacy of a run (DP-FedAvg); see services/coordinator/privacy. */
+export interface PrivacyConfig {
+  /** σ: noise multiplier; the noise added to the sum of clipped updates has stddev σ·C. */
+  noise: number;
+  /** C: clip norm of every update. */
+  clip: number;
+  /** δ of the (ε, δ) guarantee reported. */
+  delta: number;
+  /** Stop the run before a round that would take ε past this. */
+  targetEpsilon?: number;
+}
+
+/** One round's use of the privacy mechanism: sampling rate and noise multiplier. */
+export interface PrivacyStep {
+  q: number;
+  sigma: number;
 }
 
 /** Complete, validated configuration of a run. */
@@ -97,6 +123,8 @@ export interface RunConfig {
   compression: string;
   /** Model broadcast encoding. */
   downlink: 'float32' | 'float16';
+  /** Central DP-FedAvg; undefined: off. */
+  privacy?: PrivacyConfig;
   seed: number;
   maxRoundRetries: number;
   waitForClientsMs: number;
@@ -188,6 +216,8 @@ export interface RoundRecord {
   scheduling?: SchedulingMetrics;
   /** What the run's strategy reported when it committed this round (e.g. step norms). */
   strategyMetrics?: Record<string, number>;
+  /** One line on how the updates were combined when it was more than the mean (robust rules, clipping, DP). */
+  aggregation?: string;
 }
 
 /** A stored global model: the initial one (round 0) or a committed round's. */
@@ -222,6 +252,8 @@ export interface RunRecord {
   modelVersion: string;
   /** Checkpoints kept under the retention policy, oldest first. */
   checkpoints?: Checkpoint[];
+  /** With DP on: every committed round's step, for the accountant (committed with the round). */
+  privacySteps?: PrivacyStep[];
 }
 
 /** What the coordinator knows about a connected (or recently connected) client. */

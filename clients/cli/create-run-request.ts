@@ -38,6 +38,11 @@ export interface CreateRunFlags extends StrategyOptions {
   maxRoundRetries: number;
   /** How long a round waits for enough connected clients, ms. */
   waitForClients: number;
+  /** Central DP-FedAvg (both or neither). */
+  dpNoise?: number;
+  dpClip?: number;
+  dpDelta?: number;
+  dpTargetEpsilon?: number;
   /** @default true */
   start?: boolean;
 }
@@ -89,6 +94,10 @@ function buildRequest(flags: CreateRunFlags): CreateRunRequest {
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,
+      dpNoise: flags.dpNoise ?? 0,
+      dpClip: flags.dpClip ?? 0,
+      dpDelta: flags.dpDelta ?? 0,
+      dpTargetEpsilon: flags.dpTargetEpsilon ?? 0,
       // Only the options given: the coordinator fills the strategy's defaults.
       ...Object.fromEntries(STRATEGY_OPTION_NAMES.filter((n) => flags[n] !== undefined).map((n) => [n, flags[n]])),
     },

@@ -6,6 +6,7 @@
 import { InvalidArgumentError as FlagError } from 'commander';
 import { parseDuration } from '../../common/duration';
 import { FedlinkError } from '../../common/errors';
+import { parseStrategySpec } from '../../services/coordinator/strategy/registry';
 import { inOptionRange, optionRange, type StrategyOptionSpec } from '../../services/coordinator/strategy/types';
 
 /** Largest value a uint32 wire field holds. */
@@ -47,9 +48,26 @@ export function positiveNumber(text: string): number {
 export function strategyOption(spec: StrategyOptionSpec): (text: string) => number {
   return (text) => {
     const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : NaN;
-    if (!inOptionRange(spec, n)) throw new FlagError(`expected a number in ${optionRange(spec)}`);
+    if (!inOptionRange(spec, n)) throw new FlagError(`expected a number ${optionRange(spec)}`);
     return n;
   };
+}
+
+/** A number strictly between 0 and 1. */
+export function probability(text: string): number {
+  const n = positiveNumber(text);
+  if (!(n < 1)) throw new FlagError('expected a number in (0, 1)');
+  return n;
+}
+
+/** A strategy name, with its parameters if it takes any (`trimmed-mean:0.2`), checked against the registry. */
+export function strategySpec(text: string): string {
+  try {
+    parseStrategySpec(text);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+  return text;
 }
 
 /** "500ms" | "120s" | "2m" | "1h" | bare seconds → milliseconds. */

@@ -38,12 +38,21 @@ export function runDetails(run: Run__Output, nowMs = Date.now()): string {
     ['training', t ? `${t.localEpochs} local epoch(s), batch ${batchText(t.batchSize)}, lr ${Number(t.learningRate.toPrecision(6))}` : undefined],
     ['deadline', c ? `${formatDuration(c.roundDeadlineMs)} per round, wait for clients ${formatDuration(c.waitForClientsMs)}, max retries ${c.maxRoundRetries}` : undefined],
     ['eval data', c ? c.evalData || 'none' : undefined],
+    ['privacy', privacyText(run)],
     ['latest eval', ev ? `loss ${formatMetric(ev.loss)}, accuracy ${formatMetric(ev.accuracy)} on ${ev.numExamples} examples` : '-'],
     ['created', `${formatTime(run.createdAtMs)} (${formatAgo(run.createdAtMs, nowMs)})`],
     ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
     ['reason', run.reason || undefined],
     ['checkpoints', run.checkpoints.length ? run.checkpoints.map((c) => `round ${c.round} ${c.version.slice(0, 12)} (${formatBytes(c.bytes)})`).join(', ') : 'none'],
   ]);
+}
+
+/** "(ε = 1.23, δ = 1e-5) after 4 round(s); noise σ 1.1, clip C 1, stops before ε 3". */
+function privacyText(run: Run__Output): string | undefined {
+  const p = run.privacy;
+  if (!p) return undefined;
+  const target = p.targetEpsilon ? `, stops before ε ${p.targetEpsilon}` : '';
+  return `(ε = ${formatMetric(p.epsilon)}, δ = ${p.delta}) after ${p.rounds} round(s); DP-FedAvg noise σ ${p.noise}, clip C ${p.clip}${target}`;
 }
 
 /** `runs list` table. */
@@ -103,6 +112,7 @@ export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
     ['duration', formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs))],
     ['reason', round.reason || undefined],
     ['selection', schedulingText(round)],
+    ['aggregation', round.aggregation || undefined],
     ['strategy', strategyMetricsText(round)],
   ]);
   const skipped = round.skipped.length

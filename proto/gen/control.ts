@@ -25,6 +25,7 @@ import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelExportChunk as _fedlink_v1_ModelExportChunk, ModelExportChunk__Output as _fedlink_v1_ModelExportChunk__Output } from './fedlink/v1/ModelExportChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
+import type { PrivacySpent as _fedlink_v1_PrivacySpent, PrivacySpent__Output as _fedlink_v1_PrivacySpent__Output } from './fedlink/v1/PrivacySpent';
 import type { RevokeClientRequest as _fedlink_v1_RevokeClientRequest, RevokeClientRequest__Output as _fedlink_v1_RevokeClientRequest__Output } from './fedlink/v1/RevokeClientRequest';
 import type { RevokeClientResponse as _fedlink_v1_RevokeClientResponse, RevokeClientResponse__Output as _fedlink_v1_RevokeClientResponse__Output } from './fedlink/v1/RevokeClientResponse';
 import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from './fedlink/v1/Round';
@@ -72,6 +73,7 @@ export interface ProtoGrpcType {
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelExportChunk: MessageTypeDefinition<_fedlink_v1_ModelExportChunk, _fedlink_v1_ModelExportChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
+      PrivacySpent: MessageTypeDefinition<_fedlink_v1_PrivacySpent, _fedlink_v1_PrivacySpent__Output>
       RevokeClientRequest: MessageTypeDefinition<_fedlink_v1_RevokeClientRequest, _fedlink_v1_RevokeClientRequest__Output>
       RevokeClientResponse: MessageTypeDefinition<_fedlink_v1_RevokeClientResponse, _fedlink_v1_RevokeClientResponse__Output>
       Round: MessageTypeDefinition<_fedlink_v1_Round, _fedlink_v1_Round__Output>

@@ -50,7 +50,7 @@ interface Scenario {
 const CHUNK = 12; // bytes: three values per chunk, so every upload is several chunks
 
 /** Plays a scenario through RunDriver and a real Round; returns the committed model and the round record. */
-async function play(s: Scenario, valueBound?: number): Promise<{ weights: Float32Array | undefined; round: RoundRecord; run: RunRecord }> {
+async function play(s: Scenario, valueBound?: number, over: Partial<RunRecord['config']> = {}): Promise<{ weights: Float32Array | undefined; round: RoundRecord; run: RunRecord }> {
   const ids = Object.keys(s.clients);
   const spec: ModelSpec = { name: 'mlp', inputShape: [1], numClasses: 1, tensors: [{ name: 'w', shape: [s.params] }] };
   const clock = new FakeClock();
@@ -58,7 +58,7 @@ async function play(s: Scenario, valueBound?: number): Promise<{ weights: Float3
   const store = new MemoryStore();
   const run: RunRecord = {
     runId: 'run-x', state: 'pending', model: spec, currentRound: 0, committedRounds: 0, createdAtMs: 0, updatedAtMs: 0, modelVersion: '',
-    config: runConfig({ clientsPerRound: ids.length, minClients: 1, acceptFailures: true, roundDeadlineMs: 60_000 }),
+    config: runConfig({ clientsPerRound: ids.length, minClients: 1, acceptFailures: true, roundDeadlineMs: 60_000, ...over }),
   };
   const tasks = new Map<string, TrainTask>();
   fleet.onDispatch = (id, task) => tasks.set(id, task);
@@ -161,6 +161,17 @@ function reference(s: Scenario): Float32Array | undefined {
     for (let i = 0; i < s.params; i++) sum[i] = k === 0 ? w * a.values[i] : sum[i] + Math.fround(w * a.values[i]);
   });
   return sum;
+}
+
+/** The reference for `median`: per parameter, the median of the accepted updates' values (the mean of the middle two for an even count). */
+function referenceMedian(s: Scenario): Float32Array | undefined {
+  const accepted = Object.keys(s.clients).flatMap((id) => s.clients[id].filter(acceptable).slice(0, 1));
+  if (accepted.length === 0) return undefined;
+  return Float32Array.from({ length: s.params }, (_, i) => {
+    const col = accepted.map((a) => a.values[i]).sort((x, y) => x - y);
+    const mid = col.length >> 1;
+    return col.length % 2 ? col[mid] : (col[mid - 1] + col[mid]) / 2;
+  });
 }
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
@@ -299,6 +310,26 @@ describe('exact aggregation', () => {
           expect(got[1]).toBe(got[0]);
         }),
         { numRuns: 50 },
+      );
+    }, 60_000);
+
+    it('exact aggregation - the same uploads under the median strategy commit, bit for bit and in any arrival order, the median of the accepted ones', async () => {
+      await fc.assert(
+        fc.asyncProperty(scenario, async ({ clients, orders }) => {
+          const want = referenceMedian({ params: PARAMS, clients, order: [] });
+          const got = [];
+          for (const order of orders) {
+            const { weights, round } = await play({ params: PARAMS, clients, order }, undefined, { strategy: 'median', strategyOptions: {} });
+            if (want === undefined) expect(round.state).toBe('failed');
+            else {
+              expect(bits(weights!)).toBe(bits(want));
+              expect(round.aggregation).toMatch(/^coordinate-wise median of \d+ update\(s\)$/);
+            }
+            got.push(weights && bits(weights));
+          }
+          expect(got[1]).toBe(got[0]);
+        }),
+        { numRuns: 30 },
       );
     }, 60_000);
   });

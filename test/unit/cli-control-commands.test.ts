@@ -333,7 +333,7 @@ describe('fedlink CLI against a fake Control service', () => {
       [['--strategy', 'fedadam', '--tau', '0'], /--tau <x>.*'0' is invalid\. expected a number in \(0, 10\]/],
       [['--strategy', 'fedyogi', '--server-lr', 'fast'], /--server-lr <x>.*'fast' is invalid/],
       [['--strategy', 'fedprox', '--proximal-mu', '-1'], /--proximal-mu <x>.*'-1' is invalid/],
-      [['--beta2', '0.9'], /^fedlink: beta2 \(--beta2\) does not apply to strategy fedavg; it takes no options$/],
+      [['--beta2', '0.9'], /^fedlink: beta2 \(--beta2\) does not apply to strategy fedavg; it takes no options of its own$/],
       [['--strategy', 'fedavgm', '--tau', '0.1'], /^fedlink: tau \(--tau\) does not apply to strategy fedavgm; it takes server_lr, server_momentum$/],
       [['--strategy', 'fedadagrad', '--beta2', '0.9'], /does not apply to strategy fedadagrad; it takes server_lr, beta1, tau/],
     ];

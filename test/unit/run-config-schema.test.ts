@@ -16,17 +16,45 @@ describe('run-config schema', () => {
   });
 
   it('run config - survives the round trip to the wire (runs show) unchanged', () => {
-    const c = fromWireRunConfig(wireRunConfig({ strategy: 'fedyogi', serverLr: 0.02, tau: 0.01 }));
-    const back = fromWireRunConfig(toWireRunConfig(c) as Parameters<typeof fromWireRunConfig>[0]);
-    expect(back).toEqual(c);
+    for (const over of [
+      { strategy: 'fedyogi', serverLr: 0.02, tau: 0.01 },
+      { strategy: 'multi-krum:2:4', clientsPerRound: 10, minClients: 7 },
+      { strategy: 'fedadam', normBound: 2.5 },
+      { strategy: 'fedavg', dpNoise: 1.1, dpClip: 0.5, dpTargetEpsilon: 3 },
+    ]) {
+      const c = fromWireRunConfig(wireRunConfig(over));
+      const back = fromWireRunConfig(toWireRunConfig(c) as Parameters<typeof fromWireRunConfig>[0]);
+      expect(back, over.strategy).toEqual(c);
+    }
+  });
+
+  it('run config - a strategy spec sets its options by position; DP is off unless both σ and C are given, δ defaults to 1e-5', () => {
+    const tm = fromWireRunConfig(wireRunConfig({ strategy: 'trimmed-mean:0.1' }));
+    expect([tm.strategy, tm.strategyOptions]).toEqual(['trimmed-mean', { trimRatio: 0.1 }]);
+    const mk = fromWireRunConfig(wireRunConfig({ strategy: 'multi-krum:1', clientsPerRound: 6, minClients: 5 }));
+    expect([mk.strategy, mk.strategyOptions]).toEqual(['multi-krum', { byzantine: 1, krumSelect: 5 }]);
+    const nb = fromWireRunConfig(wireRunConfig({ strategy: 'norm-bound:5' }));
+    expect([nb.strategy, nb.strategyOptions]).toEqual(['norm-bound', { normBound: 5 }]);
+    expect(fromWireRunConfig(wireRunConfig({ strategy: 'fedadam', normBound: 2 })).strategyOptions).toMatchObject({ normBound: 2, serverLr: 0.1 });
+    expect(fromWireRunConfig(wireRunConfig({})).privacy).toBeUndefined();
+    expect(fromWireRunConfig(wireRunConfig({ dpNoise: 1.1, dpClip: 0.5 })).privacy).toEqual({ noise: 1.1, clip: 0.5, delta: 1e-5 });
   });
 
   it('run config - refuses with INVALID_ARGUMENT naming the field', () => {
     const cases: Array<[Parameters<typeof wireRunConfig>[0], RegExp]> = [
-      [{ strategy: 'krum' }, /^unknown strategy "krum" \(known: fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad\)$/],
+      [{ strategy: 'bulyan' }, /^unknown strategy "bulyan" \(known: fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad, median, trimmed-mean, krum, multi-krum, norm-bound\)$/],
+      [{ strategy: 'krum:2', clientsPerRound: 5, minClients: 3 }, /^strategy krum with byzantine 2 needs at least 7 updates per round \(2f \+ 3\); min_clients is 3$/],
+      [{ strategy: 'multi-krum:1:9', clientsPerRound: 8, minClients: 5 }, /^krum_select \(9\) must not exceed clients_per_round − byzantine \(7\)$/],
+      [{ strategy: 'norm-bound' }, /^strategy norm-bound needs norm_bound: write norm-bound:<norm_bound> or give --norm-bound$/],
+      [{ strategy: 'trimmed-mean:0.1', trimRatio: 0.2 }, /^trim_ratio is 0.1 in the strategy "trimmed-mean:…" but 0.2 in --trim-ratio$/],
+      [{ strategy: 'median:1' }, /^strategy median takes no parameters in its name, got "median:1"$/],
+      [{ dpNoise: 1 }, /^differential privacy needs both dp_noise \(--dp-noise σ\) and dp_clip \(--dp-clip C\)$/],
+      [{ dpNoise: 1, dpClip: 1, dpDelta: 1.5 }, /^dp_delta \(--dp-delta\) must be in \(0, 1\), got 1.5$/],
+      [{ strategy: 'median', dpNoise: 1, dpClip: 1 }, /^DP noise is calibrated for the clipped mean; strategy median aggregates otherwise/],
+      [{ strategy: 'fedavg', normBound: 3, dpNoise: 1, dpClip: 1 }, /^norm_bound \(--norm-bound\) and DP clipping \(--dp-clip\) both clip updates/],
       [{ strategy: 'fedadam', beta2: 1 }, /^beta2 \(--beta2\) must be in \[0, 1\), got 1$/],
       [{ strategy: 'fedadam', serverLr: Number.NaN }, /^server_lr: .*NaN$/],
-      [{ strategy: 'fedavg', proximalMu: 0.1 }, /^proximal_mu \(--proximal-mu\) does not apply to strategy fedavg; it takes no options$/],
+      [{ strategy: 'fedavg', proximalMu: 0.1 }, /^proximal_mu \(--proximal-mu\) does not apply to strategy fedavg; it takes no options of its own$/],
       [{ selection: 'best' }, /^unknown selection policy "best" \(known: random, fcfs/],
       [{ model: 'resnet' }, /^unknown model "resnet" \(known: mlp, cnn\)$/],
       [{ clientsPerRound: 2, minClients: 3 }, /^min_clients \(3\) must not exceed clients_per_round \(2\)$/],

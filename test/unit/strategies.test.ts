@@ -130,7 +130,7 @@ describe('strategies', () => {
   });
 
   it('registry - every strategy documents itself and takes only known options, with in-range defaults', () => {
-    expect(STRATEGY_NAMES).toEqual(['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad']);
+    expect(STRATEGY_NAMES).toEqual(['fedavg', 'fedavgm', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'median', 'trimmed-mean', 'krum', 'multi-krum', 'norm-bound']);
     for (const [name, s] of STRATEGIES) {
       expect(s.name).toBe(name);
       expect(s.help.length).toBeGreaterThan(10);

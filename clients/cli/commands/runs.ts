@@ -6,7 +6,7 @@ import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { CoordinatorCallError } from '../errors';
-import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
+import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber, probability, strategySpec } from '../flags';
 import { formatDuration } from '../format';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../services/coordinator/strategy/registry';
 import { optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, type StrategyOptionName } from '../../../services/coordinator/strategy/types';
@@ -20,7 +20,7 @@ function strategyOptionFlag(name: StrategyOptionName): Option {
     const d = STRATEGIES.get(n)?.defaults[name];
     return d === undefined ? [] : [`${n} ${d}`];
   });
-  return new Option(`${spec.flag} <x>`, `${spec.help}, in ${optionRange(spec)} (default: ${defaults.join(', ')})`).argParser(strategyOption(spec));
+  return new Option(`${spec.flag} <x>`, `${spec.help}, ${optionRange(spec)} (default: ${defaults.join(', ') || 'off'})`).argParser(strategyOption(spec));
 }
 
 /** Registers the `runs` command group. */
@@ -37,7 +37,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--batch-size <n|full>', 'local batch size; "full" = one batch of the whole partition (FedSGD with --local-epochs 1)').argParser(batchSize).default(32))
       .addOption(new Option('--lr <rate>', 'client learning rate').argParser(positiveNumber).default(0.05))
       .addOption(new Option('--deadline <duration>', 'per-round deadline (e.g. 90s, 2m)').argParser(duration).default(120_000, '120s'))
-      .addOption(new Option('--strategy <name>', `aggregation strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES.get(n)?.help})`).join('; ')}`).choices(STRATEGY_NAMES).default('fedavg'))
+      .addOption(new Option('--strategy <name>', `aggregation strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES.get(n)?.help})`).join('; ')}`).argParser(strategySpec).default('fedavg'))
       .addOption(new Option('--model <name>', 'model architecture (cnn is slow without @tensorflow/tfjs-node)').choices(['mlp', 'cnn']).default('mlp'))
       .addOption(new Option('--eval-data <name>', 'server-side evaluation set, e.g. fashion-mnist-test (default: none)'))
       .option('--accept-failures', 'commit a round when some selected clients failed but --min-clients reported (default)')
@@ -56,6 +56,10 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--seed <n>', 'seed of selection, initial weights and local shuffling').argParser(nonNegativeInt).default(42))
       .addOption(new Option('--max-round-retries <n>', 'times a failed round is tried again before the run fails').argParser(nonNegativeInt).default(2))
       .addOption(new Option('--wait-for-clients <duration>', 'how long a round waits for --min-clients to be connected').argParser(duration).default(60_000, '60s'))
+      .addOption(new Option('--dp-noise <σ>', 'central DP-FedAvg: noise multiplier σ (noise stddev σ·C on the sum of clipped updates); needs --dp-clip').argParser(positiveNumber))
+      .addOption(new Option('--dp-clip <C>', 'central DP-FedAvg: clip every update to L2 norm C; needs --dp-noise').argParser(positiveNumber))
+      .addOption(new Option('--dp-delta <δ>', 'δ of the (ε, δ) guarantee reported (default: 1e-5)').argParser(probability))
+      .addOption(new Option('--dp-target-epsilon <ε>', 'stop the run before a round would take ε past this').argParser(positiveNumber))
       .option('--no-start', 'create the run without starting it');
   for (const name of STRATEGY_OPTION_NAMES) create.addOption(strategyOptionFlag(name));
   addControlFlags(create, 'print the created Run as one JSON document').action(async (flags: CreateRunFlags & ControlFlags) => {

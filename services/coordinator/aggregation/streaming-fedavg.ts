@@ -118,6 +118,11 @@ export class StreamingFedAvg {
     this.updates.set(update.clientId, update);
   }
 
+  /** The accepted updates (their journals stay owned by this accumulator), for the rules that read them whole (aggregate-round.ts). */
+  acceptedUpdates(): VerifiedUpdate[] {
+    return [...this.updates.values()];
+  }
+
   /**
    * Allocates the average's output and touches every page of it now. A fresh
    * model-sized array costs a page fault per 4 KiB on first write (on this

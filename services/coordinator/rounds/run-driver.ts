@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../../../common/clock';
 import type { EventBus } from '../../../common/event-bus';
 import type { Logger } from '../../../common/logger';
 import { createRng } from '../../../common/random';
-import type { ClientId, Metrics, RoundRecord, RunRecord } from '../../../common/types';
+import type { ClientId, Metrics, PrivacyStep, RoundRecord, RunRecord } from '../../../common/types';
 import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
 import type { LinkEstimate } from '../../../common/link';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
@@ -21,6 +21,10 @@ import type { Store } from '../store/store';
 import { strategy, withDefaults } from '../strategy/registry';
 import { referencedVersions, saveStrategyState } from '../strategy/stored-state';
 import type { Strategy, StrategyState } from '../strategy/types';
+import { aggregateRound, type NoiseSource } from '../aggregation/aggregate-round';
+import { secureNormalSource } from '../privacy/gaussian-noise';
+import { wouldExceed } from '../privacy/rdp-accountant';
+import { spentEpsilon } from '../privacy/spent';
 import type { FleetChange, FleetPort } from './fleet-port';
 import { Round, type RoundOutcome } from './round';
 
@@ -58,6 +62,8 @@ export interface RunDriverDeps {
   resumeAttempt?: number;
   /** Resuming after a restart: the strategy's server state stored with the checkpoint resumed from. */
   strategyState?: StrategyState;
+  /** Gaussian noise for DP runs. @default a cryptographically secure source (tests pass a seeded one) */
+  noise?: NoiseSource;
 }
 
 /** Checkpoints kept: the newest `keepLast`, plus every round that is a multiple of `every` (0: none), plus round 0. */
@@ -76,6 +82,9 @@ export class RunDriver {
   private halted = false;
   private readonly history = new Map<ClientId, ClientHistory>();
   private wake?: () => void;
+  /** Set when the run must end after the current round loop (its privacy budget would be exceeded). */
+  private stopReason?: string;
+  private noiseSource?: NoiseSource;
   private readonly strategy: Strategy;
   /** The strategy's server state after the last commit (O(model) per run). */
   private strategyState?: StrategyState;
@@ -157,6 +166,7 @@ export class RunDriver {
         lastReason = result;
       }
       if (this.halted) return this.run;
+      if (this.stopReason) return this.finish('completed', this.stopReason);
       if (this.cancelled) return this.finish('cancelled', 'cancelled by operator');
       if (!committed) return this.finish('failed', `round ${r} failed after ${config.maxRoundRetries + 1} attempt(s): ${lastReason}`);
     }
@@ -197,6 +207,15 @@ export class RunDriver {
       log.warn({ reason }, 'round failed');
       return reason;
     }
+    // DP accounting treats the cohort as a uniform sample of the clients that could have been picked.
+    const privacyStep = config.privacy && { q: Math.min(1, selected.length / Math.max(1, available.length)), sigma: config.privacy.noise };
+    if (privacyStep && config.privacy?.targetEpsilon !== undefined && wouldExceed(this.run.privacySteps ?? [], privacyStep, config.privacy.delta, config.privacy.targetEpsilon)) {
+      const spent = spentEpsilon(this.run.privacySteps ?? [], config.privacy.delta);
+      this.stopReason = `privacy budget: round ${round} would take ε past the target ${config.privacy.targetEpsilon} (spent ${spent.toFixed(3)} at δ = ${config.privacy.delta})`;
+      this.cancelled = true;
+      log.info({ epsilon: spent, target: config.privacy.targetEpsilon }, 'stopping before the privacy budget is exceeded');
+      return this.stopReason;
+    }
     log.info({ selected: selected.map((s) => s.clientId), skipped: choice.skipped.length, policy: config.selection }, 'round started');
     const current = new Round({
       runId: this.run.runId,
@@ -233,7 +252,7 @@ export class RunDriver {
     const outcome = await current.done;
     this.current = undefined;
     try {
-      return await this.finishRound(current.record, outcome, selected.length, round, attempt, log);
+      return await this.finishRound(current.record, outcome, selected.length, round, attempt, log, privacyStep || undefined);
     } finally {
       // Closes the accepted updates' journals (spool files are deleted) and hands the sum's wasm memory to the next round.
       await outcome.accumulator.dispose();
@@ -241,7 +260,9 @@ export class RunDriver {
   }
 
   /** Commits or fails a closed round; true when committed, else the reason. */
-  private async finishRound(record: RoundRecord, outcome: RoundOutcome, selectedCount: number, round: number, attempt: number, log: Logger): Promise<true | string> {
+  private async finishRound(
+    record: RoundRecord, outcome: RoundOutcome, selectedCount: number, round: number, attempt: number, log: Logger, privacyStep?: PrivacyStep,
+  ): Promise<true | string> {
     const { config } = this.run;
     this.remember(record);
     if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
@@ -251,15 +272,24 @@ export class RunDriver {
     if (!config.acceptFailures && outcome.failed > 0) {
       return this.failRound(record, `${outcome.failed} selected client(s) did not report and accept_failures is off`);
     }
+    const needs = this.strategy.minUpdates?.(this.strategyOptions() as never);
+    if (needs !== undefined && outcome.reported < needs) {
+      return this.failRound(record, `only ${outcome.reported} update(s) accepted; ${this.strategy.name} with byzantine ${this.strategyOptions().byzantine} needs ${needs} (2f + 3)`);
+    }
     record.state = 'aggregating';
     await this.saveRound(record);
     failpoint('mid-aggregation', round);
-    const average = outcome.accumulator.average(this.weights);
-    // The strategy turns the round's FedAvg average into the next model (identity for fedavg).
+    const aggregate = aggregateRound(outcome.accumulator, this.weights, {
+      strategy: this.strategy,
+      options: this.strategyOptions(),
+      spoolDir: this.deps.spoolDir,
+      privacy: config.privacy && { config: config.privacy, noise: this.noise(), cohort: config.clientsPerRound },
+    });
+    // The strategy turns the round's aggregate into the next model (identity for fedavg and the robust rules).
     const step = this.strategy.commit(
       {
         previous: this.weights,
-        average,
+        average: aggregate.values,
         examples: record.clients.reduce((n, c) => n + (c.state === 'finished' ? c.numExamples : 0), 0),
         updates: outcome.reported,
         round,
@@ -268,7 +298,13 @@ export class RunDriver {
       this.strategyOptions(),
     );
     const weights = step.weights;
-    record.strategyMetrics = step.metrics;
+    const privacySteps = privacyStep ? [...(this.run.privacySteps ?? []), privacyStep] : this.run.privacySteps;
+    record.strategyMetrics = {
+      ...aggregate.metrics,
+      ...step.metrics,
+      ...(config.privacy && privacySteps && { dp_epsilon: spentEpsilon(privacySteps, config.privacy.delta), dp_delta: config.privacy.delta }),
+    };
+    if (aggregate.note) record.aggregation = aggregate.note;
     if (this.deps.evaluate) {
       record.state = 'evaluating';
       await this.saveRound(record);
@@ -288,11 +324,13 @@ export class RunDriver {
     failpoint('committing', round);
     const previous = this.weights;
     const previousState = this.strategyState;
+    const previousSteps = this.run.privacySteps;
     const referencedBefore = referencedVersions(this.run.checkpoints ?? []);
     this.weights = weights;
     this.strategyState = step.state;
     this.run.modelVersion = version;
     this.run.committedRounds = round;
+    if (privacySteps) this.run.privacySteps = privacySteps;
     this.run.checkpoints = [
       ...(this.run.checkpoints ?? []).map(({ strategyState: _, ...c }) => c),
       { round, version, bytes: weights.byteLength, atMs: this.deps.clock.now(), ...(strategyState && { strategyState }) },
@@ -303,6 +341,7 @@ export class RunDriver {
       // Not committed after all: keep serving the model the clients have, with its state.
       this.weights = previous;
       this.strategyState = previousState;
+      this.run.privacySteps = previousSteps;
       throw err;
     }
     failpoint('committed', round);
@@ -503,6 +542,12 @@ export class RunDriver {
     // Blobs no kept checkpoint names any more: dropped checkpoints, and the state of the one before this commit.
     const still = referencedVersions(kept);
     for (const v of before) if (!still.has(v)) await this.deps.store.deleteModel(this.run.runId, v);
+  }
+
+  /** The run's noise source, made on first use. */
+  private noise(): NoiseSource {
+    this.noiseSource ??= this.deps.noise ?? secureNormalSource();
+    return this.noiseSource;
   }
 
   /** The strategy's options: the run's, completed with defaults (records from before options had none). */

@@ -8,10 +8,10 @@
  */
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../../common/errors';
-import type { ModelName, RunConfig, SelectionPolicyName, StrategyOptions } from '../../../common/types';
+import type { ModelName, PrivacyConfig, RunConfig, SelectionPolicyName, StrategyOptions } from '../../../common/types';
 import { checkCompressionPolicy } from '../compression/choose-encoding';
 import { SELECTION_POLICIES } from '../selection/types';
-import { isStrategy, optionsOf, STRATEGY_NAMES, withDefaults } from '../strategy/registry';
+import { optionsOf, parseStrategySpec, strategy as strategyNamed, withDefaults } from '../strategy/registry';
 import { inOptionRange, optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, type StrategyOptionName } from '../strategy/types';
 
 const MODELS: readonly ModelName[] = ['mlp', 'cnn'];
@@ -60,8 +60,26 @@ const strategyOption = (name: StrategyOptionName) =>
   z.number().optional().transform((v, ctx) => {
     const spec = STRATEGY_OPTIONS[name];
     if (v === undefined || inOptionRange(spec, v)) return v;
-    return fail(ctx, `${spec.wire} (${spec.flag}) must be in ${optionRange(spec)}, got ${v}`);
+    return fail(ctx, `${spec.wire} (${spec.flag}) must be ${optionRange(spec)}, got ${v}`);
   });
+
+/** A DP setting: unset or 0 is "not given"; else a finite number in (min, max] (or (min, max) when `open`). */
+const dpNumber = (field: string, min: number, max: number, open = false) =>
+  z.number().optional().transform((v, ctx) => {
+    if (!v) return undefined;
+    return Number.isFinite(v) && v > min && (open ? v < max : v <= max) ? v : fail(ctx, `${field} must be in (${min}, ${max}${open ? ')' : ']'}, got ${v}`);
+  });
+
+/** Default δ: far below 1/N for any fleet this coordinator runs. */
+export const DEFAULT_DP_DELTA = 1e-5;
+
+/** The run's DP settings, or undefined when it asks for none; refuses half a configuration. */
+function privacyOf(w: { dpNoise?: number; dpClip?: number; dpDelta?: number; dpTargetEpsilon?: number }, ctx: Ctx): PrivacyConfig | undefined {
+  const any = w.dpNoise !== undefined || w.dpClip !== undefined || w.dpDelta !== undefined || w.dpTargetEpsilon !== undefined;
+  if (!any) return undefined;
+  if (w.dpNoise === undefined || w.dpClip === undefined) return fail(ctx, 'differential privacy needs both dp_noise (--dp-noise σ) and dp_clip (--dp-clip C)');
+  return { noise: w.dpNoise, clip: w.dpClip, delta: w.dpDelta ?? DEFAULT_DP_DELTA, ...(w.dpTargetEpsilon !== undefined && { targetEpsilon: w.dpTargetEpsilon }) };
+}
 
 const trainSchema = z
   .object({
@@ -86,9 +104,13 @@ export const runConfigSchema = z
     minClients: z.number().optional(),
     train: trainSchema,
     roundDeadlineMs: positiveInt('round_deadline_ms', 7 * 24 * 3_600_000, RUN_DEFAULTS.roundDeadlineMs),
+    // A name, or a name with its parameters (`trimmed-mean:0.2`): stored as the name and options.
     strategy: z.string().optional().transform((v, ctx) => {
-      const name = v || RUN_DEFAULTS.strategy;
-      return isStrategy(name) ? name : fail(ctx, `unknown strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
+      try {
+        return parseStrategySpec(v || RUN_DEFAULTS.strategy);
+      } catch (err) {
+        return fail(ctx, (err as Error).message);
+      }
     }),
     model: oneOf('model', MODELS, RUN_DEFAULTS.model),
     evalData: z.string().optional().transform((v, ctx) => {
@@ -126,22 +148,44 @@ export const runConfigSchema = z
       return v === 'float16' ? ('float16' as const) : fail(ctx, `unknown downlink encoding "${v}" (use float32 or float16)`);
     }),
     ...strategyOptionShape,
+    dpNoise: dpNumber('dp_noise (--dp-noise)', 0, 1000),
+    dpClip: dpNumber('dp_clip (--dp-clip)', 0, 1e30),
+    dpDelta: dpNumber('dp_delta (--dp-delta)', 0, 1, true),
+    dpTargetEpsilon: dpNumber('dp_target_epsilon (--dp-target-epsilon)', 0, 1e6),
   })
   .transform((w, ctx): RunConfig => {
     const minClients = w.minClients || Math.max(1, Math.ceil(w.clientsPerRound / 2));
     if (!Number.isInteger(minClients) || minClients < 1 || minClients > 100_000) fail(ctx, `min_clients must be an integer in 1..100000, got ${minClients}`);
     if (minClients > w.clientsPerRound) fail(ctx, `min_clients (${minClients}) must not exceed clients_per_round (${w.clientsPerRound})`);
-    const takes = optionsOf(w.strategy);
-    const given: StrategyOptions = {};
+    const { name: strategyName, options: inSpec } = w.strategy;
+    const takes = optionsOf(strategyName);
+    const given: StrategyOptions = { ...inSpec };
     for (const name of STRATEGY_OPTION_NAMES) {
       if (w[name] === undefined) continue;
+      const spec = STRATEGY_OPTIONS[name];
       if (!takes.includes(name)) {
-        const spec = STRATEGY_OPTIONS[name];
-        const which = takes.length ? `it takes ${takes.map((t) => STRATEGY_OPTIONS[t].wire).join(', ')}` : 'it takes no options';
-        fail(ctx, `${spec.wire} (${spec.flag}) does not apply to strategy ${w.strategy}; ${which}`);
+        const own = takes.filter((t) => !STRATEGY_OPTIONS[t].anyStrategy);
+        const which = own.length ? `it takes ${own.map((t) => STRATEGY_OPTIONS[t].wire).join(', ')}` : 'it takes no options of its own';
+        fail(ctx, `${spec.wire} (${spec.flag}) does not apply to strategy ${strategyName}; ${which}`);
       }
+      if (inSpec[name] !== undefined && inSpec[name] !== w[name]) fail(ctx, `${spec.wire} is ${inSpec[name]} in the strategy "${strategyName}:…" but ${w[name]} in ${spec.flag}`);
       given[name] = w[name];
     }
+    const chosen = strategyNamed(strategyName);
+    const options = withDefaults(strategyName, given);
+    for (const name of chosen.required ?? []) {
+      if (options[name] === undefined) fail(ctx, `strategy ${strategyName} needs ${STRATEGY_OPTIONS[name].wire}: write ${strategyName}:<${STRATEGY_OPTIONS[name].wire}> or give ${STRATEGY_OPTIONS[name].flag}`);
+    }
+    const needs = chosen.minUpdates?.(options as never);
+    if (needs !== undefined && minClients < needs) {
+      fail(ctx, `strategy ${strategyName} with byzantine ${options.byzantine} needs at least ${needs} updates per round (2f + 3); min_clients is ${minClients}`);
+    }
+    if (options.krumSelect !== undefined && options.byzantine !== undefined && options.krumSelect > w.clientsPerRound - options.byzantine) {
+      fail(ctx, `krum_select (${options.krumSelect}) must not exceed clients_per_round − byzantine (${w.clientsPerRound - options.byzantine})`);
+    }
+    const privacy = privacyOf(w, ctx);
+    if (privacy && chosen.aggregate) fail(ctx, `DP noise is calibrated for the clipped mean; strategy ${strategyName} aggregates otherwise (use a mean-based strategy: fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad)`);
+    if (privacy && options.normBound !== undefined) fail(ctx, 'norm_bound (--norm-bound) and DP clipping (--dp-clip) both clip updates: give only --dp-clip');
     const t = w.train;
     const batch = t?.batchSize;
     if (t && batch !== 0 && batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000)) {
@@ -158,8 +202,8 @@ export const runConfigSchema = z
         seed: t?.seed || w.seed,
       },
       roundDeadlineMs: w.roundDeadlineMs,
-      strategy: w.strategy,
-      strategyOptions: withDefaults(w.strategy, given),
+      strategy: strategyName,
+      strategyOptions: options,
       model: w.model,
       evalData: w.evalData,
       acceptFailures: w.acceptFailures,
@@ -168,6 +212,7 @@ export const runConfigSchema = z
       clientDeadlineFactor: w.clientDeadlineFactor,
       compression: w.compression,
       downlink: w.downlink,
+      ...(privacy && { privacy }),
       seed: w.seed,
       maxRoundRetries: w.maxRoundRetries,
       waitForClientsMs: w.waitForClientsMs,

@@ -10,7 +10,9 @@ import { RADIO_TYPES, type LinkEstimate, type LinkReport, type RadioType } from 
 import type { LinkReport__Output } from '../../../proto/gen/fedlink/v1/LinkReport';
 import type { LinkEstimate as WireLinkEstimate } from '../../../proto/gen/fedlink/v1/LinkEstimate';
 import { parseRunConfig } from './run-config-schema';
-import type { ClientRecord, Metrics, ModelSpec, RoundRecord, RunConfig, RunRecord, TensorShape, TrainConfig, TrainTask } from '../../../common/types';
+import type { ClientRecord, Metrics, ModelSpec, PrivacyConfig, PrivacyStep, RoundRecord, RunConfig, RunRecord, TensorShape, TrainConfig, TrainTask } from '../../../common/types';
+import type { PrivacySpent } from '../../../proto/gen/fedlink/v1/PrivacySpent';
+import { spentEpsilon } from '../privacy/spent';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
 import type { ModelSpec as WireModelSpec } from '../../../proto/gen/fedlink/v1/ModelSpec';
@@ -50,6 +52,7 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     clientDeadlineFactor: c.clientDeadlineFactor,
     compression: c.compression,
     downlink: c.downlink,
+    ...(c.privacy && { dpNoise: c.privacy.noise, dpClip: c.privacy.clip, dpDelta: c.privacy.delta, dpTargetEpsilon: c.privacy.targetEpsilon ?? 0 }),
     seed: c.seed,
     maxRoundRetries: c.maxRoundRetries,
     waitForClientsMs: c.waitForClientsMs,
@@ -96,6 +99,11 @@ export function checkTaskId(value: string): string {
   return value;
 }
 
+/** A run's DP configuration and what its committed rounds spent → wire. */
+function toWirePrivacy(p: PrivacyConfig, steps: PrivacyStep[]): PrivacySpent {
+  return { epsilon: spentEpsilon(steps, p.delta), delta: p.delta, rounds: steps.length, noise: p.noise, clip: p.clip, targetEpsilon: p.targetEpsilon ?? 0 };
+}
+
 /** Domain run → wire. */
 export function toWireRun(r: RunRecord): Run {
   return {
@@ -111,6 +119,7 @@ export function toWireRun(r: RunRecord): Run {
     latestEval: toWireMetrics(r.latestEval),
     modelVersion: r.modelVersion,
     checkpoints: (r.checkpoints ?? []).map((c) => ({ round: c.round, version: c.version, bytes: c.bytes, atMs: c.atMs })),
+    privacy: r.config.privacy ? toWirePrivacy(r.config.privacy, r.privacySteps ?? []) : null,
   };
 }
 
@@ -158,6 +167,7 @@ export function toWireRound(r: RoundRecord): Round {
     modelVersion: r.modelVersion,
     checkpoint: r.checkpoint ?? '',
     strategyMetrics: r.strategyMetrics ?? {},
+    aggregation: r.aggregation ?? '',
   };
 }
 

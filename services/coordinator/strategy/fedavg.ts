@@ -1,5 +1,5 @@
 /** `fedavg`: the new global model is the round's example-weighted average (McMahan et al. 2017). */
-import { stepMetrics } from './server-opt';
+import { adoptAggregate } from './server-opt';
 import type { Strategy } from './types';
 
 /** FedAvg: identity on the average; no options, no state. */
@@ -8,7 +8,5 @@ export const fedavgStrategy: Strategy<Record<never, number>> = {
   help: 'FedAvg: the new model is the example-weighted average of the accepted updates',
   source: 'McMahan et al. 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data"',
   defaults: {},
-  commit({ previous, average }) {
-    return { weights: average, metrics: stepMetrics(previous, average, average) };
-  },
+  commit: adoptAggregate,
 };

@@ -3,7 +3,7 @@
  * computed in double and stored as float32 (Math.fround happens on the store),
  * one element at a time in index order, so results are deterministic.
  */
-import type { CommitResult, StrategyState } from './types';
+import type { CommitInput, CommitResult, StrategyState } from './types';
 
 /** ‖a − b‖₂ in double. */
 export function distance(a: Float32Array, b: Float32Array): number {
@@ -25,6 +25,11 @@ export function stateVector(state: StrategyState | undefined, name: string, leng
 /** The metrics every strategy reports: how far the clients moved the model, and how far the server did. */
 export function stepMetrics(previous: Float32Array, average: Float32Array, next: Float32Array): CommitResult['metrics'] {
   return { update_norm: distance(average, previous), step_norm: distance(next, previous) };
+}
+
+/** The commit step of strategies without a server optimiser: the round's aggregate becomes the model. */
+export function adoptAggregate({ previous, average }: CommitInput): CommitResult {
+  return { weights: average, metrics: stepMetrics(previous, average, average) };
 }
 
 /** Which second-moment rule an adaptive optimiser uses (Reddi et al. 2021, Algorithm 2). */

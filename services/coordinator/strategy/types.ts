@@ -1,12 +1,22 @@
 /**
- * Contract of the aggregation strategies. A strategy runs once per round, at
- * commit, after the round's FedAvg average of the accepted updates is computed
- * (by the aggregation code, which it never sees): it turns that average, the
- * model the round trained from and its own server state into the next global
- * model. Strategies are pure functions of these inputs, so a resumed run that
- * restores the state from its checkpoint commits bit-identical models.
+ * Contract of the aggregation strategies. A strategy acts once per round, at
+ * commit, in two steps:
+ *
+ *  1. aggregate: how the round's accepted updates become one model. By
+ *     default the example-weighted mean, folded straight from the uploads'
+ *     journals (streaming-fedavg.ts), which the strategy never sees. A robust
+ *     strategy brings its own rule instead (`aggregate`), which reads every
+ *     update whole, spooled to disk (aggregation/dense-updates.ts).
+ *  2. commit: the server step from that aggregate, the model the round
+ *     trained from and the strategy's own server state to the next global
+ *     model (identity for FedAvg and the robust rules; an optimiser step for
+ *     FedAvgM and FedAdam/FedYogi/FedAdagrad).
+ *
+ * Both are pure functions of their inputs, so a resumed run that restores the
+ * state from its checkpoint commits bit-identical models.
  */
 import type { StrategyOptions, TrainConfig } from '../../../common/types';
+import type { DenseUpdates } from '../aggregation/dense-updates';
 
 /** Names of the options a strategy may take (fields of StrategyOptions). */
 export type StrategyOptionName = keyof StrategyOptions;
@@ -38,6 +48,15 @@ export interface CommitInput {
   state: StrategyState | undefined;
 }
 
+/** What a robust rule returns: the round's aggregate, metrics, and one line for `rounds show`. */
+export interface AggregateResult {
+  values: Float32Array;
+  /** Finite numbers, named in snake_case. */
+  metrics: Record<string, number>;
+  /** What the rule did, e.g. which updates Krum kept. */
+  note: string;
+}
+
 /** What a strategy returns: the next global model, metrics for the round record, its new state. */
 export interface CommitResult {
   weights: Float32Array;
@@ -58,8 +77,16 @@ export interface Strategy<Opts extends Partial<Record<StrategyOptionName, number
   readonly help: string;
   /** Paper and reference implementation the maths and defaults follow. */
   readonly source: string;
-  /** The options it takes, with their defaults. An option not listed here is refused. */
+  /** The options it takes, with their defaults. An option not listed here (nor taken by every strategy) is refused. */
   readonly defaults: Opts;
+  /** Options the `--strategy` spec may give by position, in order (`trimmed-mean:0.2`, `multi-krum:4:12`). */
+  readonly positional?: readonly StrategyOptionName[];
+  /** Options without a default that must be given (`norm-bound:<C>`). */
+  readonly required?: readonly StrategyOptionName[];
+  /** A rule that replaces the example-weighted mean, reading every accepted update whole (clipped to the norm bound, if any). */
+  aggregate?(updates: DenseUpdates, options: Opts): AggregateResult;
+  /** The fewest accepted updates the rule is defined for (Krum: 2f + 3); a round with fewer fails. */
+  minUpdates?(options: Opts): number;
   /** The next global model (must not modify its inputs). */
   commit(input: CommitInput, options: Opts): CommitResult;
   /** What this strategy adds to the clients' training config (FedProx's μ); undefined for none. */
@@ -78,6 +105,10 @@ export interface StrategyOptionSpec {
   max: number;
   minExclusive?: boolean;
   maxExclusive?: boolean;
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** Every strategy takes it (without a default: unset means off). */
+  anyStrategy?: boolean;
 }
 
 /** Every strategy option: wire field, flag, help, range. */
@@ -88,19 +119,26 @@ export const STRATEGY_OPTIONS: Record<StrategyOptionName, StrategyOptionSpec> = 
   beta2: { wire: 'beta2', flag: '--beta2', help: 'second-moment decay β2', min: 0, max: 1, maxExclusive: true },
   tau: { wire: 'tau', flag: '--tau', help: 'adaptivity τ, added to √v', min: 0, max: 10, minExclusive: true },
   proximalMu: { wire: 'proximal_mu', flag: '--proximal-mu', help: 'proximal term μ clients add to their loss', min: 0, max: 1000, minExclusive: true },
+  trimRatio: { wire: 'trim_ratio', flag: '--trim-ratio', help: 'trim ratio β: fraction of values cut from each end of every parameter', min: 0, max: 0.5, maxExclusive: true },
+  byzantine: { wire: 'byzantine', flag: '--byzantine', help: 'Byzantine clients f Krum tolerates', min: 0, max: 10_000, integer: true },
+  krumSelect: { wire: 'krum_select', flag: '--krum-select', help: 'updates m Multi-Krum keeps and averages', min: 1, max: 100_000, integer: true },
+  normBound: {
+    wire: 'norm_bound', flag: '--norm-bound', help: "norm bound C: clip every update's L2 distance from the global model to C (any strategy)", min: 0, max: 1e30, minExclusive: true,
+    anyStrategy: true,
+  },
 };
 
 /** The option names, in STRATEGY_OPTIONS order. */
 export const STRATEGY_OPTION_NAMES = Object.keys(STRATEGY_OPTIONS) as StrategyOptionName[];
 
-/** "(0, 1)", "[0, 1)", … for messages and help. */
+/** "in (0, 1)", "in [0, 1)", "an integer in [1, 100000]", … for messages and help. */
 export function optionRange(spec: StrategyOptionSpec): string {
-  return `${spec.minExclusive ? '(' : '['}${spec.min}, ${spec.max}${spec.maxExclusive ? ')' : ']'}`;
+  return `${spec.integer ? 'an integer in' : 'in'} ${spec.minExclusive ? '(' : '['}${spec.min}, ${spec.max}${spec.maxExclusive ? ')' : ']'}`;
 }
 
-/** Whether `value` is a finite number inside the option's range. */
+/** Whether `value` is a finite number inside the option's range (and whole, if it must be). */
 export function inOptionRange(spec: StrategyOptionSpec, value: number): boolean {
-  if (!Number.isFinite(value)) return false;
+  if (!Number.isFinite(value) || (spec.integer && !Number.isInteger(value))) return false;
   const aboveMin = spec.minExclusive ? value > spec.min : value >= spec.min;
   const belowMax = spec.maxExclusive ? value < spec.max : value <= spec.max;
   return aboveMin && belowMax;

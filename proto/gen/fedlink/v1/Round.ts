@@ -26,6 +26,7 @@ export interface Round {
   'skipped'?: (_fedlink_v1_SkippedClient)[];
   'checkpoint'?: (string);
   'strategyMetrics'?: ({[key: string]: number | string});
+  'aggregation'?: (string);
 }
 
 export interface Round__Output {
@@ -48,4 +49,5 @@ export interface Round__Output {
   'skipped': (_fedlink_v1_SkippedClient__Output)[];
   'checkpoint': (string);
   'strategyMetrics': ({[key: string]: number});
+  'aggregation': (string);
 }

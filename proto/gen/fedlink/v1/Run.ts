@@ -4,6 +4,7 @@ import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from '../../fedlink/v1/ModelSpec';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from '../../fedlink/v1/Metrics';
 import type { Checkpoint as _fedlink_v1_Checkpoint, Checkpoint__Output as _fedlink_v1_Checkpoint__Output } from '../../fedlink/v1/Checkpoint';
+import type { PrivacySpent as _fedlink_v1_PrivacySpent, PrivacySpent__Output as _fedlink_v1_PrivacySpent__Output } from '../../fedlink/v1/PrivacySpent';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Run {
@@ -19,6 +20,7 @@ export interface Run {
   'latestEval'?: (_fedlink_v1_Metrics | null);
   'modelVersion'?: (string);
   'checkpoints'?: (_fedlink_v1_Checkpoint)[];
+  'privacy'?: (_fedlink_v1_PrivacySpent | null);
 }
 
 export interface Run__Output {
@@ -34,4 +36,5 @@ export interface Run__Output {
   'latestEval': (_fedlink_v1_Metrics__Output | null);
   'modelVersion': (string);
   'checkpoints': (_fedlink_v1_Checkpoint__Output)[];
+  'privacy': (_fedlink_v1_PrivacySpent__Output | null);
 }

@@ -26,6 +26,14 @@ export interface RunConfig {
   'beta2'?: (number | string);
   'tau'?: (number | string);
   'proximalMu'?: (number | string);
+  'trimRatio'?: (number | string);
+  'byzantine'?: (number | string);
+  'krumSelect'?: (number | string);
+  'normBound'?: (number | string);
+  'dpNoise'?: (number | string);
+  'dpClip'?: (number | string);
+  'dpDelta'?: (number | string);
+  'dpTargetEpsilon'?: (number | string);
   '_acceptFailures'?: "acceptFailures";
   '_seed'?: "seed";
   '_maxRoundRetries'?: "maxRoundRetries";
@@ -35,6 +43,10 @@ export interface RunConfig {
   '_beta2'?: "beta2";
   '_tau'?: "tau";
   '_proximalMu'?: "proximalMu";
+  '_trimRatio'?: "trimRatio";
+  '_byzantine'?: "byzantine";
+  '_krumSelect'?: "krumSelect";
+  '_normBound'?: "normBound";
 }
 
 export interface RunConfig__Output {
@@ -61,6 +73,14 @@ export interface RunConfig__Output {
   'beta2'?: (number);
   'tau'?: (number);
   'proximalMu'?: (number);
+  'trimRatio'?: (number);
+  'byzantine'?: (number);
+  'krumSelect'?: (number);
+  'normBound'?: (number);
+  'dpNoise': (number);
+  'dpClip': (number);
+  'dpDelta': (number);
+  'dpTargetEpsilon': (number);
   '_acceptFailures'?: "acceptFailures";
   '_seed'?: "seed";
   '_maxRoundRetries'?: "maxRoundRetries";
@@ -70,4 +90,8 @@ export interface RunConfig__Output {
   '_beta2'?: "beta2";
   '_tau'?: "tau";
   '_proximalMu'?: "proximalMu";
+  '_trimRatio'?: "trimRatio";
+  '_byzantine'?: "byzantine";
+  '_krumSelect'?: "krumSelect";
+  '_normBound'?: "normBound";
 }
