@@ -80,6 +80,8 @@ export interface RoundLifecycleEvent {
   clientId?: ClientId;
   /** Set for client-dropped and round-failed. */
   reason?: string;
+  /** round-committed of a DP run: the (ε, δ) spent once this round counts. */
+  privacy?: { epsilon: number; delta: number };
   atMs: number;
 }
 
@@ -96,6 +98,7 @@ export const roundEventSchema = z
     attempt: z.number().int().nonnegative(),
     clientId: clientId.optional(),
     reason: z.string().max(512).optional(),
+    privacy: z.object({ epsilon: z.number().nonnegative(), delta: z.number().gt(0).lt(1) }).optional(),
     atMs,
   })
   .superRefine((e, ctx) => {

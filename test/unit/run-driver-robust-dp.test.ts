@@ -10,6 +10,7 @@ import { EventBus } from '../../common/event-bus';
 import { silentLogger } from '../../common/logger';
 import type { ModelSpec, RoundRecord, RunConfig, RunRecord, TrainTask } from '../../common/types';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { encodeRoundEvent, parseRoundEvent, type RoundLifecycleEvent } from '../../common/events/payloads';
 import { privacySpent } from '../../services/coordinator/privacy/rdp-accountant';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { toWireRun } from '../../services/coordinator/rpc/wire';
@@ -34,7 +35,7 @@ async function drive(
   ids: string[],
   config: Partial<RunConfig>,
   upload: (id: string, round: number, global: Float32Array) => Float32Array | undefined,
-): Promise<{ run: RunRecord; rounds: RoundRecord[]; store: MemoryStore; models: Float32Array[] }> {
+): Promise<{ run: RunRecord; rounds: RoundRecord[]; store: MemoryStore; models: Float32Array[]; lifecycle: RoundLifecycleEvent[] }> {
   const spec: ModelSpec = { name: 'mlp', inputShape: [1], numClasses: 1, tensors: [{ name: 'w', shape: [PARAMS] }] };
   const clock = new FakeClock();
   const fleet = new FakeFleet(ids);
@@ -47,8 +48,10 @@ async function drive(
   fleet.onDispatch = (id, task) => tasks.set(id, task);
   let global: Float32Array = new Float32Array(PARAMS).fill(1);
   const models: Float32Array[] = [];
+  const lifecycle: RoundLifecycleEvent[] = [];
   const driver = new RunDriver(run, global, {
     store, fleet, clock, logger: silentLogger(), events: new EventBus<RunEvent>(), maxUpdateBytes: 1 << 20, selectionGraceMs: 0, noise: seededNormalSource(5),
+    lifecycle: (e) => lifecycle.push(e),
   });
   const done = driver.start();
   let finished: RunRecord | undefined;
@@ -74,7 +77,7 @@ async function drive(
     models.push(global);
   }
   const final = await done;
-  return { run: final, rounds: (await store.listRounds('run-r')).sort((a, b) => a.round - b.round || a.attempt - b.attempt), store, models };
+  return { run: final, rounds: (await store.listRounds('run-r')).sort((a, b) => a.round - b.round || a.attempt - b.attempt), store, models, lifecycle };
 }
 
 describe('robust rules and DP through the round code', () => {
@@ -94,7 +97,7 @@ describe('robust rules and DP through the round code', () => {
   it('DP - every committed round adds a step; ε matches the accountant, grows, and reaches rounds show and runs show', async () => {
     const ids = ['d1', 'd2', 'd3'];
     const privacy = { noise: 1.5, clip: 0.5, delta: 1e-5 };
-    const { run, rounds } = await drive(ids, { rounds: 3, strategy: 'fedavg', privacy }, (id, _round, g) => g.map((v, i) => v + (i === 0 ? 3 : 0.01 * id.length)));
+    const { run, rounds, lifecycle } = await drive(ids, { rounds: 3, strategy: 'fedavg', privacy }, (id, _round, g) => g.map((v, i) => v + (i === 0 ? 3 : 0.01 * id.length)));
     expect(run.state).toBe('completed');
     expect(run.privacySteps).toEqual([{ q: 1, sigma: 1.5 }, { q: 1, sigma: 1.5 }, { q: 1, sigma: 1.5 }]);
     const eps = rounds.filter((r) => r.state === 'committed').map((r) => r.strategyMetrics!.dp_epsilon);
@@ -104,6 +107,9 @@ describe('robust rules and DP through the round code', () => {
     expect(eps[1]).toBeGreaterThan(eps[0]);
     expect(rounds[0].strategyMetrics!.clipped_updates).toBe(3);
     expect(rounds[0].aggregation).toMatch(/^DP-FedAvg: sum of 3 update\(s\) \+ N\(0, \(1\.5·0\.5\)²\), over a cohort of 3; 3 of 3 update\(s\) clipped to norm 0\.5/);
+    const committed = lifecycle.filter((e) => e.type === 'round-committed').map((e) => parseRoundEvent(encodeRoundEvent(e)));
+    expect(committed.map((e) => e.privacy?.epsilon)).toEqual(eps);
+    expect(committed.every((e) => e.privacy?.delta === 1e-5)).toBe(true);
     const wire = toWireRun(run);
     expect(wire.privacy).toMatchObject({ rounds: 3, delta: 1e-5, noise: 1.5, clip: 0.5 });
     expect(wire.privacy!.epsilon).toBeCloseTo(eps[2], 12);

@@ -348,7 +348,11 @@ export class RunDriver {
     record.state = 'committed';
     record.endedAtMs = this.deps.clock.now();
     await this.saveRound(record);
-    this.deps.lifecycle?.({ type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs });
+    const epsilon = record.strategyMetrics?.dp_epsilon;
+    this.deps.lifecycle?.({
+      type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs,
+      ...(config.privacy && epsilon !== undefined && { privacy: { epsilon, delta: config.privacy.delta } }),
+    });
     await this.prune(referencedBefore);
     log.info({ reported: outcome.reported, meanTrainLoss: record.meanTrainLoss, eval: record.eval, strategy: this.strategy.name, ...step.metrics }, 'round committed');
     return true;
