@@ -202,6 +202,19 @@ describe('aggregateRound', () => {
     await bounded.dispose();
   });
 
+  it('a single client - median, trimmed mean and multi-krum return its update; a norm bound clips it', async () => {
+    const g = f32([0, 0]);
+    for (const [name, options] of [['median', {}], ['trimmed-mean', { trimRatio: 0.4 }], ['norm-bound', { normBound: 1 }]] as const) {
+      const acc = accumulator([update('only', 5, f32([3, 4]))], 2);
+      const got = aggregateRound(acc, g, { strategy: strategy(name), options: withDefaults(name, options) }).values;
+      if (name === 'norm-bound') expect([...got].map((v) => Number(v.toFixed(6)))).toEqual([0.6, 0.8]);
+      else expect([...got], name).toEqual([3, 4]);
+      await acc.dispose();
+    }
+    const d = dense([update('only', 5, f32([3, 4]))], g);
+    expect([...strategy('multi-krum').aggregate!(d, { byzantine: 0, krumSelect: 3 } as never).values]).toEqual([3, 4]);
+  });
+
   it('gives the same bits whatever order the updates were accepted in', async () => {
     const g = f32([0.1, 0.2, 0.3]);
     const make = () => ['e', 'a', 'd', 'b', 'c'].map((id, i) => update(id, i + 1, f32([i * 0.37, -i * 1.1, (i * i) % 3])));
