@@ -11,6 +11,7 @@ import type { Clock } from '../../common/clock';
 import { createLogger, type Logger } from '../../common/logger';
 import { initBackend } from '../trainer/backend';
 import { loadLocalPartition } from '../trainer/local-data';
+import type { LabeledImages } from '../trainer/fashion-mnist';
 import { trainLocal } from '../trainer/train';
 import { compileDaemonOptions, type DaemonOptions } from './options';
 import { LinkMonitor } from './link-monitor';
@@ -36,6 +37,13 @@ export interface DaemonOverrides {
   clock?: Clock;
   /** Features announced in the hello; e.g. [] to behave like a daemon from before them. */
   features?: string[];
+  /**
+   * Wraps the trainer the daemon builds, so a caller can change what a task
+   * produces (test/bench's Byzantine clients do) without a fork of the daemon.
+   */
+  wrapTrainer?: (trainer: Trainer) => Trainer;
+  /** Replaces the loaded local partition before anything trains on it (e.g. relabelled); its count is what the hello announces. */
+  transformData?: (data: LabeledImages) => LabeledImages;
 }
 
 function packageVersion(): string {
@@ -55,7 +63,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   const clientId = credentials.clientId;
   const log = logger.child({ component: 'daemon', clientId });
 
-  const data = await loadLocalPartition({
+  const loaded = await loadLocalPartition({
     dataset: config.dataset,
     dir: config.dataDir,
     partition: config.partition,
@@ -64,12 +72,13 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     seed: config.seed,
     maxExamples: config.maxExamples,
   });
+  const data = overrides.transformData ? overrides.transformData(loaded) : loaded;
   // The model is only known per task; 'mlp' is what every backend can train, and each task re-checks.
   const backend = await initBackend({ model: 'mlp', logger });
   log.info(
     {
       coordinator: config.coordinator, partition: config.partition, index: config.index, numPartitions: config.numPartitions, examples: data.count, backend,
-      tls: credentials.tls ? 'mutual' : 'off', limits: config.limits,
+      tls: credentials.tls ? 'mutual' : 'off', limits: config.limits, clipNorm: config.clipNorm,
     },
     `client ${clientId}: partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
   );
@@ -81,18 +90,20 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     name: `fedlink-client-${clientId}`, logger: logger.child({ component: 'events', clientId }),
   });
 
-  const trainer: Trainer = {
+  const local: Trainer = {
     async train(task, weights, opts) {
       // Cheap when unchanged; switches away from wasm when a task asks for a model it cannot train (cnn).
       await initBackend({ model: task.model.name, logger });
       return trainLocal({ spec: task.model, weights, data, config: task.train }, opts);
     },
   };
+  const trainer = overrides.wrapTrainer ? overrides.wrapTrainer(local) : local;
   const session = new ClientSession({
     coordinator: config.coordinator,
     clientId,
     credentials: channelCredentials(credentials.tls),
     limits: config.limits,
+    clipNorm: config.clipNorm,
     backend,
     datasetSize: data.count,
     dataset: config.dataset,

@@ -65,6 +65,12 @@ export interface DaemonOptions {
   pki?: string;
   /** One-time enrollment token: trade it for a certificate (needs `stateDir` and `tls.ca`). */
   enrollToken?: string;
+  /**
+   * Clip every update to this L2 norm before it is encoded: Δ = trained − global is scaled by
+   * min(1, clipNorm / ‖Δ‖₂) (local differential privacy's first step; also bounds what one
+   * device can move the model). Unset: no clipping.
+   */
+  clipNorm?: number;
 }
 
 /** DaemonOptions with every default filled in and every value checked. */
@@ -89,6 +95,8 @@ export interface DaemonConfig {
   limits: TaskLimits;
   /** Where the TLS material comes from (or plaintext). */
   credentials: CredentialsSource;
+  /** L2 bound of every update; unset: no clipping. */
+  clipNorm?: number;
 }
 
 /** Default reconnect backoff bounds, ms. */
@@ -195,5 +203,13 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     stateDir: options.stateDir || undefined,
     limits: compileLimits(options),
     credentials,
+    clipNorm: compileClipNorm(options.clipNorm),
   };
+}
+
+/** The clip norm, if any: a finite number > 0 (0 would erase every update, Infinity is no clipping). */
+function compileClipNorm(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`clip norm must be a finite number > 0, got ${value}`);
+  return value;
 }

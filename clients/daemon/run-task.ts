@@ -10,6 +10,11 @@
  * upload did not carry is added to the next update of the same run, except
  * where the global model has moved since a top-k upload (another client
  * delivered it; see error-feedback.ts).
+ *
+ * With a clip norm, what goes out is clipped first: the delta plus any pending
+ * residual is scaled to at most that L2 norm (so the residual never carries what
+ * clipping cut), and on the float32 path the new weights become global + the
+ * clipped delta.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { Clock } from '../../common/clock';
@@ -25,6 +30,7 @@ import { pushUpdate, type PushUpdateRequest } from './push-update';
 import { describeError, isRpcError } from './rpc-error';
 import { toWireResult } from './wire';
 import type { ModelCache } from './model-cache';
+import { clipUpdate, clipWeights, type ClipOutcome } from './clip-update';
 
 /** Local training as the daemon sees it; injected so tests can pass a fake. */
 export interface Trainer {
@@ -53,6 +59,8 @@ export interface TaskContext {
   modelCache?: ModelCache;
   /** Error-feedback residuals kept across tasks; without one, lossy updates get none. */
   feedback?: FeedbackStore;
+  /** L2 bound of every update (`--clip-norm`); unset: no clipping. */
+  clipNorm?: number;
 }
 
 /** Result of a finished task plus what it cost on the wire. */
@@ -64,6 +72,8 @@ export interface TaskRun {
   encoding: string;
   /** Size of the same update as raw float32, for the compression ratio. */
   denseBytes: number;
+  /** What clipping did, when a clip norm is set. */
+  clip?: ClipOutcome;
 }
 
 // Reasons travel in a TaskFailure and end up in `rounds show`: one line, bounded.
@@ -130,9 +140,13 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   const encoding = task.updateEncoding || 'float32';
   let prepared: PreparedUpdate;
   try {
-    prepared = prepareUpdate(task, encoding, weights, outcome.weights, ctx.feedback);
+    prepared = prepareUpdate(task, encoding, weights, outcome.weights, ctx.feedback, ctx.clipNorm);
   } catch (err) {
     throw reason('update encoding failed', err);
+  }
+  if (prepared.clip) {
+    const { norm, scale, clipped } = prepared.clip;
+    logger.debug({ norm, scale, clipNorm: ctx.clipNorm }, clipped ? 'update clipped' : 'update within the clip norm');
   }
   if (prepared.encoded) {
     logger.debug({ encoding, bytes: prepared.encoded.payload.length, denseBytes: 4 * weights.length, feedback: prepared.feedback !== undefined }, 'update encoded');
@@ -168,6 +182,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     bytesUp: pushed.receivedBytes,
     encoding,
     denseBytes: 4 * weights.length,
+    ...(prepared.clip && { clip: prepared.clip }),
   };
 }
 
@@ -177,16 +192,18 @@ interface PreparedUpdate {
   /** The residual this upload carries and updates, with the delta + residual that was encoded. */
   feedback?: ErrorFeedback;
   compensated?: Float32Array;
+  clip?: ClipOutcome;
 }
 
 /**
  * The upload for `encoding`: nothing to prepare for float32 (raw weights);
  * otherwise the delta trained − global, plus the run's residual when the
- * encoding is lossy (or a residual is pending from a lossy round before), encoded.
- * `trained` is overwritten with the delta.
+ * encoding is lossy (or a residual is pending from a lossy round before), clipped
+ * to `clipNorm` when set, encoded. `trained` is overwritten with the delta (float32:
+ * with the clipped new weights).
  */
-function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, trained: Float32Array, store: FeedbackStore | undefined): PreparedUpdate {
-  if (encoding === 'float32') return {};
+function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, trained: Float32Array, store: FeedbackStore | undefined, clipNorm?: number): PreparedUpdate {
+  if (encoding === 'float32') return clipNorm === undefined ? {} : { clip: clipWeights(global, trained, clipNorm) };
   const enc = parseEncoding(encoding);
   const n = global.length;
   // In place: the trained weights are not needed once the delta is taken (only the float32
@@ -197,6 +214,8 @@ function prepareUpdate(task: TrainTask, encoding: string, global: Float32Array, 
   // What the global model received since the last per-parameter-averaged top-k upload is not sent again.
   feedback?.dropDelivered(global);
   const compensated = feedback ? feedback.compensate(delta, delta) : delta;
+  // After compensation: the bound holds for what is sent, and what clipping cut is not fed back later.
+  const clip = clipNorm === undefined ? undefined : clipUpdate(compensated, clipNorm);
   const payload = encodeUpdate(compensated, enc);
-  return { encoded: { payload, encoding }, feedback, compensated: feedback ? compensated : undefined };
+  return { encoded: { payload, encoding }, feedback, compensated: feedback ? compensated : undefined, clip };
 }

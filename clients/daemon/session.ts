@@ -88,6 +88,8 @@ export interface ClientSessionOptions {
   feedback?: FeedbackStore;
   /** What this device agrees to train; its models are the ones announced in the hello. @default DEFAULT_TASK_LIMITS */
   limits?: TaskLimits;
+  /** L2 bound every update is clipped to before upload (`--clip-norm`). @default no clipping */
+  clipNorm?: number;
 }
 
 /** Heartbeat interval when the Welcome names none. */
@@ -198,6 +200,7 @@ export class ClientSession {
       feedback: options.feedback ?? new FeedbackStore(),
       limits: this.limits,
       datasetSize: options.datasetSize,
+      clipNorm: options.clipNorm,
     });
   }
 

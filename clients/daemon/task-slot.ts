@@ -17,12 +17,14 @@ import { runTrainTask, type Trainer } from './run-task';
 import { fromWireTask, toWireProgress } from './wire';
 import type { ModelCache } from './model-cache';
 import type { FeedbackStore } from './encodings';
+import type { ClipOutcome } from './clip-update';
 import { DEFAULT_TASK_LIMITS, taskLimitViolation, taskTimeExceeded, type TaskLimits } from './task-limits';
 
 /** Task lifecycle events, part of the session's event stream. */
 export type TaskEvent =
   | { type: 'task-started'; taskId: string; runId: string; round: number }
-  | { type: 'task-finished'; taskId: string; runId: string; round: number; transferId: string; numExamples: number }
+  /** `clip`: what clipping did to the update, when the daemon clips (`--clip-norm`). */
+  | { type: 'task-finished'; taskId: string; runId: string; round: number; transferId: string; numExamples: number; clip?: ClipOutcome }
   | { type: 'task-failed'; taskId: string; runId: string; round: number; reason: string };
 
 /** What the slot needs from its session. */
@@ -44,6 +46,8 @@ export interface TaskSlotDeps {
   limits?: TaskLimits;
   /** Examples in the local partition, to count the batches a task asks for. @default 0 (one batch per epoch) */
   datasetSize?: number;
+  /** L2 bound of every update; unset: no clipping. */
+  clipNorm?: number;
 }
 
 type AbortReason = 'cancel' | 'deadline' | 'task-time' | 'stop';
@@ -166,14 +170,16 @@ export class TaskSlot {
         onTransfer: this.deps.onTransfer,
         modelCache: this.deps.modelCache,
         feedback: this.deps.feedback,
+        clipNorm: this.deps.clipNorm,
       });
       // A cancel or deadline landing after the upload still wins: the coordinator has moved on.
       if (running.abortReason) throw new CancelledError('task aborted after upload');
       this.deps.deliver({ result: run.result });
       const numExamples = Number(run.result.numExamples);
       const transferId = String(run.result.transferId);
-      log.info({ transferId, numExamples, bytesDown: run.bytesDown, bytesUp: run.bytesUp, encoding: run.encoding, denseBytes: run.denseBytes }, 'task finished');
-      this.deps.emit({ type: 'task-finished', ...ids, transferId, numExamples });
+      const clip = run.clip && { updateNorm: run.clip.norm, clipped: run.clip.clipped };
+      log.info({ transferId, numExamples, bytesDown: run.bytesDown, bytesUp: run.bytesUp, encoding: run.encoding, denseBytes: run.denseBytes, ...clip }, 'task finished');
+      this.deps.emit({ type: 'task-finished', ...ids, transferId, numExamples, ...(run.clip && { clip: run.clip }) });
     } catch (err) {
       if (running.abortReason === 'deadline') this.fail(ids, 'deadline exceeded');
       else if (running.abortReason === 'task-time') this.fail(ids, taskTimeExceeded(this.limits));

@@ -98,4 +98,21 @@ describe('fedlink client security flags', () => {
       expect(stdout).toContain(text);
     }
   });
+
+  it('client --clip-norm - passes the bound to the daemon, none by default; a bound not above 0 is one line, exit 2', async () => {
+    expect(await run('client', '--id', 'edge-1')).toMatchObject({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ clipNorm: undefined }));
+    expect(await run('client', '--id', 'edge-1', '--clip-norm', '2.5')).toMatchObject({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ clipNorm: 2.5 }));
+    runDaemon.mockClear();
+    for (const value of ['0', '-1', 'abc', 'Infinity']) {
+      const res = await run('client', '--id', 'edge-1', '--clip-norm', value);
+      expect(res.code, value).toBe(2);
+      expect(res.stderr.trim().split('\n'), value).toHaveLength(1);
+      expect(res.stderr, value).toContain("option '--clip-norm <C>'");
+    }
+    expect(runDaemon).not.toHaveBeenCalled();
+    const { stdout } = await run('client', '--help');
+    expect(stdout.replace(/\s+/g, ' ')).toContain('--clip-norm <C> clip every update to this L2 norm before upload');
+  });
 });

@@ -9,14 +9,15 @@ import { LOG_LEVELS } from '../../../common/logger';
 import { compileDaemonOptions, type DaemonOptions } from '../../daemon/options';
 import { parsePartitionSpec } from '../../trainer/partition';
 import { coordinatorOption, type CliContext } from '../context';
-import { duration, fraction, nonNegativeInt, positiveInt } from '../flags';
+import { duration, fraction, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
 import { MODEL_NAMES } from '../../trainer/model-names';
 import { DEFAULT_TASK_LIMITS } from '../../daemon/task-limits';
 import { durationText } from '../../../common/duration';
 
-interface ClientFlags {
+/** What `fedlink client`'s flags parse into. */
+export interface ClientFlags {
   coordinator: string;
   id?: string;
   dataset: 'fashion-mnist';
@@ -44,6 +45,7 @@ interface ClientFlags {
   tlsKey?: string;
   pki?: string;
   enrollToken?: string;
+  clipNorm?: number;
 }
 
 function partition(text: string): string {
@@ -89,6 +91,7 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     tls: flags.tlsCa || flags.tlsCert || flags.tlsKey ? { ca: flags.tlsCa, cert: flags.tlsCert, key: flags.tlsKey } : undefined,
     pki: flags.pki,
     enrollToken: flags.enrollToken,
+    clipNorm: flags.clipNorm,
   };
   compileDaemonOptions(options);
   return options;
@@ -98,7 +101,17 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
 export function registerClientCommand(program: Command, _ctx: CliContext): void {
   const command = program
     .command('client')
-    .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task')
+    .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task');
+  addClientFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
+    const options = toDaemonOptions(flags);
+    const { runDaemon }: { runDaemon: (options: DaemonOptions) => Promise<void> } = await import('../../daemon/main');
+    await runDaemon(options);
+  });
+}
+
+/** Adds every `fedlink client` flag (NATS ones included) to `command`; for other entry points that start a daemon too. */
+export function addClientFlags(command: Command): Command {
+  command
     .addOption(coordinatorOption('coordinator gRPC address; several comma-separated (a leader and its standbys) are tried in turn'))
     .option('--id <client-id>', 'this client\'s id (with TLS: taken from the certificate when absent, and must match it)')
     .addOption(new Option('--dataset <name>', 'local dataset').choices(['fashion-mnist']).default('fashion-mnist'))
@@ -133,10 +146,10 @@ export function registerClientCommand(program: Command, _ctx: CliContext): void 
     .addOption(
       new Option('--enroll-token <token>', 'one-time token from `fedlink enroll create`: get a certificate from the coordinator (needs --state-dir and --tls-ca)').env('FEDLINK_ENROLL_TOKEN'),
     )
+    .addOption(
+      new Option('--clip-norm <C>', 'clip every update to this L2 norm before upload: Δ = trained − global is scaled by min(1, C/‖Δ‖) (local DP, bounds one device\'s pull); default: no clipping')
+        .argParser(positiveNumber),
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
-  addNatsFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
-    const options = toDaemonOptions(flags);
-    const { runDaemon }: { runDaemon: (options: DaemonOptions) => Promise<void> } = await import('../../daemon/main');
-    await runDaemon(options);
-  });
+  return addNatsFlags(command);
 }
