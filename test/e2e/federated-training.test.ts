@@ -1,7 +1,8 @@
 /**
  * End to end, as a user runs it: `fedlink coordinator`, three `fedlink client`
  * daemons and the CLI as separate OS processes, real gRPC on loopback, real
- * TFJS training on a slice of Fashion-MNIST. One daemon is killed mid-round.
+ * TFJS training on a slice of Fashion-MNIST. One daemon is killed mid-round;
+ * then a `median` run holds against a daemon that uploads sign-flipped updates.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,12 @@ import { ProcessGroup } from '../../clients/demo/process-group';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
 import { freePort } from '../../clients/demo/free-port';
+import { BenchProcesses } from '../bench/helpers/bench-fleet';
 
 describe('e2e federated training', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-'));
   const group = new ProcessGroup(logDir);
+  const attackers = new BenchProcesses(logDir);
   let address = '';
   let control: ControlConnection;
 
@@ -40,6 +43,7 @@ describe('e2e federated training', () => {
 
   afterAll(async () => {
     control?.close();
+    await attackers.stopAll(5000);
     await group.stopAll(5000);
   });
 
@@ -94,6 +98,50 @@ describe('e2e federated training', () => {
     const r1 = list.find((r) => r.round === 1) as unknown as { bytesUp: number };
     expect(Number(r1.bytesUp)).toBe(3 * 199_210 * 4);
     expect(readFileSync(path.join(logDir, 'coordinator.log'), 'utf8')).not.toMatch(/authorization|Bearer/);
+  }, 600_000);
+
+  it('e2e - a median run across real daemons holds against a daemon uploading sign-flipped ×10 updates, and rounds show says what it did', async () => {
+    const edge = (i: number) => [
+      'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--dataset', 'fashion-mnist',
+      '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', '6000',
+    ];
+    // The previous test killed edge-3: bring it back, with an attacker holding a copy of edge-1's data.
+    if (!group.get('edge-3')) group.start('edge-3', edge(2));
+    attackers.byzantine('evil-1', ['--attack', 'sign-flip', ...edge(0).slice(1).map((a) => (a === 'edge-1' ? 'evil-1' : a))]);
+    await waitFor('4 connected clients', async () => {
+      const { clients } = await control.listClients();
+      return clients.filter((c) => c.status === 'connected').length === 4 ? true : undefined;
+    }, 120_000);
+
+    const created = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '2', '--clients-per-round', '4', '--min-clients', '4',
+      '--local-epochs', '1', '--batch-size', '16', '--lr', '0.05', '--deadline', '120s', '--strategy', 'median', '--model', 'mlp',
+      '--eval-data', 'fashion-mnist-test', '--seed', '9',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const runId: string = JSON.parse(created.stdout).runId;
+    let final;
+    for await (const e of control.watchRun(runId)) final = e.run;
+    expect(final?.state, final?.reason).toBe('completed');
+
+    const show = await runCli(['rounds', 'show', runId, '2', '--coordinator', address]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/aggregation\s+coordinate-wise median of 4 update\(s\); updates spooled to disk \(3\.0 MiB\)/);
+    const json = JSON.parse((await runCli(['rounds', 'show', runId, '2', '--coordinator', address, '--json'])).stdout);
+    expect(json.clients.map((c: { clientId: string; state: string }) => `${c.clientId} ${c.state}`).sort()).toEqual(['edge-1 finished', 'edge-2 finished', 'edge-3 finished', 'evil-1 finished']);
+    // The median of 3 honest and 1 flipped update trains...
+    expect(json.eval.accuracy).toBeGreaterThan(0.6);
+
+    // ...where FedAvg over the same four is walked backwards (g − 1.75·Δ) and stays near chance.
+    const fedavg = await runCli([
+      'runs', 'create', '--coordinator', address, '--json', '--rounds', '1', '--clients-per-round', '4', '--min-clients', '4',
+      '--local-epochs', '1', '--batch-size', '16', '--lr', '0.05', '--deadline', '120s', '--strategy', 'fedavg', '--model', 'mlp',
+      '--eval-data', 'fashion-mnist-test', '--seed', '9',
+    ]);
+    const fedavgId: string = JSON.parse(fedavg.stdout).runId;
+    for await (const e of control.watchRun(fedavgId)) final = e.run;
+    expect(final?.state, final?.reason).toBe('completed');
+    expect(final?.latestEval?.accuracy).toBeLessThan(0.4);
   }, 600_000);
 
   it('e2e - the CLI gives a one-line error for an unknown run and an unreachable coordinator', async () => {
