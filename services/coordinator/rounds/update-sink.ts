@@ -88,7 +88,8 @@ export function encodedSink(encoding: string, parameters: number, totalBytes: nu
   return new Sink(totalBytes, sparse ? 'sparse-delta' : 'delta', t, {
     write(offset, data, fresh, withDigest) {
       const digest = withDigest ? xxh64(data, BigInt(offset)) : undefined;
-      decoder.push(fresh);
+      // Only bytes not decoded yet: a resumed call may re-send some the decoder already took.
+      if (fresh.length > 0) decoder.push(fresh);
       return digest;
     },
     finish() {
