@@ -13,6 +13,11 @@
  *    file), broken down step by step, then whole: with the sha256 of the whole
  *    (what a client without chunk digests sends) and with XXH64 chunk digests.
  *    The client's side too: sha256 of the whole against a digest per chunk.
+ * 3. The gRPC upload path on loopback: the daemon's `pushUpdate` into the real
+ *    PushUpdate handler, receiver and sink (journal spooled, no fold), plaintext
+ *    and mutual TLS, with the sha256 of the whole and with chunk digests, the four
+ *    alternated, BENCH_UPLOAD_REPEATS (3) times, a BENCH_UPLOAD_MB (100) MB update:
+ *    what share of an upload's CPU the check is. BENCH_UPLOAD=0 skips it.
  *
  * The round path's targets are set against numpy on the same data in the same
  * run (when python3 with numpy is installed): Flower's `aggregate_inplace`
@@ -33,6 +38,22 @@ import { DEFAULT_VALUE_BOUND, firstOutOfBound } from '../../common/codecs';
 import { Wasm } from '../../common/wasm/api';
 import { func, funcType, get, I32, i32c, mem, moduleBytes, name, section, set, uleb, vec, whileBelow, bump } from '../../common/wasm/assembler';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import * as grpc from '@grpc/grpc-js';
+import { systemClock } from '../../common/clock';
+import { silentLogger } from '../../common/logger';
+import type { TlsMaterial } from '../../common/pki/files';
+import { pushUpdate } from '../../clients/daemon/push-update';
+import { loadFedlinkProto } from '../../proto/loader';
+import { createAuthHook, noAuth } from '../../services/coordinator/auth/auth-hook';
+import type { SessionRegistry } from '../../services/coordinator/fleet/session-registry';
+import { UpdateReceiver } from '../../services/coordinator/rounds/update-receiver';
+import { createFleetService } from '../../services/coordinator/rpc/fleet-service';
+import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../services/coordinator/rpc/receive-window';
+import { serverCredentials } from '../../services/coordinator/rpc/server-credentials';
+import type { RunManager } from '../../services/coordinator/run-manager';
+import { createTestPki } from '../helpers/pki';
+import { CLIENT_ID, makeClient } from './helpers/fedlink-transfers';
+import { cpuSeconds, median } from './helpers/transfer-rig';
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
 import { createStreamingSum } from '../../services/coordinator/aggregation/streaming-sum';
 import { createJournal, type UpdateJournal } from '../../services/coordinator/rounds/update-journal';
@@ -308,10 +329,109 @@ function roundPath(N: number, P: number): Record<string, unknown> {
   return { n: N, p: P, stepsMs: steps, roundPathGbps: whole, baselinesGbps: baselines, clientGbps: client, ratios };
 }
 
+/** A Fleet server whose PushUpdate feeds the real receiver and sink (journal spooled, dropped once verified). */
+async function uploadServer(parameters: number, spoolDir: string, secure?: TlsMaterial): Promise<{ port: number; completed: () => Promise<void>; stop: () => Promise<void> }> {
+  let done: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const manager = {
+    beginUpdate(clientId: string, _run: string, _round: number, h: { transferId: string; encoding: string; sha256: string; chunkDigest?: string; numExamples: number; totalBytes: number }) {
+      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir });
+      const sink = float32Sink(parameters, { journal, sha256: h.sha256, chunkDigest: h.chunkDigest ? 'xxh64' : undefined, bound: DEFAULT_VALUE_BOUND });
+      return Promise.resolve(
+        new UpdateReceiver(clientId, h.transferId, h.numExamples, h.encoding, sink, h.sha256, (r) => {
+          r.handOver().close();
+          done?.resolve();
+        }, (_r, reason) => done?.reject(new Error(`upload aborted: ${reason}`)), h.chunkDigest ?? ''),
+      );
+    },
+  } as unknown as RunManager;
+  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
+  server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, createFleetService({
+    manager,
+    registry: { onChange: () => () => {}, declaredDatasetSize: () => undefined } as unknown as SessionRegistry,
+    auth: secure ? createAuthHook({ tls: true }) : noAuth,
+    logger: silentLogger(),
+    heartbeatIntervalMs: 2000,
+    unavailable: () => undefined,
+    version: 'bench',
+    links: { report() {}, observe() {}, presence() {} },
+    enroll: () => Promise.reject(new Error('no enrollment here')),
+    clock: systemClock,
+  }));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', serverCredentials(secure), (err, p) => {
+      if (err) return reject(err);
+      // As the coordinator does.
+      raiseReceiveWindows(server, DEFAULT_RECEIVE_WINDOW_BYTES);
+      resolve(p);
+    }),
+  );
+  return {
+    port,
+    completed: () => new Promise<void>((resolve, reject) => (done = { resolve, reject })),
+    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+/** Loopback uploads, plaintext and TLS, sha256 against chunk digests: MB/s and CPU ms per MB (both ends, one process). */
+async function uploads(): Promise<Record<string, { mbps: number; cpuMsPerMb: number }>> {
+  const parameters = Math.round((Number(process.env.BENCH_UPLOAD_MB ?? 100) * 1e6) / 4);
+  const repeats = Math.max(1, Number(process.env.BENCH_UPLOAD_REPEATS ?? 3));
+  const weights = Float32Array.from({ length: parameters }, (_, i) => Math.sin(i * 0.001));
+  const mb = (parameters * 4) / 1e6;
+  const pki = await createTestPki();
+  const tls = { server: pki.coordinator, client: await pki.client(CLIENT_ID) };
+  const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
+  const once = async (digests: boolean, secure: boolean) => {
+    const server = await uploadServer(parameters, spoolDir, secure ? tls.server : undefined);
+    const client = makeClient(server.port, {}, secure ? tls.client : undefined);
+    try {
+      await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())));
+      const completed = server.completed();
+      const md = new grpc.Metadata();
+      md.set('fedlink-client-id', CLIENT_ID);
+      const cpu0 = cpuSeconds();
+      const t = process.hrtime.bigint();
+      await pushUpdate(client, { taskId: 'bench', runId: 'bench', round: 1, numExamples: 1, tensors: [{ name: 'w', shape: [parameters] }], weights, maxChunkBytes: MiB, chunkDigests: digests }, { metadata: md, signal: AbortSignal.timeout(300_000) });
+      await completed;
+      const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+      return { mbps: mb / seconds, cpuMsPerMb: ((cpuSeconds() - cpu0) * 1000) / mb };
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  };
+  const kinds: Array<[string, boolean, boolean]> = [
+    ['plaintext, sha256 of the whole', false, false],
+    ['plaintext, XXH64 chunk digests', true, false],
+    ['mutual TLS, sha256 of the whole', false, true],
+    ['mutual TLS, XXH64 chunk digests', true, true],
+  ];
+  try {
+    // Untimed warm-up of each path (JIT, TLS session setup code).
+    for (const [, digests, secure] of kinds) await once(digests, secure);
+    const samples = new Map<string, Array<{ mbps: number; cpuMsPerMb: number }>>();
+    for (let r = 0; r < repeats; r++) for (const [label, digests, secure] of kinds) samples.set(label, [...(samples.get(label) ?? []), await once(digests, secure)]);
+    console.log(`upload on loopback, ${mb} MB, pushUpdate → PushUpdate handler and sink, both ends in this process, medians of ${repeats}:`);
+    const out: Record<string, { mbps: number; cpuMsPerMb: number }> = {};
+    for (const [label] of kinds) {
+      const xs = samples.get(label)!;
+      out[label] = { mbps: median(xs.map((x) => x.mbps)), cpuMsPerMb: median(xs.map((x) => x.cpuMsPerMb)) };
+      console.log(`  ${label.padEnd(40)} ${out[label].mbps.toFixed(1).padStart(7)} MB/s  ${out[label].cpuMsPerMb.toFixed(2).padStart(6)} CPU ms/MB`);
+    }
+    const ratio = out['mutual TLS, XXH64 chunk digests'].mbps / out['mutual TLS, sha256 of the whole'].mbps;
+    const saved = out['mutual TLS, sha256 of the whole'].cpuMsPerMb - out['mutual TLS, XXH64 chunk digests'].cpuMsPerMb;
+    console.log(`  over TLS, chunk digests: ${ratio.toFixed(3)}× the sha256 upload's throughput, ${saved.toFixed(2)} CPU ms per MB less`);
+    return out;
+  } finally {
+    rmSync(spoolDir, { recursive: true, force: true });
+    pki.remove();
+  }
+}
+
 /** Runs the benchmark and prints its figures. */
 export async function run(): Promise<void> {
   const found = candidates();
-  const path = roundPath(Number(process.env.BENCH_N ?? 10), Number(process.env.BENCH_P ?? 10_000_000));
-  console.log(JSON.stringify({ bench: 'chunk-check', candidatesGbps: found, roundPath: path }));
-  await Promise.resolve();
+  const round = roundPath(Number(process.env.BENCH_N ?? 10), Number(process.env.BENCH_P ?? 10_000_000));
+  const upload = process.env.BENCH_UPLOAD === '0' ? undefined : await uploads();
+  console.log(JSON.stringify({ bench: 'chunk-check', candidatesGbps: found, roundPath: round, upload }));
 }
