@@ -7,10 +7,16 @@
  * encoding 'float32', no codec header: what a task without an update encoding
  * gets), or a payload already encoded by `common/codecs` (a delta from the
  * global model, header encoding its name, chunks any byte slices of it).
+ *
+ * Integrity, for a coordinator that offers it (Welcome feature 'chunk-xxh64'):
+ * an XXH64 digest on every chunk, seeded with its offset, checked by the
+ * coordinator before it keeps the chunk; otherwise the sha256 of the whole in
+ * the header, checked at the end (docs/aggregation.md, "The per-chunk check").
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { chunkCheckAvailable, chunkDigest, XXH64_CHUNK_DIGEST } from '../../common/chunk-check/chunk-checker';
 import { CancelledError, InvalidArgumentError } from '../../common/errors';
 import type { TensorShape } from '../../common/types';
 import { chunks, DEFAULT_CHUNK_BYTES, float32ToBytes, sha256Hex } from '../../common/weights-codec';
@@ -37,6 +43,8 @@ interface PushUpdateBase {
   tensors: TensorShape[];
   /** Largest chunk the coordinator accepts (its Welcome.max_chunk_bytes); 0 means no preference. */
   maxChunkBytes?: number;
+  /** Prove each chunk with an XXH64 digest instead of the sha256 of the whole: only when the coordinator's Welcome offers 'chunk-xxh64'. @default false */
+  chunkDigests?: boolean;
 }
 
 /** Call settings for one upload. */
@@ -50,6 +58,7 @@ export interface PushUpdateCallOptions {
 export interface PushedUpdate {
   transferId: string;
   receivedBytes: number;
+  /** The sha256 of the whole update; empty when its chunks carried digests instead. */
   sha256: string;
   /** How many times a broken upload was resumed. */
   resumes: number;
@@ -116,7 +125,10 @@ interface Upload {
   encoding: string;
   /** Raw float32 weights resume at a whole value; an encoded payload at any byte. */
   align: number;
+  /** Empty with chunk digests. */
   sha256: string;
+  /** '' or 'xxh64' (TransferHeader.chunk_digest). */
+  chunkDigest: string;
   transferId: string;
   resumes: number;
 }
@@ -137,7 +149,9 @@ function prepareUpload(request: PushUpdateRequest): Upload {
   } else {
     throw new InvalidArgumentError('an update needs weights or an encoded payload');
   }
-  return { bytes, encoding, align, sha256: sha256Hex(bytes), transferId: randomUUID(), resumes: 0 };
+  // Without wasm the digests cannot be computed here: the sha256 of the whole still works everywhere.
+  const digests = request.chunkDigests === true && chunkCheckAvailable();
+  return { bytes, encoding, align, sha256: digests ? '' : sha256Hex(bytes), chunkDigest: digests ? XXH64_CHUNK_DIGEST : '', transferId: randomUUID(), resumes: 0 };
 }
 
 /** Where to continue: the bytes the coordinator kept for this transfer (for raw weights rounded down to a whole value). */
@@ -179,7 +193,7 @@ async function pushFrom(client: FleetClient, request: PushUpdateRequest, options
   });
 
   async function writeAll(call: { write(msg: UpdateChunk): boolean; end(): void } & NodeJS.EventEmitter): Promise<void> {
-    const header = { transferId, encoding: upload.encoding, totalBytes: bytes.length, sha256, tensors: toWireTensors(request.tensors) };
+    const header = { transferId, encoding: upload.encoding, totalBytes: bytes.length, sha256, chunkDigest: upload.chunkDigest, tensors: toWireTensors(request.tensors) };
     const meta = { taskId: request.taskId, runId: request.runId, round: request.round, numExamples: request.numExamples };
     let first = true;
     // The header always goes out, even with no data left to send (an empty model, or a resume that found everything there).
@@ -187,6 +201,7 @@ async function pushFrom(client: FleetClient, request: PushUpdateRequest, options
     for (const [offset, data] of pieces) {
       if (finished.signal.aborted) return;
       const message: UpdateChunk = first ? { header, meta, offset, data } : { offset, data };
+      if (upload.chunkDigest) message.xxh64 = chunkDigest(data, offset);
       first = false;
       if (!call.write(message)) {
         // Waits for the transport to take more; gives up if the call ends meanwhile (drain would never come).

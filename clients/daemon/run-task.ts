@@ -49,6 +49,8 @@ export interface TaskContext {
   trainer: Trainer;
   /** Read at upload time: a reconnect in between may have brought a new limit. */
   maxChunkBytes: () => number;
+  /** Read at upload time too: whether the upload proves each chunk with an XXH64 digest (push-update.ts). @default never */
+  chunkDigests?: () => boolean;
   signal: AbortSignal;
   onProgress: (p: TrainProgress) => void;
   logger: Logger;
@@ -153,7 +155,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   }
 
   const pushStarted = ctx.clock.now();
-  const base = { taskId: task.taskId, runId: task.runId, round: task.round, numExamples: outcome.numExamples, tensors: task.model.tensors, maxChunkBytes: ctx.maxChunkBytes() };
+  const base = { taskId: task.taskId, runId: task.runId, round: task.round, numExamples: outcome.numExamples, tensors: task.model.tensors, maxChunkBytes: ctx.maxChunkBytes(), chunkDigests: ctx.chunkDigests?.() ?? false };
   const request: PushUpdateRequest = prepared.encoded ? { ...base, encoded: prepared.encoded } : { ...base, weights: outcome.weights };
   let pushed;
   try {

@@ -24,6 +24,7 @@ import { chunkBytesForLink } from './push-update';
 import { ModelCache } from './model-cache';
 import { DAEMON_ENCODINGS, FeedbackStore } from './encodings';
 import { SPARSE_AVERAGE_FEATURE } from '../../common/codecs';
+import { CHUNK_XXH64_FEATURE, chunkCheckAvailable } from '../../common/chunk-check/chunk-checker';
 import { TaskSlot, type TaskEvent } from './task-slot';
 import type { LinkReport } from '../../common/link';
 import { toWireLinkReport } from './wire';
@@ -57,7 +58,7 @@ export interface ClientSessionOptions {
   datasetSize: number;
   /** @default 'fashion-mnist' */
   dataset?: string;
-  /** Behaviours announced in the hello (fleet.proto Capabilities.features). @default ['sparse-average'] */
+  /** Behaviours announced in the hello (fleet.proto Capabilities.features). @default ['sparse-average', 'chunk-xxh64'] ('chunk-xxh64' where WebAssembly SIMD is) */
   features?: string[];
   trainer: Trainer;
   /** @default 'dev' */
@@ -150,6 +151,8 @@ export class ClientSession {
   private resumeToken = '';
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private maxChunkBytes = 0;
+  /** What the coordinator's Welcome offered (fleet.proto Welcome.features). */
+  private coordinatorFeatures: string[] = [];
   private seq = 0;
   private lastHeardMs = 0;
   private lastRtt?: number;
@@ -191,6 +194,8 @@ export class ClientSession {
       metadata: () => this.metadata(),
       // Smaller chunks on a slow uplink: a reset then loses seconds, not a 1 MiB chunk's worth.
       maxChunkBytes: () => chunkBytesForLink(this.maxChunkBytes, this.link.uplinkMbps),
+      // Per-chunk digests only when both ends offer them; else the sha256 of the whole, as any coordinator accepts.
+      chunkDigests: () => this.features().includes(CHUNK_XXH64_FEATURE) && this.coordinatorFeatures.includes(CHUNK_XXH64_FEATURE),
       deliver: (message) => this.deliver(message),
       emit: (event) => this.emit(event),
       clock: this.clock,
@@ -292,7 +297,7 @@ export class ClientSession {
         capabilities: {
           backend: this.options.backend,
           encodings: [...DAEMON_ENCODINGS],
-          features: this.options.features ?? [SPARSE_AVERAGE_FEATURE],
+          features: this.features(),
           // Only what this device agrees to train, so a coordinator need not select it for the rest.
           models: [...this.limits.allowedModels],
           dataset: this.options.dataset ?? 'fashion-mnist',
@@ -409,6 +414,7 @@ export class ClientSession {
     this.resumeToken = welcome.resumeToken;
     this.heartbeatMs = welcome.heartbeatIntervalMs > 0 ? welcome.heartbeatIntervalMs : DEFAULT_HEARTBEAT_MS;
     this.maxChunkBytes = welcome.maxChunkBytes;
+    this.coordinatorFeatures = welcome.features ?? [];
     this.stateValue = 'connected';
     this.log.info({ sessionId: this.sessionId, heartbeatMs: this.heartbeatMs, coordinatorVersion: welcome.coordinatorVersion }, 'connected to coordinator');
     this.emit({ type: 'connected', sessionId: this.sessionId });
@@ -416,6 +422,11 @@ export class ClientSession {
     this.outbox = [];
     for (const message of pending) this.deliver(message);
     this.scheduleHeartbeat();
+  }
+
+  /** Behaviours this daemon announces (and uses where the coordinator offers them too). */
+  private features(): string[] {
+    return this.options.features ?? [SPARSE_AVERAGE_FEATURE, ...(chunkCheckAvailable() ? [CHUNK_XXH64_FEATURE] : [])];
   }
 
   private scheduleHeartbeat(): void {

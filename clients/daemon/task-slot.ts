@@ -33,6 +33,8 @@ export interface TaskSlotDeps {
   client: () => FleetClient;
   metadata: () => Metadata;
   maxChunkBytes: () => number;
+  /** Whether uploads carry per-chunk digests (both ends offer the 'chunk-xxh64' feature). @default never */
+  chunkDigests?: () => boolean;
   /** Sends a result or failure on the control stream, now or after the next reconnect. */
   deliver: (message: ClientMessage) => void;
   emit: (event: TaskEvent) => void;
@@ -163,6 +165,7 @@ export class TaskSlot {
         metadata: this.deps.metadata,
         trainer: this.deps.trainer,
         maxChunkBytes: this.deps.maxChunkBytes,
+        chunkDigests: this.deps.chunkDigests,
         signal: running.controller.signal,
         onProgress: (p) => (running.progress = p),
         logger: log,

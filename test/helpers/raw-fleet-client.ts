@@ -11,20 +11,31 @@ import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { UpdateChunk } from '../../proto/gen/fedlink/v1/UpdateChunk';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { chunkDigest } from '../../common/chunk-check/chunk-checker';
 import { channelCredentials, type CallerTls } from '../../common/channel-credentials';
 
-/** The PushUpdate messages of a float32 update for `task`; `over` bends any header field for bad-input tests. */
+/**
+ * The PushUpdate messages of a float32 update for `task`; `over` bends any header field for
+ * bad-input tests. `chunkDigest` 'xxh64' proves each chunk with its digest (no sha256 then).
+ */
 export function updateChunks(
   task: TaskAssignment__Output,
   values: Float32Array,
-  over: { sha?: string; tensors?: Array<{ name: string; shape: number[] }>; totalBytes?: number; examples?: number; round?: number; taskId?: string } = {},
+  over: { sha?: string; tensors?: Array<{ name: string; shape: number[] }>; totalBytes?: number; examples?: number; round?: number; taskId?: string; chunkDigest?: string } = {},
 ): UpdateChunk[] {
   const bytes = float32ToBytes(values);
   const msgs: UpdateChunk[] = [];
-  for (const [offset, data] of chunks(bytes, 256 * 1024)) msgs.push({ offset, data });
+  for (const [offset, data] of chunks(bytes, 256 * 1024)) msgs.push(over.chunkDigest ? { offset, data, xxh64: chunkDigest(data, offset) } : { offset, data });
   msgs[0] = {
     ...msgs[0],
-    header: { transferId: `tx-${Math.random().toString(36).slice(2)}`, encoding: 'float32', totalBytes: over.totalBytes ?? bytes.length, sha256: over.sha ?? sha256Hex(bytes), tensors: over.tensors ?? task.model!.tensors },
+    header: {
+      transferId: `tx-${Math.random().toString(36).slice(2)}`,
+      encoding: 'float32',
+      totalBytes: over.totalBytes ?? bytes.length,
+      sha256: over.sha ?? (over.chunkDigest ? '' : sha256Hex(bytes)),
+      chunkDigest: over.chunkDigest ?? '',
+      tensors: over.tensors ?? task.model!.tensors,
+    },
     meta: { taskId: over.taskId ?? task.taskId, runId: task.runId, round: over.round ?? task.round, numExamples: over.examples ?? 100 },
   };
   return msgs;

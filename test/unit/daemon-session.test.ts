@@ -9,6 +9,7 @@ import { FeedbackStore } from '../../clients/daemon/encodings';
 import { ClientSession, type SessionEvent } from '../../clients/daemon/session';
 import { decodeDense } from '../../common/codecs';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
+import { CHUNK_XXH64_FEATURE, chunkDigest } from '../../common/chunk-check/chunk-checker';
 import { FakeFleet, FakeTrainer, MODEL, MODEL_BYTES, MODEL_SHA, SPEC, TrackingClock, taskMessage, waitFor } from '../helpers/fake-fleet-server';
 
 // ---------------------------------------------------------------- fixture
@@ -18,8 +19,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(opts: { feedback?: FeedbackStore; before?: string[] } = {}) {
+async function setup(opts: { feedback?: FeedbackStore; before?: string[]; welcomeFeatures?: string[] } = {}) {
   const fleet = await new FakeFleet().start();
+  if (opts.welcomeFeatures) fleet.welcome = { ...fleet.welcome, features: opts.welcomeFeatures };
   cleanups.push(() => fleet.stop());
   const trainer = new FakeTrainer();
   const clock = new TrackingClock();
@@ -116,6 +118,17 @@ describe('daemon session', () => {
     expect(result.transferId).toMatch(/^[0-9a-f-]{36}$/);
     await waitFor(() => events.some((e) => e.type === 'task-finished'), 'task-finished event');
     expect(events.map((e) => e.type)).toEqual(['connected', 'task-started', 'task-finished']);
+  });
+
+  it('uploads with an XXH64 digest on every chunk when the welcome offers chunk-xxh64 (without it, the sha256 of the whole: the test above)', async () => {
+    const { fleet, trainer } = await setup({ welcomeFeatures: [CHUNK_XXH64_FEATURE] });
+    expect(fleet.hellos[0].hello.capabilities!.features).toContain(CHUNK_XXH64_FEATURE);
+    fleet.send(taskMessage());
+    await waitFor(() => fleet.of('result').length > 0, 'result');
+    expect(trainer.calls.length).toBe(1);
+    const [first, ...rest] = fleet.pushes[0].chunks;
+    expect(first.header).toMatchObject({ chunkDigest: 'xxh64', sha256: '' });
+    for (const c of [first, ...rest]) expect(Buffer.from(c.xxh64)).toEqual(Buffer.from(chunkDigest(c.data, Number(c.offset))));
   });
 
   it('a second task for a model version it already holds skips the download', async () => {

@@ -39,75 +39,22 @@
  * The others follow the same shape.
  */
 
-// ---- the WebAssembly JS API (the project's TS lib has no DOM types) ----
+import { bump, F32, func, get, I32, i32c, mem, name, section, set, simd, uleb, V128, vec, whileBelow } from '../../../common/wasm/assembler';
+import { Wasm, type WasmMemory, type WasmModule } from '../../../common/wasm/api';
 
-/** A compiled module (transferable to worker threads). */
-export type WasmModule = object & { readonly __wasmModule?: never };
-/** A wasm memory; ours are shared, so `buffer` is a SharedArrayBuffer. */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Instance: new (m: WasmModule, imports: object) => { exports: object };
-}
-const Wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-// ---- a tiny assembler ---------------------------------------------------
-
-/** Unsigned LEB128. */
-function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-/** Signed LEB128 (32-bit range). */
-function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
+export type { WasmMemory, WasmModule } from '../../../common/wasm/api';
 
 // Instructions.
-const get = (i: number) => [0x20, ...uleb(i)];
-const set = (i: number) => [0x21, ...uleb(i)];
-const i32c = (v: number) => [0x41, ...sleb(v)];
 const I32_ADD = 0x6a;
 const I32_AND = 0x71;
 const I32_OR = 0x72;
 const I32_SHL = 0x74;
 const I32_EQ = 0x46;
-const I32_GE_U = 0x4f;
-const mem = (op: number, align: number, offset: number) => [op, ...uleb(align), ...uleb(offset)];
 const i32Load = (o = 0) => mem(0x28, 2, o);
 const f32Load = (o = 0) => mem(0x2a, 2, o);
 const f32Store = (o = 0) => mem(0x38, 2, o);
 const F32_ADD = 0x92;
 const F32_MUL = 0x94;
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 const v128Load = (o = 0) => simd(0x00, ...uleb(4), ...uleb(o));
 const v128Store = (o = 0) => simd(0x0b, ...uleb(4), ...uleb(o));
 const I32X4_SPLAT = simd(0x11);
@@ -118,14 +65,6 @@ const V128_OR = simd(0x50);
 const V128_ANY_TRUE = simd(0x53);
 const F32X4_ADD = simd(0xe4);
 const F32X4_MUL = simd(0xe6);
-
-/** `block loop (br_if exit (p >= end)) body… br loop end end` */
-function whileBelow(p: number, end: number, body: number[]): number[] {
-  return [0x02, 0x40, 0x03, 0x40, ...get(p), ...get(end), I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
-}
-
-/** `local += k` */
-const bump = (l: number, k: number) => [...get(l), ...i32c(k), I32_ADD, ...set(l)];
 
 /** end = base + ((n & mask) << shift) */
 const endOf = (end: number, base: number, n: number, mask: number, shift: number) => [
@@ -146,11 +85,6 @@ function twoPointerLoop(end: number, vecBody: number[], tailBody: number[]): num
     ...endOf(end, end, 2, 15, 2),
     ...whileBelow(0, end, [...tailBody, ...bump(0, 4), ...bump(1, 4)]),
   ];
-}
-
-function func(locals: Array<[number, number]>, body: number[]): number[] {
-  const code = [...vec(locals.map(([count, type]) => [...uleb(count), type])), ...body, 0x0b];
-  return [...uleb(code.length), ...code];
 }
 
 // Function bodies. Params: 0 dst/acc, 1 src/x, 2 n, 3 w/s; locals from 4.

@@ -14,6 +14,7 @@ import { schedulingMetrics } from '../selection/metrics';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { parameterCount } from '../../../common/weights-codec';
 import { checkValueBound, DEFAULT_VALUE_BOUND } from '../../../common/codecs';
+import { chunkCheckAvailable, XXH64_CHUNK_DIGEST } from '../../../common/chunk-check/chunk-checker';
 import { encodedSink, float32Sink } from './update-sink';
 import { StreamingFedAvg } from '../aggregation/streaming-fedavg';
 import { createJournal } from './update-journal';
@@ -69,7 +70,10 @@ export interface UpdateHeader {
   transferId: string;
   encoding: string;
   totalBytes: number;
+  /** Lowercase hex sha256 of the whole update; empty when its chunks carry digests. */
   sha256: string;
+  /** '' (sha256 of the whole) or 'xxh64' (a digest on every chunk; common/chunk-check). */
+  chunkDigest?: string;
   tensors: TensorShape[];
   numExamples: number;
 }
@@ -220,6 +224,7 @@ export class Round {
     const target = {
       journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir }),
       sha256: header.sha256,
+      chunkDigest: header.chunkDigest ? (XXH64_CHUNK_DIGEST as typeof XXH64_CHUNK_DIGEST) : undefined,
       bound: this.valueBound,
       sparseAverage: c.sparseAverage ?? false,
     };
@@ -236,6 +241,7 @@ export class Round {
       header.sha256,
       (r) => this.onUpdateComplete(r),
       (r, reason, rejected) => this.onUpdateAborted(r, reason, rejected),
+      header.chunkDigest ?? '',
     );
     this.receivers.set(clientId, receiver);
     c.state = 'uploading';
@@ -405,7 +411,11 @@ export class Round {
     });
     if (dense && h.totalBytes !== expectedBytes) throw new InvalidArgumentError(`update declares ${h.totalBytes} bytes, model needs ${expectedBytes}`);
     if (!Number.isInteger(h.numExamples) || h.numExamples < 1) throw new InvalidArgumentError(`num_examples must be a positive integer, got ${h.numExamples}`);
-    if (!/^[0-9a-f]{64}$/.test(h.sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex characters');
+    if (h.chunkDigest) {
+      if (h.chunkDigest !== XXH64_CHUNK_DIGEST) throw new InvalidArgumentError(`unknown chunk_digest "${h.chunkDigest}" (known: "${XXH64_CHUNK_DIGEST}")`);
+      if (!chunkCheckAvailable()) throw new FailedPreconditionError(`this coordinator cannot check ${XXH64_CHUNK_DIGEST} chunk digests (no WebAssembly SIMD); send the sha256 of the whole`);
+      if (h.sha256 !== '') throw new InvalidArgumentError(`sha256 must be empty when every chunk carries a ${XXH64_CHUNK_DIGEST} digest`);
+    } else if (!/^[0-9a-f]{64}$/.test(h.sha256)) throw new InvalidArgumentError('sha256 must be 64 lowercase hex characters');
   }
 
   private onUpdateComplete(r: UpdateReceiver): void {
@@ -519,5 +529,5 @@ function meanLoss(clients: RoundClientRecord[]): number | undefined {
 }
 
 function sameTransfer(r: UpdateReceiver, h: UpdateHeader): boolean {
-  return r.state !== 'done' && r.transferId === h.transferId && r.sha256 === h.sha256 && r.numExamples === h.numExamples && r.expectedBytes === h.totalBytes;
+  return r.state !== 'done' && r.transferId === h.transferId && r.sha256 === h.sha256 && r.chunkDigest === (h.chunkDigest ?? '') && r.numExamples === h.numExamples && r.expectedBytes === h.totalBytes;
 }

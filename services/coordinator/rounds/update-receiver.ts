@@ -1,8 +1,9 @@
 /**
  * Receives one client's update chunk by chunk. Chunks are validated (offset,
- * alignment, size, values within the round's bound) and journaled by the
- * sink, never folded; only a complete update whose sha256 matches is handed
- * to the round, which folds its accepted updates at close. An upload refused
+ * alignment, size, values within the round's bound, the chunk's digest when
+ * the client sends them) and journaled by the sink, never folded; only a
+ * complete update (whose sha256 matches, for a client without chunk digests)
+ * is handed to the round, which folds its accepted updates at close. An upload refused
  * or ended for good is discarded, so a client that drops mid-upload or sends
  * a bad checksum contributes nothing: none of its bytes reached the sum.
  *
@@ -40,6 +41,8 @@ export class UpdateReceiver {
     readonly sha256: string,
     private readonly onComplete: (receiver: UpdateReceiver) => void,
     private readonly onAbort: (receiver: UpdateReceiver, reason: string, rejected: boolean) => void,
+    /** '' or the digest every chunk carries (UpdateHeader.chunkDigest). */
+    readonly chunkDigest = '',
   ) {}
 
   /** Current lifecycle state. */
@@ -70,21 +73,15 @@ export class UpdateReceiver {
   }
 
   /**
-   * Accepts one chunk; throws InvalidArgumentError if it is bad. Bytes before
-   * `receivedBytes` are ones a resumed call re-sends: they are skipped, never
-   * written twice.
+   * Accepts one chunk, with its digest when the upload sends them; throws
+   * InvalidArgumentError if it is bad. Bytes before `receivedBytes` are ones a
+   * resumed call re-sends: the sink checks them with their chunk and skips
+   * them, never writing them twice.
    */
-  write(offset: number, data: Uint8Array, nowMs?: number, token = this.owner): void {
+  write(offset: number, data: Uint8Array, nowMs?: number, token = this.owner, digest?: Uint8Array): void {
     if (token !== this.owner || this.stateValue !== 'active') throw new CancelledError('this upload call was taken over by a newer one');
     this.startedMs ??= nowMs;
-    const have = this.sink.receivedBytes;
-    if (offset < have) {
-      const skip = Math.min(data.length, have - offset);
-      data = data.subarray(skip);
-      offset += skip;
-      if (data.length === 0) return;
-    }
-    this.sink.write(offset, data);
+    this.sink.write(offset, data, digest);
   }
 
   /** Time since the upload began (see claim), ms; undefined when neither a start nor a chunk came with a time. */

@@ -35,6 +35,7 @@ import { status } from '@grpc/grpc-js';
 import { printable } from '../../../common/sanitize';
 import { DEFAULT_LIMITS, LIMITS, type Limits } from '../limits';
 import { checkHello, checkNumExamples, clientString, UploadSlots } from './limits';
+import { CHUNK_XXH64_FEATURE, chunkCheckAvailable } from '../../../common/chunk-check/chunk-checker';
 
 /** What the Fleet handlers work with. */
 export interface FleetServiceDeps {
@@ -54,6 +55,8 @@ export interface FleetServiceDeps {
   enroll: (token: string, csrPem: string, peer: string) => Promise<Enrolled>;
   /** Bounds on what clients send and how many uploads they hold open. @default DEFAULT_LIMITS */
   limits?: Limits;
+  /** What the Welcome offers beyond the basics (fleet.proto Welcome.features). @default what this runtime supports: ['chunk-xxh64'] with WebAssembly SIMD */
+  features?: string[];
 }
 
 /** Receiver of link information (the link tracker, plus NATS publishing). */
@@ -76,6 +79,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
   const log = deps.logger.child({ component: 'fleet' });
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const uploads = new UploadSlots(limits);
+  const features = deps.features ?? (chunkCheckAvailable() ? [CHUNK_XXH64_FEATURE] : []);
   // The resume token last issued to each client: a hello that brings it back is the same
   // daemon process reconnecting (it still holds its task); one without it is a new process.
   const resumeTokens = new Map<string, string>();
@@ -162,7 +166,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
           const resumeToken = randomBytes(16).toString('hex');
           resumeTokens.set(clientId, resumeToken);
           call.write({
-            welcome: { sessionId, resumeToken, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version },
+            welcome: { sessionId, resumeToken, heartbeatIntervalMs: deps.heartbeatIntervalMs, maxChunkBytes: chunkBytes, coordinatorVersion: deps.version, features },
           });
           log.info({ clientId, backend: declared.backend, datasetSize: declared.datasetSize, peer: call.getPeer(), resumed }, resumed ? 'client reconnected (session resumed)' : 'client connected');
           deps.links.presence(clientId, 'online');
@@ -366,6 +370,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
             encoding: clientString(h.encoding, 'update.encoding', limits),
             totalBytes: Number(h.totalBytes),
             sha256: h.sha256,
+            chunkDigest: clientString(h.chunkDigest, 'update.chunk_digest', limits),
             tensors,
             numExamples: checkNumExamples(Number(m.numExamples), deps.registry.declaredDatasetSize(clientId), 'UpdateMeta.num_examples', limits),
           });
@@ -376,7 +381,7 @@ export function createFleetService(deps: FleetServiceDeps): FleetHandlers {
         } else if (msg.header || msg.meta) {
           throw new InvalidArgumentError('header and meta belong in the first chunk only');
         }
-        receiver.write(Number(msg.offset), msg.data, deps.clock.now(), token);
+        receiver.write(Number(msg.offset), msg.data, deps.clock.now(), token, msg.xxh64);
         failpoint('mid-upload', uploadRound);
       }
       if (cancelled || answered) return;

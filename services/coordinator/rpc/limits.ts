@@ -19,6 +19,7 @@ export const CLIENT_STRINGS = {
   'link.radio': 'maxNameLength',
   'link.slice': 'maxNameLength',
   'update.encoding': 'maxNameLength',
+  'update.chunk_digest': 'maxNameLength',
   'failure.reason': 'maxTextLength',
   'goodbye.reason': 'maxTextLength',
 } as const satisfies Record<string, 'maxNameLength' | 'maxTextLength'>;

@@ -9,6 +9,7 @@ export interface TransferHeader {
   'totalBytes'?: (number | string | Long);
   'sha256'?: (string);
   'tensors'?: (_fedlink_v1_TensorSpec)[];
+  'chunkDigest'?: (string);
 }
 
 export interface TransferHeader__Output {
@@ -17,4 +18,5 @@ export interface TransferHeader__Output {
   'totalBytes': (number);
   'sha256': (string);
   'tensors': (_fedlink_v1_TensorSpec__Output)[];
+  'chunkDigest': (string);
 }

@@ -9,6 +9,7 @@ export interface UpdateChunk {
   'meta'?: (_fedlink_v1_UpdateMeta | null);
   'offset'?: (number | string | Long);
   'data'?: (Buffer | Uint8Array | string);
+  'xxh64'?: (Buffer | Uint8Array | string);
 }
 
 export interface UpdateChunk__Output {
@@ -16,4 +17,5 @@ export interface UpdateChunk__Output {
   'meta': (_fedlink_v1_UpdateMeta__Output | null);
   'offset': (number);
   'data': (Buffer);
+  'xxh64': (Buffer);
 }

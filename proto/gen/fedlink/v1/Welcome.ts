@@ -7,6 +7,7 @@ export interface Welcome {
   'heartbeatIntervalMs'?: (number);
   'maxChunkBytes'?: (number);
   'coordinatorVersion'?: (string);
+  'features'?: (string)[];
 }
 
 export interface Welcome__Output {
@@ -15,4 +16,5 @@ export interface Welcome__Output {
   'heartbeatIntervalMs': (number);
   'maxChunkBytes': (number);
   'coordinatorVersion': (string);
+  'features': (string)[];
 }
