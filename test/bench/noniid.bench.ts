@@ -51,7 +51,7 @@ async function runStrategy(strategy: string, procs: BenchProcesses, port: number
         rounds: ROUNDS, clientsPerRound: PER_ROUND, minClients: Math.ceil(PER_ROUND / 2), model: 'mlp', strategy, selection: 'random',
         evalData: 'fashion-mnist-test', acceptFailures: true, seed: SEED, maxRoundRetries: 2, roundDeadlineMs: 120_000, waitForClientsMs: 60_000,
         overSelection: 1, train: { localEpochs: 1, batchSize: 32, learningRate: 0.05, seed: SEED },
-        // FedProx's μ is the one option that is not the strategy's default here (its default, 0, is FedAvg).
+        // FedProx's μ is given explicitly, so BENCH_PROXIMAL_MU can move it off the registry's default.
         ...(strategy === 'fedprox' && { proximalMu: PROXIMAL_MU }),
         ...(SERVER_LR !== undefined && isStrategy(strategy) && optionsOf(strategy).includes('serverLr') && { serverLr: SERVER_LR }),
       },
