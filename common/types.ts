@@ -2,6 +2,7 @@
  * Domain types shared by coordinator, daemon, trainer and CLI. Generated wire
  * types stay at the rpc edge; these are what the rest of the code works on.
  */
+import type { Objective, Preprocessing } from './model-definition';
 
 /** Identifier of a training run ("run-…"). */
 export type RunId = string;
@@ -23,6 +24,14 @@ export interface ModelSpec {
   inputShape: number[];
   numClasses: number;
   tensors: TensorShape[];
+  /** A user's model: its TFJS Layers topology (the `modelTopology` of a model.json), as JSON text. Unset: the built-in `name`. */
+  topology?: string;
+  /** Shape of one example's output, e.g. [10] or [1]. @default [numClasses] */
+  outputShape?: number[];
+  /** @default DEFAULT_OBJECTIVE (common/model-definition.ts) */
+  objective?: Objective;
+  /** How raw records become inputs; unset: the built-in Fashion-MNIST path. */
+  preprocessing?: Preprocessing;
 }
 
 /**
