@@ -20,7 +20,8 @@ export type ModelName = 'mlp' | 'cnn';
 
 /** Everything needed to build the same model on both sides. */
 export interface ModelSpec {
-  name: ModelName;
+  /** A built-in ModelName, or the label of a user's model (with `topology`). */
+  name: string;
   inputShape: number[];
   numClasses: number;
   tensors: TensorShape[];
@@ -119,7 +120,13 @@ export interface RunConfig {
   strategy: StrategyName;
   /** The strategy's options, every one it takes filled in (absent in records older than options: defaults). */
   strategyOptions?: StrategyOptions;
-  model: ModelName;
+  /** A built-in ModelName, or the label of the uploaded model `modelUpload`. */
+  model: string;
+  /** The UploadModel id the run was created from (its topology and weights are in the run's spec and checkpoint 0). */
+  modelUpload?: string;
+  /** @default DEFAULT_OBJECTIVE */
+  objective?: Objective;
+  preprocessing?: Preprocessing;
   /** Server-side evaluation set, or undefined for none. */
   evalData?: 'fashion-mnist-test';
   acceptFailures: boolean;

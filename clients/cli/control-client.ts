@@ -16,6 +16,8 @@ import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
 import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
 import type { ModelExportChunk__Output } from '../../proto/gen/fedlink/v1/ModelExportChunk';
+import type { ModelUploadChunk } from '../../proto/gen/fedlink/v1/ModelUploadChunk';
+import type { UploadedModel__Output } from '../../proto/gen/fedlink/v1/UploadedModel';
 import { fromRpcError } from './errors';
 import { channelCredentials, type CallerTls } from '../../common/channel-credentials';
 import type { CreateEnrollmentResponse__Output } from '../../proto/gen/fedlink/v1/CreateEnrollmentResponse';
@@ -43,6 +45,8 @@ export interface ControlConnectOptions {
 export interface ControlConnection {
   readonly address: string;
   createRun(request: CreateRunRequest): Promise<Run__Output>;
+  /** Streams a model (header, then the weights in chunks) and waits for the coordinator to validate and keep it. */
+  uploadModel(chunks: ModelUploadChunk[]): Promise<UploadedModel__Output>;
   cancelRun(runId: string): Promise<Run__Output>;
   listRuns(): Promise<ListRunsResponse__Output>;
   getRun(runId: string): Promise<Run__Output>;
@@ -97,6 +101,15 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
     watchRun: (runId) => stream<RunEvent__Output>('WatchRun', client.watchRun({ runId }, metadata())),
     exportModel: (runId, round) => stream<ModelExportChunk__Output>('ExportModel', client.exportModel({ runId, round }, metadata())),
     createRun: (request) => unary('CreateRun', (md, o, cb) => client.createRun(request, md, o, cb)),
+    uploadModel: (chunks) =>
+      unary<UploadedModel__Output>('UploadModel', (md, o, cb) => {
+        // Large weights take longer than a unary call's deadline: a minute per 64 MiB on top.
+        const bytes = chunks.reduce((n, c) => n + (c.data?.length ?? 0), 0);
+        const call = client.uploadModel(md, { deadline: Number(o.deadline) + Math.ceil(bytes / (64 << 20)) * 60_000 }, cb);
+        for (const c of chunks) call.write(c);
+        call.end();
+        return call as unknown as grpc.ClientUnaryCall;
+      }),
     cancelRun: (runId) => unary('CancelRun', (md, o, cb) => client.cancelRun({ runId }, md, o, cb)),
     listRuns: () => unary('ListRuns', (md, o, cb) => client.listRuns({}, md, o, cb)),
     getRun: (runId) => unary('GetRun', (md, o, cb) => client.getRun({ runId }, md, o, cb)),

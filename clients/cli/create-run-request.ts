@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError } from '../../common/errors';
 import type { StrategyOptions } from '../../common/types';
+import type { Preprocessing } from '../../common/model-definition';
+import { toWirePreprocessing } from '../../common/model-definition-wire';
 import type { CreateRunRequest } from '../../proto/gen/fedlink/v1/CreateRunRequest';
 import { parseRunConfig, type RunConfigInput } from '../../services/coordinator/rpc/run-config-schema';
 import { STRATEGY_OPTION_NAMES } from '../../services/coordinator/strategy/types';
@@ -43,6 +45,17 @@ export interface CreateRunFlags extends StrategyOptions {
   dpClip?: number;
   dpDelta?: number;
   dpTargetEpsilon?: number;
+  /** The uploaded model's id (set by `runs create` after UploadModel); then `model` is ''. */
+  modelUpload?: string;
+  loss?: string;
+  metrics?: string[];
+  optimizer?: string;
+  momentum?: number;
+  adamBeta1?: number;
+  adamBeta2?: number;
+  adamEpsilon?: number;
+  /** Already read and checked (objective-flags.ts). */
+  preprocessing?: Preprocessing;
   /** @default true */
   start?: boolean;
 }
@@ -94,6 +107,13 @@ function buildRequest(flags: CreateRunFlags): CreateRunRequest {
       seed: flags.seed,
       maxRoundRetries: flags.maxRoundRetries,
       waitForClientsMs: flags.waitForClients,
+      modelUpload: flags.modelUpload ?? '',
+      objective: {
+        loss: flags.loss ?? '',
+        metrics: flags.metrics ?? [],
+        optimizer: { name: flags.optimizer ?? '', momentum: flags.momentum, beta1: flags.adamBeta1, beta2: flags.adamBeta2, epsilon: flags.adamEpsilon },
+      },
+      preprocessing: toWirePreprocessing(flags.preprocessing),
       dpNoise: flags.dpNoise ?? 0,
       dpClip: flags.dpClip ?? 0,
       dpDelta: flags.dpDelta ?? 0,

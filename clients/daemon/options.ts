@@ -9,7 +9,7 @@ import type { NatsConnectOptions } from '../../common/nats-options';
 import type { ModelName } from '../../common/types';
 import { MODEL_NAMES } from '../trainer/model-names';
 import type { DeclaredLink } from './link-monitor';
-import { DEFAULT_TASK_LIMITS, type TaskLimits } from './task-limits';
+import { DEFAULT_TASK_LIMITS, DEVICE_MODEL_KINDS, type TaskLimits } from './task-limits';
 import { credentialsSource, type CredentialsSource } from './credentials-source';
 
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
@@ -144,14 +144,14 @@ function compileLimits(options: DaemonOptions): TaskLimits {
   const maxTaskTimeMs = positiveInt('max task time ms', options.maxTaskTimeMs, DEFAULT_TASK_LIMITS.maxTaskTimeMs);
   if (maxTaskTimeMs > MAX_TIMER_MS) throw new InvalidArgumentError(`max task time must be at most ${MAX_TIMER_MS} ms (about 24 days)`);
   const allowedModels = options.allowedModels ?? [...DEFAULT_TASK_LIMITS.allowedModels];
-  if (allowedModels.length === 0) throw new InvalidArgumentError(`allowed models must name at least one of ${MODEL_NAMES.join(', ')}`);
+  if (allowedModels.length === 0) throw new InvalidArgumentError(`allowed models must name at least one of ${DEVICE_MODEL_KINDS.join(', ')}`);
   for (const name of allowedModels) {
-    if (!MODEL_NAMES.includes(name as ModelName)) throw new InvalidArgumentError(`unknown model "${name}" in allowed models (known: ${MODEL_NAMES.join(', ')})`);
+    if (!DEVICE_MODEL_KINDS.includes(name)) throw new InvalidArgumentError(`unknown model "${name}" in allowed models (known: ${DEVICE_MODEL_KINDS.join(', ')})`);
   }
   return {
     maxEpochs: positiveInt('max epochs', options.maxEpochs, DEFAULT_TASK_LIMITS.maxEpochs),
     maxTaskTimeMs,
-    allowedModels: [...new Set(allowedModels)] as ModelName[],
+    allowedModels: [...new Set(allowedModels)],
     maxBatches: positiveInt('max batches', options.maxBatches, DEFAULT_TASK_LIMITS.maxBatches),
   };
 }

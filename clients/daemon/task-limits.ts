@@ -6,8 +6,16 @@
  * names the limit and the flag that sets it, and never trained.
  */
 import { durationText } from '../../common/duration';
-import type { ModelName, TrainTask } from '../../common/types';
+import type { TrainTask } from '../../common/types';
 import { MODEL_NAMES } from '../trainer/model-names';
+
+/** What --allowed-models names: the built-in models, and `custom` for every model a run defines by its topology. */
+export const DEVICE_MODEL_KINDS: readonly string[] = [...MODEL_NAMES, 'custom'];
+
+/** The kind a task's model counts as for --allowed-models. */
+export function modelKind(task: TrainTask): string {
+  return task.model.topology ? 'custom' : task.model.name;
+}
 
 /** Limits a daemon puts on the tasks it accepts. */
 export interface TaskLimits {
@@ -16,7 +24,7 @@ export interface TaskLimits {
   /** A task's deadline must be at most this far away, and training still running after it is aborted, ms (--max-task-time). */
   maxTaskTimeMs: number;
   /** Models this device trains (--allowed-models). */
-  allowedModels: readonly ModelName[];
+  allowedModels: readonly string[];
   /** Most optimizer steps (epochs × batches per epoch on the local partition) a task may ask for (--max-batches). */
   maxBatches: number;
 }
@@ -25,7 +33,7 @@ export interface TaskLimits {
 export const DEFAULT_TASK_LIMITS: TaskLimits = {
   maxEpochs: 20,
   maxTaskTimeMs: 3_600_000,
-  allowedModels: MODEL_NAMES,
+  allowedModels: DEVICE_MODEL_KINDS,
   // Well above an honest run (6,000 examples in batches of 10 for 20 epochs is 12,000), far below a flood of batches of 1.
   maxBatches: 100_000,
 };
@@ -44,8 +52,8 @@ export function taskBatches(task: TrainTask, datasetSize: number): number {
 
 /** Why this device refuses `task` (naming the limit and its flag), or undefined when it is within every limit. */
 export function taskLimitViolation(task: TrainTask, limits: TaskLimits, ctx: { nowMs: number; datasetSize: number }): string | undefined {
-  if (!limits.allowedModels.includes(task.model.name)) {
-    return `task asks model ${task.model.name}; this device allows only ${limits.allowedModels.join(', ')} (--allowed-models)`;
+  if (!limits.allowedModels.includes(modelKind(task))) {
+    return `task asks model ${task.model.topology ? `${task.model.name} (custom)` : task.model.name}; this device allows only ${limits.allowedModels.join(', ')} (--allowed-models)`;
   }
   const epochs = task.train.localEpochs;
   if (epochs > limits.maxEpochs) {

@@ -12,6 +12,7 @@ import { MODEL_NAMES } from '../trainer/model-names';
 import type { Metrics, ModelName, ModelSpec, TensorShape, TrainConfig, TrainOutcome, TrainProgress, TrainTask } from '../../common/types';
 import type { Metrics as WireMetrics } from '../../proto/gen/fedlink/v1/Metrics';
 import type { ModelSpec__Output } from '../../proto/gen/fedlink/v1/ModelSpec';
+import { fromWireObjective, fromWirePreprocessing } from '../../common/model-definition-wire';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { TaskProgress } from '../../proto/gen/fedlink/v1/TaskProgress';
 import type { TaskResult } from '../../proto/gen/fedlink/v1/TaskResult';
@@ -22,9 +23,16 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 // A model bigger than this is a bug or an attack, not something an edge device should allocate.
 const MAX_MODEL_BYTES = 1 << 30;
 
+// A topology is layer configurations, not weights: megabytes of it are not a model but an attack.
+const MAX_TOPOLOGY_CHARS = 1 << 20;
+
 function fromWireModelSpec(spec: ModelSpec__Output | null): ModelSpec {
   if (!spec) throw new InvalidArgumentError('task has no model spec');
-  if (!MODEL_NAMES.includes(spec.name as ModelName)) {
+  const custom = Boolean(spec.topology);
+  if (custom) {
+    if (spec.topology.length > MAX_TOPOLOGY_CHARS) throw new InvalidArgumentError(`model topology of ${spec.topology.length} characters exceeds the ${MAX_TOPOLOGY_CHARS}-character limit`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(spec.name)) throw new InvalidArgumentError('model name must be 1-64 letters, digits, ".", "_" or "-"');
+  } else if (!MODEL_NAMES.includes(spec.name as ModelName)) {
     throw new InvalidArgumentError(`unknown model "${spec.name}" (supported: ${MODEL_NAMES.join(', ')})`);
   }
   if (spec.tensors.length === 0) throw new InvalidArgumentError('model spec lists no tensors');
@@ -34,8 +42,15 @@ function fromWireModelSpec(spec: ModelSpec__Output | null): ModelSpec {
     }
     return { name: t.name, shape: [...t.shape] };
   });
-  if (spec.numClasses < 2) throw new InvalidArgumentError(`model spec needs at least 2 classes, got ${spec.numClasses}`);
-  return { name: spec.name as ModelName, inputShape: [...spec.inputShape], numClasses: spec.numClasses, tensors };
+  // A user's model may have one output (binary classification, regression); a built-in classifies into 2 or more.
+  if (spec.numClasses < (custom ? 1 : 2)) throw new InvalidArgumentError(`model spec needs at least ${custom ? 1 : 2} output(s), got ${spec.numClasses}`);
+  return {
+    name: spec.name, inputShape: [...spec.inputShape], numClasses: spec.numClasses, tensors,
+    ...(custom && { topology: spec.topology }),
+    ...(spec.outputShape.length > 0 && { outputShape: [...spec.outputShape] }),
+    ...(spec.objective && { objective: fromWireObjective(spec.objective) }),
+    ...(spec.preprocessing && { preprocessing: fromWirePreprocessing(spec.preprocessing) }),
+  };
 }
 
 function fromWireTrainConfig(config: TrainConfig__Output | null): TrainConfig {

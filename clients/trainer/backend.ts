@@ -16,7 +16,8 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
   /** Model about to be trained; `cnn` rules out `wasm`. */
-  model?: ModelName;
+  /** A built-in name, or a user's model label (trained like mlp unless it is 'cnn'). */
+  model?: string;
   /** Backend to use when available and able to train `model`. @default the fastest available */
   prefer?: BackendName;
   /** Where the (single) choice is logged. */
@@ -58,7 +59,7 @@ function ensureWasmPaths(): void {
 }
 
 /** Whether `backend` can train `model` (wasm lacks Conv2DBackpropFilter/Input). */
-function canTrain(backend: BackendName, model: ModelName | undefined): boolean {
+function canTrain(backend: BackendName, model: string | undefined): boolean {
   return !(backend === 'wasm' && model === 'cnn');
 }
 
@@ -102,7 +103,7 @@ async function choose(options: InitBackendOptions): Promise<BackendName> {
   throw new Error('no TFJS backend could be initialised');
 }
 
-function reason(name: BackendName, native: boolean, model: ModelName | undefined, prefer: BackendName | undefined): string {
+function reason(name: BackendName, native: boolean, model: string | undefined, prefer: BackendName | undefined): string {
   if (prefer === name) return 'preferred';
   if (name === 'tensorflow') return `${TFJS_NODE} is installed`;
   const why = native ? `${prefer ?? 'tensorflow'} unavailable` : `${TFJS_NODE} not installed`;

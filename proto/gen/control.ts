@@ -12,6 +12,7 @@ import type { CreateRunRequest as _fedlink_v1_CreateRunRequest, CreateRunRequest
 import type { ExportModelRequest as _fedlink_v1_ExportModelRequest, ExportModelRequest__Output as _fedlink_v1_ExportModelRequest__Output } from './fedlink/v1/ExportModelRequest';
 import type { GetRoundRequest as _fedlink_v1_GetRoundRequest, GetRoundRequest__Output as _fedlink_v1_GetRoundRequest__Output } from './fedlink/v1/GetRoundRequest';
 import type { GetRunRequest as _fedlink_v1_GetRunRequest, GetRunRequest__Output as _fedlink_v1_GetRunRequest__Output } from './fedlink/v1/GetRunRequest';
+import type { ImagePreprocessing as _fedlink_v1_ImagePreprocessing, ImagePreprocessing__Output as _fedlink_v1_ImagePreprocessing__Output } from './fedlink/v1/ImagePreprocessing';
 import type { LinkEstimate as _fedlink_v1_LinkEstimate, LinkEstimate__Output as _fedlink_v1_LinkEstimate__Output } from './fedlink/v1/LinkEstimate';
 import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedlink_v1_LinkReport__Output } from './fedlink/v1/LinkReport';
 import type { ListAuditRequest as _fedlink_v1_ListAuditRequest, ListAuditRequest__Output as _fedlink_v1_ListAuditRequest__Output } from './fedlink/v1/ListAuditRequest';
@@ -25,6 +26,11 @@ import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelExportChunk as _fedlink_v1_ModelExportChunk, ModelExportChunk__Output as _fedlink_v1_ModelExportChunk__Output } from './fedlink/v1/ModelExportChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
+import type { ModelUploadChunk as _fedlink_v1_ModelUploadChunk, ModelUploadChunk__Output as _fedlink_v1_ModelUploadChunk__Output } from './fedlink/v1/ModelUploadChunk';
+import type { ModelUploadHeader as _fedlink_v1_ModelUploadHeader, ModelUploadHeader__Output as _fedlink_v1_ModelUploadHeader__Output } from './fedlink/v1/ModelUploadHeader';
+import type { Objective as _fedlink_v1_Objective, Objective__Output as _fedlink_v1_Objective__Output } from './fedlink/v1/Objective';
+import type { OptimizerSpec as _fedlink_v1_OptimizerSpec, OptimizerSpec__Output as _fedlink_v1_OptimizerSpec__Output } from './fedlink/v1/OptimizerSpec';
+import type { Preprocessing as _fedlink_v1_Preprocessing, Preprocessing__Output as _fedlink_v1_Preprocessing__Output } from './fedlink/v1/Preprocessing';
 import type { PrivacySpent as _fedlink_v1_PrivacySpent, PrivacySpent__Output as _fedlink_v1_PrivacySpent__Output } from './fedlink/v1/PrivacySpent';
 import type { RevokeClientRequest as _fedlink_v1_RevokeClientRequest, RevokeClientRequest__Output as _fedlink_v1_RevokeClientRequest__Output } from './fedlink/v1/RevokeClientRequest';
 import type { RevokeClientResponse as _fedlink_v1_RevokeClientResponse, RevokeClientResponse__Output as _fedlink_v1_RevokeClientResponse__Output } from './fedlink/v1/RevokeClientResponse';
@@ -38,6 +44,7 @@ import type { SkippedClient as _fedlink_v1_SkippedClient, SkippedClient__Output 
 import type { TensorSpec as _fedlink_v1_TensorSpec, TensorSpec__Output as _fedlink_v1_TensorSpec__Output } from './fedlink/v1/TensorSpec';
 import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fedlink_v1_TrainConfig__Output } from './fedlink/v1/TrainConfig';
 import type { TransferHeader as _fedlink_v1_TransferHeader, TransferHeader__Output as _fedlink_v1_TransferHeader__Output } from './fedlink/v1/TransferHeader';
+import type { UploadedModel as _fedlink_v1_UploadedModel, UploadedModel__Output as _fedlink_v1_UploadedModel__Output } from './fedlink/v1/UploadedModel';
 import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from './fedlink/v1/WatchRunRequest';
 import type { WhoAmIRequest as _fedlink_v1_WhoAmIRequest, WhoAmIRequest__Output as _fedlink_v1_WhoAmIRequest__Output } from './fedlink/v1/WhoAmIRequest';
 import type { WhoAmIResponse as _fedlink_v1_WhoAmIResponse, WhoAmIResponse__Output as _fedlink_v1_WhoAmIResponse__Output } from './fedlink/v1/WhoAmIResponse';
@@ -60,6 +67,7 @@ export interface ProtoGrpcType {
       ExportModelRequest: MessageTypeDefinition<_fedlink_v1_ExportModelRequest, _fedlink_v1_ExportModelRequest__Output>
       GetRoundRequest: MessageTypeDefinition<_fedlink_v1_GetRoundRequest, _fedlink_v1_GetRoundRequest__Output>
       GetRunRequest: MessageTypeDefinition<_fedlink_v1_GetRunRequest, _fedlink_v1_GetRunRequest__Output>
+      ImagePreprocessing: MessageTypeDefinition<_fedlink_v1_ImagePreprocessing, _fedlink_v1_ImagePreprocessing__Output>
       LinkEstimate: MessageTypeDefinition<_fedlink_v1_LinkEstimate, _fedlink_v1_LinkEstimate__Output>
       LinkReport: MessageTypeDefinition<_fedlink_v1_LinkReport, _fedlink_v1_LinkReport__Output>
       ListAuditRequest: MessageTypeDefinition<_fedlink_v1_ListAuditRequest, _fedlink_v1_ListAuditRequest__Output>
@@ -73,6 +81,11 @@ export interface ProtoGrpcType {
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelExportChunk: MessageTypeDefinition<_fedlink_v1_ModelExportChunk, _fedlink_v1_ModelExportChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
+      ModelUploadChunk: MessageTypeDefinition<_fedlink_v1_ModelUploadChunk, _fedlink_v1_ModelUploadChunk__Output>
+      ModelUploadHeader: MessageTypeDefinition<_fedlink_v1_ModelUploadHeader, _fedlink_v1_ModelUploadHeader__Output>
+      Objective: MessageTypeDefinition<_fedlink_v1_Objective, _fedlink_v1_Objective__Output>
+      OptimizerSpec: MessageTypeDefinition<_fedlink_v1_OptimizerSpec, _fedlink_v1_OptimizerSpec__Output>
+      Preprocessing: MessageTypeDefinition<_fedlink_v1_Preprocessing, _fedlink_v1_Preprocessing__Output>
       PrivacySpent: MessageTypeDefinition<_fedlink_v1_PrivacySpent, _fedlink_v1_PrivacySpent__Output>
       RevokeClientRequest: MessageTypeDefinition<_fedlink_v1_RevokeClientRequest, _fedlink_v1_RevokeClientRequest__Output>
       RevokeClientResponse: MessageTypeDefinition<_fedlink_v1_RevokeClientResponse, _fedlink_v1_RevokeClientResponse__Output>
@@ -86,6 +99,7 @@ export interface ProtoGrpcType {
       TensorSpec: MessageTypeDefinition<_fedlink_v1_TensorSpec, _fedlink_v1_TensorSpec__Output>
       TrainConfig: MessageTypeDefinition<_fedlink_v1_TrainConfig, _fedlink_v1_TrainConfig__Output>
       TransferHeader: MessageTypeDefinition<_fedlink_v1_TransferHeader, _fedlink_v1_TransferHeader__Output>
+      UploadedModel: MessageTypeDefinition<_fedlink_v1_UploadedModel, _fedlink_v1_UploadedModel__Output>
       WatchRunRequest: MessageTypeDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_WatchRunRequest__Output>
       WhoAmIRequest: MessageTypeDefinition<_fedlink_v1_WhoAmIRequest, _fedlink_v1_WhoAmIRequest__Output>
       WhoAmIResponse: MessageTypeDefinition<_fedlink_v1_WhoAmIResponse, _fedlink_v1_WhoAmIResponse__Output>

@@ -14,10 +14,14 @@ import type { Goodbye as _fedlink_v1_Goodbye, Goodbye__Output as _fedlink_v1_Goo
 import type { Heartbeat as _fedlink_v1_Heartbeat, Heartbeat__Output as _fedlink_v1_Heartbeat__Output } from './fedlink/v1/Heartbeat';
 import type { HeartbeatAck as _fedlink_v1_HeartbeatAck, HeartbeatAck__Output as _fedlink_v1_HeartbeatAck__Output } from './fedlink/v1/HeartbeatAck';
 import type { Hello as _fedlink_v1_Hello, Hello__Output as _fedlink_v1_Hello__Output } from './fedlink/v1/Hello';
+import type { ImagePreprocessing as _fedlink_v1_ImagePreprocessing, ImagePreprocessing__Output as _fedlink_v1_ImagePreprocessing__Output } from './fedlink/v1/ImagePreprocessing';
 import type { LinkReport as _fedlink_v1_LinkReport, LinkReport__Output as _fedlink_v1_LinkReport__Output } from './fedlink/v1/LinkReport';
 import type { Metrics as _fedlink_v1_Metrics, Metrics__Output as _fedlink_v1_Metrics__Output } from './fedlink/v1/Metrics';
 import type { ModelChunk as _fedlink_v1_ModelChunk, ModelChunk__Output as _fedlink_v1_ModelChunk__Output } from './fedlink/v1/ModelChunk';
 import type { ModelSpec as _fedlink_v1_ModelSpec, ModelSpec__Output as _fedlink_v1_ModelSpec__Output } from './fedlink/v1/ModelSpec';
+import type { Objective as _fedlink_v1_Objective, Objective__Output as _fedlink_v1_Objective__Output } from './fedlink/v1/Objective';
+import type { OptimizerSpec as _fedlink_v1_OptimizerSpec, OptimizerSpec__Output as _fedlink_v1_OptimizerSpec__Output } from './fedlink/v1/OptimizerSpec';
+import type { Preprocessing as _fedlink_v1_Preprocessing, Preprocessing__Output as _fedlink_v1_Preprocessing__Output } from './fedlink/v1/Preprocessing';
 import type { Probe as _fedlink_v1_Probe, Probe__Output as _fedlink_v1_Probe__Output } from './fedlink/v1/Probe';
 import type { ProbeReply as _fedlink_v1_ProbeReply, ProbeReply__Output as _fedlink_v1_ProbeReply__Output } from './fedlink/v1/ProbeReply';
 import type { PushUpdateResponse as _fedlink_v1_PushUpdateResponse, PushUpdateResponse__Output as _fedlink_v1_PushUpdateResponse__Output } from './fedlink/v1/PushUpdateResponse';
@@ -54,10 +58,14 @@ export interface ProtoGrpcType {
       Heartbeat: MessageTypeDefinition<_fedlink_v1_Heartbeat, _fedlink_v1_Heartbeat__Output>
       HeartbeatAck: MessageTypeDefinition<_fedlink_v1_HeartbeatAck, _fedlink_v1_HeartbeatAck__Output>
       Hello: MessageTypeDefinition<_fedlink_v1_Hello, _fedlink_v1_Hello__Output>
+      ImagePreprocessing: MessageTypeDefinition<_fedlink_v1_ImagePreprocessing, _fedlink_v1_ImagePreprocessing__Output>
       LinkReport: MessageTypeDefinition<_fedlink_v1_LinkReport, _fedlink_v1_LinkReport__Output>
       Metrics: MessageTypeDefinition<_fedlink_v1_Metrics, _fedlink_v1_Metrics__Output>
       ModelChunk: MessageTypeDefinition<_fedlink_v1_ModelChunk, _fedlink_v1_ModelChunk__Output>
       ModelSpec: MessageTypeDefinition<_fedlink_v1_ModelSpec, _fedlink_v1_ModelSpec__Output>
+      Objective: MessageTypeDefinition<_fedlink_v1_Objective, _fedlink_v1_Objective__Output>
+      OptimizerSpec: MessageTypeDefinition<_fedlink_v1_OptimizerSpec, _fedlink_v1_OptimizerSpec__Output>
+      Preprocessing: MessageTypeDefinition<_fedlink_v1_Preprocessing, _fedlink_v1_Preprocessing__Output>
       Probe: MessageTypeDefinition<_fedlink_v1_Probe, _fedlink_v1_Probe__Output>
       ProbeReply: MessageTypeDefinition<_fedlink_v1_ProbeReply, _fedlink_v1_ProbeReply__Output>
       PushUpdateResponse: MessageTypeDefinition<_fedlink_v1_PushUpdateResponse, _fedlink_v1_PushUpdateResponse__Output>

@@ -9,7 +9,7 @@ import { FailedPreconditionError, NotFoundError, ResourceExhaustedError, StaleRo
 import { LIMITS } from './limits';
 import { EventBus, type Subscription } from '../../common/event-bus';
 import type { Logger } from '../../common/logger';
-import type { ClientId, RoundRecord, RunConfig, RunId, RunRecord } from '../../common/types';
+import type { ClientId, ModelName, ModelSpec, RoundRecord, RunConfig, RunId, RunRecord } from '../../common/types';
 import type { LinkEstimate } from '../../common/link';
 import type { RoundLifecycleEvent } from '../../common/events/payloads';
 import { initBackend } from '../../clients/trainer/backend';
@@ -25,6 +25,7 @@ import type { Store } from './store/store';
 import { isStrategy } from './strategy/registry';
 import { loadStrategyState, referencedVersions } from './strategy/stored-state';
 import type { StrategyState } from './strategy/types';
+import type { ModelUploads } from './model/model-uploads';
 
 /** Collaborators of the run manager. */
 export interface RunManagerDeps {
@@ -47,6 +48,8 @@ export interface RunManagerDeps {
   retention?: CheckpointRetention;
   /** Runs pending or running at once (what is kept in memory); more are refused. @default unlimited */
   maxActiveRuns?: number;
+  /** Models uploaded for runs (UploadModel); without it a run can only train a built-in model. */
+  uploads?: ModelUploads;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */
@@ -67,7 +70,7 @@ export class RunManager {
       throw new ResourceExhaustedError(`${this.drivers.size} runs are pending or running, the limit (${LIMITS.maxActiveRuns.flag}); cancel one or wait for one to finish`);
     }
     if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
-    const spec = modelSpecFor(config.model);
+    const { spec, weights: uploaded } = this.modelFor(config);
     const backend = await initBackend({ logger: this.deps.logger });
     if (!this.kernelChosen) {
       // Once per process: the kernel rounds fold on (kernel-choice.ts), logged with its calibration.
@@ -86,11 +89,24 @@ export class RunManager {
       updatedAtMs: now,
       modelVersion: '',
     };
-    const weights = initialWeights(spec, config.seed);
+    const weights = uploaded ?? initialWeights(spec, config.seed);
     await this.deps.store.putRun(run);
     this.drive(run, weights, start);
     this.deps.logger.info({ runId: run.runId, rounds: config.rounds, model: config.model, clientsPerRound: config.clientsPerRound }, 'run created');
     return structuredClone(run);
+  }
+
+  /**
+   * The model a new run trains: a built-in one, or the upload it names (whose label becomes
+   * config.model), with the run's objective and preprocessing; and the upload's initial weights.
+   */
+  private modelFor(config: RunConfig): { spec: ModelSpec; weights?: Float32Array } {
+    const extras = { ...(config.objective && { objective: config.objective }), ...(config.preprocessing && { preprocessing: config.preprocessing }) };
+    if (!config.modelUpload) return { spec: { ...modelSpecFor(config.model as ModelName), ...extras } };
+    if (!this.deps.uploads) throw new FailedPreconditionError('this coordinator takes no model uploads');
+    const upload = this.deps.uploads.get(config.modelUpload);
+    config.model = upload.spec.name;
+    return { spec: { ...structuredClone(upload.spec), ...extras }, weights: upload.weights?.slice() };
   }
 
   private drive(run: RunRecord, weights: Float32Array, start: boolean, resumeAttempt?: number, strategyState?: StrategyState): RunDriver {

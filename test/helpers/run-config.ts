@@ -6,7 +6,7 @@ import type { RunConfig__Output } from '../../proto/gen/fedlink/v1/RunConfig';
 export function wireRunConfig(over: Partial<RunConfig__Output> = {}): RunConfig__Output {
   return {
     rounds: 1, clientsPerRound: 1, minClients: 1, model: 'mlp', evalData: '', acceptFailures: true, maxRoundRetries: 0,
-    roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', overSelection: 1, clientDeadlineFactor: 0, compression: '', downlink: '', dpNoise: 0, dpClip: 0, dpDelta: 0, dpTargetEpsilon: 0,
+    roundDeadlineMs: 60_000, waitForClientsMs: 10_000, seed: 1, strategy: '', selection: '', overSelection: 1, clientDeadlineFactor: 0, compression: '', downlink: '', dpNoise: 0, dpClip: 0, dpDelta: 0, dpTargetEpsilon: 0, modelUpload: '', objective: null, preprocessing: null,
     train: { localEpochs: 1, batchSize: 10, learningRate: 0.1, seed: 1, proximalMu: 0 },
     ...over,
   };

@@ -1,3 +1,4 @@
+import type { ModelUploadChunk__Output } from '../../proto/gen/fedlink/v1/ModelUploadChunk';
 import * as grpc from '@grpc/grpc-js';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import type { CreateRunRequest__Output } from '../../proto/gen/fedlink/v1/Create
 import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
 import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -104,6 +105,15 @@ class FakeControl {
 
   async start(): Promise<void> {
     const handlers: ControlHandlers = {
+      UploadModel: (call, cb) => {
+        const chunks: ModelUploadChunk__Output[] = [];
+        call.on('data', (c: ModelUploadChunk__Output) => chunks.push(c));
+        call.on('end', () => {
+          this.calls.push({ method: 'UploadModel', request: chunks, authorization: call.metadata.get('authorization').map(String) });
+          const header = chunks[0]?.header;
+          cb(null, { uploadId: `model-${'a'.repeat(24)}`, model: { name: header?.name ?? '', inputShape: [4], numClasses: 2, tensors: [] }, parameters: 0, expiresAtMs: 0 });
+        });
+      },
       CreateRun: (call, cb) => {
         this.record('CreateRun', call);
         cb(null, { ...RUN, runId: 'run-new', config: call.request.config, committedRounds: 0, currentRound: 0 });
@@ -324,6 +334,46 @@ describe('fedlink CLI against a fake Control service', () => {
     const momentum = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedavgm', '--server-momentum', '0.5', '--server-lr', '2');
     expect(momentum.code).toBe(0);
     expect((fake.calls[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
+  });
+
+  it('runs create --model <model.json> - uploads the topology and its weights in chunks, then creates the run naming the upload, with the objective and preprocessing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-cli-model-'));
+    const topology = { class_name: 'Sequential', config: { name: 'tiny', layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 4] } }] } };
+    const weights = Float32Array.from({ length: 10 }, (_, i) => i / 10);
+    writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(weights.buffer));
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'k', shape: [4, 2], dtype: 'float32' }, { name: 'b', shape: [2], dtype: 'float32' }] }] }));
+    writeFileSync(path.join(dir, 'prep.json'), JSON.stringify({ labelColumn: 'diagnosis', shift: [1], divide: [2] }));
+    const res = await run(
+      'runs', 'create', '--coordinator', addr, '--model', path.join(dir, 'model.json'), '--loss', 'binary-crossentropy', '--optimizer', 'adam', '--adam-beta1', '0.8',
+      '--preprocessing', path.join(dir, 'prep.json'), '--labels', 'benign,malignant',
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(fake.calls.map((c) => c.method)).toEqual(['UploadModel', 'CreateRun']);
+    const chunks = fake.calls[0].request as ModelUploadChunk__Output[];
+    expect(chunks[0].header).toMatchObject({ name: path.basename(dir), topology: JSON.stringify(topology), weightsBytes: 40 });
+    expect(Buffer.concat(chunks.slice(1).map((c) => c.data))).toEqual(Buffer.from(weights.buffer));
+    const config = (fake.calls[1].request as CreateRunRequest__Output).config!;
+    expect(config).toMatchObject({ model: '', modelUpload: `model-${'a'.repeat(24)}` });
+    expect(config.objective).toMatchObject({ loss: 'binary-crossentropy', metrics: ['accuracy'], optimizer: { name: 'adam', beta1: 0.8 } });
+    expect(config.preprocessing).toMatchObject({ labelColumn: 'diagnosis', shift: [1], divide: [2], labels: ['benign', 'malignant'] });
+  });
+
+  it('runs create --model - a missing file, a file that is no model, a built-in with a loss it cannot train: one line, no call', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-cli-model-'));
+    writeFileSync(path.join(dir, 'notes.json'), JSON.stringify({ hello: 1 }));
+    const cases: Array<[string[], RegExp]> = [
+      [['--model', path.join(dir, 'nope.json')], /^fedlink: cannot read model .*nope\.json: ENOENT$/],
+      [['--model', path.join(dir, 'notes.json')], /^fedlink: .*notes\.json has no modelTopology/],
+      [['--loss', 'mse'], /^fedlink: loss mse does not fit the built-in model mlp/],
+      [['--preprocessing', path.join(dir, 'notes.json')], /^fedlink: --preprocessing .*notes\.json: unknown field hello/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await run('runs', 'create', '--coordinator', addr, ...args);
+      expect(res.code, args.join(' ')).not.toBe(0);
+      expect(lines(res.stderr), args.join(' ')).toEqual([expect.stringMatching(message)]);
+    }
+    expect(fake.calls).toHaveLength(0);
   });
 
   it('runs create - refuses an unknown strategy, an out-of-range option and an option the strategy does not take: one line, exit 2, no call', async () => {

@@ -14,7 +14,7 @@ function wireTask(overrides: Partial<TaskAssignment__Output> = {}): TaskAssignme
     runId: 'run-1',
     round: 3,
     kind: 'TASK_KIND_TRAIN',
-    model: { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 4] }, { name: 'b', shape: [2] }] },
+    model: { name: 'mlp', inputShape: [2], numClasses: 2, tensors: [{ name: 'w', shape: [2, 4] }, { name: 'b', shape: [2] }], topology: '', outputShape: [], objective: null, preprocessing: null },
     modelVersion: SHA,
     modelBytes: 40,
     train: { localEpochs: 2, batchSize: 32, learningRate: 0.05, seed: 9, proximalMu: 0 },

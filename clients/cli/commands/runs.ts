@@ -11,6 +11,10 @@ import { formatDuration } from '../format';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../services/coordinator/strategy/registry';
 import { optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, type StrategyOptionName } from '../../../services/coordinator/strategy/types';
 import { strategyOption } from '../flags';
+import { DEFAULT_OBJECTIVE, LOSSES, METRICS, OPTIMIZERS } from '../../../common/model-definition';
+import { MODEL_NAMES } from '../../trainer/model-names';
+import { readModelFile, uploadChunks } from '../model-file';
+import { metricList, nameList, readPreprocessing } from '../objective-flags';
 import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
 
 /** A strategy option's flag, its help naming the range and each strategy's default (from the registry). */
@@ -38,7 +42,18 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--lr <rate>', 'client learning rate').argParser(positiveNumber).default(0.05))
       .addOption(new Option('--deadline <duration>', 'per-round deadline (e.g. 90s, 2m)').argParser(duration).default(120_000, '120s'))
       .addOption(new Option('--strategy <name>', `aggregation strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES.get(n)?.help})`).join('; ')}`).argParser(strategySpec).default('fedavg'))
-      .addOption(new Option('--model <name>', 'model architecture (cnn is slow without @tensorflow/tfjs-node)').choices(['mlp', 'cnn']).default('mlp'))
+      .addOption(new Option('--model <name|path>', `a built-in model (${MODEL_NAMES.join(', ')}; cnn is slow without @tensorflow/tfjs-node), or a TFJS model.json to upload (its weights, if listed, are the initial model)`).default('mlp'))
+      .addOption(new Option('--loss <name>', 'training loss').choices([...LOSSES]).default(DEFAULT_OBJECTIVE.loss))
+      .addOption(new Option('--metrics <list>', `metrics besides the loss, comma-separated: ${METRICS.join(', ')}`).argParser(metricList).default(DEFAULT_OBJECTIVE.metrics, DEFAULT_OBJECTIVE.metrics.join(',')))
+      .addOption(new Option('--optimizer <name>', 'client optimiser (its learning rate is --lr)').choices([...OPTIMIZERS]).default(DEFAULT_OBJECTIVE.optimizer.name))
+      .addOption(new Option('--momentum <x>', 'momentum of --optimizer momentum (default 0.9)').argParser(probability))
+      .addOption(new Option('--adam-beta1 <x>', 'β1 of --optimizer adam (default 0.9)').argParser(probability))
+      .addOption(new Option('--adam-beta2 <x>', 'β2 of --optimizer adam (default 0.999)').argParser(probability))
+      .addOption(new Option('--adam-epsilon <x>', 'ε of --optimizer adam (default 1e-7)').argParser(probability))
+      .addOption(new Option('--preprocessing <file.json>', 'what every device applies to its raw data: {labelColumn, featureColumns, shift, divide, image: {height, width, channels, normalize}, labels} (docs/data.md)'))
+      .addOption(new Option('--labels <list>', 'class names in index order, comma-separated (overrides the preprocessing file\'s)').argParser(nameList))
+      .addOption(new Option('--label-column <name>', 'tabular data: the label column (overrides the preprocessing file\'s)'))
+      .addOption(new Option('--feature-columns <list>', 'tabular data: the feature columns in model-input order, comma-separated').argParser(nameList))
       .addOption(new Option('--eval-data <name>', 'server-side evaluation set, e.g. fashion-mnist-test (default: none)'))
       .option('--accept-failures', 'commit a round when some selected clients failed but --min-clients reported (default)')
       .option('--no-accept-failures', 'fail a round as soon as any selected client fails')
@@ -63,8 +78,14 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .option('--no-start', 'create the run without starting it');
   for (const name of STRATEGY_OPTION_NAMES) create.addOption(strategyOptionFlag(name));
   addControlFlags(create, 'print the created Run as one JSON document').action(async (flags: CreateRunFlags & ControlFlags) => {
-    const request = buildCreateRunRequest(flags);
-    const run = await withControl(flags, (control) => control.createRun(request));
+    const preprocessing = await readPreprocessing(flags);
+    const modelFile = (MODEL_NAMES as readonly string[]).includes(flags.model) ? undefined : await readModelFile(flags.model);
+    // Everything the coordinator would refuse is refused here first, before anything is uploaded.
+    buildCreateRunRequest({ ...flags, preprocessing, ...(modelFile && { model: '', modelUpload: `model-${'0'.repeat(24)}` }) });
+    const run = await withControl(flags, async (control) => {
+      const upload = modelFile && (await control.uploadModel(uploadChunks(modelFile)));
+      return control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
+    });
     if (flags.json) return printJson(ctx.io, run);
     const c = run.config;
     ctx.io.stdout.write(`created run ${run.runId}\n`);

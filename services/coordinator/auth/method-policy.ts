@@ -34,6 +34,7 @@ export const CONTROL_POLICY: Record<string, CallerNeeded> = {
   WatchRun: viewer,
   ExportModel: viewer,
   CreateRun: operator,
+  UploadModel: operator,
   CancelRun: operator,
   CreateEnrollment: admin,
   RevokeClient: admin,
@@ -41,7 +42,7 @@ export const CONTROL_POLICY: Record<string, CallerNeeded> = {
 };
 
 /** Control methods that change state: each call is written to the audit log, refused or not. */
-export const AUDITED_METHODS: ReadonlySet<string> = new Set(['CreateRun', 'CancelRun', 'CreateEnrollment', 'RevokeClient']);
+export const AUDITED_METHODS: ReadonlySet<string> = new Set(['CreateRun', 'UploadModel', 'CancelRun', 'CreateEnrollment', 'RevokeClient']);
 
 /** The caller a method needs, or undefined for a method nobody may call. */
 export function callerNeeded(service: 'fleet' | 'control', method: string): CallerNeeded | undefined {

@@ -1,6 +1,9 @@
 /** Control service handlers for the CLI and dashboard: runs, rounds, clients, watch. */
 import type * as grpc from '@grpc/grpc-js';
-import { InvalidArgumentError, UnavailableError } from '../../../common/errors';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../../common/errors';
+import type { ModelUploads } from '../model/model-uploads';
+import type { ModelUploadChunk__Output } from '../../../proto/gen/fedlink/v1/ModelUploadChunk';
+import type { UploadedModel as WireUploadedModel } from '../../../proto/gen/fedlink/v1/UploadedModel';
 import { statusFor, toGrpcError } from '../../../common/grpc-status';
 import type { Logger } from '../../../common/logger';
 import type { ControlHandlers } from '../../../proto/gen/fedlink/v1/Control';
@@ -37,6 +40,8 @@ export interface ControlServiceDeps {
   leaderOnly?: () => string | undefined;
   /** Predicted round time of a client for the most recent run, ms, if it can be predicted. */
   estimateRoundMs?: (clientId: string) => number | undefined;
+  /** Where UploadModel puts models until their run is created; undefined: uploads are refused. */
+  uploads?: ModelUploads;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -147,6 +152,37 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     }
   }
 
+  /** UploadModel: a client stream, answered once the upload is read, validated and kept (audited like CreateRun). */
+  const uploadModel: grpc.handleClientStreamingCall<ModelUploadChunk__Output, WireUploadedModel> = (call, callback) => {
+    let who: Principal | undefined;
+    let target = '';
+    const audit = (outcome: string, detail = '') =>
+      deps.audit.record({ principal: who ? describePrincipal(who) : callerLabel(call), action: 'UploadModel', target, outcome, detail, peer: call.getPeer() });
+    Promise.resolve()
+      .then(async () => {
+        who = deps.auth(call, { service: 'control', method: 'UploadModel' });
+        leader();
+        if (!deps.uploads) throw new FailedPreconditionError('this coordinator takes no model uploads');
+        const upload = await deps.uploads.receive(
+          (async function* () {
+            for await (const c of call as AsyncIterable<ModelUploadChunk__Output>) {
+              const h = c.header;
+              yield { header: h ? { name: h.name, topology: h.topology, weightsBytes: Number(h.weightsBytes), weightsSha256: h.weightsSha256 } : undefined, offset: Number(c.offset), data: c.data };
+            }
+          })(),
+        );
+        target = upload.id;
+        await audit('ok');
+        callback(null, { uploadId: upload.id, model: toWireModelSpec(upload.spec), parameters: upload.parameterCount, expiresAtMs: upload.expiresAtMs });
+      })
+      .catch(async (err) => {
+        const code = statusFor(err);
+        if (code === status.INTERNAL) log.error({ err, method: 'UploadModel' }, 'control call failed');
+        await audit(status[code], code === status.INTERNAL ? 'internal error' : (err as Error).message).catch(() => undefined);
+        callback(toGrpcError(err) as grpc.ServiceError);
+      });
+  };
+
   const leader = () => {
     const refused = deps.leaderOnly?.();
     if (refused) throw new UnavailableError(refused);
@@ -182,6 +218,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     // Both catch everything and answer it on the call: their promises never reject.
     WatchRun: (call) => void watchRun(call),
     ExportModel: (call) => void exportModel(call),
+    UploadModel: uploadModel,
     CreateEnrollment: unary(
       'CreateEnrollment',
       async (req, who) => {

@@ -9,6 +9,9 @@
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { ModelName, PrivacyConfig, RunConfig, SelectionPolicyName, StrategyOptions } from '../../../common/types';
+import { fromWireObjective, fromWirePreprocessing } from '../../../common/model-definition-wire';
+import type { Objective__Output } from '../../../proto/gen/fedlink/v1/Objective';
+import type { Preprocessing__Output } from '../../../proto/gen/fedlink/v1/Preprocessing';
 import { checkCompressionPolicy } from '../compression/choose-encoding';
 import { SELECTION_POLICIES } from '../selection/types';
 import { optionsOf, parseStrategySpec, strategy as strategyNamed, withDefaults } from '../strategy/registry';
@@ -112,7 +115,26 @@ export const runConfigSchema = z
         return fail(ctx, (err as Error).message);
       }
     }),
-    model: oneOf('model', MODELS, RUN_DEFAULTS.model),
+    // A built-in name, or (with model_upload) the uploaded model's label, filled in at creation.
+    model: z.string().optional(),
+    modelUpload: z.string().optional().transform((v, ctx) => {
+      if (!v) return undefined;
+      return /^model-[0-9a-f]{24}$/.test(v) ? v : fail(ctx, `model_upload "${v.slice(0, 64)}" is not an upload id (model-<24 hex>)`);
+    }),
+    objective: z.custom<Objective__Output | null | undefined>().transform((v, ctx) => {
+      try {
+        return fromWireObjective(v);
+      } catch (err) {
+        return fail(ctx, (err as Error).message);
+      }
+    }),
+    preprocessing: z.custom<Preprocessing__Output | null | undefined>().transform((v, ctx) => {
+      try {
+        return fromWirePreprocessing(v);
+      } catch (err) {
+        return fail(ctx, (err as Error).message);
+      }
+    }),
     evalData: z.string().optional().transform((v, ctx) => {
       if (!v) return undefined;
       return (EVAL_DATA as readonly string[]).includes(v) ? (v as (typeof EVAL_DATA)[number]) : fail(ctx, `unknown eval data "${v}" (known: ${EVAL_DATA.join(', ')})`);
@@ -186,6 +208,11 @@ export const runConfigSchema = z
     const privacy = privacyOf(w, ctx);
     if (privacy && chosen.aggregate) fail(ctx, `DP noise is calibrated for the clipped mean; strategy ${strategyName} aggregates otherwise (use a mean-based strategy: fedavg, fedavgm, fedprox, fedadam, fedyogi, fedadagrad)`);
     if (privacy && options.normBound !== undefined) fail(ctx, 'norm_bound (--norm-bound) and DP clipping (--dp-clip) both clip updates: give only --dp-clip');
+    let model = w.model || (w.modelUpload ? '' : RUN_DEFAULTS.model);
+    if (!w.modelUpload && !(MODELS as readonly string[]).includes(model)) fail(ctx, `unknown model "${model}" (known: ${MODELS.join(', ')}; or upload one: runs create --model path/to/model.json)`);
+    if (w.modelUpload && model && (MODELS as readonly string[]).includes(model)) model = '';
+    // The built-ins end in a 10-way softmax: only the two cross-entropies fit them.
+    if (!w.modelUpload && !w.objective.loss.endsWith('categorical-crossentropy')) fail(ctx, `loss ${w.objective.loss} does not fit the built-in model ${model} (a 10-class softmax): use sparse-categorical-crossentropy or a model of your own`);
     const t = w.train;
     const batch = t?.batchSize;
     if (t && batch !== 0 && batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000)) {
@@ -204,7 +231,10 @@ export const runConfigSchema = z
       roundDeadlineMs: w.roundDeadlineMs,
       strategy: strategyName,
       strategyOptions: options,
-      model: w.model,
+      model,
+      ...(w.modelUpload && { modelUpload: w.modelUpload }),
+      objective: w.objective,
+      ...(w.preprocessing && { preprocessing: w.preprocessing }),
       evalData: w.evalData,
       acceptFailures: w.acceptFailures,
       selection: w.selection,

@@ -13,6 +13,7 @@ import { parseRunConfig } from './run-config-schema';
 import type { ClientRecord, Metrics, ModelSpec, PrivacyConfig, PrivacyStep, RoundRecord, RunConfig, RunRecord, TensorShape, TrainConfig, TrainTask } from '../../../common/types';
 import type { PrivacySpent } from '../../../proto/gen/fedlink/v1/PrivacySpent';
 import { spentEpsilon } from '../privacy/spent';
+import { toWireObjective, toWirePreprocessing } from '../../../common/model-definition-wire';
 import type { ClientInfo } from '../../../proto/gen/fedlink/v1/ClientInfo';
 import type { Metrics as WireMetrics, Metrics__Output } from '../../../proto/gen/fedlink/v1/Metrics';
 import type { ModelSpec as WireModelSpec } from '../../../proto/gen/fedlink/v1/ModelSpec';
@@ -52,6 +53,9 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
     clientDeadlineFactor: c.clientDeadlineFactor,
     compression: c.compression,
     downlink: c.downlink,
+    modelUpload: c.modelUpload ?? '',
+    objective: c.objective ? toWireObjective(c.objective) : null,
+    preprocessing: toWirePreprocessing(c.preprocessing),
     ...(c.privacy && { dpNoise: c.privacy.noise, dpClip: c.privacy.clip, dpDelta: c.privacy.delta, dpTargetEpsilon: c.privacy.targetEpsilon ?? 0 }),
     seed: c.seed,
     maxRoundRetries: c.maxRoundRetries,
@@ -73,7 +77,10 @@ export function fromWireMetrics(m: Metrics__Output | null): Metrics {
 
 /** Domain model spec → wire. */
 export function toWireModelSpec(s: ModelSpec): WireModelSpec {
-  return { name: s.name, inputShape: s.inputShape, numClasses: s.numClasses, tensors: s.tensors.map((t) => ({ name: t.name, shape: t.shape })) };
+  return {
+    name: s.name, inputShape: s.inputShape, numClasses: s.numClasses, tensors: s.tensors.map((t) => ({ name: t.name, shape: t.shape })),
+    topology: s.topology ?? '', outputShape: s.outputShape ?? [], objective: s.objective ? toWireObjective(s.objective) : null, preprocessing: toWirePreprocessing(s.preprocessing),
+  };
 }
 
 /** Wire tensor list → domain, rejecting empty or non-positive dimensions. */

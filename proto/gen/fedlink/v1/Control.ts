@@ -18,11 +18,13 @@ import type { ListRoundsResponse as _fedlink_v1_ListRoundsResponse, ListRoundsRe
 import type { ListRunsRequest as _fedlink_v1_ListRunsRequest, ListRunsRequest__Output as _fedlink_v1_ListRunsRequest__Output } from '../../fedlink/v1/ListRunsRequest';
 import type { ListRunsResponse as _fedlink_v1_ListRunsResponse, ListRunsResponse__Output as _fedlink_v1_ListRunsResponse__Output } from '../../fedlink/v1/ListRunsResponse';
 import type { ModelExportChunk as _fedlink_v1_ModelExportChunk, ModelExportChunk__Output as _fedlink_v1_ModelExportChunk__Output } from '../../fedlink/v1/ModelExportChunk';
+import type { ModelUploadChunk as _fedlink_v1_ModelUploadChunk, ModelUploadChunk__Output as _fedlink_v1_ModelUploadChunk__Output } from '../../fedlink/v1/ModelUploadChunk';
 import type { RevokeClientRequest as _fedlink_v1_RevokeClientRequest, RevokeClientRequest__Output as _fedlink_v1_RevokeClientRequest__Output } from '../../fedlink/v1/RevokeClientRequest';
 import type { RevokeClientResponse as _fedlink_v1_RevokeClientResponse, RevokeClientResponse__Output as _fedlink_v1_RevokeClientResponse__Output } from '../../fedlink/v1/RevokeClientResponse';
 import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from '../../fedlink/v1/Round';
 import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from '../../fedlink/v1/Run';
 import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from '../../fedlink/v1/RunEvent';
+import type { UploadedModel as _fedlink_v1_UploadedModel, UploadedModel__Output as _fedlink_v1_UploadedModel__Output } from '../../fedlink/v1/UploadedModel';
 import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from '../../fedlink/v1/WatchRunRequest';
 import type { WhoAmIRequest as _fedlink_v1_WhoAmIRequest, WhoAmIRequest__Output as _fedlink_v1_WhoAmIRequest__Output } from '../../fedlink/v1/WhoAmIRequest';
 import type { WhoAmIResponse as _fedlink_v1_WhoAmIResponse, WhoAmIResponse__Output as _fedlink_v1_WhoAmIResponse__Output } from '../../fedlink/v1/WhoAmIResponse';
@@ -123,6 +125,15 @@ export interface ControlClient extends grpc.Client {
   revokeClient(argument: _fedlink_v1_RevokeClientRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_RevokeClientResponse__Output>): grpc.ClientUnaryCall;
   revokeClient(argument: _fedlink_v1_RevokeClientRequest, callback: grpc.requestCallback<_fedlink_v1_RevokeClientResponse__Output>): grpc.ClientUnaryCall;
   
+  UploadModel(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  UploadModel(metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  UploadModel(options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  UploadModel(callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  uploadModel(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  uploadModel(metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  uploadModel(options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  uploadModel(callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
+  
   WatchRun(argument: _fedlink_v1_WatchRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
   WatchRun(argument: _fedlink_v1_WatchRunRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
   watchRun(argument: _fedlink_v1_WatchRunRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_fedlink_v1_RunEvent__Output>;
@@ -162,6 +173,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RevokeClient: grpc.handleUnaryCall<_fedlink_v1_RevokeClientRequest__Output, _fedlink_v1_RevokeClientResponse>;
   
+  UploadModel: grpc.handleClientStreamingCall<_fedlink_v1_ModelUploadChunk__Output, _fedlink_v1_UploadedModel>;
+  
   WatchRun: grpc.handleServerStreamingCall<_fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent>;
   
   WhoAmI: grpc.handleUnaryCall<_fedlink_v1_WhoAmIRequest__Output, _fedlink_v1_WhoAmIResponse>;
@@ -180,6 +193,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   ListRounds: MethodDefinition<_fedlink_v1_ListRoundsRequest, _fedlink_v1_ListRoundsResponse, _fedlink_v1_ListRoundsRequest__Output, _fedlink_v1_ListRoundsResponse__Output>
   ListRuns: MethodDefinition<_fedlink_v1_ListRunsRequest, _fedlink_v1_ListRunsResponse, _fedlink_v1_ListRunsRequest__Output, _fedlink_v1_ListRunsResponse__Output>
   RevokeClient: MethodDefinition<_fedlink_v1_RevokeClientRequest, _fedlink_v1_RevokeClientResponse, _fedlink_v1_RevokeClientRequest__Output, _fedlink_v1_RevokeClientResponse__Output>
+  UploadModel: MethodDefinition<_fedlink_v1_ModelUploadChunk, _fedlink_v1_UploadedModel, _fedlink_v1_ModelUploadChunk__Output, _fedlink_v1_UploadedModel__Output>
   WatchRun: MethodDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_RunEvent, _fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent__Output>
   WhoAmI: MethodDefinition<_fedlink_v1_WhoAmIRequest, _fedlink_v1_WhoAmIResponse, _fedlink_v1_WhoAmIRequest__Output, _fedlink_v1_WhoAmIResponse__Output>
 }

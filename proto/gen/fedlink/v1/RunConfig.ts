@@ -1,6 +1,8 @@
 // Original file: proto/fedlink/v1/control.proto
 
 import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fedlink_v1_TrainConfig__Output } from '../../fedlink/v1/TrainConfig';
+import type { Objective as _fedlink_v1_Objective, Objective__Output as _fedlink_v1_Objective__Output } from '../../fedlink/v1/Objective';
+import type { Preprocessing as _fedlink_v1_Preprocessing, Preprocessing__Output as _fedlink_v1_Preprocessing__Output } from '../../fedlink/v1/Preprocessing';
 
 export interface RunConfig {
   'rounds'?: (number);
@@ -34,6 +36,9 @@ export interface RunConfig {
   'dpClip'?: (number | string);
   'dpDelta'?: (number | string);
   'dpTargetEpsilon'?: (number | string);
+  'modelUpload'?: (string);
+  'objective'?: (_fedlink_v1_Objective | null);
+  'preprocessing'?: (_fedlink_v1_Preprocessing | null);
   '_acceptFailures'?: "acceptFailures";
   '_seed'?: "seed";
   '_maxRoundRetries'?: "maxRoundRetries";
@@ -81,6 +86,9 @@ export interface RunConfig__Output {
   'dpClip': (number);
   'dpDelta': (number);
   'dpTargetEpsilon': (number);
+  'modelUpload': (string);
+  'objective': (_fedlink_v1_Objective__Output | null);
+  'preprocessing': (_fedlink_v1_Preprocessing__Output | null);
   '_acceptFailures'?: "acceptFailures";
   '_seed'?: "seed";
   '_maxRoundRetries'?: "maxRoundRetries";
