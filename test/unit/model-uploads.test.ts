@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../common/clock';
 import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../../common/errors';
+import { silentLogger } from '../../common/logger';
 import { ModelUploads, type TopologyInfo, type UploadPiece } from '../../services/coordinator/model/model-uploads';
+import { RunManager } from '../../services/coordinator/run-manager';
+import { fromWireRunConfig, toWireRun } from '../../services/coordinator/rpc/wire';
+import { MemoryStore } from '../../services/coordinator/store/memory-store';
+import { FakeFleet } from '../helpers/fake-fleet';
+import { wireRunConfig } from '../helpers/run-config';
 
 const INFO: TopologyInfo = { inputShape: [4], outputShape: [2], tensors: [{ name: 'k', shape: [4, 2] }, { name: 'b', shape: [2] }], parameterCount: 10 };
 const describeTopology = (t: string): TopologyInfo => {
@@ -61,5 +67,31 @@ describe('model uploads', () => {
     const u = new ModelUploads({ clock, describe: () => ({ ...INFO, parameterCount: 1000 }), maxWeightsBytes: 1000 });
     const err = await u.receive(pieces({ header: { name: 'big', topology: 'x', weightsBytes: 4000, weightsSha256: '' }, offset: 0, data: new Uint8Array() })).catch((e: Error) => e);
     expect(err).toBeInstanceOf(ResourceExhaustedError);
+  });
+});
+
+describe('runs of an uploaded model', () => {
+  it('a run created from an upload carries its topology, objective and preprocessing, takes its label as model name, and starts from its weights', async () => {
+    const clock = new FakeClock();
+    const uploads = new ModelUploads({ clock, describe: describeTopology, maxWeightsBytes: 1000 });
+    const w = Float32Array.from({ length: 10 }, (_, i) => i / 4);
+    const got = await uploads.receive(pieces(...upload(w)));
+    const store = new MemoryStore();
+    const fleet = new FakeFleet([]);
+    const m = new RunManager({ store, fleet, clock, logger: silentLogger(), maxUpdateBytes: 1 << 20, selectionGraceMs: 0, uploads });
+    const config = fromWireRunConfig(wireRunConfig({
+      modelUpload: got.id, model: '', waitForClientsMs: 1,
+      objective: { loss: 'binary-crossentropy', metrics: ['accuracy'], optimizer: { name: 'adam' } },
+      preprocessing: { labelColumn: 'y', featureColumns: [], shift: [], divide: [], image: null, labels: ['no', 'yes'] },
+    }));
+    const run = await m.createRun(config, false);
+    expect(run.config.model).toBe('tiny');
+    expect(run.model).toMatchObject({ name: 'tiny', topology: '{"ok":1}', outputShape: [2], objective: { loss: 'binary-crossentropy', optimizer: { name: 'adam' } }, preprocessing: { labelColumn: 'y', labels: ['no', 'yes'] } });
+    const wire = toWireRun(run);
+    expect(wire.model?.topology).toBe('{"ok":1}');
+    expect(wire.config?.modelUpload).toBe(got.id);
+    await m.stop();
+    const unknown = await m.createRun(fromWireRunConfig(wireRunConfig({ modelUpload: `model-${'f'.repeat(24)}`, model: '' })), false).catch((e: Error) => e);
+    expect(unknown).toBeInstanceOf(NotFoundError);
   });
 });
