@@ -3,6 +3,7 @@
 #   dataset-fashion-mnist  the data (demo, e2e tests, server-side evaluation)
 #   nats-server            NATS for integration tests
 #   python3-numpy          the numpy baseline of `npm run bench`
+#   python3-sklearn        the breast-cancer and digits data sets of examples/
 # Uses sudo only when not already root. Does nothing when all are present.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ need=()
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+[ -f /usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv ] || need+=(python3-sklearn)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 as_root=()
@@ -17,4 +19,4 @@ as_root=()
 echo "installing system packages: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq "${need[@]}"
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"
