@@ -1,7 +1,8 @@
 /**
  * Entry point of the edge client daemon (`fedlink client`): settles its
- * credentials (enrolling first when given a token), loads this client's
- * partition, picks the TFJS backend, and keeps a session with the coordinator
+ * credentials (enrolling first when given a token), reads this client's data
+ * (`--data`; again per run when a run preprocesses differently, task-data.ts),
+ * picks the TFJS backend, and keeps a session with the coordinator
  * until SIGINT/SIGTERM, or until the coordinator ends it for good (a final
  * drain). Only weights leave the process, never data.
  */
@@ -10,8 +11,10 @@ import { createRequire } from 'node:module';
 import type { Clock } from '../../common/clock';
 import { createLogger, type Logger } from '../../common/logger';
 import { initBackend } from '../trainer/backend';
-import { loadLocalPartition } from '../trainer/local-data';
 import type { LabeledImages } from '../trainer/fashion-mnist';
+import type { LocalDataset } from '../trainer/dataset';
+import { InvalidArgumentError } from '../../common/errors';
+import { TaskData, type LocalDataReader } from './task-data';
 import { trainLocal } from '../trainer/train';
 import { compileDaemonOptions, type DaemonOptions } from './options';
 import { LinkMonitor } from './link-monitor';
@@ -42,8 +45,21 @@ export interface DaemonOverrides {
    * produces (test/bench's Byzantine clients do) without a fork of the daemon.
    */
   wrapTrainer?: (trainer: Trainer) => Trainer;
-  /** Replaces the loaded local partition before anything trains on it (e.g. relabelled); its count is what the hello announces. */
+  /** Replaces the local partition before anything trains on it (e.g. relabelled); it must keep the count the hello announced. */
   transformData?: (data: LabeledImages) => LabeledImages;
+  /** Reads the local data instead of the readers (tests). */
+  readData?: LocalDataReader;
+}
+
+/**
+ * The examples as today's trainer takes them (flat inputs, class indices as
+ * bytes), until trainLocal takes a LocalDataset (issue 12's trainer work):
+ * then the dataset is passed as it is and this goes.
+ */
+function asLabeledImages(data: LocalDataset): LabeledImages {
+  const width = data.featureShape.reduce((a, b) => a * b, 1);
+  if (data.labelShape.length > 0) throw new InvalidArgumentError(`this trainer takes one class index per example, not labels of shape [${data.labelShape.join(', ')}]`);
+  return { images: data.features, labels: Uint8Array.from(data.labels), count: data.count, height: 1, width };
 }
 
 function packageVersion(): string {
@@ -63,24 +79,17 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   const clientId = credentials.clientId;
   const log = logger.child({ component: 'daemon', clientId });
 
-  const loaded = await loadLocalPartition({
-    dataset: config.dataset,
-    dir: config.dataDir,
-    partition: config.partition,
-    numPartitions: config.numPartitions,
-    index: config.index,
-    seed: config.seed,
-    maxExamples: config.maxExamples,
-  });
-  const data = overrides.transformData ? overrides.transformData(loaded) : loaded;
+  const { data: dataSpec, dataDir, partition, numPartitions, index, seed, maxExamples } = config;
+  const taskData = new TaskData({ data: dataSpec, dataDir, partition, numPartitions, index, seed, maxExamples }, log, overrides.readData);
+  const data = await taskData.start();
   // The model is only known per task; 'mlp' is what every backend can train, and each task re-checks.
   const backend = await initBackend({ model: 'mlp', logger });
   log.info(
     {
-      coordinator: config.coordinator, partition: config.partition, index: config.index, numPartitions: config.numPartitions, examples: data.count, backend,
+      coordinator: config.coordinator, data: config.data, partition: config.partition, index: config.index, numPartitions: config.numPartitions, examples: data.count, backend,
       tls: credentials.tls ? 'mutual' : 'off', limits: config.limits, clipNorm: config.clipNorm,
     },
-    `client ${clientId}: partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
+    `client ${clientId}: ${config.dataset} partition ${config.index}/${config.numPartitions} (${config.partition}), ${data.count} examples, backend ${backend}`,
   );
 
   // Presence and link reports also go on NATS when configured; heartbeats carry them either way.
@@ -91,10 +100,16 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
   });
 
   const local: Trainer = {
+    async prepare(task) {
+      await taskData.forTask(task);
+    },
     async train(task, weights, opts) {
+      // The same data prepare() checked (kept for the run), checked again for a wrapped trainer that skips prepare().
+      const fitted = await taskData.forTask(task);
+      const images = asLabeledImages(fitted);
       // Cheap when unchanged; switches away from wasm when a task asks for a model it cannot train (cnn).
       await initBackend({ model: task.model.name, logger });
-      return trainLocal({ spec: task.model, weights, data, config: task.train }, opts);
+      return trainLocal({ spec: task.model, weights, data: overrides.transformData ? overrides.transformData(images) : images, config: task.train }, opts);
     },
   };
   const trainer = overrides.wrapTrainer ? overrides.wrapTrainer(local) : local;

@@ -11,6 +11,9 @@ import { MODEL_NAMES } from '../trainer/model-names';
 import type { DeclaredLink } from './link-monitor';
 import { DEFAULT_TASK_LIMITS, DEVICE_MODEL_KINDS, type TaskLimits } from './task-limits';
 import { credentialsSource, type CredentialsSource } from './credentials-source';
+import { DEFAULT_DATA, parseDataSpec } from '../trainer/data/readers';
+import type { LocalDataOptions } from '../trainer/local-data';
+import { parsePartitionSpec } from '../trainer/partition';
 
 /** Options of an edge client daemon, as `fedlink client` flags set them. */
 export interface DaemonOptions {
@@ -21,13 +24,21 @@ export interface DaemonOptions {
    * when unset, and must match it when set. Required without TLS.
    */
   clientId?: string;
-  /** Local dataset name. @default 'fashion-mnist' */
+  /** Local dataset name, the older spelling of `data: 'fashion-mnist'`. @default 'fashion-mnist' */
   dataset?: 'fashion-mnist';
-  /** Dataset directory. @default '/usr/share/datasets/fashion-mnist' */
+  /**
+   * Local data, a data spec (clients/trainer/data/readers.ts): `csv:<path>`, `jsonl:<path>`,
+   * `idx:<images>,<labels>`, `images:<dir>`, `module:<file>` or a named data set (`fashion-mnist`).
+   * @default `dataset`
+   */
+  data?: string;
+  /** A data module (the device owner's code, docs/data.md): the same as `data: 'module:<file>'`. */
+  dataModule?: string;
+  /** Directory of a named data set's files. @default FEDLINK_DATA_DIR, else '/usr/share/datasets/fashion-mnist' */
   dataDir?: string;
   /** Partition spec: 'iid' | 'dirichlet:<alpha>' | 'labels:<k>'. @default 'iid' */
   partition?: string;
-  /** Number of partitions the training set is cut into. @default 10 */
+  /** Number of partitions the data is cut into. @default 10 for a named data set (fashion-mnist), else 1 (all of it) */
   numPartitions?: number;
   /** Which partition this client holds (0-based). @default 0 */
   index?: number;
@@ -78,7 +89,10 @@ export interface DaemonConfig {
   coordinator: string;
   /** Unset when it comes from the certificate (see credentials.ts). */
   clientId?: string;
-  dataset: 'fashion-mnist';
+  /** The data spec this daemon reads. */
+  data: string;
+  /** What the hello announces as the dataset: a named data set's name, else the reader's kind (never a path). */
+  dataset: string;
   dataDir?: string;
   partition: string;
   numPartitions: number;
@@ -162,18 +176,12 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
   const credentials = credentialsSource(options);
   // Without a certificate to take it from, the id must be given; with one, it is checked against it later.
   if (options.clientId || credentials.kind === 'plaintext') validateClientId(options.clientId ?? '');
-  const dataset = options.dataset ?? 'fashion-mnist';
-  if (dataset !== 'fashion-mnist') throw new InvalidArgumentError(`unsupported dataset "${dataset}" (supported: fashion-mnist)`);
-  const numPartitions = nonNegativeInt('number of partitions', options.numPartitions, 10);
-  if (numPartitions < 1) throw new InvalidArgumentError('number of partitions must be at least 1');
-  const index = nonNegativeInt('partition index', options.index, 0);
-  if (index >= numPartitions) throw new InvalidArgumentError(`partition index ${index} is out of range for ${numPartitions} partitions`);
+  const data = compileDataOptions(options);
   const backoffInitialMs = nonNegativeInt('backoff initial ms', options.backoffInitialMs, DEFAULT_BACKOFF_INITIAL_MS);
   const backoffMaxMs = nonNegativeInt('backoff max ms', options.backoffMaxMs, DEFAULT_BACKOFF_MAX_MS);
   if (backoffInitialMs < 1 || backoffMaxMs < backoffInitialMs) {
     throw new InvalidArgumentError(`backoff bounds must satisfy 1 <= initial (${backoffInitialMs}) <= max (${backoffMaxMs})`);
   }
-  if (options.maxExamples !== undefined) nonNegativeInt('max examples', options.maxExamples, 0);
   const link = options.link ?? {};
   if (link.radio !== undefined && !RADIO_TYPES.includes(link.radio)) {
     throw new InvalidArgumentError(`unknown radio type "${link.radio}" (known: ${RADIO_TYPES.join(', ')})`);
@@ -187,13 +195,7 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
   return {
     coordinator: options.coordinator,
     clientId: options.clientId || undefined,
-    dataset,
-    dataDir: options.dataDir,
-    partition: options.partition ?? 'iid',
-    numPartitions,
-    index,
-    seed: nonNegativeInt('seed', options.seed, 42),
-    maxExamples: options.maxExamples,
+    ...data,
     backoffInitialMs,
     backoffMaxMs,
     link,
@@ -204,6 +206,33 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     limits: compileLimits(options),
     credentials,
     clipNorm: compileClipNorm(options.clipNorm),
+  };
+}
+
+/** The data options of a daemon, defaults filled in and checked (no file is read): also what `fedlink client --check-data` reads. */
+export function compileDataOptions(options: Pick<DaemonOptions, 'dataset' | 'data' | 'dataModule' | 'dataDir' | 'partition' | 'numPartitions' | 'index' | 'seed' | 'maxExamples'>): LocalDataOptions & { dataset: string } {
+  if (options.dataset !== undefined && options.dataset !== 'fashion-mnist') throw new InvalidArgumentError(`unsupported dataset "${String(options.dataset)}" (supported: fashion-mnist)`);
+  if (options.data !== undefined && options.dataModule !== undefined) throw new InvalidArgumentError('give --data or --data-module, not both');
+  if (options.dataModule !== undefined && options.dataModule.trim() === '') throw new InvalidArgumentError('--data-module needs a file');
+  const data = options.dataModule !== undefined ? `module:${options.dataModule}` : (options.data ?? options.dataset ?? DEFAULT_DATA);
+  const spec = parseDataSpec(data, { dataDir: options.dataDir });
+  // A named data set is shared by a simulated fleet, cut ten ways by default; a device's own data is all its own.
+  const numPartitions = nonNegativeInt('number of partitions', options.numPartitions, spec.named ? 10 : 1);
+  if (numPartitions < 1) throw new InvalidArgumentError('number of partitions must be at least 1');
+  const index = nonNegativeInt('partition index', options.index, 0);
+  if (index >= numPartitions) throw new InvalidArgumentError(`partition index ${index} is out of range for ${numPartitions} partitions`);
+  const partition = options.partition ?? 'iid';
+  parsePartitionSpec(partition);
+  if (options.maxExamples !== undefined) positiveInt('max examples', options.maxExamples, 1);
+  return {
+    data,
+    dataset: spec.named?.name ?? spec.reader.kind,
+    dataDir: options.dataDir,
+    partition,
+    numPartitions,
+    index,
+    seed: nonNegativeInt('seed', options.seed, 42),
+    maxExamples: options.maxExamples,
   };
 }
 

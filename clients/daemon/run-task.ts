@@ -1,7 +1,8 @@
 /**
- * One training task, start to finish: fetch the global model, train on local
- * data, upload the update. Returns the TaskResult to announce; throws a
- * TaskFailedError whose message is the short reason the coordinator sees.
+ * One training task, start to finish: check local data against the task's
+ * model, fetch the global model, train on local data, upload the update.
+ * Returns the TaskResult to announce; throws a TaskFailedError whose message
+ * is the short reason the coordinator sees.
  *
  * The update is what the task's encoding asks for: with 'float32' (or none)
  * the new weights as raw float32, exactly as before encodings existed; with
@@ -31,9 +32,17 @@ import { describeError, isRpcError } from './rpc-error';
 import { toWireResult } from './wire';
 import type { ModelCache } from './model-cache';
 import { clipUpdate, clipWeights, type ClipOutcome } from './clip-update';
+import { DataMismatchError } from '../trainer/data/check-data';
 
 /** Local training as the daemon sees it; injected so tests can pass a fake. */
 export interface Trainer {
+  /**
+   * Gets local data ready for the task's model and checks that it fits, before
+   * anything is downloaded: rejects with DataMismatchError (the reason names both
+   * shapes) or with why the data cannot be read. Optional: without it, a task's
+   * data problems surface from `train`.
+   */
+  prepare?(task: TrainTask, opts: { signal: AbortSignal }): Promise<void>;
   /** Trains `weights` (the global model, read-only: the model cache holds it) on local data; must reject promptly once `signal` aborts. */
   train(task: TrainTask, weights: Float32Array, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<TrainOutcome>;
 }
@@ -84,6 +93,16 @@ function reason(stage: string, err: unknown): TaskFailedError {
   return new TaskFailedError(text.length > 200 ? `${text.slice(0, 197)}...` : text, { cause: err });
 }
 
+/**
+ * A mismatch between data and model is reported as it is (shapes and ranges only);
+ * why the data could not be read may quote the device's own records, so that stays in its log.
+ */
+function dataFailure(err: unknown, logger: Logger): TaskFailedError {
+  if (err instanceof DataMismatchError) return reason('local data does not fit the model', err);
+  logger.warn({ err: describeError(err) }, 'local data could not be read for this run');
+  return new TaskFailedError("local data could not be read with the run's preprocessing (the reason is in the device's log)", { cause: err });
+}
+
 function checkAborted(signal: AbortSignal, err?: unknown): void {
   if (signal.aborted) throw new CancelledError('task aborted', { cause: err ?? signal.reason });
 }
@@ -93,6 +112,15 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
   const { signal, logger } = ctx;
   const started = ctx.clock.now();
   ctx.feedback?.keepOnly(task.runId);
+
+  if (ctx.trainer.prepare) {
+    try {
+      await ctx.trainer.prepare(task, { signal });
+    } catch (err) {
+      checkAborted(signal, err);
+      throw dataFailure(err, logger);
+    }
+  }
 
   let weights: Float32Array;
   let bytesDown = 0;

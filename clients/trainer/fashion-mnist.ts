@@ -1,16 +1,15 @@
 /**
- * Fashion-MNIST from the IDX gz files of the Debian package `dataset-fashion-mnist`.
- * Raw bytes are cached per process per (dir, split); float conversion happens per
- * call and only for the examples asked for, so a daemon holding one partition does
- * not keep 188 MB of floats for the whole training set.
+ * Fashion-MNIST from the IDX gz files of the Debian package `dataset-fashion-mnist`,
+ * read by the idx: reader's parser (data/idx-format.ts). Raw bytes are cached per
+ * process per file; float conversion happens per call and only for the examples
+ * asked for, so a daemon holding one partition does not keep 188 MB of floats for
+ * the whole training set. A daemon's `--data fashion-mnist` is the idx: reader on
+ * the same training files (data/readers.ts); this loader serves the test split
+ * to the server's evaluation, and tests and benchmarks.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { InvalidArgumentError, MissingDependencyError } from '../../common/errors';
-
-const gunzipAsync = promisify(gunzip);
+import { clearIdxCache, readIdxFile, type IdxArray } from './data/idx-format';
 
 /** Images and their labels, row-major, one example after another. */
 export interface LabeledImages {
@@ -42,35 +41,22 @@ export interface LoadFashionMnistOptions {
   indices?: ArrayLike<number>;
 }
 
-interface RawImages {
-  pixels: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-}
-
-const IMAGES_MAGIC = 0x00000803; // unsigned byte, 3 dimensions
-const LABELS_MAGIC = 0x00000801; // unsigned byte, 1 dimension
-
-const imageCache = new Map<string, Promise<RawImages>>();
-const labelCache = new Map<string, Promise<Uint8Array>>();
-
 /** Resolves the dataset directory from an option, the environment, or the Debian default. */
 export function fashionMnistDir(dir?: string): string {
   return dir ?? process.env.FEDLINK_DATA_DIR ?? DEFAULT_FASHION_MNIST_DIR;
 }
 
-function fileName(split: FashionMnistSplit, kind: 'images-idx3' | 'labels-idx1'): string {
+/** File name of one of the four IDX files. */
+export function fashionMnistFile(split: FashionMnistSplit, kind: 'images-idx3' | 'labels-idx1'): string {
   return `${split === 'train' ? 'train' : 't10k'}-${kind}-ubyte.gz`;
 }
 
-async function readGz(dir: string, file: string): Promise<Buffer> {
-  const full = path.join(dir, file);
-  let compressed: Buffer;
+async function readFile(dir: string, split: FashionMnistSplit, kind: 'images-idx3' | 'labels-idx1'): Promise<IdxArray> {
+  const file = fashionMnistFile(split, kind);
   try {
-    compressed = await readFile(full);
+    return await readIdxFile(path.join(dir, file));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') {
       throw new MissingDependencyError(
         `Fashion-MNIST not found in ${dir} (no ${file}): install it with \`apt-get install dataset-fashion-mnist\`, or point FEDLINK_DATA_DIR (--data-dir) at a directory holding the IDX .gz files`,
         { cause: err },
@@ -78,64 +64,22 @@ async function readGz(dir: string, file: string): Promise<Buffer> {
     }
     throw err;
   }
-  try {
-    return await gunzipAsync(compressed);
-  } catch (err) {
-    throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${full}: not valid gzip`, { cause: err });
-  }
 }
 
-function parseImages(buf: Buffer, where: string): RawImages {
-  if (buf.length < 16 || buf.readUInt32BE(0) !== IMAGES_MAGIC) {
-    throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: bad IDX image magic number`);
-  }
-  const count = buf.readUInt32BE(4);
-  const height = buf.readUInt32BE(8);
-  const width = buf.readUInt32BE(12);
-  if (buf.length !== 16 + count * height * width) {
-    throw new InvalidArgumentError(
-      `corrupt Fashion-MNIST file ${where}: header says ${count}×${height}×${width} pixels, file holds ${buf.length - 16}`,
-    );
-  }
-  return { pixels: new Uint8Array(buf.buffer, buf.byteOffset + 16, count * height * width), count, height, width };
+async function rawImages(dir: string, split: FashionMnistSplit): Promise<{ pixels: Uint8Array; count: number; height: number; width: number }> {
+  const idx = await readFile(dir, split, 'images-idx3');
+  if (idx.dims.length !== 3) throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${path.join(dir, fashionMnistFile(split, 'images-idx3'))}: not count × height × width images`);
+  return { pixels: idx.data, count: idx.dims[0], height: idx.dims[1], width: idx.dims[2] };
 }
 
-function parseLabels(buf: Buffer, where: string): Uint8Array {
-  if (buf.length < 8 || buf.readUInt32BE(0) !== LABELS_MAGIC) {
-    throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: bad IDX label magic number`);
+async function rawLabels(dir: string, split: FashionMnistSplit): Promise<Uint8Array> {
+  const idx = await readFile(dir, split, 'labels-idx1');
+  const where = path.join(dir, fashionMnistFile(split, 'labels-idx1'));
+  if (idx.dims.length !== 1) throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: not a list of labels`);
+  for (let i = 0; i < idx.data.length; i++) {
+    if (idx.data[i] >= FASHION_MNIST_CLASSES) throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: label ${idx.data[i]} at ${i} is not a class 0..9`);
   }
-  const count = buf.readUInt32BE(4);
-  if (buf.length !== 8 + count) {
-    throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: header says ${count} labels, file holds ${buf.length - 8}`);
-  }
-  const labels = new Uint8Array(buf.buffer, buf.byteOffset + 8, count);
-  for (let i = 0; i < count; i++) {
-    if (labels[i] >= FASHION_MNIST_CLASSES) {
-      throw new InvalidArgumentError(`corrupt Fashion-MNIST file ${where}: label ${labels[i]} at ${i} is not a class 0..9`);
-    }
-  }
-  return labels;
-}
-
-/** Memoises a load; a failed load is forgotten so a later call (after installing the package) retries. */
-function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let entry = cache.get(key);
-  if (!entry) {
-    entry = load();
-    cache.set(key, entry);
-    entry.catch(() => cache.delete(key));
-  }
-  return entry;
-}
-
-function rawImages(dir: string, split: FashionMnistSplit): Promise<RawImages> {
-  const file = fileName(split, 'images-idx3');
-  return cached(imageCache, `${dir}\0${split}`, async () => parseImages(await readGz(dir, file), path.join(dir, file)));
-}
-
-function rawLabels(dir: string, split: FashionMnistSplit): Promise<Uint8Array> {
-  const file = fileName(split, 'labels-idx1');
-  return cached(labelCache, `${dir}\0${split}`, async () => parseLabels(await readGz(dir, file), path.join(dir, file)));
+  return idx.data;
 }
 
 function checkLimit(limit: number | undefined): void {
@@ -181,10 +125,9 @@ export async function loadFashionMnist(split: FashionMnistSplit, options: LoadFa
   return { images, labels, count: indices.length, height: raw.height, width: raw.width };
 }
 
-/** Drops the per-process cache of raw dataset bytes (about 55 MB for both splits). */
+/** Drops the per-process cache of raw dataset bytes (about 55 MB for both splits; every IDX file read). */
 export function clearFashionMnistCache(): void {
-  imageCache.clear();
-  labelCache.clear();
+  clearIdxCache();
 }
 
 function identity(n: number): Uint32Array {

@@ -48,13 +48,14 @@ export function formatPartitionSpec(spec: PartitionSpec): string {
 }
 
 /**
- * Splits example indices 0..labels.length-1 into `numPartitions` sorted index lists.
+ * Splits example indices 0..labels.length-1 into `numPartitions` sorted index lists,
+ * given each example's class index (any reader's class labels; iid ignores them).
  * Deterministic for a seed; each example lands in at most one partition (exactly one,
  * except labels:k with numPartitions·k < classes); every partition is non-empty when
  * numPartitions <= labels.length.
  */
 export function partitionIndices(
-  labels: Uint8Array,
+  labels: ArrayLike<number>,
   spec: PartitionSpec,
   numPartitions: number,
   seed: number,
@@ -67,7 +68,8 @@ export function partitionIndices(
     throw new InvalidArgumentError(`numClasses must be an integer >= 1, got ${numClasses}`);
   }
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] >= numClasses) throw new InvalidArgumentError(`label ${labels[i]} at ${i} is not a class 0..${numClasses - 1}`);
+    const c = labels[i];
+    if (!(Number.isInteger(c) && c >= 0 && c < numClasses)) throw new InvalidArgumentError(`label ${c} at ${i} is not a class 0..${numClasses - 1}`);
   }
   const rng = createRng(seed);
   let parts: number[][];
@@ -99,7 +101,7 @@ function iid(n: number, numPartitions: number, rng: Rng): number[][] {
 }
 
 /** Example indices grouped by class, in index order. */
-function byClass(labels: Uint8Array, numClasses: number): number[][] {
+function byClass(labels: ArrayLike<number>, numClasses: number): number[][] {
   const classes: number[][] = Array.from({ length: numClasses }, () => []);
   for (let i = 0; i < labels.length; i++) classes[labels[i]].push(i);
   return classes;

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, MissingDependencyError } from '../../common/errors';
-import { loadFashionMnist, subset } from '../../clients/trainer/fashion-mnist';
-import { loadLocalPartition } from '../../clients/trainer/local-data';
+import { loadFashionMnist, loadFashionMnistLabels, subset } from '../../clients/trainer/fashion-mnist';
+import { parsePartitionSpec, partitionIndices } from '../../clients/trainer/partition';
+import { loadLocalData } from '../../clients/trainer/local-data';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 
 const tempDirs: string[] = [];
@@ -103,22 +104,36 @@ describe('fashion-mnist', () => {
     await expect(load).rejects.toThrow(/apt-get install dataset-fashion-mnist/);
   });
 
-  it('local data - a client loads only its own deterministic partition', async () => {
-    const dir = requireFashionMnist();
-    const base = { dataset: 'fashion-mnist', dir, partition: 'labels:2', numPartitions: 5, seed: 42, maxExamples: 2000 } as const;
-    const parts = await Promise.all([0, 1, 2, 3, 4].map((index) => loadLocalPartition({ ...base, index })));
+  it('local data - a client loads only its own deterministic partition, the same examples as the Fashion-MNIST loader', async () => {
+    const dataDir = requireFashionMnist();
+    const base = { data: 'fashion-mnist', dataDir, partition: 'labels:2', numPartitions: 5, seed: 42, maxExamples: 2000 } as const;
+    const parts = await Promise.all([0, 1, 2, 3, 4].map((index) => loadLocalData({ ...base, index })));
     expect(parts.reduce((s, p) => s + p.count, 0)).toBe(2000);
     for (const p of parts) expect(new Set(p.labels).size).toBe(2);
-    const again = await loadLocalPartition({ ...base, index: 3 });
+    const again = await loadLocalData({ ...base, index: 3 });
     expect(again.labels).toEqual(parts[3].labels);
-    expect(again.images).toEqual(parts[3].images);
+    expect(again.features).toEqual(parts[3].features);
+    // The idx: reader gives what the built-in path always gave: the same partition, the same pixels.
+    const labels = await loadFashionMnistLabels('train', { dir: dataDir, limit: 2000 });
+    const indices = partitionIndices(labels, parsePartitionSpec('labels:2'), 5, 42, 10)[3];
+    const legacy = await loadFashionMnist('train', { dir: dataDir, limit: 2000, indices });
+    expect(parts[3].features).toEqual(legacy.images);
+    expect(Array.from(parts[3].labels)).toEqual(Array.from(legacy.labels));
+    expect(parts[3].featureShape).toEqual([784]);
   });
 
   it('local data - bad partition options are rejected', async () => {
-    const dir = requireFashionMnist();
-    const base = { dataset: 'fashion-mnist', dir, partition: 'iid', numPartitions: 3, index: 0, seed: 1 } as const;
+    const dataDir = requireFashionMnist();
+    const base = { data: 'fashion-mnist', dataDir, partition: 'iid', numPartitions: 3, index: 0, seed: 1 } as const;
     for (const bad of [{ index: 3 }, { index: -1 }, { numPartitions: 0 }, { partition: 'dirichlet:-1' }, { maxExamples: 0 }]) {
-      await expect(loadLocalPartition({ ...base, ...bad }), JSON.stringify(bad)).rejects.toThrow(InvalidArgumentError);
+      await expect(loadLocalData({ ...base, ...bad }), JSON.stringify(bad)).rejects.toThrow(InvalidArgumentError);
     }
+  });
+
+  it('local data - fashion-mnist in a directory without the files names the package to install', async () => {
+    const dataDir = path.join(tempDir(), 'nothing-here');
+    const load = loadLocalData({ data: 'fashion-mnist', dataDir, partition: 'iid', numPartitions: 1, index: 0, seed: 1 });
+    await expect(load).rejects.toThrow(MissingDependencyError);
+    await expect(load).rejects.toThrow(/apt-get install dataset-fashion-mnist/);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * `fedlink client`: runs an edge client daemon in this process until SIGINT/SIGTERM
- * (or until the coordinator ends its session for good: exit 1, one line).
+ * (or until the coordinator ends its session for good: exit 1, one line); with
+ * --check-data, only checks the local data against a model and exits.
  * The daemon (TFJS, datasets) is imported only here, on demand.
  */
 import { InvalidArgumentError as FlagError, Option, type Command } from 'commander';
-import { FedlinkError } from '../../../common/errors';
+import { FedlinkError, InvalidArgumentError as UsageError, MissingDependencyError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
-import { compileDaemonOptions, type DaemonOptions } from '../../daemon/options';
+import { compileDaemonOptions, compileDataOptions, type DaemonOptions } from '../../daemon/options';
+import { DEFAULT_OBJECTIVE, LOSSES, type LossName } from '../../../common/model-definition';
+import { dataSpecHelp, DEFAULT_DATA, parseDataSpec } from '../../trainer/data/readers';
 import { parsePartitionSpec } from '../../trainer/partition';
 import { coordinatorOption, type CliContext } from '../context';
 import { duration, fraction, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
@@ -21,9 +24,11 @@ export interface ClientFlags {
   coordinator: string;
   id?: string;
   dataset: 'fashion-mnist';
+  data?: string;
+  dataModule?: string;
   dataDir?: string;
   partition: string;
-  numPartitions: number;
+  numPartitions?: number;
   index: number;
   seed: number;
   maxExamples?: number;
@@ -46,6 +51,19 @@ export interface ClientFlags {
   pki?: string;
   enrollToken?: string;
   clipNorm?: number;
+  checkData?: boolean;
+  model?: string;
+  loss?: LossName;
+  preprocessing?: string;
+}
+
+function dataSpec(text: string): string {
+  try {
+    parseDataSpec(text);
+  } catch (err) {
+    throw new FlagError(err instanceof FedlinkError ? err.message : String(err));
+  }
+  return text.trim();
 }
 
 function partition(text: string): string {
@@ -72,6 +90,8 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     coordinator: flags.coordinator,
     clientId: flags.id,
     dataset: flags.dataset,
+    data: flags.data,
+    dataModule: flags.dataModule,
     dataDir: flags.dataDir,
     partition: flags.partition,
     numPartitions: flags.numPartitions,
@@ -98,15 +118,32 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
 }
 
 /** Registers `fedlink client`. */
-export function registerClientCommand(program: Command, _ctx: CliContext): void {
+export function registerClientCommand(program: Command, ctx: CliContext): void {
   const command = program
     .command('client')
-    .description('run an edge client daemon: connect, stay connected, train on the local partition when given a task');
+    .description('run an edge client daemon: connect, stay connected, train on local data (--data) when given a task; or --check-data');
   addClientFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
+    if (flags.checkData) return checkDataCommand(flags, ctx);
+    const stray = (['model', 'loss', 'preprocessing'] as const).find((f) => flags[f] !== undefined);
+    if (stray) throw new UsageError(`--${stray} goes with --check-data (a daemon takes the model from each task)`);
     const options = toDaemonOptions(flags);
     const { runDaemon }: { runDaemon: (options: DaemonOptions) => Promise<void> } = await import('../../daemon/main');
     await runDaemon(options);
   });
+}
+
+/** `fedlink client --check-data`: reads the data as a task of the model would, checks it, prints what it found. */
+async function checkDataCommand(flags: ClientFlags, ctx: CliContext): Promise<void> {
+  if (!flags.model) throw new UsageError('--check-data needs --model <mlp|cnn|path/to/model.json> (and the run\'s --loss and --preprocessing, if any)');
+  const data = compileDataOptions(flags);
+  const { checkDataOffline, DataCheckFailedError } = await import('../../daemon/check-data-offline');
+  try {
+    ctx.io.stdout.write(`${await checkDataOffline(data, { model: flags.model, loss: flags.loss, preprocessing: flags.preprocessing })}\n`);
+  } catch (err) {
+    // Data that does not fit, or cannot be read, is the check's answer (exit 1), not a usage mistake (exit 2).
+    if (err instanceof FedlinkError && !(err instanceof MissingDependencyError)) throw new DataCheckFailedError(err.message, { cause: err });
+    throw err;
+  }
 }
 
 /** Adds every `fedlink client` flag (NATS ones included) to `command`; for other entry points that start a daemon too. */
@@ -114,10 +151,12 @@ export function addClientFlags(command: Command): Command {
   command
     .addOption(coordinatorOption('coordinator gRPC address; several comma-separated (a leader and its standbys) are tried in turn'))
     .option('--id <client-id>', 'this client\'s id (with TLS: taken from the certificate when absent, and must match it)')
-    .addOption(new Option('--dataset <name>', 'local dataset').choices(['fashion-mnist']).default('fashion-mnist'))
-    .addOption(new Option('--data-dir <dir>', 'dataset directory (default: /usr/share/datasets/fashion-mnist)'))
+    .addOption(new Option('--data <spec>', `local data: ${dataSpecHelp()} (default: ${DEFAULT_DATA}; docs/data.md)`).argParser(dataSpec))
+    .addOption(new Option('--data-module <file>', 'read local data with your own module (.js/.ts exporting one function; docs/data.md): the only code of yours fedlink runs'))
+    .addOption(new Option('--dataset <name>', 'older spelling of --data fashion-mnist').choices(['fashion-mnist']).default('fashion-mnist'))
+    .addOption(new Option('--data-dir <dir>', 'directory of a named data set\'s files (default: FEDLINK_DATA_DIR, else /usr/share/datasets/fashion-mnist)'))
     .addOption(new Option('--partition <spec>', 'iid | dirichlet:<alpha> | labels:<k>').argParser(partition).default('iid'))
-    .addOption(new Option('--num-partitions <n>', 'partitions the training set is cut into').argParser(positiveInt).default(10))
+    .addOption(new Option('--num-partitions <n>', 'partitions the data is cut into, for a fleet sharing one data set (default: 10 for fashion-mnist, else 1: all of it)').argParser(positiveInt))
     .addOption(new Option('--index <i>', 'which partition this client holds (0-based)').argParser(nonNegativeInt).default(0))
     .addOption(new Option('--seed <n>', 'partitioning seed (the same on every client)').argParser(nonNegativeInt).default(42))
     .addOption(new Option('--max-examples <n>', 'use only the first N training examples before partitioning').argParser(positiveInt))
@@ -150,6 +189,10 @@ export function addClientFlags(command: Command): Command {
       new Option('--clip-norm <C>', 'clip every update to this L2 norm before upload: Δ = trained − global is scaled by min(1, C/‖Δ‖) (local DP, bounds one device\'s pull); default: no clipping')
         .argParser(positiveNumber),
     )
+    .option('--check-data', 'only check the local data against --model (as a task would) and exit: 0 fits, 1 does not')
+    .addOption(new Option('--model <name|file>', `with --check-data: ${MODEL_NAMES.join(', ')} or a TFJS Layers model.json`))
+    .addOption(new Option('--loss <loss>', 'with --check-data: the run\'s loss').choices(LOSSES).default(undefined, DEFAULT_OBJECTIVE.loss))
+    .addOption(new Option('--preprocessing <file>', 'with --check-data: the run\'s preprocessing, a JSON file'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   return addNatsFlags(command);
 }
