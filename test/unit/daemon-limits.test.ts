@@ -89,17 +89,17 @@ describe('daemon limits', () => {
     expect(d.fleet.hellos).toHaveLength(1);
   });
 
-  it('options - limits default to 20 epochs, 1h, every registry model and 100,000 batches; bad values are one-line errors', () => {
+  it('options - limits default to 20 epochs, 1h, every registry model and custom ones, and 100,000 batches; bad values are one-line errors', () => {
     expect(compileDaemonOptions({ coordinator: '127.0.0.1:50051', clientId: 'edge-1' }).limits).toEqual({
       maxEpochs: 20,
       maxTaskTimeMs: 3_600_000,
-      allowedModels: ['mlp', 'cnn'],
+      allowedModels: ['mlp', 'cnn', 'custom'],
       maxBatches: 100_000,
     });
     const base = { coordinator: '127.0.0.1:50051', clientId: 'edge-1' };
     for (const [bad, message] of [
       [{ maxEpochs: 0 }, 'max epochs must be at least 1, got 0'],
-      [{ allowedModels: ['rnn'] }, 'unknown model "rnn" in allowed models (known: mlp, cnn)'],
+      [{ allowedModels: ['rnn'] }, 'unknown model "rnn" in allowed models (known: mlp, cnn, custom)'],
       [{ allowedModels: [] }, 'allowed models must name at least one of mlp, cnn'],
       [{ maxTaskTimeMs: 2 ** 31 }, 'max task time must be at most 2147483647 ms (about 24 days)'],
     ] as const) {

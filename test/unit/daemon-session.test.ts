@@ -56,7 +56,7 @@ describe('daemon session', () => {
     const { hello, metadata } = fleet.hellos[0];
     expect(hello).toMatchObject({
       clientId: 'edge-1',
-      capabilities: { backend: 'cpu', encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], models: ['mlp', 'cnn'], dataset: 'fashion-mnist' },
+      capabilities: { backend: 'cpu', encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], models: ['mlp', 'cnn', 'custom'], dataset: 'fashion-mnist' },
       datasetSize: 600,
       resumeToken: '',
       version: '0.0.0-test',

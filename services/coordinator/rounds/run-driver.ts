@@ -365,8 +365,10 @@ export class RunDriver {
     const unwilling: SelectionResult['skipped'] = [];
     const candidates: Candidate[] = available.flatMap((clientId) => {
       const d = this.deps.fleet.describe(clientId);
-      if (d?.models?.length && !d.models.includes(config.model)) {
-        unwilling.push({ clientId, reason: `does not train model ${config.model} (allows ${d.models.join(', ')})` });
+      // A run's own model counts as 'custom' in a device's --allowed-models (clients/daemon/task-limits.ts).
+      const kind = this.run.model.topology ? 'custom' : config.model;
+      if (d?.models?.length && !d.models.includes(kind)) {
+        unwilling.push({ clientId, reason: `does not train model ${kind === 'custom' ? `${config.model} (custom)` : kind} (allows ${d.models.join(', ')})` });
         return [];
       }
       return d ? [{ clientId, datasetSize: d.datasetSize, idleSinceMs: d.idleSinceMs, link: this.deps.links?.get(clientId), history: this.historyOf(clientId) }] : [];
