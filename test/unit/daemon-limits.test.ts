@@ -100,7 +100,7 @@ describe('daemon limits', () => {
     for (const [bad, message] of [
       [{ maxEpochs: 0 }, 'max epochs must be at least 1, got 0'],
       [{ allowedModels: ['rnn'] }, 'unknown model "rnn" in allowed models (known: mlp, cnn, custom)'],
-      [{ allowedModels: [] }, 'allowed models must name at least one of mlp, cnn'],
+      [{ allowedModels: [] }, 'allowed models must name at least one of mlp, cnn, custom'],
       [{ maxTaskTimeMs: 2 ** 31 }, 'max task time must be at most 2147483647 ms (about 24 days)'],
     ] as const) {
       expect(() => compileDaemonOptions({ ...base, ...bad } as never)).toThrow(new InvalidArgumentError(message));
