@@ -1,12 +1,14 @@
 /**
- * Loss and accuracy of a flat weight vector on labelled data: the coordinator's
- * server-side evaluation on the 10k test set and the trainer's local evaluation.
+ * Loss and accuracy of a flat weight vector on labelled data, by the spec's
+ * objective: the coordinator's server-side evaluation and the trainer's local
+ * evaluation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, InvalidArgumentError } from '../../common/errors';
+import type { LossName } from '../../common/model-definition';
 import type { Metrics, ModelSpec } from '../../common/types';
-import { checkDataFitsSpec, correctCount, crossEntropySum, makeBatch } from './batches';
-import type { LabeledImages } from './fashion-mnist';
+import { checkDataFitsSpec, hitCount, lossSum, makeBatch, objectiveOf, toDataset, type TrainingData } from './batches';
+import type { LocalDataset } from './dataset';
 import { assignWeights, buildModel } from './models';
 
 /** Options of {@link evaluateWeights}. */
@@ -25,15 +27,25 @@ interface CachedModel {
 
 // One model per (spec, backend), reused across calls: building a model costs more
 // than evaluating a few thousand examples with it, and the coordinator evaluates every round.
+// Bounded, least recently used out: every run with its own model adds a spec.
+const MAX_CACHED_MODELS = 4;
 const models = new Map<string, CachedModel>();
 
 function cachedModel(spec: ModelSpec): CachedModel {
   const key = `${tf.getBackend()}\0${JSON.stringify(spec)}`;
   let entry = models.get(key);
-  if (!entry) {
+  if (entry) {
+    models.delete(key);
+  } else {
     entry = { model: buildModel(spec), tail: Promise.resolve() };
-    models.set(key, entry);
+    if (models.size >= MAX_CACHED_MODELS) {
+      const [oldestKey, oldest] = models.entries().next().value!;
+      models.delete(oldestKey);
+      // Disposed once the evaluations queued on it are done (the tail never rejects).
+      oldest.tail = oldest.tail.then(() => oldest.model.dispose()).catch(() => undefined);
+    }
   }
+  models.set(key, entry);
   return entry;
 }
 
@@ -45,19 +57,25 @@ export function disposeEvaluationModels(): void {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Mean categorical cross-entropy and accuracy of `weights` on `data`, in batches. */
+/**
+ * Mean loss of the spec's objective and accuracy of `weights` on `data`, in
+ * batches. Accuracy is 0 for a regression loss (mse, mae): Metrics has no field
+ * for its error yet, and the loss is that error.
+ */
 export async function evaluateWeights(
   spec: ModelSpec,
   weights: Float32Array,
-  data: LabeledImages,
+  input: TrainingData,
   options: EvaluateOptions = {},
 ): Promise<Metrics> {
   const batchSize = options.batchSize ?? 1000;
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidArgumentError(`batchSize must be an integer >= 1, got ${batchSize}`);
+  const data = toDataset(input);
   checkDataFitsSpec(spec, data);
   if (data.count === 0) return { loss: 0, accuracy: 0, numExamples: 0 };
   const entry = cachedModel(spec);
-  const run = entry.tail.then(() => evaluateWith(entry.model, spec, weights, data, batchSize, options.signal));
+  const loss = objectiveOf(spec).loss;
+  const run = entry.tail.then(() => evaluateWith(entry.model, spec, loss, weights, data, batchSize, options.signal));
   entry.tail = run.catch(() => undefined);
   return run;
 }
@@ -65,13 +83,14 @@ export async function evaluateWeights(
 async function evaluateWith(
   model: tf.LayersModel,
   spec: ModelSpec,
+  loss: LossName,
   weights: Float32Array,
-  data: LabeledImages,
+  data: LocalDataset,
   batchSize: number,
   signal: AbortSignal | undefined,
 ): Promise<Metrics> {
   assignWeights(model, weights);
-  let lossSum = 0;
+  let lossTotal = 0;
   let correct = 0;
   for (let start = 0; start < data.count; start += batchSize) {
     if (signal?.aborted) throw new CancelledError('evaluation cancelled', { cause: signal.reason });
@@ -79,15 +98,15 @@ async function evaluateWith(
     const stats = tf.tidy(() => {
       const { xs, ys } = makeBatch(spec, data, start, end);
       // apply, not predict: predict re-slices into batches of 32 and runs ~3x slower.
-      const probs = model.apply(xs, { training: false }) as tf.Tensor;
-      return tf.stack([crossEntropySum(ys, probs), correctCount(ys, probs)]);
+      const outputs = model.apply(xs, { training: false }) as tf.Tensor;
+      return tf.stack([lossSum(loss, ys, outputs), hitCount(loss, ys, outputs)]);
     });
     const [l, c] = stats.dataSync();
     stats.dispose();
-    lossSum += l;
+    lossTotal += l;
     correct += c;
     // Let heartbeats and stream callbacks run between batches of a long evaluation.
     if (end < data.count) await yieldToEventLoop();
   }
-  return { loss: lossSum / data.count, accuracy: correct / data.count, numExamples: data.count };
+  return { loss: lossTotal / data.count, accuracy: correct / data.count, numExamples: data.count };
 }

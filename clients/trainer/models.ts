@@ -1,14 +1,24 @@
 /**
- * Model registry: architectures by name, so the spec that travels with a run is
- * enough for coordinator and daemons to build the same model, plus the bridge
- * between a TFJS model and the flat Float32Array weights that cross the wire.
+ * Model registry: architectures by name, or a user's TFJS Layers topology
+ * (topology.ts), so the spec that travels with a run is enough for
+ * coordinator and daemons to build the same model; plus the bridge between a
+ * TFJS model and the flat Float32Array weights that cross the wire.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../common/errors';
 import type { ModelName, ModelSpec, TensorShape } from '../../common/types';
 import { MODEL_NAMES } from './model-names';
+import {
+  DEFAULT_MAX_PARAMETERS,
+  buildTopology,
+  countParameters,
+  describeModel,
+  parseTopology,
+  trainsOnWasm,
+  type TopologyDescription,
+} from './topology';
 
-export { MODEL_NAMES };
+export { MODEL_NAMES, DEFAULT_MAX_PARAMETERS, type TopologyDescription };
 
 const NUM_CLASSES = 10;
 
@@ -61,12 +71,52 @@ export function parameterCount(spec: ModelSpec): number {
 
 /** Options of {@link buildModel}. */
 export interface BuildModelOptions {
-  /** Seed of the kernel initializers; unseeded (Math.random) when absent. */
+  /**
+   * Seed of the initialisers; unseeded (Math.random) when absent. A user's
+   * topology: every random initialiser (glorot, he, lecun, random/truncated
+   * normal, uniform, variance scaling, orthogonal) without a seed of its own gets
+   * one derived from this seed and its position; the others (zeros, ones,
+   * constant, identity) need none. A seed the topology itself sets is kept.
+   * Same seed, topology and backend: the same weights (orthogonal runs a QR
+   * decomposition on the backend, so across backends it may differ in the last bits).
+   */
   seed?: number;
+  /** A user's topology: refuse it above this many parameters, counted before any weight is allocated. @default DEFAULT_MAX_PARAMETERS */
+  maxParameters?: number;
 }
 
-/** Builds the TFJS model of a spec and checks its weight shapes match the spec. */
+/**
+ * Builds the TFJS model of a spec (a user's topology when `spec.topology` is
+ * set, else the built-in `spec.name`) and checks its weight shapes match the spec.
+ */
 export function buildModel(spec: ModelSpec, options: BuildModelOptions = {}): tf.LayersModel {
+  const model = spec.topology !== undefined ? buildUserModel(spec, options) : buildBuiltIn(spec, options);
+  const actual = model.weights.map((w) => w.shape);
+  const matches =
+    actual.length === spec.tensors.length &&
+    actual.every((shape, i) => shape.length === spec.tensors[i].shape.length && shape.every((d, j) => d === spec.tensors[i].shape[j]));
+  if (!matches) {
+    model.dispose();
+    throw new InvalidArgumentError(
+      `model spec "${spec.name}" does not match the built model: spec ${JSON.stringify(spec.tensors.map((t) => t.shape))}, model ${JSON.stringify(actual)}`,
+    );
+  }
+  return model;
+}
+
+function buildUserModel(spec: ModelSpec, options: BuildModelOptions): tf.LayersModel {
+  const parsed = parseTopology(spec.topology!);
+  countParameters(parsed, options.maxParameters ?? DEFAULT_MAX_PARAMETERS);
+  const model = buildTopology(parsed, { seed: options.seed });
+  const inputShape = model.inputs[0]?.shape.slice(1);
+  if (model.inputs.length !== 1 || JSON.stringify(inputShape) !== JSON.stringify(spec.inputShape)) {
+    model.dispose();
+    throw new InvalidArgumentError(`model spec "${spec.name}" takes inputs of shape ${JSON.stringify(spec.inputShape)}, its topology ${JSON.stringify(inputShape)}`);
+  }
+  return model;
+}
+
+function buildBuiltIn(spec: ModelSpec, options: BuildModelOptions): tf.LayersModel {
   // A distinct seed per layer: one shared seed would give same-shaped kernels identical values.
   let layerSeed = options.seed === undefined ? undefined : options.seed * 16;
   const kernel = () => tf.initializers.glorotUniform(layerSeed === undefined ? {} : { seed: layerSeed++ });
@@ -103,17 +153,40 @@ export function buildModel(spec: ModelSpec, options: BuildModelOptions = {}): tf
     default:
       throw new InvalidArgumentError(`unknown model "${String(spec.name)}" (known: ${MODEL_NAMES.join(', ')})`);
   }
-  const actual = model.weights.map((w) => w.shape);
-  const matches =
-    actual.length === spec.tensors.length &&
-    actual.every((shape, i) => shape.length === spec.tensors[i].shape.length && shape.every((d, j) => d === spec.tensors[i].shape[j]));
-  if (!matches) {
-    model.dispose();
-    throw new InvalidArgumentError(
-      `model spec "${spec.name}" does not match the built model: spec ${JSON.stringify(spec.tensors.map((t) => t.shape))}, model ${JSON.stringify(actual)}`,
-    );
-  }
   return model;
+}
+
+/** Options of {@link describeTopology}. */
+export interface DescribeTopologyOptions {
+  /** Refuse the topology above this many parameters, before allocating them. @default DEFAULT_MAX_PARAMETERS */
+  maxParameters?: number;
+}
+
+/**
+ * What a user's topology (the JSON text of a model.json, its modelTopology, or
+ * a Keras model config) builds: input and output shapes, weight tensors in
+ * flat-vector order, parameter count. Throws InvalidArgumentError naming the
+ * problem: bad JSON, a layer class fedlink does not build, a missing shape, too
+ * many parameters, a config TFJS refuses.
+ */
+export function describeTopology(topologyJson: string, options: DescribeTopologyOptions = {}): TopologyDescription {
+  const parsed = parseTopology(topologyJson);
+  countParameters(parsed, options.maxParameters ?? DEFAULT_MAX_PARAMETERS);
+  // Zero weights: they are only counted, and zeros skip drawing random numbers.
+  const model = buildTopology(parsed, { zeroWeights: true });
+  try {
+    return describeModel(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Whether the wasm backend can train this spec's model: it lacks the backward
+ * kernels of convolutions and embeddings (the built-in cnn, or a user's topology with such layers).
+ */
+export function specTrainsOnWasm(spec: ModelSpec): boolean {
+  return spec.topology !== undefined ? trainsOnWasm(parseTopology(spec.topology)) : spec.name !== 'cnn';
 }
 
 /** Deterministic initial weights for a spec: the same seed gives the same flat vector. */

@@ -1,25 +1,30 @@
 /**
- * Local training of one task: evaluate the received global weights on local data,
- * then plain SGD for the configured epochs (FedProx: plus the proximal term's
- * gradient μ·(w − w_global), from config.proximalMu). A hand-written batch loop rather than
- * model.fit, so an AbortSignal stops it between batches, progress is reported,
- * and the event loop gets turns (the daemon's heartbeats must keep flowing).
+ * Local training of one task: evaluate the received global weights on local
+ * data, then the run's objective (loss and optimiser; plain SGD on categorical
+ * cross-entropy for the built-ins) for the configured epochs. FedProx adds the
+ * proximal term's gradient μ·(w − w_global), from config.proximalMu, to the
+ * data gradient before the optimiser sees it, so it works with every optimiser.
+ * A hand-written batch loop rather than model.fit, so an AbortSignal stops it
+ * between batches, progress is reported, and the event loop gets turns (the
+ * daemon's heartbeats must keep flowing).
  */
 import * as tf from '@tensorflow/tfjs';
 import { CancelledError, InvalidArgumentError } from '../../common/errors';
+import { OPTIMIZERS, type LossName, type OptimizerSpec } from '../../common/model-definition';
 import { createRng, type Rng } from '../../common/random';
 import type { ModelSpec, TrainConfig, TrainOutcome, TrainProgress } from '../../common/types';
 import { initBackend, type BackendName } from './backend';
-import { checkDataFitsSpec, correctCount, crossEntropySum, makeBatch } from './batches';
+import { checkDataFitsSpec, hitCount, lossSum, makeBatch, objectiveOf, toDataset, type TrainingData } from './batches';
+import type { LocalDataset } from './dataset';
 import { evaluateWeights } from './evaluate';
-import type { LabeledImages } from './fashion-mnist';
-import { assignWeights, buildModel, flattenWeights, parameterCount } from './models';
+import { assignWeights, buildModel, flattenWeights, parameterCount, specTrainsOnWasm } from './models';
 
 /** What a task hands the trainer. */
 export interface TrainInput {
   spec: ModelSpec;
   weights: Float32Array;
-  data: LabeledImages;
+  /** The device's examples (Fashion-MNIST images are still accepted and converted). */
+  data: TrainingData;
   config: TrainConfig;
 }
 
@@ -55,8 +60,38 @@ function cancelled(signal: AbortSignal): CancelledError {
   return new CancelledError('training cancelled', { cause: signal.reason });
 }
 
-function checkConfig(input: TrainInput): void {
-  const { config, weights, spec, data } = input;
+function checkOptimizer(o: OptimizerSpec): void {
+  if (!OPTIMIZERS.includes(o.name)) throw new InvalidArgumentError(`unknown optimizer "${String(o.name)}" (known: ${OPTIMIZERS.join(', ')})`);
+  const fraction = (key: 'momentum' | 'beta1' | 'beta2') => {
+    const v = o[key];
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && v < 1)) throw new InvalidArgumentError(`optimizer ${key} must be in [0, 1), got ${v}`);
+  };
+  fraction('momentum');
+  fraction('beta1');
+  fraction('beta2');
+  if (o.epsilon !== undefined && !(Number.isFinite(o.epsilon) && o.epsilon > 0)) throw new InvalidArgumentError(`optimizer epsilon must be > 0, got ${o.epsilon}`);
+}
+
+/**
+ * The objective's optimiser at the task's learning rate, with fresh state:
+ * momentum and Adam moments start from zero every task, as in FedAvg/FedProx
+ * clients (server-side momentum is the strategy's business).
+ */
+function createOptimizer(o: OptimizerSpec, learningRate: number): tf.Optimizer {
+  switch (o.name) {
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'momentum':
+      return tf.train.momentum(learningRate, o.momentum ?? 0.9);
+    case 'adam':
+      return tf.train.adam(learningRate, o.beta1, o.beta2, o.epsilon);
+    default:
+      throw new InvalidArgumentError(`unknown optimizer "${String(o.name)}" (known: ${OPTIMIZERS.join(', ')})`);
+  }
+}
+
+function checkConfig(input: TrainInput, data: LocalDataset): void {
+  const { config, weights, spec } = input;
   if (!(Number.isInteger(config.localEpochs) && config.localEpochs >= 1)) {
     throw new InvalidArgumentError(`localEpochs must be an integer >= 1, got ${config.localEpochs}`);
   }
@@ -72,6 +107,7 @@ function checkConfig(input: TrainInput): void {
   if (weights.length !== parameterCount(spec)) {
     throw new InvalidArgumentError(`weight vector has ${weights.length} values, model "${spec.name}" needs ${parameterCount(spec)}`);
   }
+  checkOptimizer(objectiveOf(spec).optimizer);
   if (data.count < 1) throw new InvalidArgumentError('no local training data');
   checkDataFitsSpec(spec, data);
 }
@@ -88,15 +124,22 @@ function shuffledOrder(n: number, rng: Rng): Uint32Array {
   return order;
 }
 
-/** Trains `weights` on local data with SGD and returns the new flat weights and metrics. */
+/**
+ * Trains `weights` on local data with the spec's objective and returns the new
+ * flat weights and metrics. Accuracy is 0 for a regression loss (mse, mae):
+ * Metrics has no field for its error yet, and the loss is that error.
+ */
 export async function trainLocal(input: TrainInput, options: TrainOptions = {}): Promise<LocalTrainOutcome> {
-  const { spec, weights, data, config } = input;
+  const { spec, weights, config } = input;
   const { signal, onProgress } = options;
   const progressIntervalMs = options.progressIntervalMs ?? 250;
   const clock = options.now ?? (() => performance.now());
   if (signal?.aborted) throw cancelled(signal);
-  checkConfig(input);
-  const backend = await initBackend({ model: spec.name });
+  const data = toDataset(input.data);
+  checkConfig(input, data);
+  const objective = objectiveOf(spec);
+  // initBackend rules wasm out for 'cnn'; a user's model with convolutions or embeddings needs the same (no backward kernels on wasm).
+  const backend = await initBackend({ model: specTrainsOnWasm(spec) ? spec.name : 'cnn' });
   const startedAt = clock();
 
   const localEval = await evaluateWeights(spec, weights, data, { signal });
@@ -109,12 +152,14 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
   const rng = createRng(config.seed);
 
   const model = buildModel(spec);
-  const optimizer = tf.train.sgd(config.learningRate);
+  const optimizer = createOptimizer(objective.optimizer, config.learningRate);
   let proximal: Proximal | undefined;
   try {
     assignWeights(model, weights);
     // Explicit var list: by default gradients would be taken for every trainable variable in the process.
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    // TFJS applies a weight's constraint only when the weight is written through its layer, not by an optimiser.
+    const constrained = model.trainableWeights.filter((w) => w.constraint != null);
     const mu = config.proximalMu ?? 0;
     // The global weights as received, per variable: the anchor of FedProx's proximal term.
     if (mu > 0) proximal = { mu, anchors: new Map(vars.map((v) => [v.name, tf.keep(v.clone())])) };
@@ -140,7 +185,7 @@ export async function trainLocal(input: TrainInput, options: TrainOptions = {}):
       for (let start = 0; start < n; start += batchSize) {
         await pace();
         const end = Math.min(n, start + batchSize);
-        const stats = await sgdStep({ spec, data, model, vars, optimizer, order, proximal }, start, end, pace);
+        const stats = await step({ spec, loss: objective.loss, data, model, vars, constrained, optimizer, order, proximal }, start, end, pace);
         epochLoss += stats.lossSum;
         epochCorrect += stats.correct;
         epochSeen += end - start;
@@ -177,40 +222,47 @@ interface Proximal {
 
 interface StepContext {
   spec: ModelSpec;
-  data: LabeledImages;
+  loss: LossName;
+  data: LocalDataset;
   model: tf.LayersModel;
   vars: tf.Variable[];
+  constrained: tf.LayerVariable[];
   optimizer: tf.Optimizer;
   order: Uint32Array;
   proximal?: Proximal;
 }
 
 /**
- * One SGD step on rows order[start..end). Large batches ('full' = a whole
+ * One optimiser step on rows order[start..end). Large batches ('full' = a whole
  * partition) are split into chunks whose gradients are summed before the one
  * update: the same step, but memory stays bounded and the event loop gets turns
- * between chunks instead of stalling for the whole batch.
+ * between chunks instead of stalling for the whole batch. The reported loss is
+ * the data loss; the layers' regularisation penalties (if any) enter the
+ * gradient once per step.
  */
-async function sgdStep(ctx: StepContext, start: number, end: number, pace: () => Promise<void>): Promise<{ lossSum: number; correct: number }> {
-  const { spec, data, model, vars, optimizer, order, proximal } = ctx;
+async function step(ctx: StepContext, start: number, end: number, pace: () => Promise<void>): Promise<{ lossSum: number; correct: number }> {
+  const { spec, loss, data, model, vars, constrained, optimizer, order, proximal } = ctx;
   const size = end - start;
   let sum: tf.NamedTensorMap | undefined;
-  let lossSum = 0;
+  let lossTotal = 0;
   let correct = 0;
   try {
     for (let from = start; from < end; from += MAX_CHUNK) {
       if (from > start) await pace();
       const batch = makeBatch(spec, data, from, Math.min(end, from + MAX_CHUNK), order);
       let hits: tf.Scalar | undefined;
+      let dataLoss: tf.Scalar | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const probs = model.apply(batch.xs, { training: true }) as tf.Tensor;
-        hits = tf.keep(correctCount(batch.ys, probs));
+        const outputs = model.apply(batch.xs, { training: true }) as tf.Tensor;
+        hits = tf.keep(hitCount(loss, batch.ys, outputs));
         // Divided by the whole batch size, so chunk gradients add up to the batch-mean gradient.
-        return tf.div(crossEntropySum(batch.ys, probs), size) as tf.Scalar;
+        dataLoss = tf.keep(tf.div(lossSum(loss, batch.ys, outputs), size) as tf.Scalar);
+        const penalties = from === start ? model.calculateLosses() : [];
+        return penalties.length === 0 ? dataLoss : (tf.addN([dataLoss, ...penalties]) as tf.Scalar);
       }, vars);
-      lossSum += value.dataSync()[0] * size;
+      lossTotal += dataLoss!.dataSync()[0] * size;
       correct += hits!.dataSync()[0];
-      tf.dispose([value, hits!, batch.xs, batch.ys]);
+      tf.dispose([value, dataLoss!, hits!, batch.xs, batch.ys]);
       if (!sum) {
         sum = grads;
       } else {
@@ -234,8 +286,12 @@ async function sgdStep(ctx: StepContext, start: number, end: number, pace: () =>
       }
     }
     optimizer.applyGradients(sum!);
+    for (const w of constrained) {
+      const v = w.read() as tf.Variable;
+      tf.tidy(() => v.assign(w.constraint.apply(v)));
+    }
   } finally {
     if (sum) tf.dispose(Object.values(sum));
   }
-  return { lossSum, correct };
+  return { lossSum: lossTotal, correct };
 }

@@ -1,43 +1,80 @@
 /**
- * Server-side evaluation on a held-out public set (Flower's `evaluate_fn`):
- * the global model of every committed round is scored on the Fashion-MNIST
- * test split, which is where a run's "test accuracy" comes from.
+ * Server-side evaluation on a held-out set (Flower's `evaluate_fn`): the global
+ * model of every committed round is scored on the run's evaluation data, by
+ * the run's objective, which is where a run's "test accuracy" comes from.
+ * 'fashion-mnist-test' is built in; other evaluation data comes from a loader
+ * the coordinator passes (the data readers).
  */
+import { InvalidArgumentError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
-import type { Metrics, RunRecord } from '../../../common/types';
+import type { Metrics, ModelSpec, RunRecord } from '../../../common/types';
 import { initBackend } from '../../../clients/trainer/backend';
+import { fromLabeledImages, type LocalDataset } from '../../../clients/trainer/dataset';
 import { evaluateWeights } from '../../../clients/trainer/evaluate';
-import { loadFashionMnist, type LabeledImages } from '../../../clients/trainer/fashion-mnist';
+import { loadFashionMnist } from '../../../clients/trainer/fashion-mnist';
+
+/** The built-in evaluation set. */
+const FASHION_MNIST_TEST = 'fashion-mnist-test';
+
+/** Loads the evaluation data a run names (e.g. a reader spec such as `csv:held-out.csv`); undefined: not one it knows. */
+export type EvalDataLoader = (evalData: string) => Promise<LocalDataset | undefined>;
+
+/** Options of {@link evaluateOnDataset}. */
+export interface EvaluateOnDatasetOptions {
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Scores `weights` of the model `spec` (a built-in or a user's topology) on
+ * `data` with the spec's objective. Accuracy is 0 for a regression loss.
+ */
+export async function evaluateOnDataset(spec: ModelSpec, weights: Float32Array, data: LocalDataset, options: EvaluateOnDatasetOptions = {}): Promise<Metrics> {
+  // Evaluation is forward-only, which every backend runs (wasm even for convolutions), so no model-specific switch.
+  await initBackend({ logger: options.logger });
+  return evaluateWeights(spec, weights, data, { signal: options.signal });
+}
 
 /** Evaluates global weights on the run's evaluation set. */
 export class ServerEvaluator {
-  private testSet?: Promise<LabeledImages>;
+  private readonly sets = new Map<string, Promise<LocalDataset | undefined>>();
 
   constructor(
     private readonly logger: Logger,
     private readonly dataDir?: string,
+    private readonly loadEvalData?: EvalDataLoader,
   ) {}
 
-  /** Loads the evaluation data now, so a missing dataset fails run creation, not round 1. */
+  /** Loads the evaluation data now, so missing or unknown data fails run creation, not round 1. */
   async prepare(evalData: string): Promise<void> {
-    if (evalData !== 'fashion-mnist-test') return;
-    this.testSet ??= loadFashionMnist('test', { dir: this.dataDir });
+    if (!(await this.dataFor(evalData))) throw new InvalidArgumentError(`no evaluation data "${evalData}"`);
+  }
+
+  private async dataFor(evalData: string): Promise<LocalDataset | undefined> {
+    let set = this.sets.get(evalData);
+    if (!set) {
+      set =
+        evalData === FASHION_MNIST_TEST
+          ? loadFashionMnist('test', { dir: this.dataDir }).then(fromLabeledImages)
+          : (this.loadEvalData?.(evalData) ?? Promise.resolve(undefined));
+      this.sets.set(evalData, set);
+    }
     try {
-      await this.testSet;
+      return await set;
     } catch (err) {
-      this.testSet = undefined;
+      // Not cached: the next run may find the data installed.
+      this.sets.delete(evalData);
       throw err;
     }
   }
 
-  /** Scores `weights` of the run's model on its evaluation set. */
+  /** Scores `weights` of the run's model on its evaluation set, by the run's objective. */
   async evaluate(run: RunRecord, weights: Float32Array): Promise<Metrics> {
-    await this.prepare(run.config.evalData ?? '');
-    const data = await this.testSet!;
-    // Evaluation is forward-only, which every backend runs (wasm even for the cnn), so no model-specific switch.
-    await initBackend({ logger: this.logger });
+    const evalData = run.config.evalData ?? '';
+    const data = await this.dataFor(evalData);
+    if (!data) throw new InvalidArgumentError(`no evaluation data "${evalData}"`);
     const started = Date.now();
-    const metrics = await evaluateWeights(run.model, weights, data);
+    const metrics = await evaluateOnDataset(run.model, weights, data, { logger: this.logger });
     this.logger.debug({ runId: run.runId, ms: Date.now() - started, ...metrics }, 'server-side evaluation');
     return metrics;
   }
