@@ -27,6 +27,7 @@ import { wouldExceed } from '../privacy/rdp-accountant';
 import { spentEpsilon } from '../privacy/spent';
 import type { FleetChange, FleetPort } from './fleet-port';
 import { Round, type RoundOutcome } from './round';
+import type { JournalOptions } from './update-journal';
 
 /** A change of a run, and of one of its rounds when that is what changed. */
 export interface RunEvent {
@@ -54,6 +55,8 @@ export interface RunDriverDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** What uploads may keep in memory (journal-memory.ts); shared by every run of the coordinator. */
+  journals?: Pick<JournalOptions, 'budget' | 'memoryMaxBytes'>;
   /** Largest |value| an update may carry; others are refused before anything is folded. @default DEFAULT_VALUE_BOUND (1e30) */
   valueBound?: number;
   /** Which checkpoints to keep. @default keep the last 3 */
@@ -235,6 +238,7 @@ export class RunDriver {
       lifecycle: this.deps.lifecycle,
       reconnectGraceMs: this.deps.reconnectGraceMs,
       spoolDir: this.deps.spoolDir,
+      journals: this.deps.journals,
       valueBound: this.deps.valueBound,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
