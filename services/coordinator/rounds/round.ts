@@ -383,7 +383,7 @@ export class Round {
     this.record.endedAtMs = this.input.clock.now();
     const reported = this.accepted.size;
     const failed = this.record.clients.filter((c) => c.state !== 'finished' && !this.notNeeded.has(c.clientId)).length;
-    this.record.meanTrainLoss = meanLoss(this.record.clients);
+    this.record.meanTrainLoss = meanTrainLoss(this.record.clients);
     this.record.scheduling = {
       policy: this.input.policy ?? 'random',
       ...schedulingMetrics(
@@ -518,7 +518,8 @@ export class Round {
   }
 }
 
-function meanLoss(clients: RoundClientRecord[]): number | undefined {
+/** The example-weighted mean training loss of the clients whose update counts. */
+export function meanTrainLoss(clients: RoundClientRecord[]): number | undefined {
   let sum = 0;
   let n = 0;
   for (const c of clients) {

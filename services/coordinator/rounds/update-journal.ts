@@ -5,13 +5,14 @@
  * kept as the chunk buffers gRPC already allocated while the memory policy
  * allows (journal-memory.ts: a size per update and a budget for all of them);
  * the others are appended to a spool file, so the coordinator's memory stays
- * bounded whatever the model size and the number of clients. Writes are sequential (into the
- * page cache); the file is read back once, at the fold, and deleted when the
- * round is done with it.
+ * bounded whatever the model size and the number of clients. A spool file is
+ * written sequentially (into the page cache), read back once at the fold with
+ * every piece checked against the digest it was written with (file-journal.ts),
+ * and deleted when the round is done with it. An in-memory journal holds the
+ * very buffers the upload's check ran on, so it is replayed as it is.
  */
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ResourceExhaustedError } from '../../../common/errors';
+import { FileJournal } from './file-journal';
 import { journalMemoryPolicy } from './journal-memory';
 
 /** Chunks an upload sent, in order, for the fold at round close. */
@@ -20,9 +21,19 @@ export interface UpdateJournal {
   readonly bytes: number;
   /** Whether the bytes go to a spool file (else they are held in memory). */
   readonly spooled: boolean;
-  /** Records the next chunk (the bytes following the previous one). */
-  append(chunk: Uint8Array): void;
-  /** Calls `each` with the recorded bytes in order, as (offset, bytes) pieces of up to 1 MiB. */
+  /**
+   * Records the next chunk (the bytes following the previous one). `digest`,
+   * when the caller has it, is the chunk's XXH64 seeded with its offset
+   * (common/chunk-check), already checked: a spooled journal keeps it to check
+   * the chunk when it is read back, and computes its own otherwise.
+   */
+  append(chunk: Uint8Array, digest?: bigint): void;
+  /**
+   * Calls `each` with the recorded bytes in order, as (offset, bytes) pieces of
+   * up to 1 MiB (the bytes are only valid during the call). A spooled journal
+   * checks every piece before handing it out and throws DataLossError, naming
+   * the offset, for one that did not read back as written.
+   */
   replay(each: (offset: number, bytes: Uint8Array) => void): void;
   /** Forgets everything and frees the memory or file. */
   close(): void;
@@ -57,8 +68,6 @@ export class JournalBudget {
 const machineDefault = journalMemoryPolicy();
 /** The budget of journals created without one; a coordinator passes its own (coordinator.ts). */
 export const processJournalBudget = new JournalBudget(machineDefault.budgetBytes);
-const REPLAY_PIECE = 1 << 20;
-
 /** Where journals go: the spool directory, or memory for small updates and when there is none. */
 export interface JournalOptions {
   /** Directory for spool files (created on first use); undefined keeps every journal in memory. */
@@ -106,58 +115,5 @@ class MemoryJournal implements UpdateJournal {
     this.bytes = 0;
     this.release?.();
     this.release = undefined;
-  }
-}
-
-class FileJournal implements UpdateJournal {
-  private fd?: number;
-  bytes = 0;
-  readonly spooled = true;
-
-  constructor(
-    private readonly file: string,
-    private readonly dir: string,
-  ) {}
-
-  append(chunk: Uint8Array): void {
-    try {
-      if (this.fd === undefined) {
-        mkdirSync(this.dir, { recursive: true });
-        this.fd = openSync(this.file, 'w+', 0o600);
-      }
-      let done = 0;
-      while (done < chunk.length) done += writeSync(this.fd, chunk, done, chunk.length - done, this.bytes + done);
-    } catch (err) {
-      throw new ResourceExhaustedError(`cannot spool the upload to ${this.dir}: ${(err as Error).message}`, { cause: err });
-    }
-    this.bytes += chunk.length;
-  }
-
-  replay(each: (offset: number, bytes: Uint8Array) => void): void {
-    if (this.fd === undefined) return;
-    const buf = Buffer.allocUnsafe(Math.min(REPLAY_PIECE, this.bytes));
-    for (let offset = 0; offset < this.bytes; ) {
-      const want = Math.min(buf.length, this.bytes - offset);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(this.fd, buf, got, want - got, offset + got);
-        if (n === 0) throw new Error(`spool file ${this.file} is shorter than what was written`);
-        got += n;
-      }
-      each(offset, buf.subarray(0, want));
-      offset += want;
-    }
-  }
-
-  close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
-    this.bytes = 0;
-    try {
-      unlinkSync(this.file);
-    } catch {
-      // already gone (the spool directory was cleaned): nothing to free
-    }
   }
 }
