@@ -45,7 +45,6 @@ import type { TlsMaterial } from '../../common/pki/files';
 import { pushUpdate } from '../../clients/daemon/push-update';
 import { loadFedlinkProto } from '../../proto/loader';
 import { createAuthHook, noAuth } from '../../services/coordinator/auth/auth-hook';
-import type { SessionRegistry } from '../../services/coordinator/fleet/session-registry';
 import { UpdateReceiver } from '../../services/coordinator/rounds/update-receiver';
 import { createFleetService } from '../../services/coordinator/rpc/fleet-service';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../services/coordinator/rpc/receive-window';
@@ -53,7 +52,7 @@ import { serverCredentials } from '../../services/coordinator/rpc/server-credent
 import type { RunManager } from '../../services/coordinator/run-manager';
 import { createTestPki } from '../helpers/pki';
 import { CLIENT_ID, makeClient } from './helpers/fedlink-transfers';
-import { cpuSeconds, median } from './helpers/transfer-rig';
+import { benchRegistry, cpuSeconds, median } from './helpers/transfer-rig';
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
 import { createStreamingSum } from '../../services/coordinator/aggregation/streaming-sum';
 import { createJournal, type UpdateJournal } from '../../services/coordinator/rounds/update-journal';
@@ -347,7 +346,7 @@ async function uploadServer(parameters: number, spoolDir: string, secure?: TlsMa
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
   server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, createFleetService({
     manager,
-    registry: { onChange: () => () => {}, declaredDatasetSize: () => undefined } as unknown as SessionRegistry,
+    registry: benchRegistry(),
     auth: secure ? createAuthHook({ tls: true }) : noAuth,
     logger: silentLogger(),
     heartbeatIntervalMs: 2000,
