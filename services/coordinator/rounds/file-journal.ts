@@ -25,6 +25,15 @@ const MIN_RECORD = 64 << 10;
 /** Largest piece handed to the fold at a time (its scratch takes 1 MiB). */
 const REPLAY_PIECE = 1 << 20;
 
+/**
+ * The buffer replays read into, shared: a fresh one per replay costs a page fault per
+ * 4 KiB on first touch, every update of every round. Replays run synchronously and the
+ * bytes they hand out are valid only during the call, so one buffer serves them all (a
+ * replay started from inside another one gets its own).
+ */
+let shared: Buffer | undefined;
+let sharedBusy = false;
+
 /** The digest a piece at `offset` is recorded with (see the file comment). */
 function pieceDigest(bytes: Uint8Array, offset: number): bigint {
   if (chunkCheckAvailable()) return xxh64(bytes, BigInt(offset));
@@ -86,14 +95,25 @@ export class FileJournal implements UpdateJournal {
   replay(each: (offset: number, bytes: Uint8Array) => void): void {
     if (this.fd === undefined) return;
     this.seal();
-    const buf = Buffer.allocUnsafe(this.longest);
+    const own = sharedBusy;
+    if (!own && (shared === undefined || shared.length < this.longest)) shared = Buffer.allocUnsafe(Math.max(this.longest, REPLAY_PIECE));
+    const buf = own ? Buffer.allocUnsafe(this.longest) : shared!;
+    if (!own) sharedBusy = true;
+    try {
+      this.replayInto(buf, each);
+    } finally {
+      if (!own) sharedBusy = false;
+    }
+  }
+
+  private replayInto(buf: Buffer, each: (offset: number, bytes: Uint8Array) => void): void {
     let offset = 0;
     for (let r = 0; r < this.lengths.length; r++) {
       const length = this.lengths[r];
       const piece = buf.subarray(0, length);
       let got = 0;
       while (got < length) {
-        const n = readSync(this.fd, piece, got, length - got, offset + got);
+        const n = readSync(this.fd!, piece, got, length - got, offset + got);
         if (n === 0) throw new DataLossError(`spool file ${this.file} ends at ${offset + got} bytes, ${this.bytes} were written`, { offset: offset + got });
         got += n;
       }
