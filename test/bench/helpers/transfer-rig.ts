@@ -216,7 +216,9 @@ export async function startUploadServer(
     async beginUpdate(clientId: string, _runId: string, _round: number, h: { transferId: string; encoding: string; sha256: string; numExamples: number; totalBytes: number }) {
       if (h.encoding !== 'float32' || h.totalBytes !== parameters * 4) throw new Error('bench upload server expects raw float32 of the bench size');
       const fedavg = new StreamingFedAvg(parameters);
-      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir });
+      // Spooled whatever the host's journal memory policy allows: the bench measures the transfer,
+      // with the coordinator's memory at a few chunks per upload.
+      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir, memoryMaxBytes: 0 });
       return new UpdateReceiver(
         clientId,
         h.transferId,
