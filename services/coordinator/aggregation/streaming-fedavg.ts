@@ -10,8 +10,8 @@
  * their journals into one float32 sum, in a canonical order (by client id),
  * with weights normalised by the round's total examples. The same set of
  * accepted updates therefore gives the same bits whatever the arrival order,
- * and memory stays O(model): the sum, one chunk, and the journals (small ones
- * in memory, large ones in the spool directory).
+ * and memory stays O(model): the sum, one chunk, and the journals (in memory
+ * or in the spool directory, as the journal memory policy places them).
  *
  * A spooled journal checks every piece it reads back (file-journal.ts). One
  * that does not match takes its update out of the round (`refused`) and the

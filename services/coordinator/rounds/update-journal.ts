@@ -68,6 +68,7 @@ export class JournalBudget {
 const machineDefault = journalMemoryPolicy();
 /** The budget of journals created without one; a coordinator passes its own (coordinator.ts). */
 export const processJournalBudget = new JournalBudget(machineDefault.budgetBytes);
+
 /** Where journals go: the spool directory, or memory for small updates and when there is none. */
 export interface JournalOptions {
   /** Directory for spool files (created on first use); undefined keeps every journal in memory. */
