@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chunkDigest } from '../../common/chunk-check/chunk-checker';
 import { FakeClock } from '../../common/clock';
-import { DEFAULT_VALUE_BOUND } from '../../common/codecs';
+import { DEFAULT_VALUE_BOUND, encodeUpdate } from '../../common/codecs';
 import { DataLossError } from '../../common/errors';
 import { EventBus } from '../../common/event-bus';
 import { silentLogger } from '../../common/logger';
@@ -23,7 +23,7 @@ import { aggregateRound } from '../../services/coordinator/aggregation/aggregate
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { createJournal, JournalBudget } from '../../services/coordinator/rounds/update-journal';
-import { float32Sink } from '../../services/coordinator/rounds/update-sink';
+import { encodedSink, float32Sink } from '../../services/coordinator/rounds/update-sink';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { strategy, withDefaults } from '../../services/coordinator/strategy/registry';
 import { FakeFleet } from '../helpers/fake-fleet';
@@ -86,6 +86,32 @@ describe('fold check', () => {
     accepted(without, 'a', 30, a);
     accepted(without, 'c', 10, c, spool());
     expect(bits(out).equals(bits(without.average()))).toBe(true);
+    void acc.dispose();
+    void without.dispose();
+  });
+
+  it('fold check - a refused delta takes its weight and its share of the global model with it', () => {
+    const dir = spool();
+    const global = values(20);
+    const deltaOf = (v: Float32Array) => encodeUpdate(v.map((x, i) => x - global[i]), 'int8');
+    const sendDelta = (acc: StreamingFedAvg, clientId: string, n: number, v: Float32Array, spoolDir?: string) => {
+      const payload = deltaOf(v);
+      const journal = createJournal(payload.length, clientId, spoolDir ? { spoolDir, memoryMaxBytes: 0 } : {});
+      const sink = encodedSink('int8', P, payload.length, { journal, sha256: '', chunkDigest: 'xxh64', bound: DEFAULT_VALUE_BOUND });
+      for (const [offset, data] of chunks(Buffer.from(payload), CHUNK)) sink.write(offset, data, chunkDigest(data, offset));
+      sink.finish();
+      acc.add({ clientId, numExamples: n, kind: sink.kind, encoding: 'int8', journal: sink.handOver() });
+    };
+    const [a, d] = [values(21), values(22)];
+    const acc = new StreamingFedAvg(P);
+    accepted(acc, 'a', 30, a);
+    sendDelta(acc, 'd', 20, d, dir);
+    corrupt(dir, '-d.journal', 1000);
+    const out = acc.average(global);
+    expect(acc.refused.map((r) => r.clientId)).toEqual(['d']);
+    const without = new StreamingFedAvg(P);
+    accepted(without, 'a', 30, a);
+    expect(bits(out).equals(bits(without.average(global)))).toBe(true);
     void acc.dispose();
     void without.dispose();
   });
