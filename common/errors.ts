@@ -39,6 +39,20 @@ export class UnavailableError extends FedlinkError {}
 /** The operation was cancelled (e.g. a task's AbortSignal fired). */
 export class CancelledError extends FedlinkError {}
 
+/**
+ * Stored bytes did not read back as they were written (a spool file changed
+ * on disk between an upload's arrival and its fold); `offset` says where.
+ */
+export class DataLossError extends FedlinkError {
+  /** Byte offset in the stored object where the loss was found, when known. */
+  readonly offset?: number;
+
+  constructor(message: string, options?: { cause?: unknown; offset?: number }) {
+    super(message, options);
+    this.offset = options?.offset;
+  }
+}
+
 /** A required local resource (dataset, binary) is missing; the message says what to install. */
 export class MissingDependencyError extends FedlinkError {}
 

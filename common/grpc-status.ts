@@ -6,6 +6,7 @@
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
 import {
   CancelledError,
+  DataLossError,
   FailedPreconditionError,
   InvalidArgumentError,
   MissingDependencyError,
@@ -27,6 +28,7 @@ const TABLE: Array<[new (...args: never[]) => Error, status]> = [
   [PermissionDeniedError, status.PERMISSION_DENIED],
   [UnavailableError, status.UNAVAILABLE],
   [CancelledError, status.CANCELLED],
+  [DataLossError, status.DATA_LOSS],
   // A dataset or binary the server needs is not installed: the request cannot succeed until an operator acts.
   [MissingDependencyError, status.FAILED_PRECONDITION],
 ];

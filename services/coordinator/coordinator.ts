@@ -44,6 +44,8 @@ import { applyConnectionLimits } from './rpc/connection-limits';
 import { ClientRetention } from './fleet/client-retention';
 import { limitsWithDefaults, type Limits } from './limits';
 import { RunManager } from './run-manager';
+import { journalMemoryPolicy, type JournalMemory } from './rounds/journal-memory';
+import { JournalBudget } from './rounds/update-journal';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
 
@@ -75,6 +77,8 @@ export interface CoordinatorConfig {
   chunkBytes: number;
   receiveWindowBytes: number;
   spoolDir: string;
+  /** What upload journals may hold in memory (journal-memory.ts). */
+  journalMemory: JournalMemory;
   valueBound: number;
   retention: { keepLast: number; every: number };
   ha: boolean;
@@ -110,6 +114,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
     receiveWindowBytes: o.receiveWindowBytes ?? DEFAULT_RECEIVE_WINDOW_BYTES,
     spoolDir: o.spoolDir ?? path.join(tmpdir(), `fedlink-spool-${process.pid}`),
+    journalMemory: journalMemoryPolicy({ budgetBytes: o.journalMemoryBytes, perUpdateBytes: o.journalMemoryPerUpdateBytes }),
     valueBound: checkValueBound(o.updateValueBound ?? DEFAULT_VALUE_BOUND),
     ownSpoolDir: o.spoolDir === undefined,
     retention: { keepLast: o.keepCheckpoints ?? 3, every: o.checkpointEvery ?? 0 },
@@ -192,6 +197,8 @@ export class Coordinator {
       lifecycle: (e) => this.bridge.roundEvent(e),
       reconnectGraceMs: config.reconnectGraceMs,
       spoolDir: config.spoolDir,
+      // One budget for every run and round of this coordinator.
+      journals: { budget: new JournalBudget(config.journalMemory.budgetBytes), memoryMaxBytes: config.journalMemory.perUpdateBytes },
       valueBound: config.valueBound,
       retention: config.retention,
       maxActiveRuns: config.limits.maxActiveRuns,
@@ -293,7 +300,7 @@ export class Coordinator {
     for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
     if (this.config.ha) await this.startLease();
     this.logger.info(
-      { host: this.config.host, port: this.boundPort, tls: this.config.tls !== undefined, enrollment: this.enrollment.enabled, receiveWindowBytes: this.config.receiveWindowBytes },
+      { host: this.config.host, port: this.boundPort, tls: this.config.tls !== undefined, enrollment: this.enrollment.enabled, receiveWindowBytes: this.config.receiveWindowBytes, journalMemory: this.config.journalMemory, spoolDir: this.config.spoolDir },
       this.config.tls ? 'coordinator serving (mutual TLS: identities from client certificates)' : 'coordinator serving plaintext: callers are trusted by the id they claim',
     );
     return this.boundPort;

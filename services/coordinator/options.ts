@@ -40,10 +40,14 @@ export interface CoordinatorOptions {
   /** A selected client whose session breaks may reconnect and resume within this long before it is dropped, ms. @default 10000 */
   reconnectGraceMs?: number;
   /**
-   * Directory for the journals of large uploads in flight (what undoes a partial
-   * fold); memory only for small updates. @default <tmpdir>/fedlink-spool-<pid>, removed on stop
+   * Directory for the journals of uploads that do not stay in memory (see
+   * journalMemoryBytes), held until their round folds them. @default <tmpdir>/fedlink-spool-<pid>, removed on stop
    */
   spoolDir?: string;
+  /** What upload journals may hold in memory in all, bytes; past it uploads go to the spool. @default min(RAM / 8, 4 GiB) (journal-memory.ts) */
+  journalMemoryBytes?: number;
+  /** Largest upload journaled in memory, bytes. @default journalMemoryBytes / 4 */
+  journalMemoryPerUpdateBytes?: number;
   /** Largest |value| (float32 weights, or a delta's decoded values) an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded. @default 1e30 */
   updateValueBound?: number;
   /** Transfer chunk size (model downloads; the largest upload chunk asked of clients), bytes. @default 1 MiB */

@@ -20,6 +20,7 @@ import type { ServerEvaluator } from './evaluation/server-evaluator';
 import type { FleetPort } from './rounds/fleet-port';
 import type { ClientReport, UpdateHeader } from './rounds/round';
 import { type CheckpointRetention, RunDriver, type RunEvent } from './rounds/run-driver';
+import type { JournalOptions } from './rounds/update-journal';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
 import { isStrategy } from './strategy/registry';
@@ -42,6 +43,8 @@ export interface RunManagerDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** What uploads may keep in memory, for every run together (journal-memory.ts). */
+  journals?: Pick<JournalOptions, 'budget' | 'memoryMaxBytes'>;
   /** Largest |value| an update may carry (see run-driver.ts). */
   valueBound?: number;
   /** Which checkpoints to keep. @default the last 3 */

@@ -14,9 +14,18 @@
  * every float32 chunk as it arrives is copied into wasm scratch, checked for
  * NaN/Inf (SIMD) and folded by the f32x4 multiply-add into the one sum, and
  * the average is written into the reserved array. The same for int8 and
- * top-k 1 % + int8 deltas, decoded straight into the sum. The round path adds
- * what the transfer does to each chunk on the same core: its sha256 (the
- * integrity check, ~1.7 GB/s on one core here) and the undo journal. For
+ * top-k 1 % + int8 deltas, decoded straight into the sum.
+ *
+ * The round path is what a coordinator does with float32 uploads today, on
+ * one core: every chunk through the round's sink as it arrives (for a client
+ * with chunk digests, XXH64 and the value bound in one wasm pass; for an older
+ * client, the bound check and the sha256 of the whole), journaled where this
+ * host's default journal memory policy puts it (rounds/journal-memory.ts; a
+ * spooled journal is checked again as it is read back), and folded at close.
+ * It is printed against two numpy baselines on the same data: Flower's
+ * `aggregate_inplace` formulation (target ≥ 2×) and the weighted sum with a
+ * preallocated temporary (target ≥ 1×). A breakdown shows what bounds it: the
+ * copy grpc-js framing makes of each chunk, the check, the fold. For
  * comparison, the whole-update staged path (FedAvgAccumulator, both cores; a
  * bench helper in helpers/aggregation/, which rounds never run).
  *
@@ -35,7 +44,9 @@ import { FedAvgAccumulator } from './helpers/aggregation/fedavg-accumulator';
 import { chooseKernel } from '../../services/coordinator/aggregation/kernel-choice';
 import { StagedUpdate } from './helpers/aggregation/staged-update';
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
-import { createJournal } from '../../services/coordinator/rounds/update-journal';
+import { createJournal, JournalBudget, type JournalOptions } from '../../services/coordinator/rounds/update-journal';
+import { journalMemoryPolicy } from '../../services/coordinator/rounds/journal-memory';
+import { checkFloat32Chunk, chunkDigest } from '../../common/chunk-check/chunk-checker';
 import { encodedSink, float32Sink } from '../../services/coordinator/rounds/update-sink';
 import { chunks, Float32Assembler, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { DEFAULT_VALUE_BOUND, encodeUpdate } from '../../common/codecs';
@@ -117,7 +128,8 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   // Chunk bytes as gRPC hands them over: 1 MiB views of the little-endian update bytes.
   const encodedDistinct = distinct.map((u) => {
     const bytes = float32ToBytes(u);
-    return { sha: sha256Hex(bytes), parts: [...chunks(bytes)] };
+    const parts = [...chunks(bytes)];
+    return { sha: sha256Hex(bytes), parts, digests: parts.map(([offset, data]) => chunkDigest(data, offset)) };
   });
   const encoded = updates.map((_, k) => encodedDistinct[k % distinct.length]);
   const gb = (N * P * 4) / 1e9;
@@ -140,9 +152,8 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
     void acc.dispose();
   };
   // What a round does. At round open (while the clients train) the streaming sum is set up and
-  // its result array reserved; then every chunk folds into the one sum as it arrives, and the
-  // average is written into the reserved array. `round` adds what the transfer does to each
-  // chunk on the same core: the sha256 (integrity) and the undo journal (spool file).
+  // its result array reserved; uploads are checked and journaled as they arrive and folded at
+  // close, and the average is written into the reserved array.
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
   const open = (sparse: boolean) => {
     const acc = new StreamingFedAvg(P);
@@ -167,25 +178,44 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   };
   // Without the transfer: each update already journaled in memory as its 1 MiB chunks, then
   // accepted and folded at close (canonical order) into the average.
-  const float32Round = (withTransfer: boolean) => (acc: StreamingFedAvg) => {
+  const foldRound = (acc: StreamingFedAvg) => {
     encoded.forEach((e, k) => {
-      const id = `c${String(k).padStart(4, '0')}`;
-      if (!withTransfer) {
-        const journal = createJournal(P * 4, `bench-${k}`, {});
-        for (const [, data] of e.parts) journal.append(data);
-        acc.add({ clientId: id, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal });
-      } else {
-        const sink = float32Sink(P, { journal: createJournal(P * 4, `bench-${k}`, { spoolDir }), sha256: e.sha, bound: DEFAULT_VALUE_BOUND });
-        for (const [offset, data] of e.parts) sink.write(offset, data);
-        sink.finish();
-        acc.add({ clientId: id, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal: sink.handOver() });
-      }
+      const journal = createJournal(P * 4, `bench-${k}`, {});
+      for (const [, data] of e.parts) journal.append(data);
+      acc.add({ clientId: `c${String(k).padStart(4, '0')}`, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal });
     });
     acc.average();
   };
-  const roundRaw = timedRound(float32Round(false), 5);
-  const round = timedRound(float32Round(true), 3);
+  // The round path: every chunk through the round's sink as it arrives, with the client's chunk
+  // digests or the sha256 of the whole, journaled as `journals` says, then folded at close.
+  const uploadRound = (digests: boolean, journals: JournalOptions) => (acc: StreamingFedAvg) => {
+    encoded.forEach((e, k) => {
+      const journal = createJournal(P * 4, `bench-${k}`, journals);
+      placement.add(journal.spooled ? 'spooled' : 'in memory');
+      const sink = float32Sink(P, digests ? { journal, sha256: '', chunkDigest: 'xxh64', bound: DEFAULT_VALUE_BOUND } : { journal, sha256: e.sha, bound: DEFAULT_VALUE_BOUND });
+      e.parts.forEach(([offset, data], i) => sink.write(offset, data, digests ? e.digests[i] : undefined));
+      sink.finish();
+      acc.add({ clientId: `c${String(k).padStart(4, '0')}`, numExamples: weights[k], kind: 'weights', encoding: 'float32', journal: sink.handOver() });
+    });
+    acc.average();
+  };
+  // What a coordinator on this host does by default (one budget, as the coordinator has; every
+  // timed round closes its journals, giving their memory back).
+  const policy = journalMemoryPolicy();
+  const asDefault: JournalOptions = { spoolDir, budget: new JournalBudget(policy.budgetBytes), memoryMaxBytes: policy.perUpdateBytes };
+  const placement = new Set<string>();
+  const roundRaw = timedRound(foldRound, 5);
+  const round = timedRound(uploadRound(true, asDefault), 3);
+  const roundJournals = [...placement].join(' and ');
+  const roundSha256 = timedRound(uploadRound(false, asDefault), 3);
+  // Every journal spooled (--journal-memory 0, or a host too small for the round): the write at
+  // arrival and the checked read-back at close.
+  const roundSpooled = timedRound(uploadRound(true, { spoolDir, budget: new JournalBudget(0), memoryMaxBytes: 0 }), 3);
   rmSync(spoolDir, { recursive: true, force: true });
+  // The steps the round path cannot avoid on its one core: the copy grpc-js framing makes of
+  // every chunk (not in the timings above, which start from chunk views) and the check.
+  const receiveCopy = best(() => encoded.forEach((e) => e.parts.forEach(([, d]) => Buffer.from(d))), 3).best;
+  const checkOnly = best(() => encoded.forEach((e) => e.parts.forEach(([offset, d]) => checkFloat32Chunk(d, offset, DEFAULT_VALUE_BOUND))), 3).best;
   // Encoded deltas (int8 blocks, top-k 1 % with int8 values), through the round's sinks (checked
   // as they arrive, journaled in memory) and decoded straight into the sum at close; GB/s
   // counted, like numpy's, as float32 data represented.
@@ -264,7 +294,13 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
   row('  + round open (sum set up, result reserved)', roundRaw.best + roundRaw.open, `  [open alone ${(roundRaw.open * 1000).toFixed(1)} ms, while clients train]`);
   row('  int8 deltas (decoded into the sum)', int8.best, `  [${mib(int8.wireBytesPerUpdate * N)} on the wire]`);
   row('  top-k 1 % + int8 deltas (decoded into the sum)', topk.best, `  [${mib(topk.wireBytesPerUpdate * N)} on the wire]`);
-  row('fedlink round path: + sha256, bound check, spool journal', round.best);
+  row('fedlink round path: chunk digests (XXH64 + bound, wasm)', round.best, `  [journals ${roundJournals}: default policy, ${mib(policy.budgetBytes)} budget, ${mib(policy.perUpdateBytes)} per update]`);
+  row('  older clients: sha256 of the whole + bound check', roundSha256.best);
+  row('  chunk digests, every journal spooled (--journal-memory 0)', roundSpooled.best, '  [write at arrival, checked read-back at close]');
+  row('  step: receive copy of every chunk (grpc-js framing)', receiveCopy);
+  row('  step: XXH64 + bound check, one wasm pass', checkOnly);
+  row('  step: fold + average from in-memory journals', roundRaw.best);
+  row('  receive copy + check alone (what bounds one core)', receiveCopy + checkOnly);
   row('  (sha256 alone over the same chunks, one core)', hashOnly);
   row('fedlink staged whole updates (2 cores), no sha256', oursNoHash.best, `  [first run, cold memory + worker start: ${rate(oursNoHash.first).toFixed(2)} GB/s]`);
   row('  (kernel only: data already in wasm memory)', kernelOnly.best);
@@ -289,6 +325,11 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       int8: rate(int8.best),
       topk: rate(topk.best),
       roundPath: rate(round.best),
+      roundPathSha256: rate(roundSha256.best),
+      roundPathSpooled: rate(roundSpooled.best),
+      receiveCopy: rate(receiveCopy),
+      check: rate(checkOnly),
+      receiveCopyPlusCheck: rate(receiveCopy + checkOnly),
       sha256: rate(hashOnly),
       stagedNoHash: rate(oursNoHash.best),
       stagedNoHashCold: rate(oursNoHash.first),
@@ -312,21 +353,34 @@ async function runCase(N: number, P: number, backend: string): Promise<Record<st
       roundPathVsNumpy: r(numpy?.inPlace, round.best),
       roundPathVsFlower: r(numpy?.flower, round.best),
       roundPathVsNumpyPreallocated: r(numpy?.preallocated, round.best),
+      roundPathSha256VsFlower: r(numpy?.flower, roundSha256.best),
+      roundPathSha256VsNumpyPreallocated: r(numpy?.preallocated, roundSha256.best),
+      roundPathSpooledVsFlower: r(numpy?.flower, roundSpooled.best),
+      roundPathSpooledVsNumpyPreallocated: r(numpy?.preallocated, roundSpooled.best),
+      receiveCopyPlusCheckVsFlower: r(numpy?.flower, receiveCopy + checkOnly),
+      receiveCopyPlusCheckVsNumpyPreallocated: r(numpy?.preallocated, receiveCopy + checkOnly),
       sha256VsNumpy: r(numpy?.inPlace, hashOnly),
       stagedNoHashVsNumpy: r(numpy?.inPlace, oursNoHash.best),
       kernelOnlyVsNumpy: r(numpy?.inPlace, kernelOnly.best),
       aggregationVsPrevious: r(previous, roundRaw.best),
       aggregationVsTfjsOps: r(tfjs, roundRaw.best),
     },
+    roundJournals,
+    journalPolicy: policy,
     extraMemoryBytes: extraMemory,
     stagedMemoryBytes: memoryBytes,
   };
   const f = figures.ratios;
-  const target = f.aggregationVsNumpy === undefined ? 'n/a' : f.aggregationVsNumpy >= 2 ? 'met' : 'NOT met';
+  const met = (x: number | undefined, target: number) => (x === undefined ? 'n/a' : `${x}× (target ≥ ${target}×: ${x >= target ? 'met' : 'NOT met'})`);
   console.log(
-    `  aggregation ${f.aggregationVsNumpy ?? 'n/a'}× numpy (target ≥ 2×: ${target}; ${f.aggregationWithOpenVsNumpy ?? 'n/a'}× counting round open), ` +
-      `${f.aggregationVsScaleThenSum}× scale-then-sum; round path ${f.roundPathVsFlower ?? 'n/a'}× Flower's formulation (target ≥ 2×), ` +
-      `${f.roundPathVsNumpyPreallocated ?? 'n/a'}× preallocated numpy (target ≥ 1×); sha256 alone ${f.sha256VsNumpy ?? 'n/a'}× numpy`,
+    `  aggregation ${met(f.aggregationVsNumpy, 2)} numpy in place (${f.aggregationWithOpenVsNumpy ?? 'n/a'}× counting round open), ${f.aggregationVsScaleThenSum}× scale-then-sum`,
+  );
+  console.log(
+    `  round path, chunk digests: ${met(f.roundPathVsFlower, 2)} Flower's formulation, ${met(f.roundPathVsNumpyPreallocated, 1)} preallocated numpy; ` +
+      `older clients (sha256): ${f.roundPathSha256VsFlower ?? 'n/a'}× / ${f.roundPathSha256VsNumpyPreallocated ?? 'n/a'}×; every journal spooled: ${f.roundPathSpooledVsFlower ?? 'n/a'}× / ${f.roundPathSpooledVsNumpyPreallocated ?? 'n/a'}×`,
+  );
+  console.log(
+    `  receive copy + check alone: ${f.receiveCopyPlusCheckVsFlower ?? 'n/a'}× Flower's formulation, ${f.receiveCopyPlusCheckVsNumpyPreallocated ?? 'n/a'}× preallocated numpy, before any fold`,
   );
   return figures;
 }

@@ -9,7 +9,7 @@
  *    value bound check; the bound check alone, in JS (firstOutOfBound) and in
  *    wasm SIMD.
  * 2. The round path as `npm run bench -- aggregation` measures it (N updates ×
- *    P float32 as 1 MiB chunks → finished average, large journals spooled to a
+ *    P float32 as 1 MiB chunks → finished average, journals spooled to a
  *    file), broken down step by step, then whole: with the sha256 of the whole
  *    (what a client without chunk digests sends) and with XXH64 chunk digests.
  *    The client's side too: sha256 of the whole against a digest per chunk.
@@ -33,7 +33,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { checkFloat32Chunk, chunkDigest, float32OutOfBound, xxh64 } from '../../common/chunk-check/chunk-checker';
+import { checkFloat32Chunk, chunkDigest, digestFromBytes, float32OutOfBound, xxh64 } from '../../common/chunk-check/chunk-checker';
 import { DEFAULT_VALUE_BOUND, firstOutOfBound } from '../../common/codecs';
 import { Wasm } from '../../common/wasm/api';
 import { func, funcType, get, I32, i32c, mem, moduleBytes, name, section, set, uleb, vec, whileBelow, bump } from '../../common/wasm/assembler';
@@ -45,7 +45,6 @@ import type { TlsMaterial } from '../../common/pki/files';
 import { pushUpdate } from '../../clients/daemon/push-update';
 import { loadFedlinkProto } from '../../proto/loader';
 import { createAuthHook, noAuth } from '../../services/coordinator/auth/auth-hook';
-import type { SessionRegistry } from '../../services/coordinator/fleet/session-registry';
 import { UpdateReceiver } from '../../services/coordinator/rounds/update-receiver';
 import { createFleetService } from '../../services/coordinator/rpc/fleet-service';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from '../../services/coordinator/rpc/receive-window';
@@ -53,10 +52,10 @@ import { serverCredentials } from '../../services/coordinator/rpc/server-credent
 import type { RunManager } from '../../services/coordinator/run-manager';
 import { createTestPki } from '../helpers/pki';
 import { CLIENT_ID, makeClient } from './helpers/fedlink-transfers';
-import { cpuSeconds, median } from './helpers/transfer-rig';
+import { benchRegistry, cpuSeconds, median } from './helpers/transfer-rig';
 import { StreamingFedAvg } from '../../services/coordinator/aggregation/streaming-fedavg';
 import { createStreamingSum } from '../../services/coordinator/aggregation/streaming-sum';
-import { createJournal, type UpdateJournal } from '../../services/coordinator/rounds/update-journal';
+import { createJournal, JournalBudget, type UpdateJournal } from '../../services/coordinator/rounds/update-journal';
 import { float32Sink } from '../../services/coordinator/rounds/update-sink';
 
 const MiB = 1 << 20;
@@ -222,6 +221,8 @@ function roundPath(N: number, P: number): Record<string, unknown> {
   const weights = updates.map((_, k) => 100 + k * 10);
   const gb = (N * P * 4) / 1e9;
   const spoolDir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-spool-'));
+  // Every journal in the spool, whatever this host's journal memory policy would allow.
+  const spooled = { spoolDir, budget: new JournalBudget(0), memoryMaxBytes: 0 };
   const each = (fn: (data: Uint8Array, offset: number, k: number, i: number) => void) => () =>
     updates.forEach((e, k) => e.parts.forEach(([offset, data], i) => fn(data, offset, k, i)));
   const steps: Record<string, number> = {};
@@ -241,15 +242,15 @@ function roundPath(N: number, P: number): Record<string, unknown> {
   step('XXH64 chunk digest + bound check, one wasm pass', best(each((d, offset) => checkFloat32Chunk(d, offset, DEFAULT_VALUE_BOUND))));
   let journals: UpdateJournal[] = [];
   const closeAll = () => journals.forEach((j) => j.close());
-  step('journal: append (a spool file past 8 MiB, else memory)', best(() => {
+  step('journal: append to a spool file, with each chunk\'s digest', best(() => {
     closeAll();
     journals = updates.map((e, k) => {
-      const j = createJournal(P * 4, `bench-${k}`, { spoolDir });
-      for (const [, d] of e.parts) j.append(d);
+      const j = createJournal(P * 4, `bench-${k}`, spooled);
+      e.parts.forEach(([, d], i) => j.append(d, digestFromBytes(e.digests[i])));
       return j;
     });
   }));
-  step('journal: read back at close', best(() => journals.forEach((j) => j.replay(() => {}))));
+  step('journal: read back at close, checked against the digests', best(() => journals.forEach((j) => j.replay(() => {}))));
   const sum = createStreamingSum(P, 'wasm-simd');
   step('fold (copy to scratch, NaN scan, f32x4 multiply-add)', best(() => {
     sum.reset();
@@ -270,7 +271,7 @@ function roundPath(N: number, P: number): Record<string, unknown> {
       acc.reserveResult();
       seconds = Math.min(seconds, timeOnce(() => {
         updates.forEach((e, k) => {
-          const journal = createJournal(P * 4, `bench-${k}`, spool ? { spoolDir } : {});
+          const journal = createJournal(P * 4, `bench-${k}`, spool ? spooled : {});
           const sink = float32Sink(P, digests ? { journal, sha256: '', chunkDigest: 'xxh64', bound: DEFAULT_VALUE_BOUND } : { journal, sha256: e.sha, bound: DEFAULT_VALUE_BOUND });
           e.parts.forEach(([offset, data], i) => sink.write(offset, data, digests ? e.digests[i] : undefined));
           sink.finish();
@@ -334,7 +335,7 @@ async function uploadServer(parameters: number, spoolDir: string, secure?: TlsMa
   let done: { resolve: () => void; reject: (e: Error) => void } | undefined;
   const manager = {
     beginUpdate(clientId: string, _run: string, _round: number, h: { transferId: string; encoding: string; sha256: string; chunkDigest?: string; numExamples: number; totalBytes: number }) {
-      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir });
+      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir, memoryMaxBytes: 0 });
       const sink = float32Sink(parameters, { journal, sha256: h.sha256, chunkDigest: h.chunkDigest ? 'xxh64' : undefined, bound: DEFAULT_VALUE_BOUND });
       return Promise.resolve(
         new UpdateReceiver(clientId, h.transferId, h.numExamples, h.encoding, sink, h.sha256, (r) => {
@@ -347,7 +348,7 @@ async function uploadServer(parameters: number, spoolDir: string, secure?: TlsMa
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
   server.addService(loadFedlinkProto().proto.fedlink.v1.Fleet.service, createFleetService({
     manager,
-    registry: { onChange: () => () => {}, declaredDatasetSize: () => undefined } as unknown as SessionRegistry,
+    registry: benchRegistry(),
     auth: secure ? createAuthHook({ tls: true }) : noAuth,
     logger: silentLogger(),
     heartbeatIntervalMs: 2000,

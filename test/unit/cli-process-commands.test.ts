@@ -45,6 +45,8 @@ describe('fedlink coordinator and fedlink client', () => {
       maxTrackedClients: 100_000,
       reconnectGraceMs: 10_000,
       spoolDir: undefined,
+      journalMemoryBytes: undefined,
+      journalMemoryPerUpdateBytes: undefined,
       updateValueBound: 1e30,
       receiveWindowBytes: 4 << 20,
       store: 'file',
@@ -113,6 +115,20 @@ describe('fedlink coordinator and fedlink client', () => {
     const ha = await run('coordinator', '--ha', '--store', 'jetstream', '--nats', 'nats://127.0.0.1:4222', '--store-replicas', '3', '--lease-ttl', '4s', '--advertise', 'c1:50051');
     expect(ha.code).toBe(0);
     expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ ha: true, store: 'jetstream', storeReplicas: 3, leaseTtlMs: 4000, advertise: 'c1:50051' }));
+  });
+
+  it('coordinator - --journal-memory and --journal-memory-per-update take sizes; unset, the coordinator sizes them from its host; a contradiction is one line, exit 2', async () => {
+    expect(await run('coordinator', '--journal-memory', '1GiB', '--journal-memory-per-update', '64MiB')).toEqual({ code: 0, stderr: '' });
+    expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ journalMemoryBytes: 1 << 30, journalMemoryPerUpdateBytes: 64 << 20 }));
+    expect(await run('coordinator', '--journal-memory', '0')).toEqual({ code: 0, stderr: '' });
+    expect(runCoordinator).toHaveBeenLastCalledWith(expect.objectContaining({ journalMemoryBytes: 0, journalMemoryPerUpdateBytes: undefined }));
+    runCoordinator.mockClear();
+    const over = await run('coordinator', '--journal-memory', '64MiB', '--journal-memory-per-update', '1GiB');
+    expect(over.code).toBe(2);
+    expect(over.stderr.trim().split('\n')).toHaveLength(1);
+    expect(over.stderr).toMatch(/--journal-memory-per-update .* cannot exceed --journal-memory/);
+    expect((await run('coordinator', '--journal-memory', 'lots')).code).toBe(2);
+    expect(runCoordinator).not.toHaveBeenCalled();
   });
 
   it('coordinator - --receive-window takes a size with a unit; a bad or out-of-range one is one line, exit 2', async () => {

@@ -16,6 +16,7 @@ import { silentLogger } from '../../common/logger';
 import type { ModelSpec, RunRecord, TrainTask } from '../../common/types';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
+import { JournalBudget } from '../../services/coordinator/rounds/update-journal';
 import { FakeFleet } from '../helpers/fake-fleet';
 import { runConfig } from '../helpers/run-config';
 
@@ -40,6 +41,8 @@ describe('round memory', () => {
     fleet.onDispatch = (id, task) => tasks.set(id, task);
     const driver = new RunDriver(run, new Float32Array(PARAMS), {
       store, fleet, clock, logger: silentLogger(), events: new EventBus<RunEvent>(), maxUpdateBytes: 512 * MiB, selectionGraceMs: 0, spoolDir,
+      // A coordinator with little memory for journals: both uploads go to the spool.
+      journals: { budget: new JournalBudget(256 * MiB), memoryMaxBytes: 8 * MiB },
     });
     const done = driver.start();
     while (tasks.size < 2) await new Promise((r) => setImmediate(r));

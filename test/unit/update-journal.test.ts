@@ -41,9 +41,9 @@ describe('update journal', () => {
     c.close();
   });
 
-  it('update journal - large updates always go to the spool; without a spool directory everything stays in memory', () => {
+  it('update journal - updates over the per-update size always go to the spool; without a spool directory everything stays in memory', () => {
     const dir = spool();
-    const big = createJournal(9 << 20, 'big', { spoolDir: dir, budget: new JournalBudget(1 << 30) });
+    const big = createJournal(9 << 20, 'big', { spoolDir: dir, budget: new JournalBudget(1 << 30), memoryMaxBytes: 8 << 20 });
     big.append(new Uint8Array(16).fill(9));
     expect(readdirSync(dir)).toHaveLength(1);
     big.close();

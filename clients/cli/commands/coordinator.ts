@@ -8,13 +8,14 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/logger';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
-import { formatDuration } from '../format';
+import { formatBytes, formatDuration } from '../format';
 import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
 import { readCa, readCaFiles } from '../../../common/pki/files';
 import { checkValueBound } from '../../../common/codecs/value-bound';
+import { defaultJournalBudget, JOURNAL_MEMORY_FLAGS, journalMemoryPolicy } from '../../../services/coordinator/rounds/journal-memory';
 
 interface CoordinatorFlags extends TlsFlags {
   host?: string;
@@ -32,6 +33,8 @@ interface CoordinatorFlags extends TlsFlags {
   maxTrackedClients: number;
   reconnectGrace: number;
   spoolDir?: string;
+  journalMemory?: number;
+  journalMemoryPerUpdate?: number;
   updateValueBound: number;
   receiveWindow: number;
   store: 'file' | 'memory' | 'jetstream';
@@ -89,6 +92,8 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
   if (flags.receiveWindow < 65_535 || flags.receiveWindow > 2 ** 31 - 1) {
     throw new InvalidArgumentError(`--receive-window must be between 64KiB (HTTP/2's default) and 2GiB, got ${flags.receiveWindow} bytes`);
   }
+  // Checked here so a contradiction is one line and exit 2, like the other flags.
+  const journals = journalMemoryPolicy({ budgetBytes: flags.journalMemory, perUpdateBytes: flags.journalMemoryPerUpdate });
   const tls = tlsFromFlags(flags);
   if (tls && flags.insecure) throw new InvalidArgumentError('--insecure contradicts the TLS flags: drop one');
   if (flags.tlsCaKey && !flags.tlsCa) throw new InvalidArgumentError('--tls-ca-key goes with --tls-ca/--tls-cert/--tls-key (with --pki, put ca.key in that directory)');
@@ -110,6 +115,9 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     maxTrackedClients: flags.maxTrackedClients,
     reconnectGraceMs: flags.reconnectGrace,
     spoolDir: flags.spoolDir,
+    // Only what the operator set: the coordinator derives the rest from its own host.
+    journalMemoryBytes: flags.journalMemory === undefined ? undefined : journals.budgetBytes,
+    journalMemoryPerUpdateBytes: flags.journalMemoryPerUpdate === undefined ? undefined : journals.perUpdateBytes,
     updateValueBound: checkValueBound(flags.updateValueBound),
     receiveWindowBytes: flags.receiveWindow,
     store: flags.store,
@@ -151,6 +159,8 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option('--advertise <host:port>', 'address clients and operators should use while this coordinator leads (default: 127.0.0.1:<port>)'))
     .addOption(new Option('--lease-ttl <duration>', 'leader lease lifetime without renewal; a standby takes over this long after the leader dies').argParser(duration).default(6000, '6s'))
     .addOption(new Option('--spool-dir <dir>', 'where uploads are journaled until their round folds them (default: a fresh directory under the system temp dir, removed on exit)'))
+    .addOption(new Option(`${JOURNAL_MEMORY_FLAGS.budgetBytes} <size>`, `memory upload journals may hold in all until their rounds fold them; past it uploads are journaled to --spool-dir, 0 spools all (default: an eighth of RAM, at most 4GiB: ${formatBytes(defaultJournalBudget())} here)`).argParser(byteSize))
+    .addOption(new Option(`${JOURNAL_MEMORY_FLAGS.perUpdateBytes} <size>`, `largest upload journaled in memory (default: a quarter of ${JOURNAL_MEMORY_FLAGS.budgetBytes})`).argParser(byteSize))
     .addOption(new Option('--update-value-bound <x>', 'largest |value| an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded').argParser(positiveNumber).default(1e30, '1e30'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));

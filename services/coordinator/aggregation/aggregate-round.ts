@@ -3,8 +3,11 @@
  * The plain example-weighted mean folds straight from the journals
  * (streaming-fedavg.ts). Anything more — a robust rule, a norm bound, DP-FedAvg
  * — reads every update whole from spool files (dense-updates.ts), and says
- * what it did in one line for `rounds show`.
+ * what it did in one line for `rounds show`. An update whose journal does not
+ * read back as written is refused on either path (`accumulator.refused`) and
+ * left out; the caller decides whether the round can still commit.
  */
+import { DataLossError } from '../../../common/errors';
 import type { PrivacyConfig, StrategyOptions } from '../../../common/types';
 import type { Strategy } from '../strategy/types';
 import { clippedMean } from './clipped-mean';
@@ -36,14 +39,23 @@ export interface RoundAggregate {
 
 const MIB = 1 << 20;
 
-/** Combines the accepted updates of `accumulator` (the round trained from `global`) as `plan` says. */
+/**
+ * Combines the accepted updates of `accumulator` (the round trained from
+ * `global`) as `plan` says; throws DataLossError when every one of them was
+ * refused at the fold.
+ */
 export function aggregateRound(accumulator: StreamingFedAvg, global: Float32Array, plan: AggregationPlan): RoundAggregate {
   const { strategy, options, privacy } = plan;
   const clip = privacy?.config.clip ?? options.normBound;
   if (!strategy.aggregate && clip === undefined) return { values: accumulator.average(global), metrics: {} };
-  const dense = DenseUpdates.decode(accumulator.acceptedUpdates(), global, { spoolDir: plan.spoolDir, clipNorm: clip });
+  const dense = DenseUpdates.decode(accumulator.acceptedUpdates(), global, {
+    spoolDir: plan.spoolDir,
+    clipNorm: clip,
+    refuse: (u, err) => accumulator.refuse(u.clientId, err),
+  });
   try {
     const k = dense.updates.length;
+    if (k === 0) throw new DataLossError(`all ${accumulator.refused.length} accepted update(s) failed their check at the fold`);
     const metrics: Record<string, number> = { spooled_bytes: dense.spooledBytes };
     const notes: string[] = [];
     if (clip !== undefined) {

@@ -20,7 +20,7 @@
 import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createFoldingDecoder } from '../../../common/codecs';
-import { ResourceExhaustedError } from '../../../common/errors';
+import { DataLossError, ResourceExhaustedError } from '../../../common/errors';
 import { distance } from '../strategy/server-opt';
 import type { VerifiedUpdate } from './streaming-fedavg';
 
@@ -42,6 +42,11 @@ export interface DenseOptions {
   clipNorm?: number;
   /** Values per update read at a time. @default as many as fit 16 MiB for all updates together */
   blockValues?: number;
+  /**
+   * Called for an update whose journal does not read back as written (it is
+   * then left out); without it the DataLossError is thrown.
+   */
+  refuse?: (update: VerifiedUpdate, err: DataLossError) => void;
 }
 
 /** Bytes of all updates' blocks together, when the caller does not choose. */
@@ -77,7 +82,13 @@ export class DenseUpdates {
     let spooled = 0;
     try {
       for (const u of sorted) {
-        decodeInto(u, global, scratch);
+        try {
+          decodeInto(u, global, scratch);
+        } catch (err) {
+          if (!(err instanceof DataLossError) || !options.refuse) throw err;
+          options.refuse(u, err);
+          continue;
+        }
         const norm = distance(scratch, global);
         const bound = options.clipNorm;
         const scale = bound !== undefined && norm > bound ? bound / norm : 1;

@@ -10,8 +10,14 @@
  * their journals into one float32 sum, in a canonical order (by client id),
  * with weights normalised by the round's total examples. The same set of
  * accepted updates therefore gives the same bits whatever the arrival order,
- * and memory stays O(model): the sum, one chunk, and the journals (small ones
- * in memory, large ones in the spool directory).
+ * and memory stays O(model): the sum, one chunk, and the journals (in memory
+ * or in the spool directory, as the journal memory policy places them).
+ *
+ * A spooled journal checks every piece it reads back (file-journal.ts). One
+ * that does not match takes its update out of the round (`refused`) and the
+ * fold starts over without it, so the result is exactly what the round gives
+ * had that update never been accepted; the round's commit rules then count it
+ * as failed (run-driver.ts).
  *
  * Updates come as whole weights (float32) or as deltas from the global model
  * the client trained from (compressed encodings): a delta client's share of
@@ -33,7 +39,7 @@
  * With no top-k update accepted this is the plain weighted average.
  */
 import { createFoldingDecoder, type FoldCoverage } from '../../../common/codecs';
-import { InvalidArgumentError } from '../../../common/errors';
+import { DataLossError, InvalidArgumentError } from '../../../common/errors';
 import type { UpdateJournal } from '../rounds/update-journal';
 import { defaultKernel } from './kernel-choice';
 import { createStreamingSum, type StreamingKernel, type StreamingSum } from './streaming-sum';
@@ -62,6 +68,15 @@ export interface VerifiedUpdate {
   journal: UpdateJournal;
 }
 
+/** An accepted update taken back out at the fold: its journal did not read back as written. */
+export interface RefusedUpdate {
+  clientId: string;
+  /** What did not match, and where. */
+  reason: string;
+  /** Byte offset in the update where it was found. */
+  offset?: number;
+}
+
 /** Sparse weights are Uint32 example counts (see folding-decoder.ts): a round's top-k examples must stay below this. */
 const MAX_SPARSE_EXAMPLES = 2 ** 32;
 
@@ -78,6 +93,7 @@ export class StreamingFedAvg {
   private sparseExamples = 0;
   /** Per parameter, the examples of the top-k updates folded at it; created when needed. */
   private counts: Uint32Array | undefined;
+  private readonly refusedUpdates: RefusedUpdate[] = [];
 
   constructor(
     readonly size: number,
@@ -118,6 +134,29 @@ export class StreamingFedAvg {
     this.updates.set(update.clientId, update);
   }
 
+  /** Updates taken back out because their journal did not read back as written, in the order found. */
+  get refused(): readonly RefusedUpdate[] {
+    return this.refusedUpdates;
+  }
+
+  /**
+   * Takes an accepted update back out (its journal is closed) because reading
+   * it back failed with `err`; a no-op for a client without an accepted update.
+   * The rules that read updates whole call it too (aggregate-round.ts).
+   */
+  refuse(clientId: string, err: DataLossError): void {
+    const u = this.updates.get(clientId);
+    if (!u) return;
+    this.updates.delete(clientId);
+    u.journal.close();
+    if (u.kind === 'sparse-delta') this.sparseExamples -= u.numExamples;
+    else {
+      this.denseExamples -= u.numExamples;
+      if (u.kind === 'delta') this.denseDeltaExamples -= u.numExamples;
+    }
+    this.refusedUpdates.push({ clientId, reason: err.message, offset: err.offset });
+  }
+
   /** The accepted updates (their journals stay owned by this accumulator), for the rules that read them whole (aggregate-round.ts). */
   acceptedUpdates(): VerifiedUpdate[] {
     return [...this.updates.values()];
@@ -145,23 +184,31 @@ export class StreamingFedAvg {
 
   /**
    * The weighted average of the accepted updates; `global` is the model the
-   * deltas were trained from (required when any delta was accepted). Throws
-   * InvalidArgumentError when nothing was accepted or the average is not
-   * finite (values within the round's bound cannot get there; a global model
-   * near float32's maximum plus a delta can).
+   * deltas were trained from (required when any delta was accepted). An
+   * update whose journal does not read back as written is refused (see
+   * `refused`) and left out. Throws InvalidArgumentError when nothing was
+   * accepted or the average is not finite (values within the round's bound
+   * cannot get there; a global model near float32's maximum plus a delta
+   * can), and DataLossError when every accepted update was refused.
    */
   average(global?: Float32Array): Float32Array {
     if (this.updates.size === 0) throw new InvalidArgumentError('no updates to average');
+    for (;;) {
+      if (this.updates.size === 0) throw new DataLossError(`all ${this.refusedUpdates.length} accepted update(s) failed their check at the fold`);
+      if (this.denseDeltaExamples + this.sparseExamples > 0) {
+        if (!global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
+        if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
+      }
+      // Weights sum to 1 over everything folded (top-k ones only where they were sent), so a
+      // sum of bounded values stays bounded.
+      const bad = this.fold(this.denseExamples + this.sparseExamples);
+      if (!bad) break;
+      // The weights of every other update change without it: the fold starts over.
+      this.refuse(bad.clientId, bad.err);
+    }
     const dense = this.denseExamples;
     const denseDelta = this.denseDeltaExamples;
-    // Weights sum to 1 over everything folded (top-k ones only where they were sent), so a
-    // sum of bounded values stays bounded.
     const unit = dense + this.sparseExamples;
-    if (denseDelta + this.sparseExamples > 0) {
-      if (!global) throw new InvalidArgumentError('delta updates need the global model they were trained from');
-      if (global.length !== this.size) throw new InvalidArgumentError(`global model has ${global.length} parameters, the round has ${this.size}`);
-    }
-    this.fold(unit);
     const out = this.takeResult();
     if (dense > 0) this.sum.average(out, dense / unit, denseDelta > 0 ? { values: global!, weight: denseDelta / unit } : undefined);
     else out.set(global!); // only top-k updates: a parameter nobody sent keeps the global value exactly
@@ -178,8 +225,12 @@ export class StreamingFedAvg {
     return out;
   }
 
-  /** Folds every accepted update from its journal, in client-id order, into an emptied sum. */
-  private fold(unit: number): void {
+  /**
+   * Folds every accepted update from its journal, in client-id order, into an
+   * emptied sum; stops at the first journal that does not read back as written
+   * and returns whose it was.
+   */
+  private fold(unit: number): { clientId: string; err: DataLossError } | undefined {
     this.sum.reset();
     if (this.sparseExamples > 0) {
       this.reserveCoverage();
@@ -189,15 +240,21 @@ export class StreamingFedAvg {
     for (const id of order) {
       const u = this.updates.get(id)!;
       const weight = u.numExamples / unit;
-      if (u.kind === 'weights') {
-        u.journal.replay((offset, bytes) => this.sum.foldBytes(offset / 4, bytes, weight));
-        continue;
+      try {
+        if (u.kind === 'weights') {
+          u.journal.replay((offset, bytes) => this.sum.foldBytes(offset / 4, bytes, weight));
+          continue;
+        }
+        const coverage: FoldCoverage | undefined = u.kind === 'sparse-delta' ? { counts: this.counts!, weight: u.numExamples } : undefined;
+        const decoder = createFoldingDecoder(u.encoding, this.size, this.sum.target(), weight, coverage);
+        u.journal.replay((_offset, bytes) => decoder.push(bytes));
+        decoder.finish();
+      } catch (err) {
+        if (err instanceof DataLossError) return { clientId: id, err };
+        throw err;
       }
-      const coverage: FoldCoverage | undefined = u.kind === 'sparse-delta' ? { counts: this.counts!, weight: u.numExamples } : undefined;
-      const decoder = createFoldingDecoder(u.encoding, this.size, this.sum.target(), weight, coverage);
-      u.journal.replay((_offset, bytes) => decoder.push(bytes));
-      decoder.finish();
     }
+    return undefined;
   }
 
   /** The reserved result, handed to the caller (it becomes the next global model): a second average() writes a new one. */

@@ -17,7 +17,7 @@ import { checkValueBound, DEFAULT_VALUE_BOUND } from '../../../common/codecs';
 import { chunkCheckAvailable, XXH64_CHUNK_DIGEST } from '../../../common/chunk-check/chunk-checker';
 import { encodedSink, float32Sink } from './update-sink';
 import { StreamingFedAvg } from '../aggregation/streaming-fedavg';
-import { createJournal } from './update-journal';
+import { createJournal, type JournalOptions } from './update-journal';
 import type { FleetPort } from './fleet-port';
 import { UpdateReceiver } from './update-receiver';
 
@@ -53,6 +53,8 @@ export interface RoundInput {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads; undefined keeps them in memory. */
   spoolDir?: string;
+  /** What uploads may keep in memory (journal-memory.ts). @default the process budget and this machine's per-update size */
+  journals?: Pick<JournalOptions, 'budget' | 'memoryMaxBytes'>;
   /** Every update value must be within ±this, or the update is refused. @default DEFAULT_VALUE_BOUND */
   valueBound?: number;
   deadlineMs: number;
@@ -222,7 +224,7 @@ export class Round {
     existing?.discard();
     this.checkHeader(header, c.encoding ?? 'float32');
     const target = {
-      journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir }),
+      journal: createJournal(header.totalBytes, `${this.input.runId}-${this.input.round}-${clientId}`, { spoolDir: this.input.spoolDir, ...this.input.journals }),
       sha256: header.sha256,
       chunkDigest: header.chunkDigest ? (XXH64_CHUNK_DIGEST as typeof XXH64_CHUNK_DIGEST) : undefined,
       bound: this.valueBound,
@@ -381,7 +383,7 @@ export class Round {
     this.record.endedAtMs = this.input.clock.now();
     const reported = this.accepted.size;
     const failed = this.record.clients.filter((c) => c.state !== 'finished' && !this.notNeeded.has(c.clientId)).length;
-    this.record.meanTrainLoss = meanLoss(this.record.clients);
+    this.record.meanTrainLoss = meanTrainLoss(this.record.clients);
     this.record.scheduling = {
       policy: this.input.policy ?? 'random',
       ...schedulingMetrics(
@@ -516,7 +518,8 @@ export class Round {
   }
 }
 
-function meanLoss(clients: RoundClientRecord[]): number | undefined {
+/** The example-weighted mean training loss of the clients whose update counts. */
+export function meanTrainLoss(clients: RoundClientRecord[]): number | undefined {
   let sum = 0;
   let n = 0;
   for (const c of clients) {

@@ -21,12 +21,13 @@ import type { Store } from '../store/store';
 import { strategy, withDefaults } from '../strategy/registry';
 import { referencedVersions, saveStrategyState } from '../strategy/stored-state';
 import type { Strategy, StrategyState } from '../strategy/types';
-import { aggregateRound, type NoiseSource } from '../aggregation/aggregate-round';
+import { aggregateRound, type NoiseSource, type RoundAggregate } from '../aggregation/aggregate-round';
 import { secureNormalSource } from '../privacy/gaussian-noise';
 import { wouldExceed } from '../privacy/rdp-accountant';
 import { spentEpsilon } from '../privacy/spent';
 import type { FleetChange, FleetPort } from './fleet-port';
-import { Round, type RoundOutcome } from './round';
+import { meanTrainLoss, Round, type RoundOutcome } from './round';
+import type { JournalOptions } from './update-journal';
 
 /** A change of a run, and of one of its rounds when that is what changed. */
 export interface RunEvent {
@@ -54,6 +55,8 @@ export interface RunDriverDeps {
   reconnectGraceMs?: number;
   /** Directory for the journals of large uploads (see update-journal.ts); undefined keeps them in memory. */
   spoolDir?: string;
+  /** What uploads may keep in memory (journal-memory.ts); shared by every run of the coordinator. */
+  journals?: Pick<JournalOptions, 'budget' | 'memoryMaxBytes'>;
   /** Largest |value| an update may carry; others are refused before anything is folded. @default DEFAULT_VALUE_BOUND (1e30) */
   valueBound?: number;
   /** Which checkpoints to keep. @default keep the last 3 */
@@ -235,6 +238,7 @@ export class RunDriver {
       lifecycle: this.deps.lifecycle,
       reconnectGraceMs: this.deps.reconnectGraceMs,
       spoolDir: this.deps.spoolDir,
+      journals: this.deps.journals,
       valueBound: this.deps.valueBound,
       deadlineMs: now + config.roundDeadlineMs,
       maxUpdateBytes: this.deps.maxUpdateBytes,
@@ -266,32 +270,44 @@ export class RunDriver {
     const { config } = this.run;
     this.remember(record);
     if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
-    if (outcome.reported < config.minClients) {
-      return this.failRound(record, `only ${outcome.reported} of ${selectedCount} selected client(s) reported; min_clients is ${config.minClients}`);
-    }
-    if (!config.acceptFailures && outcome.failed > 0) {
-      return this.failRound(record, `${outcome.failed} selected client(s) did not report and accept_failures is off`);
-    }
-    const needs = this.strategy.minUpdates?.(this.strategyOptions() as never);
-    if (needs !== undefined && outcome.reported < needs) {
-      return this.failRound(record, `only ${outcome.reported} update(s) accepted; ${this.strategy.name} with byzantine ${this.strategyOptions().byzantine} needs ${needs} (2f + 3)`);
-    }
+    const blocked = this.commitBlocker(outcome.reported, outcome.failed, selectedCount);
+    if (blocked) return this.failRound(record, blocked);
     record.state = 'aggregating';
     await this.saveRound(record);
     failpoint('mid-aggregation', round);
-    const aggregate = aggregateRound(outcome.accumulator, this.weights, {
-      strategy: this.strategy,
-      options: this.strategyOptions(),
-      spoolDir: this.deps.spoolDir,
-      privacy: config.privacy && { config: config.privacy, noise: this.noise(), cohort: config.clientsPerRound },
-    });
+    let aggregate: RoundAggregate | undefined;
+    let aggregateError: unknown;
+    try {
+      aggregate = aggregateRound(outcome.accumulator, this.weights, {
+        strategy: this.strategy,
+        options: this.strategyOptions(),
+        spoolDir: this.deps.spoolDir,
+        privacy: config.privacy && { config: config.privacy, noise: this.noise(), cohort: config.clientsPerRound },
+      });
+    } catch (err) {
+      // Without the refused updates a rule may have too few to work with: the round's rules decide below.
+      if (outcome.accumulator.refused.length === 0) throw err;
+      aggregateError = err;
+    }
+    // Updates whose journal did not read back as written count as failed, as if refused on
+    // arrival; the aggregate already leaves them out, so the round commits if its rules allow.
+    const refused = outcome.accumulator.refused;
+    for (const r of refused) this.refusedAtFold(record, r.clientId, r.reason, r.offset, log);
+    const reported = outcome.reported - refused.length;
+    if (!aggregate || refused.length > 0) {
+      const rules = this.commitBlocker(reported, outcome.failed + refused.length, selectedCount);
+      if (rules !== undefined || !aggregate) {
+        const why = rules ?? `the other updates could not be aggregated: ${(aggregateError as Error).message}`;
+        return this.failRound(record, `the update(s) of ${refused.map((r) => r.clientId).join(', ')} failed their check at the fold (spool file changed on disk); ${why}`);
+      }
+    }
     // The strategy turns the round's aggregate into the next model (identity for fedavg and the robust rules).
     const step = this.strategy.commit(
       {
         previous: this.weights,
         average: aggregate.values,
         examples: record.clients.reduce((n, c) => n + (c.state === 'finished' ? c.numExamples : 0), 0),
-        updates: outcome.reported,
+        updates: reported,
         round,
         state: this.strategyState,
       },
@@ -304,7 +320,8 @@ export class RunDriver {
       ...step.metrics,
       ...(config.privacy && privacySteps && { dp_epsilon: spentEpsilon(privacySteps, config.privacy.delta), dp_delta: config.privacy.delta }),
     };
-    if (aggregate.note) record.aggregation = aggregate.note;
+    const notes = [aggregate.note, refused.length > 0 ? `left out at the fold (spool file changed on disk): ${refused.map((r) => r.clientId).join(', ')}` : undefined].filter((n) => n !== undefined);
+    if (notes.length > 0) record.aggregation = notes.join('; ');
     if (this.deps.evaluate) {
       record.state = 'evaluating';
       await this.saveRound(record);
@@ -473,6 +490,30 @@ export class RunDriver {
       h.rounds.push({ round: record.round, selected: false, reported: false, predictedMs: k.predictedMs });
       if (h.rounds.length > HISTORY_ROUNDS) h.rounds.shift();
     }
+  }
+
+  /** Why a closed round with these counts cannot commit; undefined when it can. */
+  private commitBlocker(reported: number, failed: number, selectedCount: number): string | undefined {
+    const { config } = this.run;
+    if (reported < config.minClients) return `only ${reported} of ${selectedCount} selected client(s) reported; min_clients is ${config.minClients}`;
+    if (!config.acceptFailures && failed > 0) return `${failed} selected client(s) did not report and accept_failures is off`;
+    const needs = this.strategy.minUpdates?.(this.strategyOptions() as never);
+    if (needs !== undefined && reported < needs) {
+      return `only ${reported} update(s) accepted; ${this.strategy.name} with byzantine ${this.strategyOptions().byzantine} needs ${needs} (2f + 3)`;
+    }
+    return undefined;
+  }
+
+  /** Records a client whose accepted update was refused at the fold (its journal did not read back as written). */
+  private refusedAtFold(record: RoundRecord, clientId: ClientId, reason: string, offset: number | undefined, log: Logger): void {
+    const c = record.clients.find((x) => x.clientId === clientId);
+    if (c) {
+      c.state = 'rejected';
+      c.reason = `update refused at the fold: ${reason}`;
+    }
+    record.meanTrainLoss = meanTrainLoss(record.clients);
+    log.warn({ clientId, offset, reason }, 'accepted update refused at the fold: its journal did not read back as written');
+    this.deps.lifecycle?.({ type: 'client-dropped', runId: this.run.runId, round: record.round, attempt: record.attempt, clientId, reason: c?.reason ?? reason, atMs: this.deps.clock.now() });
   }
 
   private async failRound(record: RoundRecord, reason: string): Promise<string> {

@@ -1,33 +1,43 @@
 /**
  * The bytes of one upload, exactly as received, kept from its first chunk
  * until the round folds it at close (streaming-fedavg.ts) or drops it
- * (refused, broken off for good, or the round ended without it). Small
- * updates are kept as the chunk buffers gRPC already allocated; large ones
- * are appended to a spool file, so the coordinator's memory stays at a few
- * chunks per upload whatever the model size. Writes are sequential (into the
- * page cache); the file is read back once, at the fold, and deleted when the
- * round is done with it.
+ * (refused, broken off for good, or the round ended without it). Updates are
+ * kept as the chunk buffers gRPC already allocated while the memory policy
+ * allows (journal-memory.ts: a size per update and a budget for all of them);
+ * the others are appended to a spool file, so the coordinator's memory stays
+ * bounded whatever the model size and the number of clients. A spool file is
+ * written sequentially (into the page cache), read back once at the fold with
+ * every piece checked against the digest it was written with (file-journal.ts),
+ * and deleted when the round is done with it. An in-memory journal holds the
+ * very buffers the upload's check ran on, so it is replayed as it is.
  */
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ResourceExhaustedError } from '../../../common/errors';
+import { FileJournal } from './file-journal';
+import { journalMemoryPolicy } from './journal-memory';
 
 /** Chunks an upload sent, in order, for the fold at round close. */
 export interface UpdateJournal {
   /** Bytes recorded so far. */
   readonly bytes: number;
-  /** Records the next chunk (the bytes following the previous one). */
-  append(chunk: Uint8Array): void;
-  /** Calls `each` with the recorded bytes in order, as (offset, bytes) pieces of up to 1 MiB. */
+  /** Whether the bytes go to a spool file (else they are held in memory). */
+  readonly spooled: boolean;
+  /**
+   * Records the next chunk (the bytes following the previous one). `digest`,
+   * when the caller has it, is the chunk's XXH64 seeded with its offset
+   * (common/chunk-check), already checked: a spooled journal keeps it to check
+   * the chunk when it is read back, and computes its own otherwise.
+   */
+  append(chunk: Uint8Array, digest?: bigint): void;
+  /**
+   * Calls `each` with the recorded bytes in order, as (offset, bytes) pieces of
+   * up to 1 MiB (the bytes are only valid during the call). A spooled journal
+   * checks every piece before handing it out and throws DataLossError, naming
+   * the offset, for one that did not read back as written.
+   */
   replay(each: (offset: number, bytes: Uint8Array) => void): void;
   /** Forgets everything and frees the memory or file. */
   close(): void;
 }
-
-/** Updates up to this size are journaled in memory (while the memory budget lasts). */
-export const MEMORY_JOURNAL_MAX_BYTES = 8 << 20;
-/** All in-memory journals of the process together: past this, small updates are spooled too. */
-export const MEMORY_JOURNAL_BUDGET_BYTES = 256 << 20;
 
 /**
  * Bytes in-memory journals may still take. Every accepted update is held until its round
@@ -54,15 +64,16 @@ export class JournalBudget {
   }
 }
 
-/** The process's budget (journals of every run and round share it). */
-export const processJournalBudget = new JournalBudget(MEMORY_JOURNAL_BUDGET_BYTES);
-const REPLAY_PIECE = 1 << 20;
+/** This machine's default policy (journal-memory.ts), for journals created without one (benches, tests). */
+const machineDefault = journalMemoryPolicy();
+/** The budget of journals created without one; a coordinator passes its own (coordinator.ts). */
+export const processJournalBudget = new JournalBudget(machineDefault.budgetBytes);
 
 /** Where journals go: the spool directory, or memory for small updates and when there is none. */
 export interface JournalOptions {
   /** Directory for spool files (created on first use); undefined keeps every journal in memory. */
   spoolDir?: string;
-  /** Journals of updates up to this many bytes stay in memory. @default MEMORY_JOURNAL_MAX_BYTES */
+  /** Journals of updates up to this many bytes stay in memory (while the budget lasts). @default this machine's per-update share (journal-memory.ts) */
   memoryMaxBytes?: number;
   /** What in-memory journals may take in all. @default processJournalBudget */
   budget?: JournalBudget;
@@ -74,7 +85,7 @@ let sequence = 0;
 export function createJournal(expectedBytes: number, label: string, options: JournalOptions): UpdateJournal {
   if (!options.spoolDir) return new MemoryJournal();
   const budget = options.budget ?? processJournalBudget;
-  if (expectedBytes <= (options.memoryMaxBytes ?? MEMORY_JOURNAL_MAX_BYTES) && budget.take(expectedBytes)) return new MemoryJournal(() => budget.give(expectedBytes));
+  if (expectedBytes <= (options.memoryMaxBytes ?? machineDefault.perUpdateBytes) && budget.take(expectedBytes)) return new MemoryJournal(() => budget.give(expectedBytes));
   const safe = label.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
   return new FileJournal(path.join(options.spoolDir, `${process.pid}-${++sequence}-${safe}.journal`), options.spoolDir);
 }
@@ -82,6 +93,7 @@ export function createJournal(expectedBytes: number, label: string, options: Jou
 class MemoryJournal implements UpdateJournal {
   private chunks: Uint8Array[] = [];
   bytes = 0;
+  readonly spooled = false;
 
   /** `release` hands the budget reservation back, once. */
   constructor(private release?: () => void) {}
@@ -104,57 +116,5 @@ class MemoryJournal implements UpdateJournal {
     this.bytes = 0;
     this.release?.();
     this.release = undefined;
-  }
-}
-
-class FileJournal implements UpdateJournal {
-  private fd?: number;
-  bytes = 0;
-
-  constructor(
-    private readonly file: string,
-    private readonly dir: string,
-  ) {}
-
-  append(chunk: Uint8Array): void {
-    try {
-      if (this.fd === undefined) {
-        mkdirSync(this.dir, { recursive: true });
-        this.fd = openSync(this.file, 'w+', 0o600);
-      }
-      let done = 0;
-      while (done < chunk.length) done += writeSync(this.fd, chunk, done, chunk.length - done, this.bytes + done);
-    } catch (err) {
-      throw new ResourceExhaustedError(`cannot spool the upload to ${this.dir}: ${(err as Error).message}`, { cause: err });
-    }
-    this.bytes += chunk.length;
-  }
-
-  replay(each: (offset: number, bytes: Uint8Array) => void): void {
-    if (this.fd === undefined) return;
-    const buf = Buffer.allocUnsafe(Math.min(REPLAY_PIECE, this.bytes));
-    for (let offset = 0; offset < this.bytes; ) {
-      const want = Math.min(buf.length, this.bytes - offset);
-      let got = 0;
-      while (got < want) {
-        const n = readSync(this.fd, buf, got, want - got, offset + got);
-        if (n === 0) throw new Error(`spool file ${this.file} is shorter than what was written`);
-        got += n;
-      }
-      each(offset, buf.subarray(0, want));
-      offset += want;
-    }
-  }
-
-  close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
-    this.bytes = 0;
-    try {
-      unlinkSync(this.file);
-    } catch {
-      // already gone (the spool directory was cleaned): nothing to free
-    }
   }
 }

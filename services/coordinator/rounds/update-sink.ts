@@ -7,13 +7,16 @@
  * check"): by the sha256 of the whole, checked by `finish()`, or, for a client
  * that sends them, by an XXH64 digest on every chunk, checked before the
  * chunk is journaled (for float32, in the same wasm pass as the bound check).
+ * A chunk going to a spool file is journaled with its XXH64 (the client's,
+ * or for a float32 chunk one computed in the same wasm pass as the bound
+ * check), so the fold can check it on its way back (file-journal.ts).
  * Only a finished update may be accepted by the round, which takes its
  * journal (`handOver()`) to fold it at close (streaming-fedavg.ts). A refused
  * or abandoned upload is `discard`ed: its journal is dropped and it never
  * touched the sum.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { checkFloat32Chunk, digestFromBytes, float32OutOfBound, XXH64_CHUNK_DIGEST, xxh64 } from '../../../common/chunk-check/chunk-checker';
+import { checkFloat32Chunk, chunkCheckAvailable, digestFromBytes, float32OutOfBound, XXH64_CHUNK_DIGEST, xxh64 } from '../../../common/chunk-check/chunk-checker';
 import { createCheckingDecoder, type FoldingDecoder, outOfBoundError, parseEncoding } from '../../../common/codecs';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { UpdateKind } from '../aggregation/streaming-fedavg';
@@ -105,6 +108,8 @@ class Sink implements UpdateSink {
   private dead = false;
   private verified = false;
   private done = false;
+  /** Whether to compute every chunk's digest even without the client's: the journal is a spool file and keeps them. */
+  private readonly digestForJournal: boolean;
 
   constructor(
     readonly expectedBytes: number,
@@ -113,6 +118,7 @@ class Sink implements UpdateSink {
     private readonly checks: SinkChecks,
   ) {
     if (t.chunkDigest === undefined) this.hash = createHash('sha256');
+    this.digestForJournal = t.journal.spooled && chunkCheckAvailable();
   }
 
   get receivedBytes(): number {
@@ -126,12 +132,13 @@ class Sink implements UpdateSink {
     const skip = this.received - offset;
     const fresh = skip > 0 ? data.subarray(Math.min(skip, data.length)) : data;
     try {
-      const withDigest = this.t.chunkDigest !== undefined;
-      const expected = withDigest ? digestFromBytes(digest) : undefined;
-      if (withDigest && expected === undefined) throw new InvalidArgumentError(`chunk at offset ${offset} carries no ${this.t.chunkDigest} digest (8 bytes)`);
-      const actual = this.checks.write(offset, data, fresh, withDigest);
-      if (withDigest && actual !== expected) throw new InvalidArgumentError(`chunk at offset ${offset} (${data.length} bytes) does not match its ${this.t.chunkDigest} digest`);
-      if (fresh.length > 0) this.t.journal.append(fresh);
+      const checked = this.t.chunkDigest !== undefined;
+      const expected = checked ? digestFromBytes(digest) : undefined;
+      if (checked && expected === undefined) throw new InvalidArgumentError(`chunk at offset ${offset} carries no ${this.t.chunkDigest} digest (8 bytes)`);
+      const actual = this.checks.write(offset, data, fresh, checked || this.digestForJournal);
+      if (checked && actual !== expected) throw new InvalidArgumentError(`chunk at offset ${offset} (${data.length} bytes) does not match its ${this.t.chunkDigest} digest`);
+      // The digest covers the whole chunk: for a resumed chunk partly kept already, the journal computes its own.
+      if (fresh.length > 0) this.t.journal.append(fresh, fresh.length === data.length ? actual : undefined);
     } catch (err) {
       this.dead = true;
       throw err;

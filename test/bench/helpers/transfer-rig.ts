@@ -19,7 +19,8 @@ import { silentLogger } from '../../../common/logger';
 import { loadFedlinkProto } from '../../../proto/loader';
 import { createFleetService } from '../../../services/coordinator/rpc/fleet-service';
 import type { RunManager } from '../../../services/coordinator/run-manager';
-import type { SessionRegistry } from '../../../services/coordinator/fleet/session-registry';
+import { SessionRegistry } from '../../../services/coordinator/fleet/session-registry';
+import { MemoryStore } from '../../../services/coordinator/store/memory-store';
 import { UpdateReceiver } from '../../../services/coordinator/rounds/update-receiver';
 import { float32Sink } from '../../../services/coordinator/rounds/update-sink';
 import { createJournal } from '../../../services/coordinator/rounds/update-journal';
@@ -183,6 +184,15 @@ export interface UploadServer {
 }
 
 /**
+ * The session registry the bench servers give the Fleet service: a real, empty
+ * one (uploads come from clients it does not know, as over a stub manager), so
+ * the service finds every method it calls, now and as it grows.
+ */
+export function benchRegistry(): SessionRegistry {
+  return new SessionRegistry(systemClock, new MemoryStore(), silentLogger());
+}
+
+/**
  * Starts a grpc-js server on 127.0.0.1 with the coordinator's own server
  * options (plus `extra`) and receive window (`windowBytes`: the coordinator's
  * default unless given; 65535 leaves grpc-js's own) serving
@@ -206,7 +216,9 @@ export async function startUploadServer(
     async beginUpdate(clientId: string, _runId: string, _round: number, h: { transferId: string; encoding: string; sha256: string; numExamples: number; totalBytes: number }) {
       if (h.encoding !== 'float32' || h.totalBytes !== parameters * 4) throw new Error('bench upload server expects raw float32 of the bench size');
       const fedavg = new StreamingFedAvg(parameters);
-      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir });
+      // Spooled whatever the host's journal memory policy allows: the bench measures the transfer,
+      // with the coordinator's memory at a few chunks per upload.
+      const journal = createJournal(h.totalBytes, `bench-${clientId}`, { spoolDir, memoryMaxBytes: 0 });
       return new UpdateReceiver(
         clientId,
         h.transferId,
@@ -249,7 +261,7 @@ export async function startUploadServer(
     proto.fedlink.v1.Fleet.service,
     createFleetService({
       manager,
-      registry: {} as SessionRegistry,
+      registry: benchRegistry(),
       auth: secure ? createAuthHook({ tls: true }) : noAuth,
       logger: silentLogger(),
       heartbeatIntervalMs: 2000,
