@@ -29,7 +29,9 @@ function optionalIn(what: string, v: number | undefined | null, min: number, max
 export function fromWireObjective(w: Objective__Output | null | undefined): Objective {
   if (!w) return structuredClone(DEFAULT_OBJECTIVE);
   const loss = w.loss ? oneOf<LossName>('loss', LOSSES, w.loss) : DEFAULT_OBJECTIVE.loss;
-  const metrics = w.metrics?.length ? [...new Set(w.metrics.map((m) => oneOf<MetricName>('metric', METRICS, m)))] : [...DEFAULT_OBJECTIVE.metrics];
+  // Unset metrics: accuracy for a classifier, mae for a regression (accuracy means nothing there).
+  const regression = loss === 'mse' || loss === 'mae';
+  const metrics = w.metrics?.length ? [...new Set(w.metrics.map((m) => oneOf<MetricName>('metric', METRICS, m)))] : regression ? (['mae'] as MetricName[]) : [...DEFAULT_OBJECTIVE.metrics];
   const o = w.optimizer;
   const name = o?.name ? oneOf<OptimizerName>('optimizer', OPTIMIZERS, o.name) : DEFAULT_OBJECTIVE.optimizer.name;
   const momentum = optionalIn('optimizer momentum', o?.momentum, 0, 1, true);

@@ -22,6 +22,8 @@ export interface ModelFile {
   topology: string;
   /** Float32, little endian, in the manifest's order; undefined: the coordinator initialises them. */
   weights?: Uint8Array;
+  /** Names and shapes of `weights`, in that order (the coordinator reorders by name). */
+  weightSpecs?: Array<{ name: string; shape: number[] }>;
 }
 
 interface ManifestGroup {
@@ -54,7 +56,8 @@ export async function readModelFile(file: string): Promise<ModelFile> {
   const base = path.basename(file, '.json') === 'model' ? path.basename(path.dirname(path.resolve(file))) : path.basename(file, '.json');
   const name = base.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'model';
   const weights = doc.modelTopology !== undefined && doc.weightsManifest?.length ? await readWeights(file, doc.weightsManifest) : undefined;
-  return { name, topology, weights };
+  const weightSpecs = weights && doc.weightsManifest!.flatMap((g) => (g.weights ?? []).map((w) => ({ name: w.name, shape: w.shape })));
+  return { name, topology, weights, ...(weightSpecs && { weightSpecs }) };
 }
 
 async function readWeights(file: string, manifest: ManifestGroup[]): Promise<Uint8Array> {
@@ -84,7 +87,9 @@ async function readWeights(file: string, manifest: ManifestGroup[]): Promise<Uin
 /** The UploadModel messages of a model: the header, then its weights in 1 MiB chunks. */
 export function uploadChunks(model: ModelFile): ModelUploadChunk[] {
   const w = model.weights;
-  const header = { name: model.name, topology: model.topology, weightsBytes: w?.length ?? 0, weightsSha256: w ? createHash('sha256').update(w).digest('hex') : '' };
+  const header = {
+    name: model.name, topology: model.topology, weightsBytes: w?.length ?? 0, weightsSha256: w ? createHash('sha256').update(w).digest('hex') : '', weightSpecs: model.weightSpecs ?? [],
+  };
   const chunks: ModelUploadChunk[] = [{ header, offset: 0, data: Buffer.alloc(0) }];
   for (let off = 0; w && off < w.length; off += CHUNK_BYTES) chunks.push({ offset: off, data: w.subarray(off, off + CHUNK_BYTES) });
   return chunks;

@@ -5,6 +5,9 @@
  * NOT_SERVING first, clients are told to go away, in-flight transfers get a
  * grace period, then the server shuts down.
  */
+import type { Objective } from '../../common/model-definition';
+import { ModelUploads } from './model/model-uploads';
+import { validateTopology } from './model/validate-topology';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +51,9 @@ import { journalMemoryPolicy, type JournalMemory } from './rounds/journal-memory
 import { JournalBudget } from './rounds/update-journal';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
+
+ /** An objective every output shape fits: what an upload is checked against before its run names the real one. */
+const ANY_OUTPUT: Objective = { loss: 'mse', metrics: [], optimizer: { name: 'sgd' } };
 
 /** Lifecycle states of the coordinator. */
 export type CoordinatorState = 'NEW' | 'RUNNING' | 'DRAINING' | 'STOPPED';
@@ -138,6 +144,7 @@ export class Coordinator {
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', 'fedlink.v1.Fleet': 'NOT_SERVING', 'fedlink.v1.Control': 'NOT_SERVING' });
   readonly registry: SessionRegistry;
   readonly manager: RunManager;
+  private readonly uploads: ModelUploads;
   readonly links: LinkTracker;
   /** Presence and link reports in, observations and round events out. */
   readonly events: EventTransport;
@@ -185,7 +192,10 @@ export class Coordinator {
     this.enrollment = new Enrollment({ store, clock, revocations: this.revocations, ca: config.ca });
     this.registry = new SessionRegistry(clock, store, logger.child({ component: 'registry' }), { maxKnownClients: config.limits.maxKnownClients });
     this.retention = new ClientRetention(this.registry, clock, config.limits.forgetClientsAfterMs);
+    // Models users upload for their runs: structure and size checked at upload, the fit to the run's loss at CreateRun.
+    this.uploads = new ModelUploads({ clock, describe: (topology) => validateTopology(topology, ANY_OUTPUT), maxWeightsBytes: config.maxUpdateBytes });
     this.manager = new RunManager({
+      uploads: this.uploads,
       store,
       fleet: this.registry,
       clock,
@@ -256,6 +266,7 @@ export class Coordinator {
       }),
     );
     server.addService(proto.fedlink.v1.Control.service, createControlService({
+        uploads: this.uploads,
         manager: this.manager,
         registry: this.registry,
         auth,

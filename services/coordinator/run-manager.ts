@@ -3,6 +3,8 @@
  * uploads and reports to the right round, and answers queries for the Control
  * service. The only place that knows which round of which run is current.
  */
+import { validateTopology } from './model/validate-topology';
+import { DEFAULT_OBJECTIVE } from '../../common/model-definition';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../common/clock';
 import { FailedPreconditionError, NotFoundError, ResourceExhaustedError, StaleRoundError } from '../../common/errors';
@@ -73,7 +75,7 @@ export class RunManager {
       throw new ResourceExhaustedError(`${this.drivers.size} runs are pending or running, the limit (${LIMITS.maxActiveRuns.flag}); cancel one or wait for one to finish`);
     }
     if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
-    const { spec, weights: uploaded } = this.modelFor(config);
+    const { spec, weights: uploaded } = await this.modelFor(config);
     const backend = await initBackend({ logger: this.deps.logger });
     if (!this.kernelChosen) {
       // Once per process: the kernel rounds fold on (kernel-choice.ts), logged with its calibration.
@@ -103,11 +105,13 @@ export class RunManager {
    * The model a new run trains: a built-in one, or the upload it names (whose label becomes
    * config.model), with the run's objective and preprocessing; and the upload's initial weights.
    */
-  private modelFor(config: RunConfig): { spec: ModelSpec; weights?: Float32Array } {
+  private async modelFor(config: RunConfig): Promise<{ spec: ModelSpec; weights?: Float32Array }> {
     const extras = { ...(config.objective && { objective: config.objective }), ...(config.preprocessing && { preprocessing: config.preprocessing }) };
     if (!config.modelUpload) return { spec: { ...modelSpecFor(config.model as ModelName), ...extras } };
     if (!this.deps.uploads) throw new FailedPreconditionError('this coordinator takes no model uploads');
     const upload = this.deps.uploads.get(config.modelUpload);
+    // The upload was checked for structure and size; whether its output suits this run's loss is checked now.
+    await validateTopology(upload.spec.topology!, config.objective ?? DEFAULT_OBJECTIVE);
     config.model = upload.spec.name;
     return { spec: { ...structuredClone(upload.spec), ...extras }, weights: upload.weights?.slice() };
   }

@@ -44,7 +44,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       .addOption(new Option('--strategy <name>', `aggregation strategy: ${STRATEGY_NAMES.map((n) => `${n} (${STRATEGIES.get(n)?.help})`).join('; ')}`).argParser(strategySpec).default('fedavg'))
       .addOption(new Option('--model <name|path>', `a built-in model (${MODEL_NAMES.join(', ')}; cnn is slow without @tensorflow/tfjs-node), or a TFJS model.json to upload (its weights, if listed, are the initial model)`).default('mlp'))
       .addOption(new Option('--loss <name>', 'training loss').choices([...LOSSES]).default(DEFAULT_OBJECTIVE.loss))
-      .addOption(new Option('--metrics <list>', `metrics besides the loss, comma-separated: ${METRICS.join(', ')}`).argParser(metricList).default(DEFAULT_OBJECTIVE.metrics, DEFAULT_OBJECTIVE.metrics.join(',')))
+      .addOption(new Option('--metrics <list>', `metrics besides the loss, comma-separated: ${METRICS.join(', ')}`).argParser(metricList).default(undefined, 'accuracy for a classifier, mae for mse/mae'))
       .addOption(new Option('--optimizer <name>', 'client optimiser (its learning rate is --lr)').choices([...OPTIMIZERS]).default(DEFAULT_OBJECTIVE.optimizer.name))
       .addOption(new Option('--momentum <x>', 'momentum of --optimizer momentum (default 0.9)').argParser(probability))
       .addOption(new Option('--adam-beta1 <x>', 'β1 of --optimizer adam (default 0.9)').argParser(probability))

@@ -20,7 +20,7 @@ export interface TopologyInfo {
 
 /** One message of an upload, as the rpc edge hands it over. */
 export interface UploadPiece {
-  header?: { name: string; topology: string; weightsBytes: number; weightsSha256: string };
+  header?: { name: string; topology: string; weightsBytes: number; weightsSha256: string; weightSpecs?: TensorShape[] };
   offset: number;
   data: Uint8Array;
 }
@@ -39,8 +39,8 @@ export interface UploadedModel {
 /** Options of {@link ModelUploads}. */
 export interface ModelUploadsOptions {
   clock: Clock;
-  /** Checks a topology and describes it; throws InvalidArgumentError naming the problem. */
-  describe: (topology: string) => TopologyInfo;
+  /** Checks a topology and describes it; rejects with InvalidArgumentError naming the problem. */
+  describe: (topology: string) => TopologyInfo | Promise<TopologyInfo>;
   /** Largest initial weights accepted, bytes. */
   maxWeightsBytes: number;
   /** How long an upload waits for its run, ms. @default 10 minutes */
@@ -50,6 +50,36 @@ export interface ModelUploadsOptions {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+/** Weight names as TFJS and Keras write them differ in a prefix ("dense_1/kernel" vs "model/dense_1/kernel"): compare the last two parts. */
+const key = (name: string) => name.split('/').slice(-2).join('/');
+
+/**
+ * `values`, sent in the order `sent` names, rearranged into the model's order `model` (getWeights order:
+ * TFJS lists trainable weights first, Keras layer by layer). By name; an empty `sent` means already in order.
+ */
+function inModelOrder(values: Float32Array, sent: readonly TensorShape[], model: readonly TensorShape[]): Float32Array {
+  if (sent.length === 0) return values;
+  if (sent.length !== model.length) throw new InvalidArgumentError(`the upload names ${sent.length} weight tensors, the topology has ${model.length}`);
+  const offsets = new Map<string, { at: number; t: TensorShape }>();
+  let at = 0;
+  for (const t of sent) {
+    offsets.set(key(t.name), { at, t });
+    at += size(t.shape);
+  }
+  if (at !== values.length) throw new InvalidArgumentError(`the named weight tensors hold ${at} values, the upload ${values.length}`);
+  const out = new Float32Array(values.length);
+  let to = 0;
+  for (const t of model) {
+    const from = offsets.get(key(t.name));
+    if (!from) throw new InvalidArgumentError(`the uploaded weights have no tensor ${t.name} (named: ${[...offsets.keys()].slice(0, 8).join(', ')}…)`);
+    if (JSON.stringify(from.t.shape) !== JSON.stringify(t.shape)) throw new InvalidArgumentError(`uploaded weight ${from.t.name} has shape [${from.t.shape}], the model's ${t.name} [${t.shape}]`);
+    out.set(values.subarray(from.at, from.at + size(t.shape)), to);
+    to += size(t.shape);
+  }
+  return out;
+}
 
 /** The uploads waiting for their runs. */
 export class ModelUploads {
@@ -69,7 +99,7 @@ export class ModelUploads {
         if (!p.header) throw new InvalidArgumentError('the first message of an upload must carry its header');
         header = p.header;
         if (!NAME.test(header.name)) throw new InvalidArgumentError(`model name "${header.name.slice(0, 64)}" must be 1-64 letters, digits, ".", "_" or "-"`);
-        info = this.o.describe(header.topology);
+        info = await this.o.describe(header.topology);
         const wantBytes = Number(header.weightsBytes);
         if (wantBytes > 0) {
           if (wantBytes !== info.parameterCount * 4) {
@@ -92,7 +122,7 @@ export class ModelUploads {
       if (received !== weights.length) throw new InvalidArgumentError(`the upload ended after ${received} of ${weights.length} weight bytes`);
       if (hash.digest('hex') !== header.weightsSha256) throw new InvalidArgumentError('sha256 of the uploaded weights does not match its header');
     }
-    const values = weights && new Float32Array(weights.buffer, weights.byteOffset, weights.length / 4);
+    const values = weights && inModelOrder(new Float32Array(weights.buffer, weights.byteOffset, weights.length / 4), header.weightSpecs ?? [], info.tensors);
     if (values && !values.every(Number.isFinite)) throw new InvalidArgumentError('the uploaded weights hold NaN or ±Inf');
     const id = `model-${createHash('sha256').update(header.topology).update(weights ?? new Uint8Array()).digest('hex').slice(0, 24)}`;
     const spec: ModelSpec = {

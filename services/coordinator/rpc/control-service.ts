@@ -167,7 +167,8 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
           (async function* () {
             for await (const c of call as AsyncIterable<ModelUploadChunk__Output>) {
               const h = c.header;
-              yield { header: h ? { name: h.name, topology: h.topology, weightsBytes: Number(h.weightsBytes), weightsSha256: h.weightsSha256 } : undefined, offset: Number(c.offset), data: c.data };
+              const weightSpecs = h?.weightSpecs.map((t) => ({ name: t.name, shape: [...t.shape] }));
+              yield { header: h ? { name: h.name, topology: h.topology, weightsBytes: Number(h.weightsBytes), weightsSha256: h.weightsSha256, weightSpecs } : undefined, offset: Number(c.offset), data: c.data };
             }
           })(),
         );
