@@ -1,6 +1,6 @@
 /**
  * The coordinator as one long-lived component: gRPC server (Fleet, Control,
- * grpc.health.v1.Health, server reflection) wired to the run manager, session
+ * Inference, grpc.health.v1.Health, server reflection) wired to the run manager, session
  * registry and store. `start()` binds and serves; `stop()` drains: health goes
  * NOT_SERVING first, clients are told to go away, in-flight transfers get a
  * grace period, then the server shuts down.
@@ -39,6 +39,9 @@ import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
 import { createFleetService } from './rpc/fleet-service';
+import { createInferenceService } from './inference/inference-service';
+import { buildTfjsPredictor } from './inference/predictor';
+import { ServedModels } from './inference/served-models';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from './rpc/receive-window';
 import { applyConnectionLimits } from './rpc/connection-limits';
 import { ClientRetention } from './fleet/client-retention';
@@ -153,6 +156,8 @@ export class Coordinator {
   private readonly revocations: Revocations;
   private readonly audit: AuditLog;
   private readonly enrollment: Enrollment;
+  /** The models Inference.Predict serves. */
+  private readonly served: ServedModels;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -202,6 +207,14 @@ export class Coordinator {
       valueBound: config.valueBound,
       retention: config.retention,
       maxActiveRuns: config.limits.maxActiveRuns,
+    });
+    this.served = new ServedModels({
+      source: this.manager,
+      build: buildTfjsPredictor,
+      logger: logger.child({ component: 'inference' }),
+      clock,
+      maxModels: config.limits.maxServedModels,
+      live: () => this.leading,
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -267,6 +280,10 @@ export class Coordinator {
         revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
         estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
       }));
+    server.addService(
+      proto.fedlink.v1.Inference.service,
+      createInferenceService({ models: this.served, auth, logger: this.logger, limits: this.config.limits, unavailable: () => (this.state !== 'RUNNING' ? 'coordinator is draining' : undefined) }),
+    );
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
     const address = `${this.config.host}:${this.config.port}`;
@@ -423,6 +440,8 @@ export class Coordinator {
         });
       });
     }
+    // After the server: requests in flight finished on their models.
+    this.served.stop();
     await this.store.close();
     this.state = 'STOPPED';
     this.logger.info('coordinator stopped');
