@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { FedlinkError, InvalidArgumentError } from '../../common/errors';
-import type { ModelName, ModelSpec } from '../../common/types';
+import { fromWireObjective, fromWirePreprocessing } from '../../common/model-definition-wire';
+import type { ModelSpec } from '../../common/types';
 import type { ModelSpec__Output } from '../../proto/gen/fedlink/v1/ModelSpec';
 import type { ControlConnection } from './control-client';
 
@@ -21,14 +22,16 @@ export interface FetchedCheckpoint {
   weights: Float32Array;
 }
 
-/**
- * The wire ModelSpec as the domain type. Every field the proto carries is
- * copied; a user model's topology, output shape, objective and preprocessing
- * join here once the proto carries them.
- */
+/** The wire ModelSpec as the domain type: a user model's topology, output shape, objective and preprocessing included. */
 export function modelSpecFromWire(w: ModelSpec__Output | null | undefined, runId: string): ModelSpec {
   if (!w) throw new InvalidArgumentError(`run ${runId} came without its model spec`);
-  return { name: w.name as ModelName, inputShape: [...w.inputShape], numClasses: w.numClasses, tensors: w.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })) };
+  return {
+    name: w.name, inputShape: [...w.inputShape], numClasses: w.numClasses, tensors: w.tensors.map((t) => ({ name: t.name, shape: [...t.shape] })),
+    ...(w.topology && { topology: w.topology }),
+    ...(w.outputShape.length > 0 && { outputShape: [...w.outputShape] }),
+    ...(w.objective && { objective: fromWireObjective(w.objective) }),
+    ...(w.preprocessing && { preprocessing: fromWirePreprocessing(w.preprocessing) }),
+  };
 }
 
 /** Fetches a checkpoint (`round` -1: the latest committed); CorruptExportError when its bytes do not match its digest. */

@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import type { ModelSpec } from '../../common/types';
 import { loadFedlinkProto } from '../../proto/loader';
+import { toWireModelSpec } from '../../services/coordinator/rpc/wire';
 import type { ControlHandlers } from '../../proto/gen/fedlink/v1/Control';
 import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
@@ -46,7 +47,7 @@ export async function startFakeModelControl(served: FakeModelRun): Promise<FakeM
       const s = served.spec;
       const header = { transferId: 'x', encoding: 'float32', totalBytes: bytes.length, sha256: sha256Hex(bytes), tensors: s.tensors };
       const half = Math.floor(bytes.length / 8) * 4;
-      call.write({ header, model: { name: s.name, inputShape: s.inputShape, numClasses: s.numClasses, tensors: s.tensors }, round, offset: 0, data: bytes.subarray(0, half) });
+      call.write({ header, model: toWireModelSpec(s), round, offset: 0, data: bytes.subarray(0, half) });
       call.write({ offset: half, data: bytes.subarray(half) });
       call.end();
     },
@@ -64,6 +65,7 @@ export async function startFakeModelControl(served: FakeModelRun): Promise<FakeM
     CreateRun: unimplemented, CancelRun: unimplemented, ListRuns: unimplemented, ListRounds: unimplemented, ListClients: unimplemented,
     WatchRun: (call) => void call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
     CreateEnrollment: unimplemented, RevokeClient: unimplemented, ListAudit: unimplemented, WhoAmI: unimplemented,
+    UploadModel: unimplemented,
   };
   server.addService(loadFedlinkProto().proto.fedlink.v1.Control.service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
