@@ -52,6 +52,9 @@ import { JournalBudget } from './rounds/update-journal';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
 
+/** The names grpc.health.v1 reports: the server as a whole ('') and each service. */
+const HEALTH_SERVICES = ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control', 'fedlink.v1.Inference'];
+
 /** Lifecycle states of the coordinator. */
 export type CoordinatorState = 'NEW' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
@@ -138,7 +141,7 @@ function isLoopback(host: string): boolean {
 export class Coordinator {
   private state: CoordinatorState = 'NEW';
   private server?: grpc.Server;
-  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', 'fedlink.v1.Fleet': 'NOT_SERVING', 'fedlink.v1.Control': 'NOT_SERVING' });
+  private readonly health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])));
   readonly registry: SessionRegistry;
   readonly manager: RunManager;
   readonly links: LinkTracker;
@@ -314,7 +317,7 @@ export class Coordinator {
       { events: this.events.kind, store: this.store.kind },
       `${this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus'}; state in ${this.store.kind === 'memory' ? 'memory only (lost on restart)' : `the ${this.store.kind} store`}`,
     );
-    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'SERVING');
     if (this.config.ha) await this.startLease();
     this.logger.info(
       { host: this.config.host, port: this.boundPort, tls: this.config.tls !== undefined, enrollment: this.enrollment.enabled, receiveWindowBytes: this.config.receiveWindowBytes, journalMemory: this.config.journalMemory, spoolDir: this.config.spoolDir },
@@ -415,7 +418,7 @@ export class Coordinator {
     if (this.state === 'STOPPED' || this.state === 'DRAINING') return;
     const server = this.server;
     this.state = 'DRAINING';
-    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'NOT_SERVING');
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
     this.logger.info({ reason }, 'draining');
     this.liveness.stop();
     this.retention.stop();

@@ -14,6 +14,7 @@ import type { CliIo } from '../context';
 import { fetchCheckpoint, modelSpecFromWire } from '../fetch-checkpoint';
 import type { InferenceConnection } from '../inference-client';
 import { effectivePreprocessing, outputKind, outputShapeOf } from '../model-defaults';
+import { LIMITS } from '../../../services/coordinator/limits';
 import { predictionJson, predictionLine, readPrediction, type FormatOptions, type Prediction } from './format-predictions';
 import { toModelInputs } from './preprocess';
 import { readInputs, type RawInput } from './read-inputs';
@@ -31,8 +32,13 @@ export interface PredictRequestOptions {
   stdin?: AsyncIterable<Buffer | string>;
 }
 
-/** Inputs per model call (local) or per Predict request (remote). */
+/** Inputs per model call, and at most per Predict request. */
 const BATCH = 256;
+
+/** Inputs per Predict request: within the coordinator's default limits (a coordinator may set them lower; its refusal names the flag). */
+function remoteBatch(inputSize: number): number {
+  return Math.max(1, Math.min(BATCH, LIMITS.maxPredictBatch.default, Math.floor(LIMITS.maxPredictBytes.default / (4 * inputSize))));
+}
 
 /** Runs `count` inputs through a model, BATCH at a time; each batch's outputs, round and version. */
 type Runner = (values: Float32Array, count: number) => Promise<{ values: Float32Array; round: number; version: string }>;
@@ -87,9 +93,10 @@ export async function runPredict(o: PredictRequestOptions, io: CliIo, control: C
     const inputs = toModelInputs(raw, spec);
     const outSize = outputShapeOf(spec).reduce((a, b) => a * b, 1);
     const format: FormatOptions = { kind: outputKind(spec), labels: effectivePreprocessing(spec).labels, top: o.top };
-    const inSize = inputs.values.length / Math.max(1, inputs.count);
-    for (let start = 0; start < inputs.count; start += BATCH) {
-      const n = Math.min(BATCH, inputs.count - start);
+    const inSize = spec.inputShape.reduce((a, b) => a * b, 1);
+    const batch = o.remote ? remoteBatch(inSize) : BATCH;
+    for (let start = 0; start < inputs.count; start += batch) {
+      const n = Math.min(batch, inputs.count - start);
       const out = await runner(inputs.values.subarray(start * inSize, (start + n) * inSize), n);
       if (out.values.length !== n * outSize) {
         throw new InvalidArgumentError(`the model gave ${out.values.length / n} outputs per input; the run's spec says ${outSize} (output shape [${outputShapeOf(spec).join(', ')}])`);
