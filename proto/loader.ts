@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as FleetProto } from './gen/fleet';
 import type { ProtoGrpcType as ControlProto } from './gen/control';
+import type { ProtoGrpcType as InferenceProto } from './gen/inference';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -15,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const PROTO_ROOT = here;
 
 /** The .proto files of the fedlink.v1 package, relative to PROTO_ROOT. */
-export const PROTO_FILES = ['fedlink/v1/common.proto', 'fedlink/v1/fleet.proto', 'fedlink/v1/control.proto'];
+export const PROTO_FILES = ['fedlink/v1/common.proto', 'fedlink/v1/fleet.proto', 'fedlink/v1/control.proto', 'fedlink/v1/inference.proto'];
 
 /** Options shared with `npm run proto:gen` so generated types match runtime objects. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -27,13 +28,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [here],
 };
 
-let cached: { packageDefinition: protoLoader.PackageDefinition; proto: FleetProto & ControlProto } | undefined;
+let cached: { packageDefinition: protoLoader.PackageDefinition; proto: FleetProto & ControlProto & InferenceProto } | undefined;
 
 /** The loaded package definition (for reflection) and the typed grpc object. */
-export function loadFedlinkProto(): { packageDefinition: protoLoader.PackageDefinition; proto: FleetProto & ControlProto } {
+export function loadFedlinkProto(): { packageDefinition: protoLoader.PackageDefinition; proto: FleetProto & ControlProto & InferenceProto } {
   if (!cached) {
     const packageDefinition = protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
-    const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as FleetProto & ControlProto;
+    const proto = grpc.loadPackageDefinition(packageDefinition) as unknown as FleetProto & ControlProto & InferenceProto;
     cached = { packageDefinition, proto };
   }
   return cached;

@@ -1,6 +1,6 @@
 /**
  * The coordinator as one long-lived component: gRPC server (Fleet, Control,
- * grpc.health.v1.Health, server reflection) wired to the run manager, session
+ * Inference, grpc.health.v1.Health, server reflection) wired to the run manager, session
  * registry and store. `start()` binds and serves; `stop()` drains: health goes
  * NOT_SERVING first, clients are told to go away, in-flight transfers get a
  * grace period, then the server shuts down.
@@ -42,6 +42,9 @@ import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
 import { createFleetService } from './rpc/fleet-service';
+import { createInferenceService } from './inference/inference-service';
+import { buildTfjsPredictor } from './inference/predictor';
+import { ServedModels } from './inference/served-models';
 import { DEFAULT_RECEIVE_WINDOW_BYTES, raiseReceiveWindows } from './rpc/receive-window';
 import { applyConnectionLimits } from './rpc/connection-limits';
 import { ClientRetention } from './fleet/client-retention';
@@ -52,8 +55,11 @@ import { JournalBudget } from './rounds/update-journal';
 import { MemoryStore } from './store/memory-store';
 import type { Store } from './store/store';
 
- /** An objective every output shape fits: what an upload is checked against before its run names the real one. */
+/** An objective every output shape fits: what an upload is checked against before its run names the real one. */
 const ANY_OUTPUT: Objective = { loss: 'mse', metrics: [], optimizer: { name: 'sgd' } };
+
+/** The names grpc.health.v1 reports: the server as a whole ('') and each service. */
+const HEALTH_SERVICES = ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control', 'fedlink.v1.Inference'];
 
 /** Lifecycle states of the coordinator. */
 export type CoordinatorState = 'NEW' | 'RUNNING' | 'DRAINING' | 'STOPPED';
@@ -141,7 +147,7 @@ function isLoopback(host: string): boolean {
 export class Coordinator {
   private state: CoordinatorState = 'NEW';
   private server?: grpc.Server;
-  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', 'fedlink.v1.Fleet': 'NOT_SERVING', 'fedlink.v1.Control': 'NOT_SERVING' });
+  private readonly health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, 'NOT_SERVING'])));
   readonly registry: SessionRegistry;
   readonly manager: RunManager;
   private readonly uploads: ModelUploads;
@@ -160,6 +166,8 @@ export class Coordinator {
   private readonly revocations: Revocations;
   private readonly audit: AuditLog;
   private readonly enrollment: Enrollment;
+  /** The models Inference.Predict serves. */
+  private readonly served: ServedModels;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -212,6 +220,14 @@ export class Coordinator {
       valueBound: config.valueBound,
       retention: config.retention,
       maxActiveRuns: config.limits.maxActiveRuns,
+    });
+    this.served = new ServedModels({
+      source: this.manager,
+      build: buildTfjsPredictor,
+      logger: logger.child({ component: 'inference' }),
+      clock,
+      maxModels: config.limits.maxServedModels,
+      live: () => this.leading,
     });
     this.liveness = new LivenessMonitor(
       this.registry,
@@ -278,6 +294,10 @@ export class Coordinator {
         revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
         estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
       }));
+    server.addService(
+      proto.fedlink.v1.Inference.service,
+      createInferenceService({ models: this.served, auth, logger: this.logger, limits: this.config.limits, unavailable: () => (this.state !== 'RUNNING' ? 'coordinator is draining' : undefined) }),
+    );
     this.health.addToServer(server);
     new ReflectionService(packageDefinition).addToServer(server);
     const address = `${this.config.host}:${this.config.port}`;
@@ -308,7 +328,7 @@ export class Coordinator {
       { events: this.events.kind, store: this.store.kind },
       `${this.events.kind === 'nats' ? 'publishing link and round events on NATS' : 'no NATS URL given: using the embedded in-process event bus'}; state in ${this.store.kind === 'memory' ? 'memory only (lost on restart)' : `the ${this.store.kind} store`}`,
     );
-    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'SERVING');
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'SERVING');
     if (this.config.ha) await this.startLease();
     this.logger.info(
       { host: this.config.host, port: this.boundPort, tls: this.config.tls !== undefined, enrollment: this.enrollment.enabled, receiveWindowBytes: this.config.receiveWindowBytes, journalMemory: this.config.journalMemory, spoolDir: this.config.spoolDir },
@@ -409,7 +429,7 @@ export class Coordinator {
     if (this.state === 'STOPPED' || this.state === 'DRAINING') return;
     const server = this.server;
     this.state = 'DRAINING';
-    for (const name of ['', 'fedlink.v1.Fleet', 'fedlink.v1.Control']) this.health.setStatus(name, 'NOT_SERVING');
+    for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
     this.logger.info({ reason }, 'draining');
     this.liveness.stop();
     this.retention.stop();
@@ -434,6 +454,8 @@ export class Coordinator {
         });
       });
     }
+    // After the server: requests in flight finished on their models.
+    this.served.stop();
     await this.store.close();
     this.state = 'STOPPED';
     this.logger.info('coordinator stopped');

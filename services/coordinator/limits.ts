@@ -34,6 +34,12 @@ export interface Limits {
   forgetClientsAfterMs: number;
   /** Client ids known at once; at the cap the longest-disconnected is forgotten, and a new id is refused when all are connected. @default 100000 */
   maxKnownClients: number;
+  /** Inputs in one Predict call. @default 1024 */
+  maxPredictBatch: number;
+  /** Input bytes in one Predict call (float32: 4 per value); below grpc's 4 MiB message cap. @default 4000000 */
+  maxPredictBytes: number;
+  /** Models kept built for Predict at once (the latest of each run served, plus pinned rounds); the least recently used goes. @default 8 */
+  maxServedModels: number;
 }
 
 /** How a limit's flag value is written: a count, a duration ('30s') or a length in characters. */
@@ -55,6 +61,9 @@ export const LIMITS: { readonly [K in keyof Limits]: { flag: string; default: nu
   maxListEntries: { flag: '--max-list-entries', default: 32, kind: 'count', help: 'most entries in a list a client sends (encodings, features, models)' },
   forgetClientsAfterMs: { flag: '--forget-clients-after', default: 7 * 24 * 3_600_000, kind: 'duration', help: 'a client disconnected this long is forgotten (memory and store)' },
   maxKnownClients: { flag: '--max-known-clients', default: 100_000, kind: 'count', help: 'client ids known at once; at the cap the longest-disconnected one is forgotten' },
+  maxPredictBatch: { flag: '--max-predict-batch', default: 1024, kind: 'count', help: 'inputs in one Predict call' },
+  maxPredictBytes: { flag: '--max-predict-bytes', default: 4_000_000, kind: 'count', help: 'input bytes in one Predict call (float32: 4 per value)' },
+  maxServedModels: { flag: '--max-served-models', default: 8, kind: 'count', help: 'models kept built for Predict at once (latest per run and pinned rounds); the least recently used goes' },
 };
 
 /** The limit names, in registry order. */

@@ -238,7 +238,8 @@ describe('fedlink CLI against a fake Control service', () => {
       model.dispose();
       const text = await run('model', 'export', 'run-1', '--out', out, '--coordinator', addr);
       expect(text.stdout).toMatch(/run run-1 round 1 .*wrote .*model\.json/);
-      expect(fake.calls[1].request).toMatchObject({ round: -1 });
+      // Each export also reads the run and its round for the model card: the second ExportModel is the one without --round.
+      expect(fake.calls.filter((c) => c.method === 'ExportModel')[1].request).toMatchObject({ round: -1 });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -39,7 +39,7 @@ export interface AuthCall {
 
 /** Which RPC is being called. */
 export interface CallInfo {
-  service: 'fleet' | 'control';
+  service: 'fleet' | 'control' | 'inference';
   method: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Who may call what: every RPC of Fleet and Control with the caller it needs.
+ * Who may call what: every RPC of Fleet, Control and Inference with the caller it needs.
  * The auth hook looks calls up here, so a method missing from the table is
  * refused rather than open, and the docs' role table derives from it.
  */
@@ -41,11 +41,16 @@ export const CONTROL_POLICY: Record<string, CallerNeeded> = {
   ListAudit: admin,
 };
 
+/** Inference methods → the role each needs (a viewer may export the whole model; predictions reveal no more). */
+export const INFERENCE_POLICY: Record<string, CallerNeeded> = {
+  Predict: viewer,
+};
+
 /** Control methods that change state: each call is written to the audit log, refused or not. */
 export const AUDITED_METHODS: ReadonlySet<string> = new Set(['CreateRun', 'UploadModel', 'CancelRun', 'CreateEnrollment', 'RevokeClient']);
 
 /** The caller a method needs, or undefined for a method nobody may call. */
-export function callerNeeded(service: 'fleet' | 'control', method: string): CallerNeeded | undefined {
-  const table = service === 'fleet' ? FLEET_POLICY : CONTROL_POLICY;
+export function callerNeeded(service: 'fleet' | 'control' | 'inference', method: string): CallerNeeded | undefined {
+  const table = service === 'fleet' ? FLEET_POLICY : service === 'inference' ? INFERENCE_POLICY : CONTROL_POLICY;
   return Object.hasOwn(table, method) ? table[method] : undefined;
 }

@@ -1,0 +1,48 @@
+/**
+ * `mkdir -p` that always ends. Node's `mkdir(dir, { recursive: true })` spins
+ * forever (100% CPU, the promise never settles) under /proc, /sys and other
+ * virtual filesystems: they answer ENOENT for a child that cannot exist, Node
+ * reads that as "the parent is missing", creates the parent (EEXIST, fine) and
+ * tries the child again, for ever. Here a child that is still ENOENT once its
+ * parent exists is the final answer.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/** Creates `dir` and any missing parents; throws the system error (ENOENT, EACCES, ENOTDIR, EEXIST for a file) otherwise. */
+export async function makeDir(dir: string, mode?: number): Promise<void> {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  // Walk up to the first directory that exists (or is created) ...
+  for (;;) {
+    try {
+      await mkdir(at, { mode });
+      break;
+    } catch (err) {
+      if (code(err) === 'EEXIST') {
+        if (await isDirectory(at)) break;
+        throw err;
+      }
+      const parent = path.dirname(at);
+      if (code(err) !== 'ENOENT' || parent === at) throw err;
+      missing.push(at);
+      at = parent;
+    }
+  }
+  // ... then down again, each step exactly once: an ENOENT now is final.
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d, { mode });
+    } catch (err) {
+      if (code(err) !== 'EEXIST' || !(await isDirectory(d))) throw err;
+    }
+  }
+}

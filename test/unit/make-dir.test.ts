@@ -1,0 +1,31 @@
+/** makeDir: mkdir -p that ends, under /proc too (where Node's recursive mkdir spins for ever). */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeDir } from '../../common/make-dir';
+
+describe('makeDir', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'fedlink-mkdir-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('makeDir - creates every missing level, and an existing directory is fine', async () => {
+    const deep = path.join(root, 'a', 'b', 'c');
+    await makeDir(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    await makeDir(deep);
+    await makeDir(path.join(root, 'a'));
+  });
+
+  it('makeDir - a path under /proc is ENOENT at once, one level or several', { timeout: 10_000 }, async () => {
+    await expect(makeDir('/proc/nope')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(makeDir('/proc/nope/deeper/still')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('makeDir - a file in the way is refused (ENOTDIR below it, EEXIST for the file itself)', async () => {
+    const file = path.join(root, 'file');
+    writeFileSync(file, 'x');
+    await expect(makeDir(path.join(file, 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(makeDir(file)).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+});
