@@ -127,8 +127,8 @@ export interface RunConfig {
   /** @default DEFAULT_OBJECTIVE */
   objective?: Objective;
   preprocessing?: Preprocessing;
-  /** Server-side evaluation set, or undefined for none. */
-  evalData?: 'fashion-mnist-test';
+  /** Server-side evaluation set ('fashion-mnist-test', or a data reader spec of a file on the coordinator), or undefined for none. */
+  evalData?: string;
   acceptFailures: boolean;
   selection: SelectionPolicyName;
   /** Select up to ceil(clientsPerRound × overSelection); commit once clientsPerRound reported. */

@@ -74,8 +74,8 @@ export class RunManager {
     if (this.drivers.size >= max) {
       throw new ResourceExhaustedError(`${this.drivers.size} runs are pending or running, the limit (${LIMITS.maxActiveRuns.flag}); cancel one or wait for one to finish`);
     }
-    if (config.evalData) await this.deps.evaluator?.prepare(config.evalData);
     const { spec, weights: uploaded } = await this.modelFor(config);
+    if (config.evalData) await this.deps.evaluator?.prepare(config.evalData, spec);
     const backend = await initBackend({ logger: this.deps.logger });
     if (!this.kernelChosen) {
       // Once per process: the kernel rounds fold on (kernel-choice.ts), logged with its calibration.

@@ -54,14 +54,16 @@ describe('server evaluator', () => {
       loaded.push(evalData);
       return evalData === 'csv:held-out.csv' ? separableDataset(100, 4) : undefined;
     });
-    await evaluator.prepare('csv:held-out.csv');
+    await evaluator.prepare('csv:held-out.csv', classifier);
     const weights = initialWeights(classifier, 2);
     const metrics = await evaluator.evaluate(record(classifier, 'csv:held-out.csv'), weights);
     expect(metrics).toEqual(await evaluateWeights(classifier, weights, separableDataset(100, 4)));
     await evaluator.evaluate(record(classifier, 'csv:held-out.csv'), weights);
     expect(loaded).toEqual(['csv:held-out.csv']);
-    await expect(evaluator.prepare('csv:missing.csv')).rejects.toThrow(InvalidArgumentError);
-    await expect(new ServerEvaluator(silentLogger()).evaluate(record(classifier, 'csv:held-out.csv'), weights)).rejects.toThrow(/no evaluation data "csv:held-out.csv"/);
+    await expect(evaluator.prepare('csv:missing.csv', classifier)).rejects.toThrow(InvalidArgumentError);
+    // The default loader reads the coordinator's own file with the data readers, and never runs a data module.
+    await expect(new ServerEvaluator(silentLogger()).evaluate(record(classifier, 'csv:/nonexistent/held-out.csv'), weights)).rejects.toThrow(/held-out\.csv/);
+    await expect(new ServerEvaluator(silentLogger()).prepare('module:/tmp/x.js', classifier)).rejects.toThrow(/cannot be a data module/);
   });
 
   it('server evaluator - a loader that fails is asked again next time', async () => {
@@ -71,8 +73,8 @@ describe('server evaluator', () => {
       if (calls === 1) throw new Error('disk not mounted');
       return separableDataset(10, 1);
     });
-    await expect(evaluator.prepare('csv:x')).rejects.toThrow(/disk not mounted/);
-    await evaluator.prepare('csv:x');
+    await expect(evaluator.prepare('csv:x', classifier)).rejects.toThrow(/disk not mounted/);
+    await evaluator.prepare('csv:x', classifier);
     expect(calls).toBe(2);
   });
 });

@@ -6,6 +6,7 @@
  * RunConfig is complete. Messages name the wire field (and the flag, for
  * strategy options): they surface as INVALID_ARGUMENT.
  */
+import { DATA_KINDS } from '../../../clients/trainer/data/readers';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { ModelName, PrivacyConfig, RunConfig, SelectionPolicyName, StrategyOptions } from '../../../common/types';
@@ -19,6 +20,8 @@ import { inOptionRange, optionRange, STRATEGY_OPTION_NAMES, STRATEGY_OPTIONS, ty
 
 const MODELS: readonly ModelName[] = ['mlp', 'cnn'];
 const EVAL_DATA = ['fashion-mnist-test'] as const;
+/** Readers the coordinator may use on its own files for server-side evaluation. */
+const SERVER_DATA_KINDS = DATA_KINDS.filter((k) => k !== 'module');
 
 /** Defaults for fields a CreateRun request leaves at zero or unset. */
 export const RUN_DEFAULTS = {
@@ -135,9 +138,15 @@ export const runConfigSchema = z
         return fail(ctx, (err as Error).message);
       }
     }),
+    // The built-in test split, or the data readers' spec of a file on the coordinator (never a data module: no user code runs there).
     evalData: z.string().optional().transform((v, ctx) => {
       if (!v) return undefined;
-      return (EVAL_DATA as readonly string[]).includes(v) ? (v as (typeof EVAL_DATA)[number]) : fail(ctx, `unknown eval data "${v}" (known: ${EVAL_DATA.join(', ')})`);
+      if ((EVAL_DATA as readonly string[]).includes(v)) return v;
+      const kind = v.slice(0, Math.max(0, v.indexOf(':')));
+      if (!SERVER_DATA_KINDS.includes(kind) || v.length > 4096) {
+        return fail(ctx, `unknown eval data "${v.slice(0, 64)}" (known: ${EVAL_DATA.join(', ')}, or ${SERVER_DATA_KINDS.map((k) => `${k}:<path>`).join(', ')} on the coordinator)`);
+      }
+      return v;
     }),
     acceptFailures: z.boolean().optional().transform((v) => v ?? RUN_DEFAULTS.acceptFailures),
     selection: oneOf<SelectionPolicyName>('selection policy', SELECTION_POLICIES, RUN_DEFAULTS.selection),
