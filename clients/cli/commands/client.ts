@@ -16,6 +16,7 @@ import { duration, fraction, nonNegativeInt, positiveInt, positiveNumber } from 
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
 import { MODEL_NAMES } from '../../trainer/model-names';
+import { DEVICE_MODEL_KINDS } from '../../daemon/task-limits';
 import { DEFAULT_TASK_LIMITS } from '../../daemon/task-limits';
 import { durationText } from '../../../common/duration';
 
@@ -78,9 +79,9 @@ function partition(text: string): string {
 /** "mlp,cnn" → ['mlp', 'cnn'], each a name in the trainer's model registry. */
 function modelList(text: string): string[] {
   const names = text.split(',').map((n) => n.trim()).filter((n) => n.length > 0);
-  if (names.length === 0) throw new FlagError(`expected one or more of ${MODEL_NAMES.join(', ')}, comma-separated`);
-  const unknown = names.filter((n) => !(MODEL_NAMES as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new FlagError(`unknown model "${unknown[0]}" (known: ${MODEL_NAMES.join(', ')})`);
+  if (names.length === 0) throw new FlagError(`expected one or more of ${DEVICE_MODEL_KINDS.join(', ')}, comma-separated`);
+  const unknown = names.filter((n) => !DEVICE_MODEL_KINDS.includes(n));
+  if (unknown.length > 0) throw new FlagError(`unknown model "${unknown[0]}" (known: ${DEVICE_MODEL_KINDS.join(', ')})`);
   return names;
 }
 
@@ -174,7 +175,11 @@ export function addClientFlags(command: Command): Command {
         .argParser(duration)
         .default(DEFAULT_TASK_LIMITS.maxTaskTimeMs, durationText(DEFAULT_TASK_LIMITS.maxTaskTimeMs)),
     )
-    .addOption(new Option('--allowed-models <list>', `models this device trains, comma-separated (of ${MODEL_NAMES.join(', ')})`).argParser(modelList).default([...MODEL_NAMES], MODEL_NAMES.join(',')))
+    .addOption(
+      new Option('--allowed-models <list>', `models this device trains, comma-separated (of ${DEVICE_MODEL_KINDS.join(', ')}; custom: any model a run defines by its topology)`)
+        .argParser(modelList)
+        .default([...DEVICE_MODEL_KINDS], DEVICE_MODEL_KINDS.join(',')),
+    )
     .addOption(
       new Option('--max-batches <n>', 'refuse tasks asking more training steps (epochs x batches per epoch on the local partition)').argParser(positiveInt).default(DEFAULT_TASK_LIMITS.maxBatches),
     )
