@@ -212,6 +212,18 @@ export function flattenWeights(model: tf.LayersModel): Float32Array {
   return out;
 }
 
+/** The model of `spec` holding `weights` (the caller disposes it); throws InvalidArgumentError on a length mismatch. */
+export function modelWithWeights(spec: ModelSpec, weights: Float32Array): tf.LayersModel {
+  const model = buildModel(spec);
+  try {
+    assignWeights(model, weights);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
 /** Loads a flat weight vector into a model; throws InvalidArgumentError on a length mismatch. */
 export function assignWeights(model: tf.LayersModel, flat: Float32Array): void {
   // Weight shapes are always fully defined (no null batch dimension), unlike layer output shapes.

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { ModelSpec } from '../../../common/types';
 import { initBackend } from '../../trainer/backend';
-import { assignWeights, buildModel } from '../../trainer/models';
+import { modelWithWeights } from '../../trainer/models';
 import type { ControlConnection } from '../control-client';
 import type { CliIo } from '../context';
 import { fetchCheckpoint, modelSpecFromWire } from '../fetch-checkpoint';
@@ -44,13 +44,7 @@ function remoteBatch(inputSize: number): number {
 type Runner = (values: Float32Array, count: number) => Promise<{ values: Float32Array; round: number; version: string }>;
 
 function localRunner(spec: ModelSpec, weights: Float32Array, round: number, version: string): { run: Runner; dispose: () => void } {
-  const model = buildModel(spec);
-  try {
-    assignWeights(model, weights);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
+  const model = modelWithWeights(spec, weights);
   return {
     run: async (values, count) => {
       const y = tf.tidy(() => model.predict(tf.tensor(values, [count, ...spec.inputShape])) as tf.Tensor);

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../../../common/types';
 import { initBackend } from '../../../clients/trainer/backend';
-import { assignWeights, buildModel } from '../../../clients/trainer/models';
+import { modelWithWeights } from '../../../clients/trainer/models';
 
 /** A built model. */
 export interface Predictor {
@@ -26,13 +26,7 @@ export type BuildPredictor = (spec: ModelSpec, weights: Float32Array) => Promise
 /** The TFJS predictor (the coordinator's backend: native, wasm or cpu, whichever initBackend picked). */
 export const buildTfjsPredictor: BuildPredictor = async (spec, weights) => {
   await initBackend();
-  const model = buildModel(spec);
-  try {
-    assignWeights(model, weights);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
+  const model = modelWithWeights(spec, weights);
   const outputShape = (model.outputs[0].shape as Array<number | null>).slice(1).map((d) => d ?? 1);
   return {
     inputShape: [...spec.inputShape],
