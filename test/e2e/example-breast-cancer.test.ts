@@ -4,7 +4,9 @@
  * separate processes, a run of the hand-written model.json with binary
  * cross-entropy and Adam, evaluated on the held-out file; then `model predict`
  * locally and through the coordinator's Inference service, and the central
- * baseline the federated model must come within 5 points of.
+ * baseline the federated model must come within 5 points of. A fourth daemon
+ * holds data that does not fit the model (Fashion-MNIST images): it fails its
+ * tasks with the reason and every round commits with the hospitals.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -33,7 +35,8 @@ describe('example: breast cancer across three hospitals', () => {
     control = connectControl({ address, deadlineMs: 2000 });
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (const h of [1, 2, 3]) group.start(`hospital-${h}`, ['client', '--coordinator', address, '--id', `hospital-${h}`, '--data', `csv:${path.join(dir, 'data', `hospital-${h}.csv`)}`]);
-    await waitFor('3 hospitals', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined), 120_000);
+    group.start('misfit', ['client', '--coordinator', address, '--id', 'misfit', '--data', 'fashion-mnist', '--max-examples', '600']);
+    await waitFor('3 hospitals and the misfit', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 4 ? true : undefined), 120_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -41,12 +44,12 @@ describe('example: breast cancer across three hospitals', () => {
     await group.stopAll(5000);
   });
 
-  it('e2e - trains the hand-written model across the hospitals to within 5 points of central training, and predicts the same locally and served', async () => {
+  it('e2e - trains the hand-written model across the hospitals to within 5 points of central training (a daemon whose data does not fit is dropped with the reason), and predicts the same locally and served', async () => {
     const data = path.join(dir, 'data');
     const created = await runCli([
       'runs', 'create', '--coordinator', address, '--json', '--model', 'examples/breast-cancer/model.json', '--loss', 'binary-crossentropy', '--optimizer', 'adam',
       '--lr', '0.01', '--preprocessing', path.join(data, 'preprocessing.json'), '--eval-data', `csv:${path.join(data, 'test.csv')}`,
-      '--rounds', '10', '--clients-per-round', '3', '--min-clients', '3', '--local-epochs', '2', '--batch-size', '16',
+      '--rounds', '10', '--clients-per-round', '4', '--min-clients', '3', '--local-epochs', '2', '--batch-size', '16',
     ]);
     expect(created.code, created.stderr).toBe(0);
     const runId: string = JSON.parse(created.stdout).runId;
@@ -54,6 +57,10 @@ describe('example: breast cancer across three hospitals', () => {
     for await (const e of control.watchRun(runId)) final = e.run;
     expect(final?.state, final?.reason).toBe('completed');
     expect(final?.model?.topology).toContain('"Sequential"');
+    const rounds = await runCli(['rounds', 'show', runId, '1', '--coordinator', address, '--json']);
+    const misfit = JSON.parse(rounds.stdout).clients.find((c: { clientId: string }) => c.clientId === 'misfit');
+    expect(misfit.state).toBe('dropped');
+    expect(misfit.reason).toMatch(/local data does not fit the model: .*\[784\].*\[30\]/);
     const federated = final!.latestEval!.accuracy;
     const central = await trainCentrally(data, 20, 0.01);
     expect(federated).toBeGreaterThan(0.85);
