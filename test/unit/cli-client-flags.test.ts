@@ -28,7 +28,7 @@ describe('fedlink client security flags', () => {
 
   it('client - task limits default to 20 epochs, 1h, every model and 100000 batches, and take flags', async () => {
     expect(await run('client', '--id', 'edge-1')).toMatchObject({ code: 0, stderr: '' });
-    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ maxEpochs: 20, maxTaskTimeMs: 3_600_000, allowedModels: ['mlp', 'cnn'], maxBatches: 100_000 }));
+    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ maxEpochs: 20, maxTaskTimeMs: 3_600_000, allowedModels: ['mlp', 'cnn', 'custom'], maxBatches: 100_000 }));
     const res = await run('client', '--id', 'edge-1', '--max-epochs', '5', '--max-task-time', '30m', '--allowed-models', 'cnn', '--max-batches', '500');
     expect(res).toMatchObject({ code: 0, stderr: '' });
     expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ maxEpochs: 5, maxTaskTimeMs: 1_800_000, allowedModels: ['cnn'], maxBatches: 500 }));
@@ -40,7 +40,7 @@ describe('fedlink client security flags', () => {
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
     }
-    expect((await run('client', '--id', 'edge-1', '--allowed-models', 'rnn')).stderr).toContain('unknown model "rnn" (known: mlp, cnn)');
+    expect((await run('client', '--id', 'edge-1', '--allowed-models', 'rnn')).stderr).toContain('unknown model "rnn" (known: mlp, cnn, custom)');
     expect(runDaemon).not.toHaveBeenCalled();
   });
 
@@ -94,7 +94,7 @@ describe('fedlink client security flags', () => {
 
   it('client --help - lists the limits with their defaults and the TLS and enrollment flags', async () => {
     const { stdout } = await run('client', '--help');
-    for (const text of ['--max-epochs <n>', '(default: 20)', '--max-task-time <duration>', '(default: 1h)', '--allowed-models <list>', '(default: mlp,cnn)', '--max-batches <n>', '(default: 100000)', '--tls-ca <file>', 'FEDLINK_TLS_CA', '--tls-cert <file>', '--tls-key <file>', '--pki <dir>', '--enroll-token <token>']) {
+    for (const text of ['--max-epochs <n>', '(default: 20)', '--max-task-time <duration>', '(default: 1h)', '--allowed-models <list>', '(default: mlp,cnn,custom)', '--max-batches <n>', '(default: 100000)', '--tls-ca <file>', 'FEDLINK_TLS_CA', '--tls-cert <file>', '--tls-key <file>', '--pki <dir>', '--enroll-token <token>']) {
       expect(stdout).toContain(text);
     }
   });

@@ -356,7 +356,8 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(Buffer.concat(chunks.slice(1).map((c) => c.data))).toEqual(Buffer.from(weights.buffer));
     const config = (fake.calls[1].request as CreateRunRequest__Output).config!;
     expect(config).toMatchObject({ model: '', modelUpload: `model-${'a'.repeat(24)}` });
-    expect(config.objective).toMatchObject({ loss: 'binary-crossentropy', metrics: ['accuracy'], optimizer: { name: 'adam', beta1: 0.8 } });
+    // Metrics unset: the coordinator fills the loss's default.
+    expect(config.objective).toMatchObject({ loss: 'binary-crossentropy', metrics: [], optimizer: { name: 'adam', beta1: 0.8 } });
     expect(config.preprocessing).toMatchObject({ labelColumn: 'diagnosis', shift: [1], divide: [2], labels: ['benign', 'malignant'] });
   });
 

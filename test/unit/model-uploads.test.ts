@@ -12,8 +12,13 @@ import { FakeFleet } from '../helpers/fake-fleet';
 import { wireRunConfig } from '../helpers/run-config';
 
 const INFO: TopologyInfo = { inputShape: [4], outputShape: [2], tensors: [{ name: 'k', shape: [4, 2] }, { name: 'b', shape: [2] }], parameterCount: 10 };
+/** A real topology (Dense 4 → 2, sigmoid), so runs of it pass the coordinator's check of output against loss. */
+const TOPOLOGY = JSON.stringify({
+  class_name: 'Sequential',
+  config: { name: 'tiny', layers: [{ class_name: 'Dense', config: { name: 'out', units: 2, activation: 'sigmoid', batch_input_shape: [null, 4] } }] },
+});
 const describeTopology = (t: string): TopologyInfo => {
-  if (t !== '{"ok":1}') throw new InvalidArgumentError('layer class Lambda is not allowed');
+  if (t !== TOPOLOGY) throw new InvalidArgumentError('layer class Lambda is not allowed');
   return INFO;
 };
 
@@ -23,7 +28,7 @@ async function* pieces(...ps: UploadPiece[]): AsyncIterable<UploadPiece> {
 
 function upload(weights?: Float32Array, over: Partial<NonNullable<UploadPiece['header']>> = {}): UploadPiece[] {
   const bytes = weights ? new Uint8Array(weights.buffer) : new Uint8Array();
-  const header = { name: 'tiny', topology: '{"ok":1}', weightsBytes: bytes.length, weightsSha256: createHash('sha256').update(bytes).digest('hex'), ...over };
+  const header = { name: 'tiny', topology: TOPOLOGY, weightsBytes: bytes.length, weightsSha256: createHash('sha256').update(bytes).digest('hex'), ...over };
   return [{ header, offset: 0, data: new Uint8Array() }, ...(bytes.length ? [{ offset: 0, data: bytes.subarray(0, 12) }, { offset: 12, data: bytes.subarray(12) }] : [])];
 }
 
@@ -36,7 +41,7 @@ describe('model uploads', () => {
     const w = Float32Array.from({ length: 10 }, (_, i) => i);
     const got = await u.receive(pieces(...upload(w)));
     expect(got.id).toMatch(/^model-[0-9a-f]{24}$/);
-    expect(got.spec).toMatchObject({ name: 'tiny', inputShape: [4], outputShape: [2], numClasses: 2, topology: '{"ok":1}' });
+    expect(got.spec).toMatchObject({ name: 'tiny', inputShape: [4], outputShape: [2], numClasses: 2, topology: TOPOLOGY });
     expect([...got.weights!]).toEqual([...w]);
     expect((await u.receive(pieces(...upload(w)))).id).toBe(got.id);
     expect(u.get(got.id).parameterCount).toBe(10);
@@ -86,9 +91,9 @@ describe('runs of an uploaded model', () => {
     }));
     const run = await m.createRun(config, false);
     expect(run.config.model).toBe('tiny');
-    expect(run.model).toMatchObject({ name: 'tiny', topology: '{"ok":1}', outputShape: [2], objective: { loss: 'binary-crossentropy', optimizer: { name: 'adam' } }, preprocessing: { labelColumn: 'y', labels: ['no', 'yes'] } });
+    expect(run.model).toMatchObject({ name: 'tiny', topology: TOPOLOGY, outputShape: [2], objective: { loss: 'binary-crossentropy', optimizer: { name: 'adam' } }, preprocessing: { labelColumn: 'y', labels: ['no', 'yes'] } });
     const wire = toWireRun(run);
-    expect(wire.model?.topology).toBe('{"ok":1}');
+    expect(wire.model?.topology).toBe(TOPOLOGY);
     expect(wire.config?.modelUpload).toBe(got.id);
     await m.stop();
     const unknown = await m.createRun(fromWireRunConfig(wireRunConfig({ modelUpload: `model-${'f'.repeat(24)}`, model: '' })), false).catch((e: Error) => e);

@@ -176,7 +176,7 @@ export function addClientFlags(command: Command): Command {
         .default(DEFAULT_TASK_LIMITS.maxTaskTimeMs, durationText(DEFAULT_TASK_LIMITS.maxTaskTimeMs)),
     )
     .addOption(
-      new Option('--allowed-models <list>', `models this device trains, comma-separated (of ${DEVICE_MODEL_KINDS.join(', ')}; custom: any model a run defines by its topology)`)
+      new Option('--allowed-models <list>', "models it trains (custom: a run's own topology)")
         .argParser(modelList)
         .default([...DEVICE_MODEL_KINDS], DEVICE_MODEL_KINDS.join(',')),
     )
