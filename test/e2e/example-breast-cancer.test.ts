@@ -3,19 +3,25 @@
  * a coordinator and three hospital daemons reading their own CSV files as
  * separate processes, a run of the hand-written model.json with binary
  * cross-entropy and Adam, evaluated on the held-out file; then `model predict`
- * locally and through the coordinator's Inference service, and the central
+ * locally and through the coordinator's Inference service, equal to the
+ * exported model loaded with plain TFJS, and the central
  * baseline the federated model must come within 5 points of. A fourth daemon
  * holds data that does not fit the model (Fashion-MNIST images): it fails its
  * tasks with the reason and every round commits with the hospitals.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectControl, type ControlConnection } from '../../clients/cli/control-client';
 import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../clients/trainer/backend';
+import { openData } from '../../clients/trainer/data/open-data';
+import { loadExportedModel } from '../../clients/trainer/tfjs-format';
+import type { Preprocessing } from '../../common/model-definition';
 import { trainCentrally } from '../../examples/breast-cancer/central';
 import { runCli, waitFor } from '../helpers/cli';
 
@@ -74,5 +80,19 @@ describe('example: breast cancer across three hospitals', () => {
     expect(rows).toHaveLength(114);
     expect(new Set(rows.map((r) => r.top[0].label))).toEqual(new Set(['malignant', 'benign']));
     expect(remote.stdout).toBe(local.stdout);
+
+    // The export, loaded with plain TFJS (no tfjs-node) and fed with the model card's preprocessing, gives the served probabilities.
+    const out = path.join(dir, 'export');
+    const exported = await runCli(['model', 'export', runId, '--coordinator', address, '--out', out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const card = JSON.parse(readFileSync(path.join(out, 'fedlink-model.json'), 'utf8')) as { preprocessing: Preprocessing; labels: string[]; round: number };
+    expect(card).toMatchObject({ round: 10, labels: ['malignant', 'benign'] });
+    await initBackend({});
+    const model = await loadExportedModel(out);
+    const test = await openData(`csv:${path.join(data, 'test.csv')}`, { preprocessing: card.preprocessing, inputShape: [30], loss: 'binary-crossentropy' });
+    const p = tf.tidy(() => (model.predict(tf.tensor(test.features, [test.count, 30])) as tf.Tensor).dataSync());
+    model.dispose();
+    const served = remote.stdout.trim().split('\n').map((l) => JSON.parse(l) as { top: Array<{ index: number; probability: number }> });
+    served.forEach((r, i) => expect(r.top[0].index === 1 ? r.top[0].probability : 1 - r.top[0].probability).toBeCloseTo(p[i], 5));
   }, 600_000);
 });
