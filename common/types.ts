@@ -58,8 +58,12 @@ export interface TrainConfig {
 /** Loss and accuracy over a number of examples. */
 export interface Metrics {
   loss: number;
+  /** Classification; 0 for a regression loss. */
   accuracy: number;
   numExamples: number;
+  /** Regression (loss mse or mae), when the run's metrics ask for them. */
+  mae?: number;
+  mse?: number;
 }
 
 /** Client selection policies a run may ask for. */

@@ -1,4 +1,5 @@
 /** Text views of Control messages (runs, rounds, round clients, fleet clients) for human output. */
+import type { Metrics__Output } from '../../proto/gen/fedlink/v1/Metrics';
 import { STRATEGY_OPTIONS, STRATEGY_OPTION_NAMES } from '../../services/coordinator/strategy/types';
 import type { ClientInfo__Output } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
@@ -39,7 +40,7 @@ export function runDetails(run: Run__Output, nowMs = Date.now()): string {
     ['deadline', c ? `${formatDuration(c.roundDeadlineMs)} per round, wait for clients ${formatDuration(c.waitForClientsMs)}, max retries ${c.maxRoundRetries}` : undefined],
     ['eval data', c ? c.evalData || 'none' : undefined],
     ['privacy', privacyText(run)],
-    ['latest eval', ev ? `loss ${formatMetric(ev.loss)}, accuracy ${formatMetric(ev.accuracy)} on ${ev.numExamples} examples` : '-'],
+    ['latest eval', ev ? evalText(ev) : '-'],
     ['created', `${formatTime(run.createdAtMs)} (${formatAgo(run.createdAtMs, nowMs)})`],
     ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
     ['reason', run.reason || undefined],
@@ -53,6 +54,13 @@ function privacyText(run: Run__Output): string | undefined {
   if (!p) return undefined;
   const target = p.targetEpsilon ? `, stops before ε ${p.targetEpsilon}` : '';
   return `(ε = ${formatMetric(p.epsilon)}, δ = ${p.delta}) after ${p.rounds} round(s); DP-FedAvg noise σ ${p.noise}, clip C ${p.clip}${target}`;
+}
+
+/** "loss 0.21, accuracy 0.93 on 114 examples"; a regression's errors instead of its (meaningless) accuracy. */
+function evalText(m: Metrics__Output): string {
+  const errors = [m.mae !== undefined && `mae ${formatMetric(m.mae)}`, m.mse !== undefined && `mse ${formatMetric(m.mse)}`].filter(Boolean);
+  const score = errors.length ? errors.join(', ') : `accuracy ${formatMetric(m.accuracy)}`;
+  return `loss ${formatMetric(m.loss)}, ${score} on ${m.numExamples} examples`;
 }
 
 /** `runs list` table. */
@@ -105,7 +113,7 @@ export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
     ['state', round.state],
     ['reported', `${round.reported} of ${selectedCount(round)} selected`],
     ['mean loss', round.reported > 0 ? formatMetric(round.meanTrainLoss) : '-'],
-    ['test eval', round.eval ? `loss ${formatMetric(round.eval.loss)}, accuracy ${formatMetric(round.eval.accuracy)} on ${round.eval.numExamples} examples` : '-'],
+    ['test eval', round.eval ? evalText(round.eval) : '-'],
     ['bytes', `${formatBytes(round.bytesDown)} down, ${formatBytes(round.bytesUp)} up`],
     ['started', formatTime(round.startedAtMs)],
     ['deadline', formatTime(round.deadlineUnixMs)],

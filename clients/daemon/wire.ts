@@ -118,7 +118,7 @@ export function fromWireTask(wire: TaskAssignment__Output): TrainTask {
 
 /** Wire form of loss/accuracy over some examples. */
 export function toWireMetrics(m: Metrics): WireMetrics {
-  return { loss: m.loss, accuracy: m.accuracy, numExamples: m.numExamples };
+  return { loss: m.loss, accuracy: m.accuracy, numExamples: m.numExamples, mae: m.mae, mse: m.mse };
 }
 
 /** Wire form of a model's tensor shapes, for a transfer header. */

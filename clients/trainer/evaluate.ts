@@ -59,8 +59,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Mean loss of the spec's objective and accuracy of `weights` on `data`, in
- * batches. Accuracy is 0 for a regression loss (mse, mae): Metrics has no field
- * for its error yet, and the loss is that error.
+ * batches. Accuracy is 0 for a regression loss (mse, mae); then the errors the
+ * run's metrics name (mae, mse) are reported instead.
  */
 export async function evaluateWeights(
   spec: ModelSpec,
@@ -92,6 +92,9 @@ async function evaluateWith(
   assignWeights(model, weights);
   let lossTotal = 0;
   let correct = 0;
+  let absTotal = 0;
+  let sqTotal = 0;
+  const regression = loss === 'mse' || loss === 'mae';
   for (let start = 0; start < data.count; start += batchSize) {
     if (signal?.aborted) throw new CancelledError('evaluation cancelled', { cause: signal.reason });
     const end = Math.min(data.count, start + batchSize);
@@ -99,14 +102,22 @@ async function evaluateWith(
       const { xs, ys } = makeBatch(spec, data, start, end);
       // apply, not predict: predict re-slices into batches of 32 and runs ~3x slower.
       const outputs = model.apply(xs, { training: false }) as tf.Tensor;
-      return tf.stack([lossSum(loss, ys, outputs), hitCount(loss, ys, outputs)]);
+      const parts = [lossSum(loss, ys, outputs), hitCount(loss, ys, outputs)];
+      if (regression) parts.push(lossSum('mae', ys, outputs), lossSum('mse', ys, outputs));
+      return tf.stack(parts);
     });
-    const [l, c] = stats.dataSync();
+    const [l, c, a = 0, q = 0] = stats.dataSync();
     stats.dispose();
     lossTotal += l;
     correct += c;
+    absTotal += a;
+    sqTotal += q;
     // Let heartbeats and stream callbacks run between batches of a long evaluation.
     if (end < data.count) await yieldToEventLoop();
   }
-  return { loss: lossTotal / data.count, accuracy: correct / data.count, numExamples: data.count };
+  const metrics: Metrics = { loss: lossTotal / data.count, accuracy: correct / data.count, numExamples: data.count };
+  const wanted = objectiveOf(spec).metrics;
+  if (regression && wanted.includes('mae')) metrics.mae = absTotal / data.count;
+  if (regression && wanted.includes('mse')) metrics.mse = sqTotal / data.count;
+  return metrics;
 }

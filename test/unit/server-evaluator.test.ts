@@ -46,6 +46,15 @@ describe('server evaluator', () => {
     const scored = await evaluateOnDataset(regression, zeros, targets);
     expect(scored.loss).toBeCloseTo(meanAbs, 5);
     expect(scored.accuracy).toBe(0);
+    // The errors the run's metrics name are reported; one it does not name is not.
+    expect(scored.mae).toBeCloseTo(meanAbs, 5);
+    expect(scored.mse).toBeUndefined();
+    const both = userSpec(denseTopology(4, [{ units: 1, activation: 'linear' }]), { loss: 'mse', metrics: ['mae', 'mse'], optimizer: { name: 'sgd' } });
+    const meanSq = targets.labels.reduce((s, y) => s + y * y, 0) / targets.count;
+    const scored2 = await evaluateOnDataset(both, zeros, targets);
+    expect(scored2.mse).toBeCloseTo(meanSq, 4);
+    expect(scored2.mae).toBeCloseTo(meanAbs, 5);
+    expect((await evaluateOnDataset(classifier, trained.weights, data)).mae).toBeUndefined();
   });
 
   it('server evaluator - evaluation data other than Fashion-MNIST comes from the loader, once per name', async () => {

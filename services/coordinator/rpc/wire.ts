@@ -65,13 +65,15 @@ export function toWireRunConfig(c: RunConfig): WireRunConfig {
 
 /** Domain metrics → wire (undefined stays unset). */
 export function toWireMetrics(m: Metrics | undefined): WireMetrics | null {
-  return m ? { loss: m.loss, accuracy: m.accuracy, numExamples: m.numExamples } : null;
+  return m ? { loss: m.loss, accuracy: m.accuracy, numExamples: m.numExamples, mae: m.mae, mse: m.mse } : null;
 }
 
 /** Wire metrics → domain, rejecting non-finite values. */
 export function fromWireMetrics(m: Metrics__Output | null): Metrics {
-  const out = { loss: m?.loss ?? 0, accuracy: m?.accuracy ?? 0, numExamples: m?.numExamples ?? 0 };
-  if (!Number.isFinite(out.loss) || !Number.isFinite(out.accuracy)) throw new InvalidArgumentError('metrics must be finite');
+  const out: Metrics = { loss: m?.loss ?? 0, accuracy: m?.accuracy ?? 0, numExamples: m?.numExamples ?? 0 };
+  if (m?.mae !== undefined) out.mae = m.mae;
+  if (m?.mse !== undefined) out.mse = m.mse;
+  if (![out.loss, out.accuracy, out.mae ?? 0, out.mse ?? 0].every(Number.isFinite)) throw new InvalidArgumentError('metrics must be finite');
   return out;
 }
 
