@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../../../common/errors';
 import type { Preprocessing } from '../../../common/model-definition';
 import type { ModelSpec } from '../../../common/types';
 import { effectivePreprocessing } from '../model-defaults';
-import type { DecodedImage } from './png';
+import type { DecodedImage } from './read-inputs';
 import type { RawInput } from './read-inputs';
 
 /** A batch ready for the model: count × prod(inputShape) values. */

@@ -9,7 +9,20 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from '../../../common/errors';
-import { decodePng, isPng, type DecodedImage } from './png';
+import { decodeImage } from '../../trainer/data/image-decode';
+
+/** A decoded image: 4 channels (RGBA), as the data readers decode PNG and JPEG. */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array;
+}
+
+/** PNG or JPEG, by their first bytes. */
+function isImage(bytes: Uint8Array): boolean {
+  return (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) || (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff);
+}
 
 /** One input as read. */
 export type RawInput =
@@ -97,9 +110,9 @@ export function parseJsonLines(text: string, source: string): RawInput[] {
   return out;
 }
 
-function readImage(bytes: Uint8Array, name: string): RawInput {
-  if (!isPng(bytes)) throw new InvalidArgumentError(`${name} is not a PNG image (model predict decodes PNG only; convert JPEG and others to PNG first)`);
-  return { name, kind: 'image', image: decodePng(bytes, name) };
+async function readImage(bytes: Uint8Array, name: string): Promise<RawInput> {
+  const image = await decodeImage(bytes, name);
+  return { name, kind: 'image', image: { ...image, channels: 4 } };
 }
 
 /** Reads text records: JSON lines when the first line opens an object or array, CSV otherwise. */
@@ -122,20 +135,20 @@ async function readStdin(stdin: AsyncIterable<Buffer | string>): Promise<Buffer>
 export async function readInputs(source: string, stdin: AsyncIterable<Buffer | string> = process.stdin): Promise<RawInput[]> {
   if (source === '-') {
     const bytes = await readStdin(stdin);
-    return isPng(bytes) ? [readImage(bytes, 'stdin')] : readText(bytes.toString('utf8'), 'stdin', '');
+    return isImage(bytes) ? [await readImage(bytes, 'stdin')] : readText(bytes.toString('utf8'), 'stdin', '');
   }
   const info = await stat(source).catch((err: NodeJS.ErrnoException) => {
     throw new InvalidArgumentError(`cannot read --input ${source}: ${err.code ?? err.message}`, { cause: err });
   });
   if (info.isDirectory()) {
     const names = (await readdir(source)).filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
-    if (names.length === 0) throw new InvalidArgumentError(`${source} holds no images (.png)`);
+    if (names.length === 0) throw new InvalidArgumentError(`${source} holds no images (.png, .jpg, .jpeg)`);
     const out: RawInput[] = [];
-    for (const n of names) out.push(readImage(await readFile(path.join(source, n)), n));
+    for (const n of names) out.push(await readImage(await readFile(path.join(source, n)), n));
     return out;
   }
   const bytes = await readFile(source);
   const ext = path.extname(source).toLowerCase();
-  if (IMAGE_EXTENSIONS.has(ext) || isPng(bytes)) return [readImage(bytes, path.basename(source))];
+  if (IMAGE_EXTENSIONS.has(ext) || isImage(bytes)) return [await readImage(bytes, path.basename(source))];
   return readText(bytes.toString('utf8'), source, ext);
 }
