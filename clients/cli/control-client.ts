@@ -48,6 +48,7 @@ export interface ControlConnection {
   /** Streams a model (header, then the weights in chunks) and waits for the coordinator to validate and keep it. */
   uploadModel(chunks: ModelUploadChunk[]): Promise<UploadedModel__Output>;
   cancelRun(runId: string): Promise<Run__Output>;
+  startRun(runId: string): Promise<Run__Output>;
   listRuns(): Promise<ListRunsResponse__Output>;
   getRun(runId: string): Promise<Run__Output>;
   listRounds(runId: string): Promise<ListRoundsResponse__Output>;
@@ -111,6 +112,7 @@ export function connectControl(options: ControlConnectOptions): ControlConnectio
         return call as unknown as grpc.ClientUnaryCall;
       }),
     cancelRun: (runId) => unary('CancelRun', (md, o, cb) => client.cancelRun({ runId }, md, o, cb)),
+    startRun: (runId) => unary('StartRun', (md, o, cb) => client.startRun({ runId }, md, o, cb)),
     listRuns: () => unary('ListRuns', (md, o, cb) => client.listRuns({}, md, o, cb)),
     getRun: (runId) => unary('GetRun', (md, o, cb) => client.getRun({ runId }, md, o, cb)),
     listRounds: (runId) => unary('ListRounds', (md, o, cb) => client.listRounds({ runId }, md, o, cb)),

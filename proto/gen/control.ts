@@ -41,6 +41,7 @@ import type { RunConfig as _fedlink_v1_RunConfig, RunConfig__Output as _fedlink_
 import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from './fedlink/v1/RunEvent';
 import type { SchedulingMetrics as _fedlink_v1_SchedulingMetrics, SchedulingMetrics__Output as _fedlink_v1_SchedulingMetrics__Output } from './fedlink/v1/SchedulingMetrics';
 import type { SkippedClient as _fedlink_v1_SkippedClient, SkippedClient__Output as _fedlink_v1_SkippedClient__Output } from './fedlink/v1/SkippedClient';
+import type { StartRunRequest as _fedlink_v1_StartRunRequest, StartRunRequest__Output as _fedlink_v1_StartRunRequest__Output } from './fedlink/v1/StartRunRequest';
 import type { TensorSpec as _fedlink_v1_TensorSpec, TensorSpec__Output as _fedlink_v1_TensorSpec__Output } from './fedlink/v1/TensorSpec';
 import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fedlink_v1_TrainConfig__Output } from './fedlink/v1/TrainConfig';
 import type { TransferHeader as _fedlink_v1_TransferHeader, TransferHeader__Output as _fedlink_v1_TransferHeader__Output } from './fedlink/v1/TransferHeader';
@@ -96,6 +97,7 @@ export interface ProtoGrpcType {
       RunEvent: MessageTypeDefinition<_fedlink_v1_RunEvent, _fedlink_v1_RunEvent__Output>
       SchedulingMetrics: MessageTypeDefinition<_fedlink_v1_SchedulingMetrics, _fedlink_v1_SchedulingMetrics__Output>
       SkippedClient: MessageTypeDefinition<_fedlink_v1_SkippedClient, _fedlink_v1_SkippedClient__Output>
+      StartRunRequest: MessageTypeDefinition<_fedlink_v1_StartRunRequest, _fedlink_v1_StartRunRequest__Output>
       TensorSpec: MessageTypeDefinition<_fedlink_v1_TensorSpec, _fedlink_v1_TensorSpec__Output>
       TrainConfig: MessageTypeDefinition<_fedlink_v1_TrainConfig, _fedlink_v1_TrainConfig__Output>
       TransferHeader: MessageTypeDefinition<_fedlink_v1_TransferHeader, _fedlink_v1_TransferHeader__Output>

@@ -60,6 +60,8 @@ export interface RunManagerDeps {
 /** Creates and drives runs; routes fleet traffic to their rounds. */
 export class RunManager {
   private readonly drivers = new Map<RunId, RunDriver>();
+  /** Runs whose driver was started (a --no-start run waits for startRun). */
+  private readonly started = new Set<RunId>();
   private readonly events = new EventBus<RunEvent>();
   private kernelChosen = false;
   private readonly broadcast = new ModelBroadcast();
@@ -138,11 +140,13 @@ export class RunManager {
    * where reads (getRun, listRuns, checkpoint, model) find them.
    */
   private releaseWhenDone(runId: RunId, driver: RunDriver): void {
+    this.started.add(runId);
     // start() never rejects: the driver records and logs its own failure.
     void driver.start().finally(() => {
       // What the run learned about clients' round times outlives it (clients list shows it).
       this.lastEstimator = driver.estimator();
       if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
+      this.started.delete(runId);
     });
   }
 
@@ -176,13 +180,22 @@ export class RunManager {
         r.endedAtMs ??= now;
         await this.deps.store.putRound(r);
       }
-      // No checkpoint yet (stopped before the first save): the initial model is a function of the seed.
-      const weights = run.modelVersion
-        ? await this.deps.store.getModel(run.runId, run.modelVersion).catch((err: Error) => {
-            log.error({ err: err.message }, 'checkpoint unreadable');
-            return undefined;
-          })
-        : initialWeights(run.model, run.config.seed);
+      // No checkpoint yet (created with --no-start, or stopped before the first save): the initial
+      // model is a function of the seed. TFJS needs its backend for that, even before any round.
+      let weights: Float32Array | undefined;
+      if (run.modelVersion) {
+        weights = await this.deps.store.getModel(run.runId, run.modelVersion).catch((err: Error) => {
+          log.error({ err: err.message }, 'checkpoint unreadable');
+          return undefined;
+        });
+      } else {
+        try {
+          await initBackend({ logger: this.deps.logger });
+          weights = initialWeights(run.model, run.config.seed);
+        } catch (err) {
+          log.error({ err: (err as Error).message }, 'initial model could not be rebuilt');
+        }
+      }
       // The strategy's server state (momentum, Adam moments) as it was at the checkpoint resumed from.
       const stored = (run.checkpoints ?? []).find((c) => c.version === run.modelVersion && c.round === run.committedRounds)?.strategyState;
       let strategyState: StrategyState | undefined;
@@ -210,11 +223,26 @@ export class RunManager {
       // A checkpoint (or strategy state) written for a round that never reached the commit point is garbage.
       const kept = referencedVersions(run.checkpoints ?? []).add(run.modelVersion);
       for (const v of await this.deps.store.listModels(run.runId)) if (!kept.has(v)) await this.deps.store.deleteModel(run.runId, v);
-      this.drive(run, weights, true, nextAttempt, strategyState);
+      // A run created with --no-start stays pending until `runs start`.
+      const started = run.state === 'running';
+      this.drive(run, weights, started, nextAttempt, strategyState);
+      if (!started) {
+        log.info('pending run kept (start it with fedlink runs start)');
+        continue;
+      }
       resumed.push(run.runId);
       log.info({ committedRounds: run.committedRounds, rounds: run.config.rounds, attempt: nextAttempt }, 'run resumed after restart');
     }
     return resumed;
+  }
+
+  /** Starts a run created with --no-start; FailedPreconditionError if it is not pending, NotFoundError if unknown. */
+  async startRun(runId: RunId): Promise<RunRecord> {
+    const driver = this.drivers.get(runId);
+    const run = await this.getRun(runId);
+    if (run.state !== 'pending' || !driver || this.started.has(runId)) throw new FailedPreconditionError(`run ${runId} is ${run.state === 'pending' ? 'already starting' : `already ${run.state}`}`);
+    this.releaseWhenDone(runId, driver);
+    return structuredClone(run);
   }
 
   /** Runs held in memory now (pending or running); finished ones are released. */

@@ -65,7 +65,7 @@ export async function startFakeModelControl(served: FakeModelRun): Promise<FakeM
     CreateRun: unimplemented, CancelRun: unimplemented, ListRuns: unimplemented, ListRounds: unimplemented, ListClients: unimplemented,
     WatchRun: (call) => void call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
     CreateEnrollment: unimplemented, RevokeClient: unimplemented, ListAudit: unimplemented, WhoAmI: unimplemented,
-    UploadModel: unimplemented,
+    UploadModel: unimplemented, StartRun: unimplemented,
   };
   server.addService(loadFedlinkProto().proto.fedlink.v1.Control.service, handlers);
   const port = await new Promise<number>((resolve, reject) =>

@@ -118,6 +118,11 @@ class FakeControl {
         this.record('CreateRun', call);
         cb(null, { ...RUN, runId: 'run-new', config: call.request.config, committedRounds: 0, currentRound: 0 });
       },
+      StartRun: (call, cb) => {
+        this.record('StartRun', call);
+        if (call.request.runId !== 'run-1') return cb(this.notFound(call.request.runId));
+        cb(null, { ...RUN, state: 'running' });
+      },
       CancelRun: (call, cb) => {
         this.record('CancelRun', call);
         cb(null, { ...RUN, state: 'cancelled', reason: 'cancelled by operator' });
@@ -376,6 +381,16 @@ describe('fedlink CLI against a fake Control service', () => {
       expect(lines(res.stderr), args.join(' ')).toEqual([expect.stringMatching(message)]);
     }
     expect(fake.calls).toHaveLength(0);
+  });
+
+  it('runs start - starts a pending run; an unknown run is one line, exit 1', async () => {
+    const ok = await run('runs', 'start', 'run-1', '--coordinator', addr);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('run run-1: started; follow it with: fedlink runs watch run-1\n');
+    expect(fake.calls.map((c) => c.method)).toEqual(['StartRun']);
+    const missing = await run('runs', 'start', 'run-9', '--coordinator', addr);
+    expect(missing.code).toBe(1);
+    expect(lines(missing.stderr)).toEqual([expect.stringMatching(/run run-9 not found/)]);
   });
 
   it('runs create - refuses an unknown strategy, an out-of-range option and an option the strategy does not take: one line, exit 2, no call', async () => {

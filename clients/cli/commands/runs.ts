@@ -115,6 +115,15 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   });
 
   addControlFlags(
+    runs.command('start').description('start a run created with --no-start').argument('<run>', 'run id'),
+    'print the Run as one JSON document',
+  ).action(async (runId: string, flags: ControlFlags) => {
+    const run = await withControl(flags, (control) => control.startRun(runId));
+    if (flags.json) return printJson(ctx.io, run);
+    ctx.io.stdout.write(`run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}\n`);
+  });
+
+  addControlFlags(
     runs.command('cancel').description('cancel a run: the current round closes now and no new round starts').argument('<run>', 'run id'),
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {

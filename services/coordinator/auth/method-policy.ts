@@ -36,6 +36,7 @@ export const CONTROL_POLICY: Record<string, CallerNeeded> = {
   CreateRun: operator,
   UploadModel: operator,
   CancelRun: operator,
+  StartRun: operator,
   CreateEnrollment: admin,
   RevokeClient: admin,
   ListAudit: admin,
@@ -47,7 +48,7 @@ export const INFERENCE_POLICY: Record<string, CallerNeeded> = {
 };
 
 /** Control methods that change state: each call is written to the audit log, refused or not. */
-export const AUDITED_METHODS: ReadonlySet<string> = new Set(['CreateRun', 'UploadModel', 'CancelRun', 'CreateEnrollment', 'RevokeClient']);
+export const AUDITED_METHODS: ReadonlySet<string> = new Set(['CreateRun', 'UploadModel', 'CancelRun', 'StartRun', 'CreateEnrollment', 'RevokeClient']);
 
 /** The caller a method needs, or undefined for a method nobody may call. */
 export function callerNeeded(service: 'fleet' | 'control' | 'inference', method: string): CallerNeeded | undefined {

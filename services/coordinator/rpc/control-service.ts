@@ -198,6 +198,14 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       },
       (_req, res) => res?.runId ?? '',
     ),
+    StartRun: unary(
+      'StartRun',
+      async (req) => {
+        leader();
+        return toWireRun(await deps.manager.startRun(checkId(req.runId, 'run_id')));
+      },
+      (req) => String(req.runId).slice(0, 64),
+    ),
     CancelRun: unary(
       'CancelRun',
       async (req) => {

@@ -24,6 +24,7 @@ import type { RevokeClientResponse as _fedlink_v1_RevokeClientResponse, RevokeCl
 import type { Round as _fedlink_v1_Round, Round__Output as _fedlink_v1_Round__Output } from '../../fedlink/v1/Round';
 import type { Run as _fedlink_v1_Run, Run__Output as _fedlink_v1_Run__Output } from '../../fedlink/v1/Run';
 import type { RunEvent as _fedlink_v1_RunEvent, RunEvent__Output as _fedlink_v1_RunEvent__Output } from '../../fedlink/v1/RunEvent';
+import type { StartRunRequest as _fedlink_v1_StartRunRequest, StartRunRequest__Output as _fedlink_v1_StartRunRequest__Output } from '../../fedlink/v1/StartRunRequest';
 import type { UploadedModel as _fedlink_v1_UploadedModel, UploadedModel__Output as _fedlink_v1_UploadedModel__Output } from '../../fedlink/v1/UploadedModel';
 import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from '../../fedlink/v1/WatchRunRequest';
 import type { WhoAmIRequest as _fedlink_v1_WhoAmIRequest, WhoAmIRequest__Output as _fedlink_v1_WhoAmIRequest__Output } from '../../fedlink/v1/WhoAmIRequest';
@@ -125,6 +126,15 @@ export interface ControlClient extends grpc.Client {
   revokeClient(argument: _fedlink_v1_RevokeClientRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_RevokeClientResponse__Output>): grpc.ClientUnaryCall;
   revokeClient(argument: _fedlink_v1_RevokeClientRequest, callback: grpc.requestCallback<_fedlink_v1_RevokeClientResponse__Output>): grpc.ClientUnaryCall;
   
+  StartRun(argument: _fedlink_v1_StartRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  StartRun(argument: _fedlink_v1_StartRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  StartRun(argument: _fedlink_v1_StartRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  StartRun(argument: _fedlink_v1_StartRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  startRun(argument: _fedlink_v1_StartRunRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  startRun(argument: _fedlink_v1_StartRunRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  startRun(argument: _fedlink_v1_StartRunRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  startRun(argument: _fedlink_v1_StartRunRequest, callback: grpc.requestCallback<_fedlink_v1_Run__Output>): grpc.ClientUnaryCall;
+  
   UploadModel(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
   UploadModel(metadata: grpc.Metadata, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
   UploadModel(options: grpc.CallOptions, callback: grpc.requestCallback<_fedlink_v1_UploadedModel__Output>): grpc.ClientWritableStream<_fedlink_v1_ModelUploadChunk>;
@@ -173,6 +183,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   RevokeClient: grpc.handleUnaryCall<_fedlink_v1_RevokeClientRequest__Output, _fedlink_v1_RevokeClientResponse>;
   
+  StartRun: grpc.handleUnaryCall<_fedlink_v1_StartRunRequest__Output, _fedlink_v1_Run>;
+  
   UploadModel: grpc.handleClientStreamingCall<_fedlink_v1_ModelUploadChunk__Output, _fedlink_v1_UploadedModel>;
   
   WatchRun: grpc.handleServerStreamingCall<_fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent>;
@@ -193,6 +205,7 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   ListRounds: MethodDefinition<_fedlink_v1_ListRoundsRequest, _fedlink_v1_ListRoundsResponse, _fedlink_v1_ListRoundsRequest__Output, _fedlink_v1_ListRoundsResponse__Output>
   ListRuns: MethodDefinition<_fedlink_v1_ListRunsRequest, _fedlink_v1_ListRunsResponse, _fedlink_v1_ListRunsRequest__Output, _fedlink_v1_ListRunsResponse__Output>
   RevokeClient: MethodDefinition<_fedlink_v1_RevokeClientRequest, _fedlink_v1_RevokeClientResponse, _fedlink_v1_RevokeClientRequest__Output, _fedlink_v1_RevokeClientResponse__Output>
+  StartRun: MethodDefinition<_fedlink_v1_StartRunRequest, _fedlink_v1_Run, _fedlink_v1_StartRunRequest__Output, _fedlink_v1_Run__Output>
   UploadModel: MethodDefinition<_fedlink_v1_ModelUploadChunk, _fedlink_v1_UploadedModel, _fedlink_v1_ModelUploadChunk__Output, _fedlink_v1_UploadedModel__Output>
   WatchRun: MethodDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_RunEvent, _fedlink_v1_WatchRunRequest__Output, _fedlink_v1_RunEvent__Output>
   WhoAmI: MethodDefinition<_fedlink_v1_WhoAmIRequest, _fedlink_v1_WhoAmIResponse, _fedlink_v1_WhoAmIRequest__Output, _fedlink_v1_WhoAmIResponse__Output>
