@@ -26,6 +26,18 @@ describe('fedlink client security flags', () => {
     vi.unstubAllEnvs();
   });
 
+  it('client - FEDLINK_LOG_LEVEL sets the log level; --log-level wins over it; a bad value is one line, exit 2', async () => {
+    vi.stubEnv('FEDLINK_LOG_LEVEL', 'debug');
+    expect(await run('client', '--id', 'edge-1')).toMatchObject({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ logLevel: 'debug' }));
+    expect(await run('client', '--id', 'edge-1', '--log-level', 'warn')).toMatchObject({ code: 0, stderr: '' });
+    expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ logLevel: 'warn' }));
+    vi.stubEnv('FEDLINK_LOG_LEVEL', 'loud');
+    const bad = await run('client', '--id', 'edge-1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/value 'loud' from env 'FEDLINK_LOG_LEVEL' is invalid/);
+  });
+
   it('client - task limits default to 20 epochs, 1h, every model and 100000 batches, and take flags', async () => {
     expect(await run('client', '--id', 'edge-1')).toMatchObject({ code: 0, stderr: '' });
     expect(runDaemon).toHaveBeenLastCalledWith(expect.objectContaining({ maxEpochs: 20, maxTaskTimeMs: 3_600_000, allowedModels: ['mlp', 'cnn', 'custom'], maxBatches: 100_000 }));

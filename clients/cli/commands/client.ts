@@ -198,6 +198,6 @@ export function addClientFlags(command: Command): Command {
     .addOption(new Option('--model <name|file>', `with --check-data: ${MODEL_NAMES.join(', ')} or a TFJS Layers model.json`))
     .addOption(new Option('--loss <loss>', 'with --check-data: the run\'s loss').choices(LOSSES).default(undefined, DEFAULT_OBJECTIVE.loss))
     .addOption(new Option('--preprocessing <file>', 'with --check-data: the run\'s preprocessing, a JSON file'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'));
   return addNatsFlags(command);
 }

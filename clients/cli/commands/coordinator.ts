@@ -163,7 +163,7 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option(`${JOURNAL_MEMORY_FLAGS.perUpdateBytes} <size>`, `largest upload journaled in memory (default: a quarter of ${JOURNAL_MEMORY_FLAGS.budgetBytes})`).argParser(byteSize))
     .addOption(new Option('--update-value-bound <x>', 'largest |value| an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded').argParser(positiveNumber).default(1e30, '1e30'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
   command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)").env('FEDLINK_TLS_CA_KEY'));
   addLimitFlags(command);

@@ -78,7 +78,7 @@ export function registerLinkemCommand(program: Command, ctx: CliContext): void {
     .addOption(new Option('--seed <n>', 'seed for random resets and jitter').argParser(nonNegativeInt).default(1))
     .option('--list-profiles', 'print the named profiles and exit')
     .option('--json', 'with --list-profiles: print the profiles as JSON; when running: print the ready line as JSON')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'))
     .action(async (flags: LinkemFlags) => {
       if (flags.listProfiles) {
         if (flags.json) return printJson(ctx.io, { profiles: PROFILES });
