@@ -172,7 +172,8 @@ export class Coordinator {
   constructor(
     private readonly config: CoordinatorConfig,
     private readonly logger: Logger,
-    private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook; events?: EventTransport } = {},
+    /** `onStopped`: called once stop() has released everything (the state directory's lock). */
+    private readonly options: { clock?: Clock; store?: Store; auth?: AuthHook; events?: EventTransport; onStopped?: () => void } = {},
   ) {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
@@ -458,6 +459,7 @@ export class Coordinator {
     this.served.stop();
     await this.store.close();
     this.state = 'STOPPED';
+    this.options.onStopped?.();
     this.logger.info('coordinator stopped');
   }
 }

@@ -6,16 +6,24 @@ import { createLogger } from '../../common/logger';
 import { Coordinator, coordinatorConfig } from './coordinator';
 import type { CoordinatorOptions } from './options';
 import { openFileStore } from './store/file-store';
+import { lockStateDir } from './store/state-dir-lock';
 import { openJetStreamStore } from './store/jetstream-store';
 import type { Store } from './store/store';
 import { InvalidArgumentError, UnavailableError } from '../../common/errors';
 
 /** Starts a coordinator in this process (no signal handling): for tests and embedding. */
 export async function startCoordinator(options: CoordinatorOptions, logger = createLogger({ level: options.logLevel, name: 'coordinator' })): Promise<Coordinator> {
-  const store = await openStore(options);
-  const coordinator = new Coordinator(coordinatorConfig(options), logger, { store });
-  await coordinator.start();
-  return coordinator;
+  // A file store's directory belongs to one coordinator process (state-dir-lock.ts).
+  const lock = (options.store ?? (options.stateDir ? 'file' : 'memory')) === 'file' && options.stateDir ? lockStateDir(options.stateDir) : undefined;
+  try {
+    const store = await openStore(options);
+    const coordinator = new Coordinator(coordinatorConfig(options), logger, { store, onStopped: () => lock?.release() });
+    await coordinator.start();
+    return coordinator;
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
 }
 
 /** The store the options ask for; undefined means the coordinator's in-memory default. */
