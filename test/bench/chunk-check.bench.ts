@@ -27,9 +27,9 @@
  * N = 10, P = 10M by default (BENCH_N, BENCH_P). Ratios are against the
  * sha256 round path and numpy measured in the same run. Ends with one JSON line.
  */
-import { execFileSync } from 'node:child_process';
+import { numpySeconds } from './helpers/numpy-baselines';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -174,40 +174,6 @@ function candidates(): Record<string, number> {
   return out;
 }
 
-/** Seconds numpy takes for Flower's aggregate_inplace formulation and for the preallocated weighted sum; undefined without numpy. */
-function numpySeconds(n: number, distinct: Float32Array[], weights: number[]): { flower: number; preallocated: number } | undefined {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-bench-'));
-  try {
-    const file = path.join(dir, 'updates.f32');
-    writeFileSync(file, Buffer.concat(distinct.map((u) => float32ToBytes(u))));
-    // The same formulations as aggregation.bench.ts.
-    const script = `
-import sys, time, numpy as np
-n, p, d = ${n}, ${distinct[0].length}, ${distinct.length}
-w = np.array([${weights.join(',')}], dtype=np.float32); w /= w.sum()
-data = np.fromfile(sys.argv[1], dtype='<f4').reshape(d, p)
-def flower():
-    acc = np.zeros(p, dtype=np.float32)
-    for i in range(n):
-        x = np.array(data[i % d], copy=True); np.multiply(x, w[i], out=x); np.add(acc, x, out=acc)
-def preallocated():
-    acc = np.zeros(p, dtype=np.float32); tmp = np.empty(p, dtype=np.float32)
-    for i in range(n):
-        np.multiply(data[i % d], w[i], out=tmp); acc += tmp
-def best(f):
-    b = 1e9
-    for _ in range(3):
-        t = time.perf_counter(); f(); b = min(b, time.perf_counter() - t)
-    return b
-print(best(flower), best(preallocated))`;
-    const [flower, preallocated] = execFileSync('python3', ['-c', script, file], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '', OPENBLAS_L2_SIZE: '' } }).trim().split(' ').map(Number);
-    return { flower, preallocated };
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The round path, step by step and whole, for N updates of P float32. */
 function roundPath(N: number, P: number): Record<string, unknown> {
@@ -297,7 +263,7 @@ function roundPath(N: number, P: number): Record<string, unknown> {
     console.log(`  ${label.padEnd(56)} ${(s * 1000).toFixed(1).padStart(8)} ms  ${(gb / s).toFixed(2).padStart(6)} GB/s`);
   }
   rmSync(spoolDir, { recursive: true, force: true });
-  const numpy = numpySeconds(N, distinct, weights);
+  const numpy = numpySeconds(N, distinct[0].length, distinct, weights);
   const baselines = numpy && { flower: gb / numpy.flower, numpyPreallocated: gb / numpy.preallocated };
   console.log(baselines
     ? `  ${"baseline: Flower's aggregate_inplace formulation (numpy)".padEnd(56)} ${(numpy.flower * 1000).toFixed(1).padStart(8)} ms  ${baselines.flower.toFixed(2).padStart(6)} GB/s\n` +
