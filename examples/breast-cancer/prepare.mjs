@@ -12,6 +12,7 @@
 // from the three training files together, which the script can see.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededShuffle } from '../seeded-shuffle.mjs';
 
 const DEFAULT_SOURCE = '/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv';
 const HOSPITALS = 3;
@@ -38,18 +39,7 @@ const rows = lines.map((l) => l.split(',').map(Number));
 const features = rows[0].length - 1;
 const names = Array.from({ length: features }, (_, i) => `f${String(i).padStart(2, '0')}`);
 
-// mulberry32: a seeded shuffle, so the split is the same on every machine.
-let seed = 42;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-for (let i = rows.length - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1));
-  [rows[i], rows[j]] = [rows[j], rows[i]];
-}
+seededShuffle(rows, 42);
 const testCount = Math.round(rows.length * TEST_FRACTION);
 const test = rows.slice(0, testCount);
 const train = rows.slice(testCount);

@@ -6,6 +6,7 @@
 //   node examples/digits-images/prepare.mjs <out-dir>
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededShuffle } from '../seeded-shuffle.mjs';
 import { gunzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 
@@ -24,17 +25,7 @@ try {
   process.exit(1);
 }
 const rows = text.trim().split('\n').map((l) => l.split(',').map(Number));
-let seed = 7;
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-for (let i = rows.length - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1));
-  [rows[i], rows[j]] = [rows[j], rows[i]];
-}
+seededShuffle(rows, 7);
 const testCount = Math.round(rows.length * 0.2);
 rows.forEach((r, i) => {
   const where = i < testCount ? 'test' : `site-${((i - testCount) % SITES) + 1}`;
