@@ -6,6 +6,7 @@
  * model card). The name lists here are the only ones: CLI choices, validation
  * and docs derive from them.
  */
+import type { ModelSpec } from './types';
 
 /** Losses a run may train with (TFJS names in kebab case). */
 export const LOSSES = ['sparse-categorical-crossentropy', 'categorical-crossentropy', 'binary-crossentropy', 'mse', 'mae'] as const;
@@ -39,6 +40,16 @@ export interface Objective {
 
 /** What the built-in models train with: sparse categorical cross-entropy, accuracy, plain SGD. */
 export const DEFAULT_OBJECTIVE: Objective = { loss: 'sparse-categorical-crossentropy', metrics: ['accuracy'], optimizer: { name: 'sgd' } };
+
+/** A spec's objective: the run's, or the built-ins' default. */
+export function objectiveOf(spec: Pick<ModelSpec, 'objective'>): Objective {
+  return spec.objective ?? DEFAULT_OBJECTIVE;
+}
+
+/** Shape of one example's model output. */
+export function outputShapeOf(spec: Pick<ModelSpec, 'outputShape' | 'numClasses'>): number[] {
+  return spec.outputShape ?? [spec.numClasses];
+}
 
 /**
  * What turns a device's raw records into model inputs and targets; applied by

@@ -5,7 +5,7 @@
  * default objective), so the model card and `model predict` need the
  * effective values, and what kind of output the model gives.
  */
-import { DEFAULT_OBJECTIVE, type Objective, type Preprocessing } from '../../common/model-definition';
+import { DEFAULT_OBJECTIVE, outputShapeOf, type Objective, type Preprocessing } from '../../common/model-definition';
 import type { ModelSpec } from '../../common/types';
 
 /** Fashion-MNIST's class names, in label order (the dataset's documentation). */
@@ -41,10 +41,7 @@ export function effectivePreprocessing(spec: ModelSpec): Preprocessing {
   return spec.preprocessing ?? (isUserModel(spec) ? {} : BUILTIN_PREPROCESSING);
 }
 
-/** Shape of one example's output. */
-export function outputShapeOf(spec: ModelSpec): number[] {
-  return spec.outputShape ?? [spec.numClasses];
-}
+export { outputShapeOf };
 
 /** How to read the model's outputs, from its loss. */
 export function outputKind(spec: ModelSpec): OutputKind {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../common/errors';
-import { DEFAULT_OBJECTIVE, LOSSES, type LossName, type Objective } from '../../common/model-definition';
+import { LOSSES, objectiveOf, outputShapeOf, type LossName } from '../../common/model-definition';
 import type { ModelSpec } from '../../common/types';
 import { fromLabeledImages, type LocalDataset } from './dataset';
 import type { LabeledImages } from './fashion-mnist';
@@ -44,15 +44,7 @@ export function toDataset(data: TrainingData): LocalDataset {
   return dataset;
 }
 
-/** The spec's objective: the run's, or the built-ins' default. */
-export function objectiveOf(spec: ModelSpec): Objective {
-  return spec.objective ?? DEFAULT_OBJECTIVE;
-}
-
-/** Shape of one example's model output. */
-export function outputShapeOf(spec: ModelSpec): number[] {
-  return spec.outputShape ?? [spec.numClasses];
-}
+export { objectiveOf, outputShapeOf };
 
 function fmt(shape: number[]): string {
   return `[${shape.join(', ')}]`;

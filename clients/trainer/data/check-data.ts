@@ -7,7 +7,7 @@
  * ranges, never an example's values: a task failure reaches the coordinator.
  */
 import { InvalidArgumentError } from '../../../common/errors';
-import { DEFAULT_OBJECTIVE, type LossName } from '../../../common/model-definition';
+import { objectiveOf, outputShapeOf, type LossName } from '../../../common/model-definition';
 import type { ModelSpec } from '../../../common/types';
 import type { LocalDataset } from '../dataset';
 import { shapeText, sizeOf } from './dataset-ops';
@@ -21,13 +21,10 @@ export type ModelShape = Pick<ModelSpec, 'name' | 'inputShape' | 'numClasses' | 
 
 /** The loss a spec trains with. */
 export function lossOf(spec: Pick<ModelSpec, 'objective'>): LossName {
-  return spec.objective?.loss ?? DEFAULT_OBJECTIVE.loss;
+  return objectiveOf(spec).loss;
 }
 
-/** The shape of one example's output. */
-export function outputShapeOf(spec: Pick<ModelSpec, 'outputShape' | 'numClasses'>): number[] {
-  return spec.outputShape ?? [spec.numClasses];
-}
+export { outputShapeOf };
 
 /**
  * Throws DataMismatchError naming both sides when `data` cannot train `spec`;
