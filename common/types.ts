@@ -274,6 +274,8 @@ export interface RunRecord {
   checkpoints?: Checkpoint[];
   /** With DP on: every committed round's step, for the accountant (committed with the round). */
   privacySteps?: PrivacyStep[];
+  /** ε after privacySteps, stored with them so that reads (runs list, watches) need not run the accountant. */
+  privacyEpsilon?: number;
 }
 
 /** What the coordinator knows about a connected (or recently connected) client. */

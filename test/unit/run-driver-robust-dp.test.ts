@@ -113,6 +113,8 @@ describe('robust rules and DP through the round code', () => {
     const wire = toWireRun(run);
     expect(wire.privacy).toMatchObject({ rounds: 3, delta: 1e-5, noise: 1.5, clip: 0.5 });
     expect(wire.privacy!.epsilon).toBeCloseTo(eps[2], 12);
+    // Stored with the steps at commit: reads do not rerun the accountant.
+    expect(run.privacyEpsilon).toBe(eps[2]);
   });
 
   it('DP - the same seeded noise gives the same model; the noise is there (the model is not the clipped mean)', async () => {

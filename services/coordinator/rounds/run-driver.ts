@@ -315,10 +315,11 @@ export class RunDriver {
     );
     const weights = step.weights;
     const privacySteps = privacyStep ? [...(this.run.privacySteps ?? []), privacyStep] : this.run.privacySteps;
+    const privacyEpsilon = config.privacy && privacySteps ? spentEpsilon(privacySteps, config.privacy.delta) : undefined;
     record.strategyMetrics = {
       ...aggregate.metrics,
       ...step.metrics,
-      ...(config.privacy && privacySteps && { dp_epsilon: spentEpsilon(privacySteps, config.privacy.delta), dp_delta: config.privacy.delta }),
+      ...(config.privacy && privacyEpsilon !== undefined && { dp_epsilon: privacyEpsilon, dp_delta: config.privacy.delta }),
     };
     const notes = [aggregate.note, refused.length > 0 ? `left out at the fold (spool file changed on disk): ${refused.map((r) => r.clientId).join(', ')}` : undefined].filter((n) => n !== undefined);
     if (notes.length > 0) record.aggregation = notes.join('; ');
@@ -342,12 +343,16 @@ export class RunDriver {
     const previous = this.weights;
     const previousState = this.strategyState;
     const previousSteps = this.run.privacySteps;
+    const previousEpsilon = this.run.privacyEpsilon;
     const referencedBefore = referencedVersions(this.run.checkpoints ?? []);
     this.weights = weights;
     this.strategyState = step.state;
     this.run.modelVersion = version;
     this.run.committedRounds = round;
-    if (privacySteps) this.run.privacySteps = privacySteps;
+    if (privacySteps) {
+      this.run.privacySteps = privacySteps;
+      this.run.privacyEpsilon = privacyEpsilon;
+    }
     this.run.checkpoints = [
       ...(this.run.checkpoints ?? []).map(({ strategyState: _, ...c }) => c),
       { round, version, bytes: weights.byteLength, atMs: this.deps.clock.now(), ...(strategyState && { strategyState }) },
@@ -359,6 +364,7 @@ export class RunDriver {
       this.weights = previous;
       this.strategyState = previousState;
       this.run.privacySteps = previousSteps;
+      this.run.privacyEpsilon = previousEpsilon;
       throw err;
     }
     failpoint('committed', round);

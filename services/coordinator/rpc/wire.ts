@@ -109,8 +109,9 @@ export function checkTaskId(value: string): string {
 }
 
 /** A run's DP configuration and what its committed rounds spent → wire. */
-function toWirePrivacy(p: PrivacyConfig, steps: PrivacyStep[]): PrivacySpent {
-  return { epsilon: spentEpsilon(steps, p.delta), delta: p.delta, rounds: steps.length, noise: p.noise, clip: p.clip, targetEpsilon: p.targetEpsilon ?? 0 };
+function toWirePrivacy(p: PrivacyConfig, steps: PrivacyStep[], epsilon: number | undefined): PrivacySpent {
+  // Records from before ε was stored with the steps: run the accountant.
+  return { epsilon: epsilon ?? spentEpsilon(steps, p.delta), delta: p.delta, rounds: steps.length, noise: p.noise, clip: p.clip, targetEpsilon: p.targetEpsilon ?? 0 };
 }
 
 /** Domain run → wire. */
@@ -128,7 +129,7 @@ export function toWireRun(r: RunRecord): Run {
     latestEval: toWireMetrics(r.latestEval),
     modelVersion: r.modelVersion,
     checkpoints: (r.checkpoints ?? []).map((c) => ({ round: c.round, version: c.version, bytes: c.bytes, atMs: c.atMs })),
-    privacy: r.config.privacy ? toWirePrivacy(r.config.privacy, r.privacySteps ?? []) : null,
+    privacy: r.config.privacy ? toWirePrivacy(r.config.privacy, r.privacySteps ?? [], r.privacyEpsilon) : null,
   };
 }
 
