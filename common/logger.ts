@@ -7,8 +7,9 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-/** Log levels accepted by `--log-level`. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+import { LOG_LEVELS } from './log-levels';
+
+export { LOG_LEVELS };
 
 /** Options for the process's root logger. */
 export interface LoggerOptions {

@@ -2,15 +2,15 @@
  * Loads the fedlink .proto files at runtime (the grpc-node way) and exposes the
  * typed package definition. The only module that knows where the protos live.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { packagePath } from '../common/package-root';
 import type { ProtoGrpcType as FleetProto } from './gen/fleet';
 import type { ProtoGrpcType as ControlProto } from './gen/control';
 import type { ProtoGrpcType as InferenceProto } from './gen/inference';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+// The compiled build runs from dist/, the protos stay in proto/.
+const here = packagePath('proto');
 
 /** Directory holding `fedlink/v1/*.proto`, the include root for the loader. */
 export const PROTO_ROOT = here;

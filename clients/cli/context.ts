@@ -4,7 +4,7 @@
  * command (opened on use, always closed so the process exits promptly).
  */
 import { Option, type Command } from 'commander';
-import { connectControl, type ControlConnection } from './control-client';
+import type { ControlConnection } from './control-client';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from './tls-flags';
 
 /** A place to write text (process.stdout, or a buffer in tests). */
@@ -46,6 +46,8 @@ export function addControlFlags(command: Command, jsonHelp = 'print one JSON doc
 
 /** Runs `fn` with a connection to the coordinator and closes it afterwards, whatever happens. */
 export async function withControl<T>(flags: ControlFlags, fn: (control: ControlConnection) => Promise<T>): Promise<T> {
+  // Loaded on use: gRPC and the protos are most of what a command would read at start.
+  const { connectControl } = await import('./control-client');
   const control = connectControl({ address: flags.coordinator, tls: tlsFromFlags(flags) });
   try {
     return await fn(control);

@@ -3,7 +3,8 @@
  * statuses become operator-facing sentences, flag mistakes exit 2 (usage), and
  * everything else exits 1. Stack traces only with FEDLINK_DEBUG=1.
  */
-import { status, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { status } from './grpc-status';
 import { CommanderError } from 'commander';
 import { FedlinkError, InvalidArgumentError } from '../../common/errors';
 

@@ -1,6 +1,14 @@
 /** Human output of the CLI: borderless tables, key/value blocks, durations, bytes, relative times. */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import { stripControl } from '../../common/sanitize';
+
+// Loaded on the first table: most commands print none, and every command's start pays for what it imports.
+let Table: typeof TableType | undefined;
+function tableClass(): typeof TableType {
+  Table ??= createRequire(import.meta.url)('cli-table3') as typeof TableType;
+  return Table;
+}
 
 // kubectl-style columns: no borders, no colours (output is often piped or grepped).
 const PLAIN_CHARS = {
@@ -13,7 +21,7 @@ const PLAIN_CHARS = {
 /** A borderless table with an upper-case header row; "(none)" when there are no rows. */
 export function table(head: string[], rows: string[][], empty = '(none)'): string {
   if (rows.length === 0) return `${empty}\n`;
-  const t = new Table({
+  const t = new (tableClass())({
     head: head.map((h) => h.toUpperCase()),
     chars: PLAIN_CHARS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },

@@ -3,8 +3,6 @@
  * failure into one line on stderr plus an exit code (0 ok, 1 failure, 2 usage).
  * `main` never calls process.exit, so tests run it in-process.
  */
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import { Command, CommanderError } from 'commander';
 import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
@@ -18,15 +16,8 @@ import { registerPkiCommands } from './commands/pki';
 import { registerSecurityCommands } from './commands/security';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
+import { packageVersion } from '../../common/package-root';
 import { silenceIpServernameWarning } from '../../common/tls-ip-warning';
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 /** Builds the program; settings set here are inherited by every subcommand. */
 export function buildProgram(ctx: CliContext): Command {
@@ -64,7 +55,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   const ctx: CliContext = { io, exitCode: EXIT.ok };
   silenceIpServernameWarning();
   // grpc-js prints its own "E ..." lines on stderr; our errors already say what went wrong, in one line.
-  if (!process.env.GRPC_VERBOSITY) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+  // Through the environment, which grpc-js reads when it loads: most commands never load it.
+  process.env.GRPC_VERBOSITY ??= 'NONE';
   try {
     await buildProgram(ctx).parseAsync(argv);
     return ctx.exitCode;

@@ -7,7 +7,7 @@
  * drain). Only weights leave the process, never data.
  */
 import { FeedbackStore } from './encodings';
-import { createRequire } from 'node:module';
+import { packageVersion } from '../../common/package-root';
 import type { Clock } from '../../common/clock';
 import { createLogger, type Logger } from '../../common/logger';
 import { initBackend } from '../trainer/backend';
@@ -60,14 +60,6 @@ function asLabeledImages(data: LocalDataset): LabeledImages {
   const width = data.featureShape.reduce((a, b) => a * b, 1);
   if (data.labelShape.length > 0) throw new InvalidArgumentError(`this trainer takes one class index per example, not labels of shape [${data.labelShape.join(', ')}]`);
   return { images: data.features, labels: Uint8Array.from(data.labels), count: data.count, height: 1, width };
-}
-
-function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-  } catch {
-    return 'dev';
-  }
 }
 
 /** Loads data, initialises the backend and starts a session; no signal handlers, so usable in-process. */

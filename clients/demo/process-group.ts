@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../common/package-root';
 
 /** The `fedlink` executable shim. */
-export const FEDLINK_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/fedlink.mjs');
+export const FEDLINK_BIN = packagePath('bin', 'fedlink.mjs');
 
 /** A set of child processes that are stopped together. */
 export class ProcessGroup {

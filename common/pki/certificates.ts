@@ -8,6 +8,9 @@ import { isIP } from 'node:net';
 import { isClientId } from '../client-id';
 import { InvalidArgumentError } from '../errors';
 import { isRole, ROLES, type Role } from '../roles';
+import { DEFAULT_COORDINATOR_HOSTS } from './layout';
+
+export { DEFAULT_COORDINATOR_HOSTS };
 import { CLIENT_URI_PREFIX, COORDINATOR_URI, OPERATOR_URI_PREFIX, ROLE_URI_PREFIX } from './identity';
 import { generateKeyPair, importSigningKey, privateKeyPem, SIGNING_ALGORITHM, toPem, x509, type WebKey, type X509Key, type X509KeyPair } from './x509';
 
@@ -33,8 +36,6 @@ export interface IssuedCertificate {
   notAfterMs: number;
 }
 
-/** SANs of a coordinator certificate when no host is given. */
-export const DEFAULT_COORDINATOR_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 /** Validity in days when none is given. */
 export const DEFAULT_VALIDITY_DAYS = { ca: 3650, coordinator: 397, server: 397, client: 365, operator: 365 } as const;

@@ -9,14 +9,11 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../errors';
-import { createCa, DEFAULT_COORDINATOR_HOSTS, issueCertificate, type CaMaterial } from './certificates';
+import type { CaMaterial } from './certificates';
+import { CA_CERT, CA_KEY, DEFAULT_COORDINATOR_HOSTS, TLS_CERT, TLS_KEY } from './layout';
 import { writeFileAtomicSync } from './write-file';
 
-/** File names inside a PKI / credentials directory. */
-export const CA_CERT = 'ca.crt',
-  CA_KEY = 'ca.key',
-  TLS_CERT = 'tls.crt',
-  TLS_KEY = 'tls.key';
+export { CA_CERT, CA_KEY, TLS_CERT, TLS_KEY };
 
 /** What a TLS endpoint needs: the CA to trust, its own certificate and key (all PEM). */
 export interface TlsMaterial {
@@ -150,6 +147,8 @@ export async function initPki(dir: string, opts: { hosts: string[]; force?: bool
     throw new FailedPreconditionError(`${existing} already exists: pass --force to replace the CA (every certificate it issued stops being trusted)`);
   }
   // Everything is made before anything is written, so a bad host leaves the directory as it was.
+  // The X.509 code loads only to make certificates: reading them (every coordinator start) needs node:crypto alone.
+  const { createCa, issueCertificate } = await import('./certificates');
   const ca = await createCa();
   const hosts = opts.hosts.length > 0 ? opts.hosts : [...DEFAULT_COORDINATOR_HOSTS];
   const coordinator = await issueCertificate(ca, { kind: 'coordinator', hosts }, { validityDays: opts.validityDays });

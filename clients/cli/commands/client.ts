@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError as FlagError, Option, type Command } from 'commander';
 import { FedlinkError, InvalidArgumentError as UsageError, MissingDependencyError } from '../../../common/errors';
-import { LOG_LEVELS } from '../../../common/logger';
+import { LOG_LEVELS } from '../../../common/log-levels';
 import { compileDaemonOptions, compileDataOptions, type DaemonOptions } from '../../daemon/options';
 import { DEFAULT_OBJECTIVE, LOSSES, type LossName } from '../../../common/model-definition';
 import { dataSpecHelp, DEFAULT_DATA, parseDataSpec } from '../../trainer/data/readers';

@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '../../../common/errors';
-import { LOG_LEVELS } from '../../../common/logger';
+import { LOG_LEVELS } from '../../../common/log-levels';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
 import { formatBytes, formatDuration } from '../format';

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError as FlagError, Option, type Command } from 'commander';
 import { FedlinkError, InvalidArgumentError } from '../../../common/errors';
-import { LOG_LEVELS } from '../../../common/logger';
+import { LOG_LEVELS } from '../../../common/log-levels';
 import { parseHostPort, type HostPort } from '../../linkem/host-port';
 import type { LinkemRunOptions } from '../../linkem/main';
 import { PROFILES, PROFILE_NAMES, parseProfile, type LinkProfile } from '../../linkem/profiles';

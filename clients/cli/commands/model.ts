@@ -1,14 +1,13 @@
 /** `fedlink model export|predict`: a run's checkpoint as a TFJS model on disk with its model card, and predictions from it. */
-import { status } from '@grpc/grpc-js';
+import { status } from '../grpc-status';
 import type { Command } from 'commander';
 import { InvalidArgumentError as FlagError, Option } from 'commander';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
 import { CoordinatorCallError } from '../errors';
 import { fetchCheckpoint } from '../fetch-checkpoint';
 import { nonNegativeInt, positiveInt } from '../flags';
-import { connectInference } from '../inference-client';
 import { buildModelCard } from '../model-card';
-import { packageVersion } from '../package-version';
+import { packageVersion } from '../../../common/package-root';
 import { tlsFromFlags } from '../tls-flags';
 
 interface ExportFlags extends ControlFlags {
@@ -88,6 +87,7 @@ export function registerModelCommands(program: Command, ctx: CliContext): void {
     'print one JSON object per input, one per line: {"input", "round", "version", "top": [{"label", "index", "probability"}]} or {..., "values": [...]}',
   ).action(async (runId: string, flags: PredictFlags) => {
     const { runPredict } = await import('../predict/run-predict');
+    const { connectInference } = await import('../inference-client');
     const inference = flags.remote ? connectInference({ address: flags.coordinator, tls: tlsFromFlags(flags) }) : undefined;
     try {
       await withControl(flags, (control) =>

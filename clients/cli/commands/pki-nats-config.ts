@@ -7,8 +7,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '../../../common/errors';
-import { CA_CERT, TLS_CERT, TLS_KEY } from '../../../common/pki/files';
-import { natsServerConfig, natsUsers } from '../../../common/pki/nats-config';
+import { CA_CERT, TLS_CERT, TLS_KEY } from '../../../common/pki/layout';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
 
 interface NatsConfigFlags extends ControlFlags {
@@ -67,6 +66,7 @@ export function registerPkiNatsConfigCommand(parent: Command, ctx: CliContext, n
     );
   addControlFlags(command, 'print the users and their permissions as one JSON document instead of the config').action(async (flags: NatsConfigFlags) => {
     const tls = serverTlsFiles(flags.serverPki);
+    const { natsServerConfig, natsUsers } = await import('../../../common/pki/nats-config');
     const clients = [...flags.client];
     if (flags.fromCoordinator) {
       const res = await withControl(flags, (control) => control.listClients());

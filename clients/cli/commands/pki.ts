@@ -8,9 +8,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { FailedPreconditionError, InvalidArgumentError } from '../../../common/errors';
-import { DEFAULT_COORDINATOR_HOSTS, issueCertificate, type CertSubject } from '../../../common/pki/certificates';
-import { describeCertificate, identityLabel, issuedBy, type CertificateInfo } from '../../../common/pki/describe';
-import { CA_CERT, CA_KEY, TLS_CERT, TLS_KEY, initPki, readCa, writeTlsDir } from '../../../common/pki/files';
+import type { CertSubject } from '../../../common/pki/certificates';
+import type { CertificateInfo } from '../../../common/pki/describe';
+import { CA_CERT, CA_KEY, DEFAULT_COORDINATOR_HOSTS, TLS_CERT, TLS_KEY } from '../../../common/pki/layout';
 import { ROLES, ROLE_HELP, type Role } from '../../../common/roles';
 import { validateClientId } from '../../daemon/options';
 import { printJson, type CliContext } from '../context';
@@ -73,7 +73,17 @@ export function issueSubject(flags: Pick<IssueFlags, 'client' | 'operator' | 'ro
   return { kind: 'server', name: flags.server!, hosts: flags.host };
 }
 
-function subjectLabel(subject: CertSubject): string {
+// The X.509 code loads when a pki command runs, not at every `fedlink` start.
+async function loadPki() {
+  const [certificates, describe, files] = await Promise.all([
+    import('../../../common/pki/certificates'),
+    import('../../../common/pki/describe'),
+    import('../../../common/pki/files'),
+  ]);
+  return { ...certificates, ...describe, ...files };
+}
+
+function subjectLabel(subject: CertSubject, identityLabel: typeof import('../../../common/pki/describe').identityLabel): string {
   // Servers have no fedlink identity; the rest read as `pki show` prints their identity.
   return subject.kind === 'server' ? `server ${subject.name} (${subject.hosts.join(', ')})` : identityLabel(subject);
 }
@@ -143,6 +153,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     .addOption(new Option('--days <n>', 'validity of the coordinator certificate in days (the CA is valid 10 years)').argParser(positiveInt).default(397))
     .option('--force', 'replace an existing CA: every certificate the old one issued stops being trusted')
     .action(async (flags: InitFlags) => {
+      const { describeCertificate, initPki } = await loadPki();
       const hosts = [...flags.host, ...flags.san.map(sanValue)];
       await initPki(flags.dir, { hosts, force: flags.force, validityDays: flags.days });
       const ca = describeCertificate(readText(path.join(flags.dir, CA_CERT)), path.join(flags.dir, CA_CERT));
@@ -181,6 +192,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     )
     .action(async (flags: IssueFlags) => {
       const subject = issueSubject(flags);
+      const { identityLabel, issueCertificate, readCa, writeTlsDir } = await loadPki();
       const ca = readCa(flags.dir);
       if (!ca) throw new InvalidArgumentError(`${flags.dir} holds no CA (${CA_KEY} is missing): run fedlink pki init --dir ${quote(flags.dir)} first`);
       const existing = [TLS_CERT, TLS_KEY].map((name) => path.join(flags.out, name)).find((file) => existsSync(file));
@@ -189,7 +201,7 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
       writeTlsDir(flags.out, { caPem: ca.certPem, certPem: issued.certPem, keyPem: issued.keyPem });
       const files = [CA_CERT, TLS_CERT, TLS_KEY].map((name) => path.join(flags.out, name)).join(', ');
       ctx.io.stdout.write(
-        `issued ${subjectLabel(subject)}, serial ${issued.serial}, valid until ${day(issued.notAfterMs)}\n` +
+        `issued ${subjectLabel(subject, identityLabel)}, serial ${issued.serial}, valid until ${day(issued.notAfterMs)}\n` +
           `wrote ${files} (key 0600)\n` +
           `next: ${nextSteps(subject, flags.out)}\n`,
       );
@@ -200,7 +212,8 @@ export function registerPkiCommands(program: Command, ctx: CliContext): void {
     .description('print a certificate: subject, fedlink identity, SANs, validity, serial, issuer (a directory: its tls.crt, checked against its ca.crt)')
     .argument('<file-or-dir>', 'a PEM certificate, or a credentials/PKI directory')
     .option('--json', 'print one JSON document: {file, subject, identity, sans, notBefore, notAfter, serial, issuer, ...}')
-    .action((target: string, flags: { json?: boolean }) => {
+    .action(async (target: string, flags: { json?: boolean }) => {
+      const { describeCertificate, identityLabel, issuedBy } = await loadPki();
       const { file, caFile } = certFileOf(target);
       const info = describeCertificate(readText(file), file);
       const chains = caFile ? issuedBy(readText(file), readText(caFile)) : undefined;

@@ -1,5 +1,5 @@
 /** `fedlink runs create|list|show|cancel|watch`: training runs on a coordinator. */
-import { status } from '@grpc/grpc-js';
+import { status } from '../grpc-status';
 import { Option, type Command } from 'commander';
 import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';

@@ -1,7 +1,7 @@
 /**
  * `module:<file>` (`--data-module <file>`): the device owner's own code reads
- * the data, for formats no reader knows. The file (.js, .mjs, or .ts where the
- * CLI runs, which registers tsx) exports, as default or as `examples`, one
+ * the data, for formats no reader knows. The file (.js or .mjs: the compiled
+ * CLI loads no TypeScript) exports, as default or as `examples`, one
  * function called with a DataModuleContext that returns (or resolves to) either
  * an iterable or async iterable of ExampleBatch, or a tf.data.Dataset of
  * { xs, ys } tensors (batched or not). This is the only place fedlink runs code
@@ -58,7 +58,8 @@ async function loadFunction(file: string): Promise<(ctx: DataModuleContext) => u
   try {
     mod = (await import(pathToFileURL(path.resolve(file)).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new InvalidArgumentError(`cannot load data module ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const hint = /\.[cm]?ts$/.test(file) ? ' (fedlink loads JavaScript: compile the module to .mjs)' : '';
+    throw new InvalidArgumentError(`cannot load data module ${file}: ${err instanceof Error ? err.message : String(err)}${hint}`, { cause: err });
   }
   const fn = typeof mod.default === 'function' ? mod.default : mod.examples;
   if (typeof fn !== 'function') throw new InvalidArgumentError(`data module ${file} exports no function (export default, or export examples)`);
