@@ -8,6 +8,7 @@ import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
 import { registerCoordinatorCommand } from './commands/coordinator';
 import { registerDemoCommand } from './commands/demo';
+import { registerHealthCommand } from './commands/health';
 import { registerLinkemCommand } from './commands/linkem';
 import { registerRoundsCommands } from './commands/rounds';
 import { registerRunsCommands } from './commands/runs';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDemoCommand(program, ctx);
   registerLinkemCommand(program, ctx);
   registerPkiCommands(program, ctx);
+  registerHealthCommand(program, ctx);
   return program;
 }
 
