@@ -141,13 +141,16 @@ export class RunManager {
    */
   private releaseWhenDone(runId: RunId, driver: RunDriver): void {
     this.started.add(runId);
-    // start() never rejects: the driver records and logs its own failure.
-    void driver.start().finally(() => {
-      // What the run learned about clients' round times outlives it (clients list shows it).
-      this.lastEstimator = driver.estimator();
-      if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
-      this.started.delete(runId);
-    });
+    // The driver records and logs its run's failure itself; what is left to handle is this bookkeeping's.
+    driver
+      .start()
+      .finally(() => {
+        // What the run learned about clients' round times outlives it (clients list shows it).
+        this.lastEstimator = driver.estimator();
+        if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
+        this.started.delete(runId);
+      })
+      .catch((err: Error) => this.deps.logger.error({ runId, err: err.message }, 'run driver ended with an error'));
   }
 
   /**

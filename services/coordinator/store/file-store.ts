@@ -32,15 +32,15 @@ import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../c
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
 import { FileAuditLog } from './file-audit-log';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
+import { OrderedWrites } from './ordered-writes';
 import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
 
 
 /** Store backed by files under `dir`; see the file comment. */
 export class FileStore implements Store {
   readonly kind = 'file';
-  /** Queued writes by file; a value of undefined deletes the file. */
-  private readonly pending = new Map<string, { value: () => Uint8Array | undefined; waiters: Array<() => void>; fail: Array<(e: unknown) => void> }>();
-  private readonly running = new Map<string, Promise<void>>();
+  /** Writes by file, in order; every caller awaits its own. */
+  private readonly writes = new OrderedWrites();
 
   private readonly audit: FileAuditLog;
 
@@ -60,7 +60,7 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.running.values(), this.audit.close()].map((p) => p.catch(() => {})));
+    await Promise.all([this.writes.flush(), this.audit.close().catch(() => {})]);
   }
 
   putRun(run: RunRecord): Promise<void> {
@@ -177,39 +177,13 @@ export class FileStore implements Store {
 
   /**
    * Writes `value()` to `file` atomically (or deletes the file when it is
-   * undefined). While a write of the key is in progress, later values wait;
-   * only the newest of them is written next.
+   * undefined), in order per file; see ordered-writes.ts.
    */
   private write(file: string, value: () => Uint8Array | undefined, verifySha?: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const queued = this.pending.get(file);
-      if (queued) {
-        queued.value = value;
-        queued.waiters.push(resolve);
-        queued.fail.push(reject);
-      } else {
-        this.pending.set(file, { value, waiters: [resolve], fail: [reject] });
-      }
-      // drain() hands every write failure to the callers waiting on it; it never rejects itself.
-      if (!this.running.has(file)) void this.drain(file, verifySha);
+    return this.writes.save(file, () => {
+      const bytes = value();
+      return bytes ? writeFileAtomic(file, bytes, verifySha) : removeFile(file);
     });
-  }
-
-  private async drain(file: string, verifySha?: string): Promise<void> {
-    for (let next = this.pending.get(file); next; next = this.pending.get(file)) {
-      this.pending.delete(file);
-      const bytes = next.value();
-      const job = bytes ? writeFileAtomic(file, bytes, verifySha) : removeFile(file);
-      this.running.set(file, job);
-      try {
-        await job;
-        for (const w of next.waiters) w();
-      } catch (err) {
-        for (const f of next.fail) f(err);
-      } finally {
-        this.running.delete(file);
-      }
-    }
   }
 }
 
