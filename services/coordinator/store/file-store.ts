@@ -76,6 +76,10 @@ export class FileStore implements Store {
     return runs.sort((a, b) => a.createdAtMs - b.createdAtMs || a.runId.localeCompare(b.runId));
   }
 
+  async listRunIds(): Promise<RunId[]> {
+    return (await jsonNames(path.join(this.dir, 'runs'))).map((n) => unsafe(n.slice(0, -'.json'.length))).sort();
+  }
+
   putRound(round: RoundRecord): Promise<void> {
     return this.write(path.join(this.dir, 'rounds', safe(round.runId), `${round.round}-${round.attempt}.json`), json(round));
   }
@@ -235,13 +239,23 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-async function readAll<T>(dir: string): Promise<T[]> {
+/** The record files of a directory (none if it does not exist), temporary files left out. */
+async function jsonNames(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const out = await Promise.all(names.filter((n) => n.endsWith('.json') && !n.includes(TMP_MARK)).map((n) => readJson<T>(path.join(dir, n))));
+  return names.filter((n) => n.endsWith('.json') && !n.includes(TMP_MARK));
+}
+
+async function readAll<T>(dir: string): Promise<T[]> {
+  const out = await Promise.all((await jsonNames(dir)).map((n) => readJson<T>(path.join(dir, n))));
   return out.filter((x): x is Awaited<T> => x !== undefined) as T[];
 }
 
 /** Ids become file names: anything outside a safe set is %-escaped, so no id can climb out of its directory. */
 function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The id a file name was made from by safe(). */
+function unsafe(name: string): string {
+  return name.replace(/%([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
