@@ -9,6 +9,7 @@ import type { LinkEstimate } from '../../common/link';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { encodeUpdate } from '../../common/codecs';
 import { FencedError } from '../../services/coordinator/ha/fenced-store';
+import { HALTED_REASON } from '../../services/coordinator/rounds/round';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
@@ -208,6 +209,21 @@ describe('round engine', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('round engine - a halted run (shutdown or leadership lost) tells its clients and its round record why, not "run cancelled", and stays running', async () => {
+    const { fleet, driver, store } = setup(['a', 'b']);
+    fleet.onDispatch = () => {};
+    const done = driver.start();
+    await tick();
+    expect(driver.currentRound).toBeDefined();
+    driver.halt();
+    await done;
+    expect(fleet.cancelled.map((c) => c.reason)).toEqual([HALTED_REASON, HALTED_REASON]);
+    const [round] = await store.listRounds('run-t');
+    expect(round).toMatchObject({ state: 'failed', reason: HALTED_REASON });
+    expect(round.clients.map((c) => c.reason)).toEqual([HALTED_REASON, HALTED_REASON]);
+    expect((await store.getRun('run-t'))?.state).toBe('running');
   });
 
   it('round engine - refuses updates from unselected clients, for stale tasks, and twice from the same client', async () => {

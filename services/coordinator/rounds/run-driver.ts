@@ -28,7 +28,7 @@ import { secureNormalSource } from '../privacy/gaussian-noise';
 import { wouldExceed } from '../privacy/rdp-accountant';
 import { spentEpsilon } from '../privacy/spent';
 import type { FleetChange, FleetPort } from './fleet-port';
-import { meanTrainLoss, Round, type RoundOutcome } from './round';
+import { HALTED_REASON, meanTrainLoss, Round, type RoundOutcome } from './round';
 import type { JournalOptions } from './update-journal';
 
 /** A change of a run, and of one of its rounds when that is what changed. */
@@ -146,7 +146,10 @@ export class RunDriver {
    */
   halt(): void {
     this.halted = true;
-    this.cancel();
+    // Not a cancellation: clients and the round record are told the run goes on elsewhere or later.
+    this.cancelled = true;
+    this.current?.close('halted');
+    this.wake?.();
   }
 
   /** The weights of `version` if they are this run's current model (saves a store read per download). */
@@ -192,7 +195,7 @@ export class RunDriver {
     this.run.currentRound = round;
     await this.saveRun();
     const available = await this.waitForClients(config.minClients, config.clientsPerRound, config.waitForClientsMs);
-    if (this.cancelled) return 'run cancelled';
+    if (this.cancelled) return this.halted ? HALTED_REASON : 'run cancelled';
     const now = this.deps.clock.now();
     if (available.length < config.minClients) {
       const reason = `only ${available.length} idle client(s) connected after waiting ${Math.round(config.waitForClientsMs / 1000)}s; min_clients is ${config.minClients}`;
@@ -277,7 +280,7 @@ export class RunDriver {
   ): Promise<true | string> {
     const { config } = this.run;
     this.remember(record);
-    if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
+    if (outcome.cancelled) return this.failRound(record, this.halted ? HALTED_REASON : 'run cancelled');
     const blocked = this.commitBlocker(outcome.reported, outcome.failed, selectedCount);
     if (blocked) return this.failRound(record, blocked);
     record.state = 'aggregating';
