@@ -61,3 +61,6 @@ export class SessionEndedError extends FedlinkError {}
 
 /** A device's enrollment did not give it usable credentials (token refused, no coordinator reachable, or a certificate that does not fit). */
 export class EnrollmentError extends FedlinkError {}
+
+/** A stored run that cannot be resumed after a restart; the message is the reason it is marked failed with. */
+export class RunNotResumableError extends FedlinkError {}

@@ -457,6 +457,8 @@ export class Coordinator {
     }
     // After the server: requests in flight finished on their models.
     this.served.stop();
+    // Client records the sessions' ends queued land before the store closes.
+    await this.registry.flush();
     await this.store.close();
     this.state = 'STOPPED';
     this.options.onStopped?.();
