@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The protocol conformance client: joins a run as two Fleet clients (py-a, py-b) written
-from docs/protocol.md, sends known updates (every parameter = the client's value), checks
+"""The protocol conformance client: joins two runs as two Fleet clients (py-a, py-b) written
+from docs/protocol.md (the first run with float32 updates, two rounds; the second asking for
+float16), sends known updates (every parameter = the client's value), checks
 the documented statuses of bad downloads, uploads and sessions, and writes what it did and
 saw as a JSON report. test/conformance/python-client.test.ts runs it beside a real daemon
 and checks the committed models against the exact weighted mean.
@@ -122,7 +123,7 @@ class Participant:
         ))
 
     def accepted(self, task, transfer_id: str):
-        self.report.uploads.append({"clientId": self.client_id, "round": task.round, "value": self.value,
+        self.report.uploads.append({"clientId": self.client_id, "round": task.round, "runId": task.run_id, "value": self.value,
                                     "numExamples": self.num_examples, "transferId": transfer_id})
 
 
@@ -223,12 +224,66 @@ def refused_then_failure(p: Participant, task):
     p.report.status("an upload with an infinite value", "INVALID_ARGUMENT", lambda: p.upload(task, bytes(bad)))
     # The documented next step after a refusal: a TaskFailure, or the round waits for its deadline.
     p.session.send(failure=p.pb.TaskFailure(task_id=task.task_id, run_id=task.run_id, round=task.round, reason="update rejected: INVALID_ARGUMENT"))
-    p.report.failures.append({"clientId": p.client_id, "round": task.round})
+    p.report.failures.append({"clientId": p.client_id, "round": task.round, "runId": task.run_id})
 
 
-def plain_upload(p: Participant, task):
+def digest_upload(p: Participant, task):
+    """Per-chunk XXH64 digests where the Welcome offers them, else the sha256 of the whole."""
+    s, r, pb = p.session, p.report, p.pb
+    p.download(task)
+    good = p.known_update(task)
+    digests = "chunk-xxh64" in s.welcome.features
+    if digests:
+        def tampered(h, m):
+            msgs = s.chunks(h, m, good, 8)
+            msgs[1].xxh64 = bytes(8)
+            return msgs
+
+        header = lambda: s.update_header(good, task.model.tensors, digests=True)
+        r.status("a chunk whose xxh64 digest does not match", "INVALID_ARGUMENT", lambda: s.push(tampered(header(), p.meta(task))))
+        r.status("a chunk without the xxh64 digest its header announced", "INVALID_ARGUMENT",
+                 lambda: s.push([pb.UpdateChunk(header=header(), meta=p.meta(task), offset=0, data=good)]))
+        r.status("an upload with both chunk digests and a sha256", "INVALID_ARGUMENT",
+                 lambda: s.push(s.chunks(pb.TransferHeader(transfer_id=str(uuid.uuid4()), encoding="float32", total_bytes=len(good), sha256="0" * 64,
+                                                           chunk_digest="xxh64", tensors=header().tensors), p.meta(task), good, 8)))
+    res = s.push(s.chunks(s.update_header(good, task.model.tensors, digests=digests), p.meta(task), good, 8))
+    r.fact("an upload proven by " + ("a digest on every chunk" if digests else "its sha256") + " is accepted", res.received_bytes == len(good))
+    p.accepted(task, res.transfer_id)
+    p.result(task, res.transfer_id, num_examples=p.num_examples)
+
+
+def float16_delta(global_weights: np.ndarray, new_weights: np.ndarray) -> bytes:
+    """The float16 encoding of new − global: the 16-byte FU header, then n binary16 values (docs/protocol.md, Encodings)."""
+    n = global_weights.size
+    delta = (new_weights.astype(np.float32) - global_weights).astype("<f2")
+    return struct.pack("<2sBBIII", b"FU", 1, 2, n, 0, n) + delta.tobytes()
+
+
+def float16_delta_upload(p: Participant, task):
+    """The asked encoding (float16): a delta, cut at odd byte offsets; the report says what it decodes to."""
+    s, r = p.session, p.report
+    if task.update_encoding != "float16":
+        raise AssertionError(f"the run asks for float16 updates, the task says {task.update_encoding!r}")
+    g = np.frombuffer(p.download(task).data, dtype="<f4")
+    new = np.full(g.size, p.value, dtype=np.float32)
+    payload = float16_delta(g, new)
+    bad = b"XX" + payload[2:]
+    r.status("an encoded upload that does not start with the FU magic", "INVALID_ARGUMENT",
+             lambda: s.push(s.chunks(s.update_header(bad, task.model.tensors, encoding="float16"), p.meta(task), bad, 1 << 20)))
+    r.status("an encoded upload with bytes past its values", "INVALID_ARGUMENT",
+             lambda: s.push(s.chunks(s.update_header(payload + b"\0\0", task.model.tensors, encoding="float16"), p.meta(task), payload + b"\0\0", 1 << 20)))
+    res = s.push(s.chunks(s.update_header(payload, task.model.tensors, encoding="float16"), p.meta(task), payload, 5))
+    decoded = g + np.frombuffer(payload[16:], dtype="<f2").astype(np.float32)
+    p.report.uploads.append({"clientId": p.client_id, "round": task.round, "runId": task.run_id, "numExamples": p.num_examples,
+                             "weights": [float(x) for x in decoded], "transferId": res.transfer_id})
+    p.result(task, res.transfer_id, num_examples=p.num_examples)
+
+
+def float32_in_place_of_asked(p: Participant, task):
+    """A client may always send float32 new weights, whatever the task asked for."""
     p.download(task)
     res = p.upload(task, p.known_update(task))
+    p.report.fact("raw float32 weights are accepted where the task asked for " + task.update_encoding, res.received_bytes == 4 * parameter_count(task.model.tensors))
     p.accepted(task, res.transfer_id)
     p.result(task, res.transfer_id, num_examples=p.num_examples)
 
@@ -304,8 +359,8 @@ def main():
         log(f"{p.client_id}: welcomed, session {w.session_id}, heartbeat {w.heartbeat_interval_ms} ms, chunks {w.max_chunk_bytes} B, features {list(w.features)}")
     print(json.dumps({"connected": ["py-a", "py-b"]}), flush=True)
     workers = [
-        threading.Thread(target=serve, args=(a, [checks_then_resumed_upload, plain_upload], report, errors)),
-        threading.Thread(target=serve, args=(b, [float16_download_small_chunks, refused_then_failure], report, errors)),
+        threading.Thread(target=serve, args=(a, [checks_then_resumed_upload, digest_upload, float16_delta_upload], report, errors)),
+        threading.Thread(target=serve, args=(b, [float16_download_small_chunks, refused_then_failure, float32_in_place_of_asked], report, errors)),
     ]
     for t in workers:
         t.start()

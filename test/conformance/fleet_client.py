@@ -8,6 +8,8 @@ import uuid
 
 import grpc
 
+from xxh64 import chunk_digest
+
 CLIENT_ID_METADATA = "fedlink-client-id"
 DEFAULT_HEARTBEAT_MS = 5000
 
@@ -55,7 +57,7 @@ class Session:
         """Says hello and waits for the Welcome; raises grpc.RpcError if the hello is refused."""
         self._out.put(self.pb.ClientMessage(hello=self.pb.Hello(
             client_id=self.client_id,
-            capabilities=self.pb.Capabilities(backend="python", encodings=["float32"], models=[], dataset="conformance", features=[]),
+            capabilities=self.pb.Capabilities(backend="python", encodings=["float32", "float16"], models=[], dataset="conformance", features=["chunk-xxh64"]),
             dataset_size=self.dataset_size,
             resume_token=resume_token,
             version="conformance-py",
@@ -152,25 +154,30 @@ class Session:
             raise AssertionError("sha256 of the model download does not match its header")
         return ModelDownload(header, bytes(data))
 
-    def update_header(self, payload: bytes, tensors, encoding: str = "float32", transfer_id: str = ""):
-        """A TransferHeader for `payload` (sha256 of the whole, the model's tensor shapes)."""
+    def update_header(self, payload: bytes, tensors, encoding: str = "float32", transfer_id: str = "", digests: bool = False):
+        """A TransferHeader for `payload`: the model's tensor shapes, and the sha256 of the whole or (digests) per-chunk XXH64."""
         return self.pb.TransferHeader(
             transfer_id=transfer_id or str(uuid.uuid4()),
             encoding=encoding,
             total_bytes=len(payload),
-            sha256=hashlib.sha256(payload).hexdigest(),
+            sha256="" if digests else hashlib.sha256(payload).hexdigest(),
+            chunk_digest="xxh64" if digests else "",
             tensors=[self.pb.TensorSpec(name=t.name, shape=list(t.shape)) for t in tensors],
         )
 
     def chunks(self, header, meta, payload: bytes, chunk_bytes: int, start: int = 0, end: int = -1):
-        """UpdateChunk messages: header and meta on the first, contiguous offsets, float32-aligned sizes."""
+        """UpdateChunk messages: header and meta on the first, contiguous offsets; float32 chunks whole values;
+        an XXH64 digest on every chunk when the header says so."""
         end = len(payload) if end < 0 else end
-        chunk_bytes = max(4, chunk_bytes - chunk_bytes % 4)
+        if header.encoding == "float32":
+            chunk_bytes = max(4, chunk_bytes - chunk_bytes % 4)
         out = []
         offset = start
         while offset < end or not out:
             piece = payload[offset:min(end, offset + chunk_bytes)]
             msg = self.pb.UpdateChunk(offset=offset, data=piece)
+            if header.chunk_digest == "xxh64":
+                msg.xxh64 = chunk_digest(piece, offset)
             if not out:
                 msg.header.CopyFrom(header)
                 msg.meta.CopyFrom(meta)

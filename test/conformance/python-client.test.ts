@@ -2,9 +2,9 @@
  * Protocol conformance: a second, independent Fleet client in Python, written from
  * docs/protocol.md (test/conformance/conformance_client.py), joins a run beside a real
  * `fedlink client` daemon, all as separate processes on loopback. The Python client sends
- * known updates (every parameter 1 with weight 3, every parameter 4 with weight 1); the
- * daemon trains with a learning rate of 1e-30, so its update is the global model it
- * received. The committed models must be the exact example-weighted mean, and every
+ * known updates (every parameter 1 with weight 3, every parameter 4 with weight 1), as raw
+ * float32 weights and as float16 deltas; the daemon trains with a learning rate of 1e-30,
+ * so its update is the global model it received. The committed models must be the exact example-weighted mean, and every
  * documented refusal must come with its documented status.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -54,8 +54,9 @@ function writeTinyModel(file: string): void {
 
 interface Report {
   checks: Array<{ name: string; expected: string; actual: string; detail: string }>;
-  uploads: Array<{ clientId: string; round: number; value: number; numExamples: number }>;
-  failures: Array<{ clientId: string; round: number }>;
+  /** Accepted known updates: every parameter `value`, or (an encoded delta) the new weights it decodes to. */
+  uploads: Array<{ clientId: string; runId: string; round: number; numExamples: number; value?: number; weights?: number[] }>;
+  failures: Array<{ clientId: string; runId: string; round: number }>;
   errors: string[];
 }
 
@@ -73,6 +74,8 @@ describe('protocol conformance: an independent Python client', () => {
   let address = '';
   let control: ControlConnection;
   const reportFile = path.join(dir, 'report.json');
+  const runs: string[] = [];
+  let report: Report;
 
   beforeAll(async () => {
     requirePythonGrpc();
@@ -102,25 +105,75 @@ describe('protocol conformance: an independent Python client', () => {
     await group.stopAll(5000);
   });
 
-  it('conformance - the committed models are the exact example-weighted mean of the Python client\'s known updates and the daemon\'s, and every refusal has its documented status', async () => {
+  /** Creates and runs one run to completion; returns its id. */
+  async function completedRun(extra: string[]): Promise<string> {
     const created = await runCli([
       'runs', 'create', '--coordinator', address, '--json', '--model', path.join(dir, 'model.json'), '--loss', 'binary-crossentropy',
-      '--lr', '1e-30', '--rounds', '2', '--clients-per-round', '3', '--min-clients', '2', '--local-epochs', '1', '--batch-size', 'full',
-      '--deadline', `${DEADLINE_MS / 1000}s`, '--seed', '5',
+      '--lr', '1e-30', '--clients-per-round', '3', '--local-epochs', '1', '--batch-size', 'full', '--deadline', `${DEADLINE_MS / 1000}s`, '--seed', '5', ...extra,
     ]);
     expect(created.code, created.stderr).toBe(0);
     const runId: string = JSON.parse(created.stdout).runId;
     let final;
     for await (const e of control.watchRun(runId)) final = e.run;
     expect(final?.state, final?.reason).toBe('completed');
+    return runId;
+  }
 
+  async function weights(runId: string, round: number): Promise<Float32Array> {
+    const out = path.join(dir, `export-${runId}-${round}`);
+    const exported = await runCli(['model', 'export', runId, '--round', String(round), '--out', out, '--coordinator', address]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const bin = readFileSync(path.join(out, 'weights.bin'));
+    return new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  }
+
+  async function show(runId: string, round: number): Promise<RoundJson> {
+    const res = await runCli(['rounds', 'show', runId, String(round), '--coordinator', address, '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    return JSON.parse(res.stdout) as RoundJson;
+  }
+
+  /**
+   * Checks each round's committed model against the example-weighted mean of the Python
+   * client's known updates (as the coordinator decodes them) and the daemon's (its global model).
+   */
+  async function expectWeightedMeans(runId: string, rounds: number, report: Report): Promise<void> {
+    let global = await weights(runId, 0);
+    expect(global.length).toBe(21);
+    for (let round = 1; round <= rounds; round++) {
+      const record = await show(runId, round);
+      const daemon = record.clients.find((c) => c.clientId === 'edge-real')!;
+      expect(daemon.state).toBe('finished');
+      const known = report.uploads.filter((u) => u.runId === runId && u.round === round);
+      expect(known.length).toBeGreaterThan(0);
+      for (const u of known) expect(record.clients.find((c) => c.clientId === u.clientId)).toMatchObject({ state: 'finished', numExamples: u.numExamples });
+      const total = daemon.numExamples + known.reduce((s, u) => s + u.numExamples, 0);
+      const expected = Array.from(global, (g, i) => (daemon.numExamples * g + known.reduce((s, u) => s + u.numExamples * (u.weights ? u.weights[i] : u.value!), 0)) / total);
+      const committed = await weights(runId, round);
+      // FedAvg sums in float32: within a few float32 roundings of the exact mean.
+      const off = Array.from(committed).map((v, i) => Math.abs(v - expected[i]) / Math.max(1, Math.abs(expected[i]))).filter((e) => e > 1e-6);
+      expect(off, `${runId} round ${round}: ${Array.from(committed).slice(0, 4)} vs ${expected.slice(0, 4)}`).toEqual([]);
+      global = committed;
+    }
+  }
+
+  it('conformance - the committed models are the exact example-weighted mean of the Python client\'s known updates (float32 weights, float16 deltas) and the daemon\'s', async () => {
+    runs.push(await completedRun(['--rounds', '2', '--min-clients', '2']));
+    runs.push(await completedRun(['--rounds', '1', '--min-clients', '3', '--compression', 'float16']));
     await waitFor('the Python client to finish', async () => (python!.exitCode !== null ? true : undefined), 60_000);
     const pyLog = readFileSync(path.join(dir, 'python.log'), 'utf8');
     expect(python!.exitCode, pyLog).toBe(0);
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+    report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
     expect(report.errors).toEqual([]);
-    const wrong = report.checks.filter((c) => c.actual !== c.expected);
-    expect(wrong, pyLog).toEqual([]);
+    // UpdateMeta.num_examples weights the mean: py-a's TaskResult said 1, its uploads 3.
+    await expectWeightedMeans(runs[0], 2, report);
+    await expectWeightedMeans(runs[1], 1, report);
+  }, 300_000);
+
+  it('conformance - every refusal the Python client provokes comes with the status docs/protocol.md gives, and a refused upload followed by a TaskFailure does not hold the round', async () => {
+    expect(report, 'the first test ran the client').toBeDefined();
+    const pyLog = readFileSync(path.join(dir, 'python.log'), 'utf8');
+    expect(report.checks.filter((c) => c.actual !== c.expected), pyLog).toEqual([]);
     // The rules issue 14 found only in source, each exercised (docs/protocol.md, "The nine rules").
     const names = report.checks.map((c) => c.name);
     for (const rule of [
@@ -132,44 +185,13 @@ describe('protocol conformance: an independent Python client', () => {
       'a second hello on one stream',
       'a second session of one client id replaces the first with a final drain',
       'an upload with an infinite value',
+      'raw float32 weights are accepted where the task asked for float16',
     ]) expect(names).toContain(rule);
 
-    const weights = async (round: number): Promise<Float32Array> => {
-      const out = path.join(dir, `export-${round}`);
-      const exported = await runCli(['model', 'export', runId, '--round', String(round), '--out', out, '--coordinator', address]);
-      expect(exported.code, exported.stderr).toBe(0);
-      const bin = readFileSync(path.join(out, 'weights.bin'));
-      return new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-    };
-    const show = async (round: number): Promise<RoundJson> => {
-      const res = await runCli(['rounds', 'show', runId, String(round), '--coordinator', address, '--json']);
-      expect(res.code, res.stderr).toBe(0);
-      return JSON.parse(res.stdout) as RoundJson;
-    };
-
-    let global = await weights(0);
-    expect(global.length).toBe(21);
-    for (const round of [1, 2]) {
-      const record = await show(round);
-      const daemon = record.clients.find((c) => c.clientId === 'edge-real')!;
-      expect(daemon.state).toBe('finished');
-      const known = report.uploads.filter((u) => u.round === round);
-      for (const u of known) expect(record.clients.find((c) => c.clientId === u.clientId)).toMatchObject({ state: 'finished', numExamples: u.numExamples });
-      // UpdateMeta.num_examples weights the mean (py-a's TaskResult said 1, its upload 3).
-      const total = daemon.numExamples + known.reduce((s, u) => s + u.numExamples, 0);
-      const knownSum = known.reduce((s, u) => s + u.numExamples * u.value, 0);
-      const committed = await weights(round);
-      const expected = Array.from(global, (g) => (knownSum + daemon.numExamples * g) / total);
-      // FedAvg sums in float32: within a few float32 roundings of the exact mean.
-      const off = Array.from(committed).map((v, i) => Math.abs(v - expected[i]) / Math.max(1, Math.abs(expected[i]))).filter((e) => e > 1e-6);
-      expect(off, `round ${round}: ${Array.from(committed).slice(0, 4)} vs ${expected.slice(0, 4)}`).toEqual([]);
-      global = committed;
-    }
-
-    // py-b's refused upload was followed by its TaskFailure: the round did not wait for the deadline.
-    const round2 = await show(2);
-    expect(report.failures).toEqual([{ clientId: 'py-b', round: 2 }]);
+    const round2 = await show(runs[0], 2);
+    expect(report.failures).toEqual([{ clientId: 'py-b', round: 2, runId: runs[0] }]);
     expect(round2.clients.find((c) => c.clientId === 'py-b')).toMatchObject({ state: 'rejected', reason: expect.stringMatching(/update rejected/) });
+    // Closed because every client settled, not by its deadline.
     expect(Number(round2.endedAtMs)).toBeLessThan(Number(round2.deadlineUnixMs));
-  }, 300_000);
+  });
 });
