@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""The protocol conformance client: joins two runs as two Fleet clients (py-a, py-b) written
-from docs/protocol.md (the first run with float32 updates, two rounds; the second asking for
-float16), sends known updates (every parameter = the client's value), checks
+"""The protocol conformance client: joins runs as two Fleet clients (py-a, py-b) written
+from docs/protocol.md (three runs: float32 updates over two rounds; float16 asked; a
+restarted client), sends known updates (every parameter = the client's value), checks
 the documented statuses of bad downloads, uploads and sessions, and writes what it did and
 saw as a JSON report. test/conformance/python-client.test.ts runs it beside a real daemon
 and checks the committed models against the exact weighted mean.
@@ -180,6 +180,9 @@ def checks_then_resumed_upload(p: Participant, task):
     r.status("an upload with num_examples over the hello's dataset_size", "INVALID_ARGUMENT", push(meta=p.meta(task, num_examples=s.dataset_size + 1)))
     r.status("an upload for another task id", "ABORTED", push(meta=p.meta(task, task_id=task.task_id + "x")))
     r.status("an upload for a round that is no longer current", "ABORTED", push(meta=p.meta(task, round=task.round - 1)))
+    r.status("a float32 upload whose total_bytes is not model_bytes", "INVALID_ARGUMENT",
+             push(pieces=lambda h, m: [pb.UpdateChunk(header=pb.TransferHeader(transfer_id=str(uuid.uuid4()), encoding="float32", total_bytes=len(good) + 4,
+                                                                                sha256=h.sha256, tensors=h.tensors), meta=m, offset=0, data=good)]))
     r.status("an upload declaring more than the coordinator's update size limit", "RESOURCE_EXHAUSTED",
              push(pieces=lambda h, m: [pb.UpdateChunk(header=pb.TransferHeader(transfer_id=str(uuid.uuid4()), encoding="float32", total_bytes=600 << 20,
                                                                                 sha256="0" * 64, tensors=h.tensors), meta=m, offset=0, data=good[:4])]))
@@ -252,6 +255,20 @@ def digest_upload(p: Participant, task):
     p.result(task, res.transfer_id, num_examples=p.num_examples)
 
 
+def restarted_without_token(p: Participant, task):
+    """A hello without the resume token is a new process: the old task is gone."""
+    p.download(task)
+    p.session = p.session.reconnect("")
+    p.report.status("an upload for a task held before a hello without the resume token", "FAILED_PRECONDITION", lambda: p.upload(task, p.known_update(task)))
+
+
+def plain_upload(p: Participant, task):
+    p.download(task)
+    res = p.upload(task, p.known_update(task))
+    p.accepted(task, res.transfer_id)
+    p.result(task, res.transfer_id, num_examples=p.num_examples)
+
+
 def float16_delta(global_weights: np.ndarray, new_weights: np.ndarray) -> bytes:
     """The float16 encoding of new − global: the 16-byte FU header, then n binary16 values (docs/protocol.md, Encodings)."""
     n = global_weights.size
@@ -279,10 +296,12 @@ def float16_delta_upload(p: Participant, task):
     p.result(task, res.transfer_id, num_examples=p.num_examples)
 
 
-def float32_in_place_of_asked(p: Participant, task):
-    """A client may always send float32 new weights, whatever the task asked for."""
+def resumed_session_float32_in_place_of_asked(p: Participant, task):
+    """A reconnect with the resume token keeps the task; a client may always send float32 new weights."""
     p.download(task)
+    p.session = p.session.reconnect(p.session.welcome.resume_token)
     res = p.upload(task, p.known_update(task))
+    p.report.fact("a session resumed with its token keeps its task: the upload is accepted", res.received_bytes > 0)
     p.report.fact("raw float32 weights are accepted where the task asked for " + task.update_encoding, res.received_bytes == 4 * parameter_count(task.model.tensors))
     p.accepted(task, res.transfer_id)
     p.result(task, res.transfer_id, num_examples=p.num_examples)
@@ -359,8 +378,8 @@ def main():
         log(f"{p.client_id}: welcomed, session {w.session_id}, heartbeat {w.heartbeat_interval_ms} ms, chunks {w.max_chunk_bytes} B, features {list(w.features)}")
     print(json.dumps({"connected": ["py-a", "py-b"]}), flush=True)
     workers = [
-        threading.Thread(target=serve, args=(a, [checks_then_resumed_upload, digest_upload, float16_delta_upload], report, errors)),
-        threading.Thread(target=serve, args=(b, [float16_download_small_chunks, refused_then_failure, float32_in_place_of_asked], report, errors)),
+        threading.Thread(target=serve, args=(a, [checks_then_resumed_upload, digest_upload, float16_delta_upload, plain_upload], report, errors)),
+        threading.Thread(target=serve, args=(b, [float16_download_small_chunks, refused_then_failure, resumed_session_float32_in_place_of_asked, restarted_without_token], report, errors)),
     ]
     for t in workers:
         t.start()

@@ -28,6 +28,7 @@ class Session:
 
     def __init__(self, pb, pb_grpc, address: str, client_id: str, dataset_size: int, log):
         self.pb = pb
+        self.pb_grpc = pb_grpc
         self.address = address
         self.client_id = client_id
         self.dataset_size = dataset_size
@@ -70,6 +71,13 @@ class Session:
             raise TimeoutError(f"{self.client_id}: no welcome within {timeout}s")
         threading.Thread(target=self._heartbeats, daemon=True).start()
         return self.welcome
+
+    def reconnect(self, resume_token: str):
+        """Breaks this session off and starts a new one of the same client id (with `resume_token`, or "" as a restarted process)."""
+        self.close()
+        newer = Session(self.pb, self.pb_grpc, self.address, self.client_id, self.dataset_size, self.log)
+        newer.start(resume_token=resume_token)
+        return newer
 
     def send(self, **kind):
         """Queues one ClientMessage (e.g. result=..., failure=...)."""

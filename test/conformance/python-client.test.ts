@@ -160,6 +160,8 @@ describe('protocol conformance: an independent Python client', () => {
   it('conformance - the committed models are the exact example-weighted mean of the Python client\'s known updates (float32 weights, float16 deltas) and the daemon\'s', async () => {
     runs.push(await completedRun(['--rounds', '2', '--min-clients', '2']));
     runs.push(await completedRun(['--rounds', '1', '--min-clients', '3', '--compression', 'float16']));
+    // py-b says hello again without its resume token mid-task, as a restarted process would.
+    runs.push(await completedRun(['--rounds', '1', '--min-clients', '2']));
     await waitFor('the Python client to finish', async () => (python!.exitCode !== null ? true : undefined), 60_000);
     const pyLog = readFileSync(path.join(dir, 'python.log'), 'utf8');
     expect(python!.exitCode, pyLog).toBe(0);
@@ -168,9 +170,10 @@ describe('protocol conformance: an independent Python client', () => {
     // UpdateMeta.num_examples weights the mean: py-a's TaskResult said 1, its uploads 3.
     await expectWeightedMeans(runs[0], 2, report);
     await expectWeightedMeans(runs[1], 1, report);
+    await expectWeightedMeans(runs[2], 1, report);
   }, 300_000);
 
-  it('conformance - every refusal the Python client provokes comes with the status docs/protocol.md gives, and a refused upload followed by a TaskFailure does not hold the round', async () => {
+  it('conformance - every refusal the Python client provokes comes with the status docs/protocol.md gives, and neither a refused upload followed by a TaskFailure nor a hello without the resume token holds a round', async () => {
     expect(report, 'the first test ran the client').toBeDefined();
     const pyLog = readFileSync(path.join(dir, 'python.log'), 'utf8');
     expect(report.checks.filter((c) => c.actual !== c.expected), pyLog).toEqual([]);
@@ -186,6 +189,8 @@ describe('protocol conformance: an independent Python client', () => {
       'a second session of one client id replaces the first with a final drain',
       'an upload with an infinite value',
       'raw float32 weights are accepted where the task asked for float16',
+      'a session resumed with its token keeps its task: the upload is accepted',
+      'an upload for a task held before a hello without the resume token',
     ]) expect(names).toContain(rule);
 
     const round2 = await show(runs[0], 2);
@@ -193,5 +198,9 @@ describe('protocol conformance: an independent Python client', () => {
     expect(round2.clients.find((c) => c.clientId === 'py-b')).toMatchObject({ state: 'rejected', reason: expect.stringMatching(/update rejected/) });
     // Closed because every client settled, not by its deadline.
     expect(Number(round2.endedAtMs)).toBeLessThan(Number(round2.deadlineUnixMs));
+    // A hello without the resume token dropped the task at once: that round did not wait either.
+    const restarted = await show(runs[2], 1);
+    expect(restarted.clients.find((c) => c.clientId === 'py-b')).toMatchObject({ state: 'dropped', reason: expect.stringMatching(/restarted/) });
+    expect(Number(restarted.endedAtMs)).toBeLessThan(Number(restarted.deadlineUnixMs));
   });
 });
