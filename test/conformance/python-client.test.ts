@@ -17,6 +17,7 @@ import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { packagePath } from '../../common/package-root';
 import { runCli, waitFor } from '../helpers/cli';
+import { StopWaiting } from '../../common/wait-for';
 
 /** Debian's interpreter: the one python3-grpcio and python3-grpc-tools install into (a pyenv python3 on PATH would not see them). */
 const PYTHON = '/usr/bin/python3';
@@ -92,7 +93,10 @@ describe('protocol conformance: an independent Python client', () => {
     python = spawn(PYTHON, [CLIENT, '--coordinator', address, '--report', reportFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     python.stdout!.pipe(log, { end: false });
     python.stderr!.pipe(log, { end: false });
+    python.on('exit', () => log.end());
     await waitFor('the daemon and both Python clients to connect', async () => {
+      // A client that died at start (stubs, imports) says why in its log: no point waiting.
+      if (python!.exitCode !== null) throw new StopWaiting(`the Python client exited with ${python!.exitCode}: ${readFileSync(path.join(dir, 'python.log'), 'utf8')}`);
       const { clients } = await control.listClients();
       const connected = clients.filter((c) => c.status === 'connected').map((c) => c.clientId).sort();
       return connected.join(',') === 'edge-real,py-a,py-b' ? true : undefined;
@@ -101,7 +105,12 @@ describe('protocol conformance: an independent Python client', () => {
 
   afterAll(async () => {
     control?.close();
-    if (python && python.exitCode === null) python.kill('SIGKILL');
+    const py = python;
+    if (py && py.exitCode === null && py.signalCode === null) {
+      const exited = new Promise((resolve) => py.once('exit', resolve));
+      py.kill('SIGKILL');
+      await exited;
+    }
     await group.stopAll(5000);
   });
 
