@@ -183,6 +183,8 @@ def checks_then_resumed_upload(p: Participant, task):
     r.status("a float32 upload whose total_bytes is not model_bytes", "INVALID_ARGUMENT",
              push(pieces=lambda h, m: [pb.UpdateChunk(header=pb.TransferHeader(transfer_id=str(uuid.uuid4()), encoding="float32", total_bytes=len(good) + 4,
                                                                                 sha256=h.sha256, tensors=h.tensors), meta=m, offset=0, data=good)]))
+    r.status("an upload chunk over gRPC's 4 MiB message limit", "RESOURCE_EXHAUSTED",
+             push(pieces=lambda h, m: [pb.UpdateChunk(header=h, meta=m, offset=0, data=bytes(5 << 20))]))
     r.status("an upload declaring more than the coordinator's update size limit", "RESOURCE_EXHAUSTED",
              push(pieces=lambda h, m: [pb.UpdateChunk(header=pb.TransferHeader(transfer_id=str(uuid.uuid4()), encoding="float32", total_bytes=600 << 20,
                                                                                 sha256="0" * 64, tensors=h.tensors), meta=m, offset=0, data=good[:4])]))
@@ -194,7 +196,9 @@ def checks_then_resumed_upload(p: Participant, task):
     r.status("an upload that ends before total_bytes", "INVALID_ARGUMENT", lambda: s.push(s.chunks(header, meta, good, 8, 0, cut)))
     kept = s.query(task.run_id, task.round, task.task_id, header.transfer_id)
     r.fact("QueryUpdate reports the bytes a broken upload kept", kept == cut, f"{kept} of {cut}")
-    res = s.push(s.chunks(header, meta, good, 8, kept - kept % 4))
+    r.fact("QueryUpdate of a transfer the coordinator never saw is 0", s.query(task.run_id, task.round, task.task_id, str(uuid.uuid4())) == 0)
+    # Starting 8 bytes early: bytes the coordinator holds are checked and skipped, not written twice.
+    res = s.push(s.chunks(header, meta, good, 8, max(0, kept - kept % 4 - 8)))
     r.fact("the same header resumes the upload and it is accepted", res.received_bytes == len(good) and res.transfer_id == header.transfer_id)
     p.accepted(task, res.transfer_id)
     # TaskResult.num_examples deliberately differs: UpdateMeta.num_examples is what weights the average.
