@@ -326,9 +326,20 @@ def session_checks(pb, pb_grpc, address: str, report: Report, py_a: Participant)
     report.status("a hello naming another client than the caller", "PERMISSION_DENIED", lambda: connect("py-c", [hello("py-d")]))
     report.status("a first message that is not a hello", "INVALID_ARGUMENT", lambda: connect("py-c", [pb.ClientMessage(heartbeat=pb.Heartbeat(seq=1))]))
     report.status("a second hello on one stream", "INVALID_ARGUMENT", lambda: connect("py-c", [hello("py-c"), hello("py-c")]))
+    report.status("a result with a malformed run id ends the session", "INVALID_ARGUMENT",
+                  lambda: connect("py-c", [hello("py-c"), pb.ClientMessage(result=pb.TaskResult(task_id="t", run_id="bad run id", round=1))]))
+
+    # py-a's first session has lived through every run: its heartbeats were acked, its probes answered.
+    # (With a tiny model the runs may take less than one heartbeat interval: wait for the first ack.)
+    old = py_a.session
+    until = time.monotonic() + 3 * old.welcome.heartbeat_interval_ms / 1000 + 5
+    while (not old.acks or not old.probes) and time.monotonic() < until:
+        time.sleep(0.1)
+    acked = [(seq, at) for seq, at in old.acks if old.heartbeats_sent.get(seq) == at]
+    report.fact("every heartbeat ack echoes the seq and sent_at_ms of a heartbeat", len(acked) > 0 and len(acked) == len(old.acks), f"{len(old.acks)} acks")
+    report.fact("the coordinator probes a session (answered with probe_reply)", old.probes > 0, f"{old.probes} probes")
 
     # A second session of py-a (with its resume token) replaces the first, which gets a final drain.
-    old = py_a.session
     newer = Session(pb, pb_grpc, address, py_a.client_id, old.dataset_size, log)
     welcome = newer.start(resume_token=old.welcome.resume_token)
     old.ended.wait(10)
@@ -337,7 +348,7 @@ def session_checks(pb, pb_grpc, address: str, report: Report, py_a: Participant)
                 bool(welcome.session_id) and welcome.session_id != old.welcome.session_id and len(finals) == 1, finals[0].reason if finals else "no final drain")
     report.fact("every Welcome carries a new resume token", welcome.resume_token not in ("", old.welcome.resume_token))
     old.close()
-    newer.goodbye()
+    report.fact("a goodbye ends the stream with OK", newer.goodbye())
 
 
 # --- the scenario ------------------------------------------------------------------------
@@ -395,7 +406,8 @@ def main():
         except Exception as err:
             errors.append(f"session checks: {err!r}")
             traceback.print_exc()
-    b.session.goodbye()
+    if not b.session.goodbye():
+        errors.append("py-b: the stream did not end with OK after goodbye")
     out = report.to_json()
     out["errors"] = errors
     with open(args.report, "w", encoding="utf-8") as f:

@@ -44,6 +44,10 @@ class Session:
         self.ended = threading.Event()
         self.drains = []
         self.cancels = []
+        # Heartbeats sent (seq → sent_at_ms), acks and probes received: what the session checks look at.
+        self.heartbeats_sent = {}
+        self.acks = []
+        self.probes = 0
         self.progress = None
         self._out: "queue.Queue" = queue.Queue()
         self._seq = 0
@@ -83,12 +87,13 @@ class Session:
         """Queues one ClientMessage (e.g. result=..., failure=...)."""
         self._out.put(self.pb.ClientMessage(**kind))
 
-    def goodbye(self, reason: str = "conformance client done"):
-        """Says goodbye and waits for the coordinator to end the stream."""
+    def goodbye(self, reason: str = "conformance client done") -> bool:
+        """Says goodbye; whether the coordinator then ended the stream with OK."""
         self.send(goodbye=self.pb.Goodbye(reason=reason))
         self._out.put(None)
-        self.ended.wait(10)
+        ended = self.ended.wait(10)
         self.close()
+        return ended and self._error is None
 
     def close(self):
         self.ended.set()
@@ -113,7 +118,10 @@ class Session:
                 elif not self.welcomed.is_set():
                     continue  # before the welcome: ignored (docs/protocol.md, Hello and welcome)
                 elif kind == "probe":
+                    self.probes += 1
                     self.send(probe_reply=self.pb.ProbeReply(id=msg.probe.id))
+                elif kind == "heartbeat_ack":
+                    self.acks.append((msg.heartbeat_ack.seq, msg.heartbeat_ack.client_sent_at_ms))
                 elif kind == "task":
                     self.tasks.put(msg.task)
                 elif kind == "cancel":
@@ -134,6 +142,7 @@ class Session:
                                    link=self.pb.LinkReport(radio="ethernet", battery=-1, measured_at_ms=int(time.time() * 1000)))
             if self.progress is not None:
                 hb.progress.CopyFrom(self.progress)
+            self.heartbeats_sent[self._seq] = hb.sent_at_ms
             self.send(heartbeat=hb)
 
     # --- transfers -----------------------------------------------------------------------
