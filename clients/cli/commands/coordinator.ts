@@ -13,6 +13,7 @@ import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
+import { withSettings } from '../settings/with-settings';
 import { readCa, readCaFiles } from '../../../common/pki/files';
 import { checkValueBound } from '../../../common/codecs/value-bound';
 import { defaultJournalBudget, JOURNAL_MEMORY_FLAGS, journalMemoryPolicy } from '../../../services/coordinator/rounds/journal-memory';
@@ -134,7 +135,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
 }
 
 /** Registers `fedlink coordinator`. */
-export function registerCoordinatorCommand(program: Command, _ctx: CliContext): void {
+export function registerCoordinatorCommand(program: Command, ctx: CliContext): void {
   const command = program
     .command('coordinator')
     .description('run a coordinator (gRPC Fleet, Control, health, reflection) until SIGINT/SIGTERM')
@@ -163,11 +164,11 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option(`${JOURNAL_MEMORY_FLAGS.perUpdateBytes} <size>`, `largest upload journaled in memory (default: a quarter of ${JOURNAL_MEMORY_FLAGS.budgetBytes})`).argParser(byteSize))
     .addOption(new Option('--update-value-bound <x>', 'largest |value| an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded').argParser(positiveNumber).default(1e30, '1e30'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
-  command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)").env('FEDLINK_TLS_CA_KEY'));
+  command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)"));
   addLimitFlags(command);
-  addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
+  withSettings(addNatsFlags(command), ctx, async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
     const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');
     await runCoordinator(options);
