@@ -8,7 +8,8 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/log-levels';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes } from '../format';
+import { durationText } from '../../../common/duration';
 import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
@@ -70,7 +71,8 @@ function addLimitFlags(command: Command): Command {
   for (const key of LIMIT_NAMES) {
     const l = LIMITS[key];
     const arg = l.kind === 'duration' ? '<duration>' : '<n>';
-    const shown = l.kind === 'duration' ? formatDuration(l.default) : String(l.default);
+    // As the flag would take it back: --print-config prints defaults this way, and a file may copy them.
+    const shown = l.kind === 'duration' ? durationText(l.default) : String(l.default);
     command.addOption(new Option(`${l.flag} ${arg}`, `limit: ${l.help}`).argParser(LIMIT_PARSERS[l.kind]).default(l.default, shown));
   }
   return command;
