@@ -1,7 +1,14 @@
 # fedlink: coordinator, edge client daemon and CLI in one image.
 #
 #   docker build -t fedlink .
-#   docker run -d -p 50051:50051 -v fedlink-state:/var/lib/fedlink fedlink
+#   docker run --rm -v fedlink-state:/var/lib/fedlink fedlink pki init --dir /var/lib/fedlink/pki --host coord.example.org,127.0.0.1
+#   docker run -d -p 50051:50051 -v fedlink-state:/var/lib/fedlink -e FEDLINK_PKI=/var/lib/fedlink/pki fedlink
+#
+# The default command serves mutual TLS on 0.0.0.0 and refuses plaintext there
+# (exit 2, one line): give it a PKI through FEDLINK_PKI, which the HEALTHCHECK
+# reads too (keep 127.0.0.1 among the certificate's --host names so the check
+# can verify it), or pass `coordinator --host 0.0.0.0 --insecure ...` on a
+# private network (infra/compose/compose.yaml).
 #
 # Without a registry (CI here), build a local base first and point at it:
 #   infra/docker/build-local-base.sh
@@ -65,6 +72,7 @@ EXPOSE 50051
 # Node is PID 1 here and the coordinator and daemon handle SIGTERM themselves
 # (drain, then exit 0), so no init process is needed.
 STOPSIGNAL SIGTERM
+# Docker 20.10 has no --start-interval: the first probe comes one interval after start.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["fedlink", "health", "--coordinator", "127.0.0.1:50051", "--timeout", "3s"]
 ENTRYPOINT ["fedlink"]

@@ -61,3 +61,17 @@ export class SessionEndedError extends FedlinkError {}
 
 /** A device's enrollment did not give it usable credentials (token refused, no coordinator reachable, or a certificate that does not fit). */
 export class EnrollmentError extends FedlinkError {}
+
+/** The state directory belongs to another live coordinator process (an operator's mistake: the CLI exits 2). */
+export class StateDirInUseError extends FailedPreconditionError {
+  constructor(
+    message: string,
+    /** The pid of the coordinator that holds it. */
+    readonly holderPid: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A stored run that cannot be resumed after a restart; the message is the reason it is marked failed with. */
+export class RunNotResumableError extends FedlinkError {}

@@ -4,6 +4,7 @@
 #   nats-server            NATS for integration tests
 #   python3-numpy          the numpy baseline of `npm run bench`
 #   python3-sklearn        the breast-cancer and digits data sets of examples/
+#   systemd                systemd-analyze, for the unit tests (test/infra/systemd-units.test.ts)
 # Uses sudo only when not already root. Does nothing when all are present.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 [ -f /usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv ] || need+=(python3-sklearn)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 as_root=()

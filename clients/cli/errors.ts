@@ -1,12 +1,13 @@
 /**
  * How the CLI turns failures into one line on stderr and an exit code: gRPC
- * statuses become operator-facing sentences, flag mistakes exit 2 (usage), and
+ * statuses become operator-facing sentences, flag mistakes and a --state-dir
+ * held by another coordinator exit 2 (usage), and
  * everything else exits 1. Stack traces only with FEDLINK_DEBUG=1.
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { status } from './grpc-status';
 import { CommanderError } from 'commander';
-import { FedlinkError, InvalidArgumentError } from '../../common/errors';
+import { FedlinkError, InvalidArgumentError, StateDirInUseError } from '../../common/errors';
 
 /** Exit codes of the `fedlink` command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -90,7 +91,8 @@ export function exitCodeFor(err: unknown): number {
     if (err.exitCode === 0) return EXIT.ok;
     return EXIT.usage;
   }
-  if (err instanceof InvalidArgumentError) return EXIT.usage;
+  // Both are the operator's to fix before trying again (a bad flag; another coordinator on the --state-dir).
+  if (err instanceof InvalidArgumentError || err instanceof StateDirInUseError) return EXIT.usage;
   return EXIT.failure;
 }
 

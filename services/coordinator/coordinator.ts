@@ -420,9 +420,13 @@ export class Coordinator {
     if (!this.leading) return;
     this.leading = false;
     this.health.setStatus('fedlink.v1.Fleet', 'NOT_SERVING');
-    // Clients go and find the new leader; our rounds stop (their writes are fenced anyway).
+    // Clients go and find the new leader; our rounds stop (their writes are fenced anyway) and no run is
+    // marked failed: the new leader resumes them from their last checkpoints. The lease logs why, once.
     this.registry.closeAll('this coordinator lost the leader lease');
+    const runs = this.manager.activeRuns;
     await this.manager.standDown();
+    // Not when the lease is handed over by stop(): that is no standby.
+    if (this.state === 'RUNNING') this.logger.info({ runs }, 'standing by: stopped driving runs, still serving reads and health; the lease is retried');
   }
 
   /** Drains and stops; idempotent. */
@@ -457,6 +461,8 @@ export class Coordinator {
     }
     // After the server: requests in flight finished on their models.
     this.served.stop();
+    // Client records the sessions' ends queued land before the store closes.
+    await this.registry.flush();
     await this.store.close();
     this.state = 'STOPPED';
     this.options.onStopped?.();

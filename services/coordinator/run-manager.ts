@@ -7,7 +7,7 @@ import { validateTopology } from './model/validate-topology';
 import { DEFAULT_OBJECTIVE } from '../../common/model-definition';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../common/clock';
-import { FailedPreconditionError, NotFoundError, ResourceExhaustedError, StaleRoundError } from '../../common/errors';
+import { FailedPreconditionError, NotFoundError, ResourceExhaustedError, RunNotResumableError, StaleRoundError } from '../../common/errors';
 import { LIMITS } from './limits';
 import { EventBus, type Subscription } from '../../common/event-bus';
 import type { Logger } from '../../common/logger';
@@ -25,8 +25,8 @@ import { type CheckpointRetention, RunDriver, type RunEvent } from './rounds/run
 import type { JournalOptions } from './rounds/update-journal';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
-import { isStrategy } from './strategy/registry';
-import { loadStrategyState, referencedVersions } from './strategy/stored-state';
+import { FencedError } from './ha/fenced-store';
+import { failedRecord, planResume } from './rounds/resume-run';
 import type { StrategyState } from './strategy/types';
 import type { ModelUploads } from './model/model-uploads';
 
@@ -141,99 +141,63 @@ export class RunManager {
    */
   private releaseWhenDone(runId: RunId, driver: RunDriver): void {
     this.started.add(runId);
-    // start() never rejects: the driver records and logs its own failure.
-    void driver.start().finally(() => {
-      // What the run learned about clients' round times outlives it (clients list shows it).
-      this.lastEstimator = driver.estimator();
-      if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
-      this.started.delete(runId);
-    });
+    // The driver records and logs its run's failure itself; what is left to handle is this bookkeeping's.
+    driver
+      .start()
+      .finally(() => {
+        // What the run learned about clients' round times outlives it (clients list shows it).
+        this.lastEstimator = driver.estimator();
+        if (this.drivers.get(runId) === driver) this.drivers.delete(runId);
+        this.started.delete(runId);
+      })
+      .catch((err: Error) => this.deps.logger.error({ runId, err: err.message }, 'run driver ended with an error'));
   }
 
   /**
-   * After a restart: picks up every run that was running when the previous
-   * process stopped (or died). State is reconciled first, from the run record
-   * (the commit point): a round it counts as committed whose record did not get
-   * there is marked committed; any other unfinished round attempt is marked
-   * failed ("interrupted") and the round is redone from its last committed
-   * checkpoint as a new attempt. Updates that arrived before the crash were in
-   * the lost in-memory sum, so nothing is counted twice. Returns the runs resumed.
+   * After a restart: picks up every run that was running (or pending) when the
+   * previous process stopped or died, each on its own (rounds/resume-run.ts): a
+   * run that cannot be resumed is marked failed with the reason, logged once, and
+   * the others carry on. Returns the runs resumed.
    */
   async recover(): Promise<RunId[]> {
     const resumed: RunId[] = [];
-    const now = this.deps.clock.now();
-    for (const run of await this.deps.store.listRuns()) {
-      if ((run.state !== 'running' && run.state !== 'pending') || this.drivers.has(run.runId)) continue;
-      const log = this.deps.logger.child({ runId: run.runId });
-      const rounds = await this.deps.store.listRounds(run.runId);
-      let nextAttempt = 1;
-      for (const r of rounds) {
-        if (r.round === run.committedRounds + 1) nextAttempt = Math.max(nextAttempt, r.attempt + 1);
-        if (r.state === 'committed' || r.state === 'failed') continue;
-        if (r.round <= run.committedRounds && r.checkpoint) {
-          r.state = 'committed';
-        } else {
-          r.state = 'failed';
-          r.reason = 'interrupted: the coordinator stopped during this attempt; the round is redone from its last checkpoint';
-          for (const c of r.clients) if (c.state !== 'finished' && c.state !== 'dropped' && c.state !== 'rejected') c.state = 'dropped';
+    for (const runId of await this.deps.store.listRunIds()) {
+      if (this.drivers.has(runId)) continue;
+      const log = this.deps.logger.child({ runId });
+      try {
+        const plan = await planResume(runId, this.deps);
+        if (!plan) continue;
+        // A run created with --no-start stays pending until `runs start`.
+        const started = plan.run.state === 'running';
+        this.drive(plan.run, plan.weights, started, plan.nextAttempt, plan.strategyState);
+        if (!started) {
+          log.info('pending run kept (start it with fedlink runs start)');
+          continue;
         }
-        r.endedAtMs ??= now;
-        await this.deps.store.putRound(r);
+        resumed.push(runId);
+        log.info({ committedRounds: plan.run.committedRounds, rounds: plan.run.config.rounds, attempt: plan.nextAttempt }, 'run resumed after restart');
+      } catch (err) {
+        // Leadership lost mid-recovery: not this run's fault, and nothing may be written; the step-down takes over.
+        if (err instanceof FencedError) throw err;
+        await this.failUnresumable(runId, err, log);
       }
-      // No checkpoint yet (created with --no-start, or stopped before the first save): the initial
-      // model is a function of the seed. TFJS needs its backend for that, even before any round.
-      let weights: Float32Array | undefined;
-      if (run.modelVersion) {
-        weights = await this.deps.store.getModel(run.runId, run.modelVersion).catch((err: Error) => {
-          log.error({ err: err.message }, 'checkpoint unreadable');
-          return undefined;
-        });
-      } else {
-        try {
-          await initBackend({ logger: this.deps.logger });
-          weights = initialWeights(run.model, run.config.seed);
-        } catch (err) {
-          log.error({ err: (err as Error).message }, 'initial model could not be rebuilt');
-        }
-      }
-      // The strategy's server state (momentum, Adam moments) as it was at the checkpoint resumed from.
-      const stored = (run.checkpoints ?? []).find((c) => c.version === run.modelVersion && c.round === run.committedRounds)?.strategyState;
-      let strategyState: StrategyState | undefined;
-      let stateError: string | undefined;
-      if (stored) {
-        strategyState = await loadStrategyState(this.deps.store, run.runId, stored).catch((err: Error) => {
-          stateError = err.message;
-          return undefined;
-        });
-      }
-      // A record from a build with more strategies than this one: refuse it rather than average differently.
-      const knownStrategy = isStrategy(run.config.strategy || 'fedavg');
-      if (!weights || stateError || !knownStrategy) {
-        run.state = 'failed';
-        run.reason = !knownStrategy
-          ? `cannot resume: this coordinator has no strategy "${run.config.strategy}"`
-          : !weights
-            ? `cannot resume: checkpoint ${run.modelVersion.slice(0, 12) || '(none)'} is missing or corrupt`
-            : `cannot resume: the ${run.config.strategy} server state of checkpoint ${run.modelVersion.slice(0, 12)} is unreadable (${stateError})`;
-        run.updatedAtMs = now;
-        await this.deps.store.putRun(run);
-        log.error({ reason: run.reason }, 'run not resumed');
-        continue;
-      }
-      // A checkpoint (or strategy state) written for a round that never reached the commit point is garbage.
-      const kept = referencedVersions(run.checkpoints ?? []).add(run.modelVersion);
-      for (const v of await this.deps.store.listModels(run.runId)) if (!kept.has(v)) await this.deps.store.deleteModel(run.runId, v);
-      // A run created with --no-start stays pending until `runs start`.
-      const started = run.state === 'running';
-      this.drive(run, weights, started, nextAttempt, strategyState);
-      if (!started) {
-        log.info('pending run kept (start it with fedlink runs start)');
-        continue;
-      }
-      resumed.push(run.runId);
-      log.info({ committedRounds: run.committedRounds, rounds: run.config.rounds, attempt: nextAttempt }, 'run resumed after restart');
     }
     return resumed;
+  }
+
+  /** Stores a run that recovery could not resume as failed, with the reason (runs list and runs show say it). */
+  private async failUnresumable(runId: RunId, err: unknown, log: Logger): Promise<void> {
+    const expected = err instanceof RunNotResumableError;
+    const reason = `cannot resume: ${(err as Error).message ?? String(err)}`;
+    // Expected ones are the stored state's fault, fully said by the reason; anything else gets its stack.
+    log.error({ reason, ...(expected ? {} : { err }) }, 'run not resumed: marked failed');
+    try {
+      await this.deps.store.putRun(await failedRecord(runId, reason, this.deps.store, this.deps.clock.now()));
+    } catch (e) {
+      if (e instanceof FencedError) throw e;
+      // The next start meets the run again and tries again; the coordinator still serves the others.
+      log.error({ err: (e as Error).message }, 'could not record the run as failed');
+    }
   }
 
   /** Starts a run created with --no-start; FailedPreconditionError if it is not pending, NotFoundError if unknown. */

@@ -98,6 +98,15 @@ export function storeContract(name: string, make: () => Promise<StoreBackend>): 
       expect((await s.getRun('run-a'))!.state).toBe('running');
     });
 
+    it(`${name} - run ids: every stored run's id, sorted, odd characters included; none in an empty store`, async () => {
+      const s = await open({ namespace: 'run-ids' });
+      expect(await s.listRunIds()).toEqual([]);
+      for (const [id, at] of [['run-2', 20], ['run-1', 30], ['run x/1.é', 10]] as const) await s.putRun(run(id, at));
+      await s.putRun(run('run-1', 30, { state: 'completed' }));
+      expect(await s.listRunIds()).toEqual(['run x/1.é', 'run-1', 'run-2']);
+      expect((await s.getRun('run x/1.é'))?.runId).toBe('run x/1.é');
+    });
+
     it(`${name} - rounds: every attempt kept in (round, attempt) order; a save replaces the same attempt`, async () => {
       const s = await open();
       for (const [r, a] of [[2, 1], [1, 2], [1, 1], [10, 1]]) await s.putRound(round('run-r', r, a));

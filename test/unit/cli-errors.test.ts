@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, MissingDependencyError } from '../../common/errors';
+import { FailedPreconditionError, InvalidArgumentError, MissingDependencyError, StateDirInUseError } from '../../common/errors';
 import { CoordinatorCallError, errorLine, exitCodeFor, fromRpcError } from '../../clients/cli/errors';
 import { formatAgo, formatBytes, formatDuration } from '../../clients/cli/format';
 
@@ -45,8 +45,10 @@ describe('cli error mapping', () => {
     expect(fromRpcError(rpcError(status.INTERNAL, 'boom\n  at somewhere'), ctx).message).toBe('coordinator error in ListRuns: boom at somewhere');
   });
 
-  it('exits 2 for invalid flags, 1 for other failures, and hides stack traces of unexpected errors', () => {
+  it('exits 2 for invalid flags and a state directory held by another coordinator, 1 for other failures, and hides stack traces of unexpected errors', () => {
     expect(exitCodeFor(new InvalidArgumentError('bad'))).toBe(2);
+    expect(exitCodeFor(new StateDirInUseError('state directory /s is in use by the coordinator with pid 7', 7))).toBe(2);
+    expect(exitCodeFor(new FailedPreconditionError('run r is already completed'))).toBe(1);
     expect(exitCodeFor(new MissingDependencyError('install dataset-fashion-mnist'))).toBe(1);
     expect(errorLine(new MissingDependencyError('install dataset-fashion-mnist'))).toBe('install dataset-fashion-mnist');
     expect(errorLine(new TypeError('x is undefined'))).toBe('unexpected error: x is undefined (set FEDLINK_DEBUG=1 for details)');

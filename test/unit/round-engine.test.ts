@@ -9,6 +9,7 @@ import type { LinkEstimate } from '../../common/link';
 import { chunks, float32ToBytes, sha256Hex } from '../../common/weights-codec';
 import { encodeUpdate } from '../../common/codecs';
 import { FencedError } from '../../services/coordinator/ha/fenced-store';
+import { HALTED_REASON } from '../../services/coordinator/rounds/round';
 import { RunDriver, type RunEvent } from '../../services/coordinator/rounds/run-driver';
 import { MemoryStore } from '../../services/coordinator/store/memory-store';
 import { FakeFleet } from '../helpers/fake-fleet';
@@ -163,20 +164,66 @@ describe('round engine', () => {
     expect(run.reason).toMatch(/1 selected client\(s\) did not report and accept_failures is off/);
   });
 
-  it('round engine - round saves the store refuses mid-round are logged, not unhandled; the round closes and the run fails', async () => {
+  it('round engine - round saves the store fails mid-round are logged, not unhandled; the round closes and the run fails', async () => {
     const logs: Array<{ msg: string }> = [];
     const { fleet, driver, store } = setup(['a', 'b', 'c'], {}, pino({ level: 'warn' }, { write: (line: string) => logs.push(JSON.parse(line)) }));
-    let fenced = false;
+    let broken = false;
     const putRound = store.putRound.bind(store);
-    store.putRound = (r) => (fenced ? Promise.reject(new FencedError('state write refused')) : putRound(r));
+    store.putRound = (r) => (broken ? Promise.reject(new Error('disk full')) : putRound(r));
     fleet.onDispatch = (id, task) => {
-      fenced = true;
+      broken = true;
       setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
     };
     const run = await driver.start();
     expect(logs.map((l) => l.msg)).toContain('could not save round progress; the round goes on');
-    // The closing save is awaited: refused, it ends the run (a coordinator that lost its lease halts it first).
+    // The closing save is awaited: its failure ends the run, recorded as failed.
     expect(run.state).toBe('failed');
+    expect((await store.getRun('run-t'))?.state).toBe('failed');
+  });
+
+  it('round engine - saves refused by the fence (lease lost) stop the driver without marking the run failed, and nothing is unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const logs: Array<{ msg: string; level: number }> = [];
+      const { fleet, driver, store } = setup(['a', 'b', 'c'], {}, pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) }));
+      let fenced = false;
+      const refuse = () => Promise.reject(new FencedError('this coordinator does not hold the leader lease: state write refused'));
+      const putRound = store.putRound.bind(store);
+      const putRun = store.putRun.bind(store);
+      store.putRound = (r) => (fenced ? refuse() : putRound(r));
+      store.putRun = (r) => (fenced ? refuse() : putRun(r));
+      fleet.onDispatch = (id, task) => {
+        fenced = true;
+        setImmediate(() => upload(driver, id, task, [1, 1, 1, 1], 1));
+      };
+      await driver.start();
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+      // Stored as it was when the lease went: running, for the next leader to resume.
+      expect((await store.getRun('run-t'))?.state).toBe('running');
+      expect(logs.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([]);
+      expect(logs.map((l) => l.msg)).toContain('stopped driving the run; its state stays as stored');
+      expect(logs.map((l) => l.msg)).not.toContain('run ended');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('round engine - a halted run (shutdown or leadership lost) tells its clients and its round record why, not "run cancelled", and stays running', async () => {
+    const { fleet, driver, store } = setup(['a', 'b']);
+    fleet.onDispatch = () => {};
+    const done = driver.start();
+    await tick();
+    expect(driver.currentRound).toBeDefined();
+    driver.halt();
+    await done;
+    expect(fleet.cancelled.map((c) => c.reason)).toEqual([HALTED_REASON, HALTED_REASON]);
+    const [round] = await store.listRounds('run-t');
+    expect(round).toMatchObject({ state: 'failed', reason: HALTED_REASON });
+    expect(round.clients.map((c) => c.reason)).toEqual([HALTED_REASON, HALTED_REASON]);
+    expect((await store.getRun('run-t'))?.state).toBe('running');
   });
 
   it('round engine - refuses updates from unselected clients, for stale tasks, and twice from the same client', async () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FailedPreconditionError } from '../../common/errors';
+import { StateDirInUseError } from '../../common/errors';
 import { lockStateDir } from '../../services/coordinator/store/state-dir-lock';
 
 describe('state directory lock', () => {
@@ -15,7 +15,7 @@ describe('state directory lock', () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
       writeFileSync(file, String(other.pid));
-      expect(() => lockStateDir(dir)).toThrow(FailedPreconditionError);
+      expect(() => lockStateDir(dir)).toThrow(StateDirInUseError);
       expect(() => lockStateDir(dir)).toThrow(`state directory ${dir} is in use by the coordinator with pid ${other.pid}; stop it first or use another --state-dir`);
     } finally {
       other.kill('SIGKILL');

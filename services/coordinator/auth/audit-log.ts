@@ -3,10 +3,13 @@
  * allowed or refused, with who, what, when and the outcome. Entries go to the
  * store, so they outlive the process and a standby reads the same log. A store
  * that cannot take an entry is logged loudly; the call itself is not undone.
+ * A standby's entries (calls it refused) stay in its own log: only the leader
+ * writes the shared store.
  */
 import type { AuditRecord } from '../../../common/auth-records';
 import type { Clock } from '../../../common/clock';
 import type { Logger } from '../../../common/logger';
+import { FencedError } from '../ha/fenced-store';
 import type { Store } from '../store/store';
 
 /** Writes audit entries. */
@@ -24,7 +27,9 @@ export class AuditLog {
     try {
       await this.store.appendAudit(record);
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, audit: record }, 'could not write the audit entry to the store');
+      // A standby (or a leader that just lost its lease) may not write the shared store: the line above is the entry's record.
+      if (err instanceof FencedError) this.logger.info({ action: record.action }, 'audit entry kept in this log only: a standby does not write the shared store');
+      else this.logger.error({ err: (err as Error).message, audit: record }, 'could not write the audit entry to the store');
     }
   }
 

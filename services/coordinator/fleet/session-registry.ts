@@ -12,6 +12,8 @@ import { ResourceExhaustedError } from '../../../common/errors';
 import { LIMITS } from '../limits';
 import type { Logger } from '../../../common/logger';
 import type { ClientId, ClientRecord, TrainTask } from '../../../common/types';
+import { FencedError } from '../ha/fenced-store';
+import { OrderedWrites } from '../store/ordered-writes';
 import type { Store } from '../store/store';
 import type { ClientTraits, FleetChange, FleetPort } from '../rounds/fleet-port';
 
@@ -35,6 +37,11 @@ interface Entry {
 export class SessionRegistry implements FleetPort {
   private readonly entries = new Map<ClientId, Entry>();
   private readonly listeners = new Set<(c: FleetChange) => void>();
+  /** Client record saves and deletes, in order per client (a delete never lands before an earlier save). */
+  private readonly writes = new OrderedWrites((clientId, err) => {
+    // Refused by the fence: this coordinator lost the lease (logged once by the lease); the next leader keeps its own records.
+    this.logger[err instanceof FencedError ? 'debug' : 'warn']({ err: (err as Error).message, clientId }, 'could not save client record');
+  });
 
   constructor(
     private readonly clock: Clock,
@@ -71,9 +78,7 @@ export class SessionRegistry implements FleetPort {
   private forget(clientId: ClientId, reason: string): void {
     this.entries.delete(clientId);
     this.logger.debug({ clientId, reason }, 'client forgotten');
-    // Store.deleteClient comes with the store branch; until it is merged, a store without it keeps the record.
-    const store = this.store as { deleteClient?: (id: ClientId) => Promise<void> };
-    store.deleteClient?.(clientId).catch((err: Error) => this.logger.warn({ err: err.message, clientId }, 'could not delete client record'));
+    this.writes.queue(clientId, () => this.store.deleteClient(clientId));
     this.emit({ type: 'forgotten', clientId });
   }
 
@@ -142,6 +147,11 @@ export class SessionRegistry implements FleetPort {
     return handle !== undefined;
   }
 
+  /** Waits for the client record saves queued so far (their failures are logged, never thrown). */
+  flush(): Promise<void> {
+    return this.writes.flush();
+  }
+
   /** Closes every session (shutdown). */
   closeAll(reason: string): void {
     for (const e of this.entries.values()) e.handle?.close(reason);
@@ -190,6 +200,8 @@ export class SessionRegistry implements FleetPort {
 
   private persist(clientId: ClientId): void {
     const e = this.entries.get(clientId);
-    if (e) this.store.putClient(e.record).catch((err) => this.logger.warn({ err, clientId }, 'could not save client record'));
+    if (!e) return;
+    const record = structuredClone(e.record);
+    this.writes.queue(clientId, () => this.store.putClient(record));
   }
 }

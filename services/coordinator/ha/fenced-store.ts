@@ -37,6 +37,7 @@ export function fencedStore(store: Store, fence: Fence): Store {
     appendAudit: guard((e) => store.appendAudit(e)),
     getRun: (id) => store.getRun(id),
     listRuns: () => store.listRuns(),
+    listRunIds: () => store.listRunIds(),
     listRounds: (id) => store.listRounds(id),
     listClients: () => store.listClients(),
     getModel: (id, v) => store.getModel(id, v),

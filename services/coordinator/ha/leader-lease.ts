@@ -62,6 +62,8 @@ export class LeaderLease {
   private validUntil = 0;
   private stopped = false;
   private inflight?: Promise<void>;
+  /** The step-down's log line, written once the new holder is read (stop() waits for it). */
+  private lossLogged?: Promise<void>;
   private lastHolder?: LeaseHolder;
   private readonly ttlMs: number;
   private readonly intervalMs: number;
@@ -109,6 +111,7 @@ export class LeaderLease {
     clearTimeout(this.timer);
     // A renewal in flight would move the revision under the delete below: let it land first.
     await this.inflight;
+    await this.lossLogged;
     clearTimeout(this.fence);
     const wasHeld = this.held;
     const revision = this.heldRevision;
@@ -147,6 +150,7 @@ export class LeaderLease {
       } else {
         this.heldRevision = await kv.create(KEY, value);
         this.extend(sentAt);
+        this.lastHolder = undefined;
         if (this.stopped) return; // stop() deletes it again at once
         this.o.logger.info({ revision: this.heldRevision, ttlMs: this.ttlMs }, 'acquired the leader lease');
         this.o.onChange(true);
@@ -176,14 +180,19 @@ export class LeaderLease {
     if (this.heldRevision === 0) return;
     this.heldRevision = 0;
     clearTimeout(this.fence);
-    this.o.logger.warn({ reason }, 'lost the leader lease: stepping down');
+    // Step down at once; the one line saying why also names who leads now, which takes a read of the key.
     this.o.onChange(false);
+    this.lossLogged = this.readHolder().then(() =>
+      this.o.logger.warn({ reason, leader: this.lastHolder?.address ?? null }, `lost the leader lease: stepping down to standby (${this.lastHolder ? `${this.lastHolder.address} leads now` : 'no leader yet'})`),
+    );
   }
 
   private async readHolder(): Promise<void> {
     try {
       const e = await this.kv!.get(KEY);
-      this.lastHolder = e && e.operation === 'PUT' ? e.json<LeaseHolder>() : undefined;
+      const holder = e && e.operation === 'PUT' ? e.json<LeaseHolder>() : undefined;
+      // Our own entry, not yet expired on the servers after we fenced ourselves: nobody else leads yet.
+      this.lastHolder = holder?.holderId === this.o.holderId ? undefined : holder;
     } catch {
       // NATS unreachable: keep the last answer.
     }

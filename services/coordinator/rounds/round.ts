@@ -92,6 +92,9 @@ export interface ClientReport {
   downloadMs?: number;
 }
 
+/** Why a round closed by halt() ends: the run itself goes on, from its last checkpoint, wherever it is driven next. */
+export const HALTED_REASON = 'the coordinator stopped driving the run (shutdown or leadership lost); the round is redone when the run resumes';
+
 /** How a round ended, for the run driver to aggregate or retry. */
 export interface RoundOutcome {
   accumulator: StreamingFedAvg;
@@ -353,17 +356,26 @@ export class Round {
     return r && r.transferId === transferId && r.state !== 'done' ? r.receivedBytes : 0;
   }
 
-  /** Closes the round now (deadline, cancellation, every client settled, or enough updates in). */
-  close(why: 'deadline' | 'settled' | 'cancelled' | 'target'): void {
+  /**
+   * Closes the round now (deadline, the run cancelled, the coordinator no longer driving it — shutdown
+   * or leadership lost —, every client settled, or enough updates in).
+   */
+  close(why: 'deadline' | 'settled' | 'cancelled' | 'halted' | 'target'): void {
     if (this.closed) return;
     this.closed = true;
-    this.cancelled = why === 'cancelled';
+    this.cancelled = why === 'cancelled' || why === 'halted';
     this.deadlineTimer?.cancel();
     for (const t of this.clientTimers) t.cancel();
     for (const t of this.graceTimers.values()) t.cancel();
     this.graceTimers.clear();
     const reason =
-      why === 'cancelled' ? 'run cancelled' : why === 'target' ? `not needed: the round reached its target of ${this.input.targetReports} updates` : 'deadline exceeded';
+      why === 'cancelled'
+        ? 'run cancelled'
+        : why === 'halted'
+          ? HALTED_REASON
+          : why === 'target'
+            ? `not needed: the round reached its target of ${this.input.targetReports} updates`
+            : 'deadline exceeded';
     for (const c of this.record.clients) {
       if (this.settled.has(c.clientId)) continue;
       if (this.accepted.has(c.clientId)) {

@@ -17,7 +17,9 @@ import { chooseEncoding } from '../compression/choose-encoding';
 import { markSparseAverage } from '../compression/sparse-average';
 import { selectionPolicy } from '../selection/registry';
 import type { Candidate, ClientHistory, SelectionResult } from '../selection/types';
+import { OrderedWrites } from '../store/ordered-writes';
 import type { Store } from '../store/store';
+import { FencedError } from '../ha/fenced-store';
 import { strategy, withDefaults } from '../strategy/registry';
 import { referencedVersions, saveStrategyState } from '../strategy/stored-state';
 import type { Strategy, StrategyState } from '../strategy/types';
@@ -26,7 +28,7 @@ import { secureNormalSource } from '../privacy/gaussian-noise';
 import { wouldExceed } from '../privacy/rdp-accountant';
 import { spentEpsilon } from '../privacy/spent';
 import type { FleetChange, FleetPort } from './fleet-port';
-import { meanTrainLoss, Round, type RoundOutcome } from './round';
+import { HALTED_REASON, meanTrainLoss, Round, type RoundOutcome } from './round';
 import type { JournalOptions } from './update-journal';
 
 /** A change of a run, and of one of its rounds when that is what changed. */
@@ -93,6 +95,8 @@ export class RunDriver {
   private strategyState?: StrategyState;
   /** Resolves with the final run record. */
   done?: Promise<RunRecord>;
+  /** This run's store writes, in order per record. */
+  private readonly writes = new OrderedWrites();
 
   constructor(
     private readonly run: RunRecord,
@@ -111,16 +115,21 @@ export class RunDriver {
 
   /** Starts the loop (once). */
   start(): Promise<RunRecord> {
-    this.done ??= this.loop().catch(async (err) => {
-      if (this.halted) {
-        // Stopped from outside (shutdown, or leadership lost and state writes fenced): not the run's failure.
-        this.deps.logger.warn({ err: (err as Error).message }, 'run halted');
+    this.done ??= this.loop()
+      .catch(async (err) => {
+        if (this.halted || err instanceof FencedError) {
+          // Stopped from outside (shutdown), or leadership lost and state writes fenced: not the run's
+          // failure; the run keeps its stored state for whoever drives it next (the lease logs why once).
+          this.halted = true;
+          this.deps.logger.info({ why: (err as Error).message }, 'stopped driving the run; its state stays as stored');
+          return this.run;
+        }
+        this.deps.logger.error({ err }, 'run failed unexpectedly');
+        await this.finish('failed', 'internal error (see coordinator log)').catch((e: Error) => this.deps.logger.error({ err: e.message }, 'could not record the failure'));
         return this.run;
-      }
-      this.deps.logger.error({ err }, 'run failed unexpectedly');
-      await this.finish('failed', 'internal error (see coordinator log)').catch((e: Error) => this.deps.logger.error({ err: e.message }, 'could not record the failure'));
-      return this.run;
-    });
+      })
+      // Progress saves still queued land (or fail, handled) before the run counts as done.
+      .finally(() => this.writes.flush());
     return this.done;
   }
 
@@ -137,7 +146,10 @@ export class RunDriver {
    */
   halt(): void {
     this.halted = true;
-    this.cancel();
+    // Not a cancellation: clients and the round record are told the run goes on elsewhere or later.
+    this.cancelled = true;
+    this.current?.close('halted');
+    this.wake?.();
   }
 
   /** The weights of `version` if they are this run's current model (saves a store read per download). */
@@ -183,7 +195,7 @@ export class RunDriver {
     this.run.currentRound = round;
     await this.saveRun();
     const available = await this.waitForClients(config.minClients, config.clientsPerRound, config.waitForClientsMs);
-    if (this.cancelled) return 'run cancelled';
+    if (this.cancelled) return this.halted ? HALTED_REASON : 'run cancelled';
     const now = this.deps.clock.now();
     if (available.length < config.minClients) {
       const reason = `only ${available.length} idle client(s) connected after waiting ${Math.round(config.waitForClientsMs / 1000)}s; min_clients is ${config.minClients}`;
@@ -245,11 +257,10 @@ export class RunDriver {
       fleet: this.deps.fleet,
       clock: this.deps.clock,
       logger: log,
-      // Progress only: a lost write is superseded by the next one, and the round's closing save is
-      // awaited, so a store that keeps refusing (fenced: the lease is lost) still ends the run.
-      onChange: (record) => {
-        this.saveRound(record).catch((err: Error) => log.warn({ err: err.message }, 'could not save round progress; the round goes on'));
-      },
+      // Progress only: queued in order with the round's other saves (a failure is logged by the queue and
+      // superseded by the next save); the round's closing save is awaited, so a store that keeps refusing
+      // (fenced: the lease is lost) still ends the loop.
+      onChange: (record) => this.queueRound(record),
     });
     this.current = current;
     current.start();
@@ -269,7 +280,7 @@ export class RunDriver {
   ): Promise<true | string> {
     const { config } = this.run;
     this.remember(record);
-    if (outcome.cancelled) return this.failRound(record, this.halted ? 'coordinator shut down during the round' : 'run cancelled');
+    if (outcome.cancelled) return this.failRound(record, this.halted ? HALTED_REASON : 'run cancelled');
     const blocked = this.commitBlocker(outcome.reported, outcome.failed, selectedCount);
     if (blocked) return this.failRound(record, blocked);
     record.state = 'aggregating';
@@ -614,14 +625,35 @@ export class RunDriver {
     return version;
   }
 
-  private async saveRun(): Promise<void> {
+  /** Saves the run record as it is now (after any save of it still queued), then publishes it. */
+  private saveRun(): Promise<void> {
     this.run.updatedAtMs = this.deps.clock.now();
-    await this.deps.store.putRun(this.run);
-    this.deps.events.publish({ run: structuredClone(this.run) });
+    const run = structuredClone(this.run);
+    return this.writes.save('run', async () => {
+      await this.deps.store.putRun(run);
+      this.deps.events.publish({ run });
+    });
   }
 
-  private async saveRound(record: RoundRecord): Promise<void> {
-    await this.deps.store.putRound(record);
-    this.deps.events.publish({ run: structuredClone(this.run), round: structuredClone(record) });
+  /** Saves a round record as it is now (after any save of it still queued), then publishes it. */
+  private saveRound(record: RoundRecord): Promise<void> {
+    const round = structuredClone(record);
+    const run = structuredClone(this.run);
+    return this.writes.save(`round/${round.round}/${round.attempt}`, async () => {
+      await this.deps.store.putRound(round);
+      this.deps.events.publish({ run, round });
+    });
+  }
+
+  /** saveRound without waiting: its failure is logged by the queue (writeFailed). */
+  private queueRound(record: RoundRecord): void {
+    this.saveRound(record).catch((err: unknown) => this.writeFailed(`round/${record.round}/${record.attempt}`, err));
+  }
+
+  /** A queued save nobody awaits failed: the next save of the record supersedes it. */
+  private writeFailed(key: string, err: unknown): void {
+    // Refused by the fence: the lease was lost, which the lease logs once; one line per progress save would be noise.
+    const level = err instanceof FencedError ? 'debug' : 'warn';
+    this.deps.logger[level]({ key, err: (err as Error).message }, 'could not save round progress; the round goes on');
   }
 }

@@ -32,15 +32,15 @@ import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../c
 import type { ClientRecord, RoundRecord, RunId, RunRecord } from '../../../common/types';
 import { FileAuditLog } from './file-audit-log';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
+import { OrderedWrites } from './ordered-writes';
 import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
 
 
 /** Store backed by files under `dir`; see the file comment. */
 export class FileStore implements Store {
   readonly kind = 'file';
-  /** Queued writes by file; a value of undefined deletes the file. */
-  private readonly pending = new Map<string, { value: () => Uint8Array | undefined; waiters: Array<() => void>; fail: Array<(e: unknown) => void> }>();
-  private readonly running = new Map<string, Promise<void>>();
+  /** Writes by file, in order; every caller awaits its own. */
+  private readonly writes = new OrderedWrites();
 
   private readonly audit: FileAuditLog;
 
@@ -60,7 +60,7 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.running.values(), this.audit.close()].map((p) => p.catch(() => {})));
+    await Promise.all([this.writes.flush(), this.audit.close().catch(() => {})]);
   }
 
   putRun(run: RunRecord): Promise<void> {
@@ -74,6 +74,10 @@ export class FileStore implements Store {
   async listRuns(): Promise<RunRecord[]> {
     const runs = await readAll<RunRecord>(path.join(this.dir, 'runs'));
     return runs.sort((a, b) => a.createdAtMs - b.createdAtMs || a.runId.localeCompare(b.runId));
+  }
+
+  async listRunIds(): Promise<RunId[]> {
+    return (await jsonNames(path.join(this.dir, 'runs'))).map((n) => unsafe(n.slice(0, -'.json'.length))).sort();
   }
 
   putRound(round: RoundRecord): Promise<void> {
@@ -177,39 +181,13 @@ export class FileStore implements Store {
 
   /**
    * Writes `value()` to `file` atomically (or deletes the file when it is
-   * undefined). While a write of the key is in progress, later values wait;
-   * only the newest of them is written next.
+   * undefined), in order per file; see ordered-writes.ts.
    */
   private write(file: string, value: () => Uint8Array | undefined, verifySha?: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const queued = this.pending.get(file);
-      if (queued) {
-        queued.value = value;
-        queued.waiters.push(resolve);
-        queued.fail.push(reject);
-      } else {
-        this.pending.set(file, { value, waiters: [resolve], fail: [reject] });
-      }
-      // drain() hands every write failure to the callers waiting on it; it never rejects itself.
-      if (!this.running.has(file)) void this.drain(file, verifySha);
+    return this.writes.save(file, () => {
+      const bytes = value();
+      return bytes ? writeFileAtomic(file, bytes, verifySha) : removeFile(file);
     });
-  }
-
-  private async drain(file: string, verifySha?: string): Promise<void> {
-    for (let next = this.pending.get(file); next; next = this.pending.get(file)) {
-      this.pending.delete(file);
-      const bytes = next.value();
-      const job = bytes ? writeFileAtomic(file, bytes, verifySha) : removeFile(file);
-      this.running.set(file, job);
-      try {
-        await job;
-        for (const w of next.waiters) w();
-      } catch (err) {
-        for (const f of next.fail) f(err);
-      } finally {
-        this.running.delete(file);
-      }
-    }
   }
 }
 
@@ -261,13 +239,23 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
-async function readAll<T>(dir: string): Promise<T[]> {
+/** The record files of a directory (none if it does not exist), temporary files left out. */
+async function jsonNames(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  const out = await Promise.all(names.filter((n) => n.endsWith('.json') && !n.includes(TMP_MARK)).map((n) => readJson<T>(path.join(dir, n))));
+  return names.filter((n) => n.endsWith('.json') && !n.includes(TMP_MARK));
+}
+
+async function readAll<T>(dir: string): Promise<T[]> {
+  const out = await Promise.all((await jsonNames(dir)).map((n) => readJson<T>(path.join(dir, n))));
   return out.filter((x): x is Awaited<T> => x !== undefined) as T[];
 }
 
 /** Ids become file names: anything outside a safe set is %-escaped, so no id can climb out of its directory. */
 function safe(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The id a file name was made from by safe(). */
+function unsafe(name: string): string {
+  return name.replace(/%([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }

@@ -113,6 +113,15 @@ export class JetStreamStore implements Store {
     return runs.sort((a, b) => a.createdAtMs - b.createdAtMs || a.runId.localeCompare(b.runId));
   }
 
+  async listRunIds(): Promise<RunId[]> {
+    const keys = await this.retry(async () => {
+      const out: string[] = [];
+      for await (const k of await this.runs.keys('>')) out.push(k);
+      return out;
+    });
+    return keys.map(unkey).sort();
+  }
+
   async putRound(round: RoundRecord): Promise<void> {
     await this.retry(() => this.rounds.put(`${key(round.runId)}.${round.round}.${round.attempt}`, JSON.stringify(round)));
   }
@@ -279,6 +288,11 @@ export function openJetStreamStore(options: JetStreamStoreOptions): Promise<JetS
 /** KV keys allow [-/_=.a-zA-Z0-9]; ids are escaped into [A-Za-z0-9_-] plus =XXXX, so no id can add a '.' token. */
 function key(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The id a key was made from by key(). */
+function unkey(k: string): string {
+  return k.replace(/=([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 function modelName(runId: RunId, version: string): string {

@@ -34,6 +34,10 @@ export class MemoryStore implements Store {
     return [...this.runs.values()].sort((a, b) => a.createdAtMs - b.createdAtMs).map((r) => structuredClone(r));
   }
 
+  async listRunIds(): Promise<RunId[]> {
+    return [...this.runs.keys()].sort();
+  }
+
   async putRound(round: RoundRecord): Promise<void> {
     let byKey = this.rounds.get(round.runId);
     if (!byKey) this.rounds.set(round.runId, (byKey = new Map()));

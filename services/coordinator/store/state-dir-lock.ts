@@ -8,7 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError } from '../../../common/errors';
+import { StateDirInUseError } from '../../../common/errors';
 
 /** A held lock; `release` removes it if it is still ours. */
 export interface StateDirLock {
@@ -28,7 +28,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the lock of `dir` for this process; FailedPreconditionError naming the holder when another live process has it. */
+/** Takes the lock of `dir` for this process; StateDirInUseError naming the holder when another live process has it. */
 export function lockStateDir(dir: string): StateDirLock {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, LOCK_FILE);
@@ -44,7 +44,7 @@ export function lockStateDir(dir: string): StateDirLock {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const holder = Number(readFileSync(file, 'utf8').trim());
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-      throw new FailedPreconditionError(`state directory ${dir} is in use by the coordinator with pid ${holder}; stop it first or use another --state-dir`);
+      throw new StateDirInUseError(`state directory ${dir} is in use by the coordinator with pid ${holder}; stop it first or use another --state-dir`, holder);
     }
     // Left by a process that is gone (or unreadable): ours now.
     writeFileSync(file, mine, { mode: 0o600 });

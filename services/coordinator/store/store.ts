@@ -23,6 +23,8 @@ export interface Store {
   putRun(run: RunRecord): Promise<void>;
   getRun(runId: RunId): Promise<RunRecord | undefined>;
   listRuns(): Promise<RunRecord[]>;
+  /** The ids of every stored run, sorted, without reading the records (recovery reads them one by one, so one unreadable record cannot hide the others). */
+  listRunIds(): Promise<RunId[]>;
   /** Saves a round attempt (replacing an earlier save of the same round and attempt). */
   putRound(round: RoundRecord): Promise<void>;
   /** Every attempt of every round of a run, in (round, attempt) order. */
