@@ -21,19 +21,19 @@ export interface NatsFlags {
 // The files of a credentials directory (the same layout `fedlink pki` writes).
 const PKI_FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const;
 
-/** Adds --nats, --nats-user/-pass/-token/-creds and --nats-tls-ca/-cert/-key, --nats-pki (with FEDLINK_NATS_* env fallbacks). */
+/** Adds --nats, --nats-user/-pass/-token/-creds and --nats-tls-ca/-cert/-key, --nats-pki (their FEDLINK_NATS_* variables come from withSettings). */
 export function addNatsFlags(command: Command): Command {
   return command
-    .addOption(new Option('--nats <url>', 'NATS server URL(s), comma-separated (default: none, in-process events only)').env('FEDLINK_NATS_URL'))
-    .addOption(new Option('--nats-user <user>', 'NATS user').env('FEDLINK_NATS_USER'))
-    .addOption(new Option('--nats-pass <password>', 'NATS password').env('FEDLINK_NATS_PASS'))
-    .addOption(new Option('--nats-token <token>', 'NATS token').env('FEDLINK_NATS_TOKEN'))
-    .addOption(new Option('--nats-creds <file>', 'NATS .creds file').env('FEDLINK_NATS_CREDS'))
-    .addOption(new Option('--nats-tls-ca <file>', 'CA certificate (PEM) that signed the NATS server certificate').env('FEDLINK_NATS_TLS_CA'))
-    .addOption(new Option('--nats-tls-cert <file>', 'client certificate (PEM) to present to NATS (its identity there)').env('FEDLINK_NATS_TLS_CERT'))
-    .addOption(new Option('--nats-tls-key <file>', 'private key (PEM) of --nats-tls-cert').env('FEDLINK_NATS_TLS_KEY'))
+    .addOption(new Option('--nats <url>', 'NATS server URL(s), comma-separated (default: none, in-process events only)'))
+    .addOption(new Option('--nats-user <user>', 'NATS user'))
+    .addOption(new Option('--nats-pass <password>', 'NATS password'))
+    .addOption(new Option('--nats-token <token>', 'NATS token'))
+    .addOption(new Option('--nats-creds <file>', 'NATS .creds file'))
+    .addOption(new Option('--nats-tls-ca <file>', 'CA certificate (PEM) that signed the NATS server certificate'))
+    .addOption(new Option('--nats-tls-cert <file>', 'client certificate (PEM) to present to NATS (its identity there)'))
+    .addOption(new Option('--nats-tls-key <file>', 'private key (PEM) of --nats-tls-cert'))
     .addOption(
-      new Option('--nats-pki <dir>', 'credentials directory for NATS TLS: ca.crt, tls.crt, tls.key (single --nats-tls-* flags override its files)').env('FEDLINK_NATS_PKI'),
+      new Option('--nats-pki <dir>', 'credentials directory for NATS TLS: ca.crt, tls.crt, tls.key (single --nats-tls-* flags override its files)'),
     );
 }
 

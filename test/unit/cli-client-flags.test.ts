@@ -105,8 +105,13 @@ describe('fedlink client security flags', () => {
   });
 
   it('client --help - lists the limits with their defaults and the TLS and enrollment flags', async () => {
-    const { stdout } = await run('client', '--help');
-    for (const text of ['--max-epochs <n>', '(default: 20)', '--max-task-time <duration>', '(default: 1h)', '--allowed-models <list>', '(default: mlp,cnn,custom)', '--max-batches <n>', '(default: 100000)', '--tls-ca <file>', 'FEDLINK_TLS_CA', '--tls-cert <file>', '--tls-key <file>', '--pki <dir>', '--enroll-token <token>']) {
+    // Help wraps its columns: compare with the whitespace collapsed.
+    const stdout = (await run('client', '--help')).stdout.replace(/\s+/g, ' ');
+    for (const text of [
+      '--max-epochs <n>', '(default: 20, env: FEDLINK_MAX_EPOCHS)', '--max-task-time <duration>', '(default: 1h, env: FEDLINK_MAX_TASK_TIME)',
+      '--allowed-models <list>', '(default: mlp,cnn,custom, env: FEDLINK_ALLOWED_MODELS)', '--max-batches <n>', '(default: 100000, env: FEDLINK_MAX_BATCHES)',
+      '--tls-ca <file>', 'FEDLINK_TLS_CA', '--tls-cert <file>', '--tls-key <file>', '--pki <dir>', '--enroll-token <token>',
+    ]) {
       expect(stdout).toContain(text);
     }
   });

@@ -14,6 +14,7 @@ import { parsePartitionSpec } from '../../trainer/partition';
 import { coordinatorOption, type CliContext } from '../context';
 import { duration, fraction, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
+import { withSettings } from '../settings/with-settings';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
 import { MODEL_NAMES } from '../../trainer/model-names';
 import { DEVICE_MODEL_KINDS } from '../../daemon/task-limits';
@@ -123,7 +124,7 @@ export function registerClientCommand(program: Command, ctx: CliContext): void {
   const command = program
     .command('client')
     .description('run an edge client daemon: connect, stay connected, train on local data (--data) when given a task; or --check-data');
-  addClientFlags(command).action(async (flags: ClientFlags & NatsFlags) => {
+  withSettings(addClientFlags(command), ctx, async (flags: ClientFlags & NatsFlags) => {
     if (flags.checkData) return checkDataCommand(flags, ctx);
     const stray = (['model', 'loss', 'preprocessing'] as const).find((f) => flags[f] !== undefined);
     if (stray) throw new UsageError(`--${stray} goes with --check-data (a daemon takes the model from each task)`);
@@ -183,12 +184,12 @@ export function addClientFlags(command: Command): Command {
     .addOption(
       new Option('--max-batches <n>', 'refuse tasks asking more training steps (epochs x batches per epoch on the local partition)').argParser(positiveInt).default(DEFAULT_TASK_LIMITS.maxBatches),
     )
-    .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) that signed the coordinator\'s; with --tls-cert/--tls-key: mutual TLS (default: plaintext)').env('FEDLINK_TLS_CA'))
-    .addOption(new Option('--tls-cert <file>', 'this device\'s client certificate (PEM)').env('FEDLINK_TLS_CERT'))
-    .addOption(new Option('--tls-key <file>', 'this device\'s private key (PEM)').env('FEDLINK_TLS_KEY'))
+    .addOption(new Option('--tls-ca <file>', 'CA certificate (PEM) that signed the coordinator\'s; with --tls-cert/--tls-key: mutual TLS (default: plaintext)'))
+    .addOption(new Option('--tls-cert <file>', 'this device\'s client certificate (PEM)'))
+    .addOption(new Option('--tls-key <file>', 'this device\'s private key (PEM)'))
     .addOption(new Option('--pki <dir>', 'credentials directory holding ca.crt, tls.crt and tls.key (instead of --tls-*)'))
     .addOption(
-      new Option('--enroll-token <token>', 'one-time token from `fedlink enroll create`: get a certificate from the coordinator (needs --state-dir and --tls-ca)').env('FEDLINK_ENROLL_TOKEN'),
+      new Option('--enroll-token <token>', 'one-time token from `fedlink enroll create`: get a certificate from the coordinator (needs --state-dir and --tls-ca)'),
     )
     .addOption(
       new Option('--clip-norm <C>', 'clip every update to this L2 norm before upload: Δ = trained − global is scaled by min(1, C/‖Δ‖) (local DP, bounds one device\'s pull); default: no clipping')
@@ -198,6 +199,6 @@ export function addClientFlags(command: Command): Command {
     .addOption(new Option('--model <name|file>', `with --check-data: ${MODEL_NAMES.join(', ')} or a TFJS Layers model.json`))
     .addOption(new Option('--loss <loss>', 'with --check-data: the run\'s loss').choices(LOSSES).default(undefined, DEFAULT_OBJECTIVE.loss))
     .addOption(new Option('--preprocessing <file>', 'with --check-data: the run\'s preprocessing, a JSON file'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   return addNatsFlags(command);
 }

@@ -8,11 +8,13 @@ import { InvalidArgumentError } from '../../../common/errors';
 import { LOG_LEVELS } from '../../../common/log-levels';
 import type { CoordinatorOptions } from '../../../services/coordinator/options';
 import { LIMIT_NAMES, LIMITS, type LimitKind, type Limits } from '../../../services/coordinator/limits';
-import { formatBytes, formatDuration } from '../format';
+import { formatBytes } from '../format';
+import { durationText } from '../../../common/duration';
 import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
+import { withSettings } from '../settings/with-settings';
 import { readCa, readCaFiles } from '../../../common/pki/files';
 import { checkValueBound } from '../../../common/codecs/value-bound';
 import { defaultJournalBudget, JOURNAL_MEMORY_FLAGS, journalMemoryPolicy } from '../../../services/coordinator/rounds/journal-memory';
@@ -69,7 +71,8 @@ function addLimitFlags(command: Command): Command {
   for (const key of LIMIT_NAMES) {
     const l = LIMITS[key];
     const arg = l.kind === 'duration' ? '<duration>' : '<n>';
-    const shown = l.kind === 'duration' ? formatDuration(l.default) : String(l.default);
+    // As the flag would take it back: --print-config prints defaults this way, and a file may copy them.
+    const shown = l.kind === 'duration' ? durationText(l.default) : String(l.default);
     command.addOption(new Option(`${l.flag} ${arg}`, `limit: ${l.help}`).argParser(LIMIT_PARSERS[l.kind]).default(l.default, shown));
   }
   return command;
@@ -134,7 +137,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
 }
 
 /** Registers `fedlink coordinator`. */
-export function registerCoordinatorCommand(program: Command, _ctx: CliContext): void {
+export function registerCoordinatorCommand(program: Command, ctx: CliContext): void {
   const command = program
     .command('coordinator')
     .description('run a coordinator (gRPC Fleet, Control, health, reflection) until SIGINT/SIGTERM')
@@ -163,11 +166,11 @@ export function registerCoordinatorCommand(program: Command, _ctx: CliContext): 
     .addOption(new Option(`${JOURNAL_MEMORY_FLAGS.perUpdateBytes} <size>`, `largest upload journaled in memory (default: a quarter of ${JOURNAL_MEMORY_FLAGS.budgetBytes})`).argParser(byteSize))
     .addOption(new Option('--update-value-bound <x>', 'largest |value| an update may carry; uploads with larger, NaN or infinite values are refused before anything is folded').argParser(positiveNumber).default(1e30, '1e30'))
     .addOption(new Option('--receive-window <size>', "HTTP/2 receive window per upload and per connection: an upload moves at most this much per round trip (grpc-js's own is 64KiB)").argParser(byteSize).default(4 << 20, '4MiB'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
-  command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)").env('FEDLINK_TLS_CA_KEY'));
+  command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)"));
   addLimitFlags(command);
-  addNatsFlags(command).action(async (flags: CoordinatorFlags & NatsFlags) => {
+  withSettings(addNatsFlags(command), ctx, async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
     const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');
     await runCoordinator(options);

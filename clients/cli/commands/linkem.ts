@@ -12,6 +12,7 @@ import { PROFILES, PROFILE_NAMES, parseProfile, type LinkProfile } from '../../l
 import { printJson, type CliContext } from '../context';
 import { table } from '../format';
 import { nonNegativeInt } from '../flags';
+import { withSettings } from '../settings/with-settings';
 
 interface LinkemFlags {
   listen: HostPort;
@@ -65,7 +66,7 @@ export function toLinkemOptions(flags: LinkemFlags): LinkemRunOptions {
 
 /** Registers `fedlink linkem`. */
 export function registerLinkemCommand(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('linkem')
     .description('run a link-emulating TCP proxy (latency, jitter, bandwidth, resets, outages) in front of a coordinator until SIGINT/SIGTERM')
     .addOption(new Option('--listen <host:port>', 'address to accept clients on (port 0 picks a free one)').argParser(asFlag(parseHostPort)).default(parseHostPort('127.0.0.1:6000'), '127.0.0.1:6000'))
@@ -78,14 +79,14 @@ export function registerLinkemCommand(program: Command, ctx: CliContext): void {
     .addOption(new Option('--seed <n>', 'seed for random resets and jitter').argParser(nonNegativeInt).default(1))
     .option('--list-profiles', 'print the named profiles and exit')
     .option('--json', 'with --list-profiles: print the profiles as JSON; when running: print the ready line as JSON')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info').env('FEDLINK_LOG_LEVEL'))
-    .action(async (flags: LinkemFlags) => {
-      if (flags.listProfiles) {
-        if (flags.json) return printJson(ctx.io, { profiles: PROFILES });
-        return void ctx.io.stdout.write(profilesTable());
-      }
-      const options = toLinkemOptions(flags);
-      const { runLinkem }: typeof import('../../linkem/main') = await import('../../linkem/main');
-      await runLinkem(options, ctx.io.stdout);
-    });
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
+  withSettings(command, ctx, async (flags: LinkemFlags) => {
+    if (flags.listProfiles) {
+      if (flags.json) return printJson(ctx.io, { profiles: PROFILES });
+      return void ctx.io.stdout.write(profilesTable());
+    }
+    const options = toLinkemOptions(flags);
+    const { runLinkem }: typeof import('../../linkem/main') = await import('../../linkem/main');
+    await runLinkem(options, ctx.io.stdout);
+  });
 }
