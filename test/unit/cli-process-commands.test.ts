@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../clients/cli/main';
 import { DEFAULT_LIMITS } from '../../services/coordinator/limits';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { initPki } from '../../common/pki/files';
@@ -219,35 +219,5 @@ describe('fedlink coordinator and fedlink client', () => {
     const res = await run('coordinator');
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('fedlink: unexpected error: listen EADDRINUSE: address already in use 0.0.0.0:50051 (set FEDLINK_DEBUG=1 for details)\n');
-  });
-});
-
-describe('the systemd units', () => {
-  /** A unit's ExecStart as the argv fedlink gets, with systemd's specifiers and variables filled in. */
-  function execStart(unit: string, vars: Record<string, string>): string[] {
-    const text = readFileSync(new URL(`../../infra/systemd/${unit}`, import.meta.url), 'utf8');
-    const line = /^ExecStart=((?:[^\n]*\\\n)*[^\n]*)/m.exec(text)![1].replace(/\\\n\s*/g, ' ');
-    const argv = line.replace(/\$\{(\w+)\}/g, (_, v: string) => vars[v]).replace(/%i/g, 'edge-1').trim().split(/\s+/);
-    return argv.slice(argv.indexOf('/opt/fedlink/bin/fedlink.mjs') + 1);
-  }
-
-  it('systemd units - the coordinator unit starts with mutual TLS from the credentials systemd loads, and the client unit enrolls then reuses', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-unit-'));
-    try {
-      await initPki(dir, { hosts: ['localhost'] });
-      const coordinator = await run(...execStart('fedlink-coordinator.service', { CREDENTIALS_DIRECTORY: dir }));
-      expect(coordinator).toEqual({ code: 0, stderr: '' });
-      const options = (runCoordinator.mock.calls[0] as unknown as [CoordinatorOptions])[0];
-      expect(options.tls?.certPem).toContain('BEGIN CERTIFICATE');
-      expect(options.ca?.keyPem).toContain('PRIVATE KEY');
-
-      process.env.FEDLINK_ENROLL_TOKEN = 'fle_token';
-      const client = await run(...execStart('fedlink-client@.service', { FEDLINK_COORDINATOR: '10.0.0.1:50051', FEDLINK_PARTITION: 'iid', FEDLINK_NUM_PARTITIONS: '4', FEDLINK_INDEX: '1' }));
-      expect(client).toEqual({ code: 0, stderr: '' });
-      expect(runDaemon).toHaveBeenCalledWith(expect.objectContaining({ clientId: 'edge-1', enrollToken: 'fle_token', tls: expect.objectContaining({ ca: '/etc/fedlink/ca.crt' }), stateDir: '/var/lib/fedlink-client-edge-1' }));
-    } finally {
-      delete process.env.FEDLINK_ENROLL_TOKEN;
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
