@@ -5,6 +5,7 @@
  * word. Only what infra/systemd uses: a quote in ExecStart is an error rather
  * than a guess.
  */
+
 /** A unit: section → key → values in file order. */
 export type Unit = Record<string, Record<string, string[]>>;
 
