@@ -264,6 +264,22 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(noOut.code).toBe(2);
   });
 
+  it('model export --out - an unwritable directory (under /proc, below a file, a file itself) fails at once with one line, nothing hangs', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-export-bad-'));
+    try {
+      const file = path.join(dir, 'a-file');
+      writeFileSync(file, 'x');
+      for (const [out, code] of [['/proc/nope', 'ENOENT'], ['/proc/nope/deeper', 'ENOENT'], [file, 'EEXIST'], [path.join(file, 'sub'), 'ENOTDIR']]) {
+        const res = await run('model', 'export', 'run-1', '--out', out, '--coordinator', addr);
+        expect(res.code).toBe(1);
+        expect(res.stdout).toBe('');
+        expect(res.stderr).toMatch(new RegExp(`^fedlink: cannot write the model to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${code}[^\n]*\n$`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs create - maps every flag to the CreateRunRequest, batch size full as 0 and deadline 120s as 120000 ms', async () => {
     const res = await run(
       'runs', 'create', '--coordinator', addr,
