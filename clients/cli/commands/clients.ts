@@ -1,6 +1,7 @@
 /** `fedlink clients list`: the coordinator's view of the fleet. */
 import type { Command } from 'commander';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { toJsonClient } from '../json-view';
 import { clientsTable } from '../render';
 
 /** Registers the `clients` command group. */
@@ -12,7 +13,7 @@ export function registerClientsCommands(program: Command, ctx: CliContext): void
     'print {"clients": [...]} as one JSON document',
   ).action(async (flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.listClients());
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, { clients: res.clients.map(toJsonClient) });
     ctx.io.stdout.write(clientsTable(res.clients));
   });
 }

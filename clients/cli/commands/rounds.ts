@@ -1,6 +1,7 @@
 /** `fedlink rounds list|show`: the rounds of a run, with per-client detail. */
 import type { Command } from 'commander';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { toJsonRound } from '../json-view';
 import { nonNegativeInt } from '../flags';
 import { roundDetails, roundsTable } from '../render';
 
@@ -13,7 +14,7 @@ export function registerRoundsCommands(program: Command, ctx: CliContext): void 
     'print {"rounds": [...]} as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.listRounds(runId));
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, { rounds: res.rounds.map(toJsonRound) });
     ctx.io.stdout.write(roundsTable(res.rounds));
   });
 
@@ -26,7 +27,7 @@ export function registerRoundsCommands(program: Command, ctx: CliContext): void 
     'print the Round as one JSON document',
   ).action(async (runId: string, round: number, flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.getRound(runId, round));
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, toJsonRound(res));
     ctx.io.stdout.write(roundDetails(res));
   });
 }

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { CoordinatorCallError } from '../errors';
 import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber, probability, strategySpec } from '../flags';
@@ -86,7 +87,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
       const upload = modelFile && (await control.uploadModel(uploadChunks(modelFile)));
       return control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
     });
-    if (flags.json) return printJson(ctx.io, run);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
     const c = run.config;
     ctx.io.stdout.write(`created run ${run.runId}\n`);
     if (c) {
@@ -101,7 +102,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
 
   addControlFlags(runs.command('list').description('list runs'), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.listRuns());
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, { runs: res.runs.map(toJsonRun) });
     ctx.io.stdout.write(runsTable(res.runs));
   });
 
@@ -110,7 +111,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.getRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
     ctx.io.stdout.write(runDetails(run));
   });
 
@@ -119,7 +120,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.startRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
     ctx.io.stdout.write(`run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}\n`);
   });
 
@@ -128,7 +129,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.cancelRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
     ctx.io.stdout.write(`run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}\n`);
   });
 

@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { isClientId } from '../../../common/client-id';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { toJsonAuditEntry, toJsonEnrollment } from '../json-view';
 import { duration, positiveInt } from '../flags';
 import { formatTime, table } from '../format';
 import { InvalidArgumentError as FlagError } from 'commander';
@@ -24,10 +25,10 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
       .description('create a one-time enrollment token for one client id (admin); printed once, stored only as a hash')
       .addOption(new Option('--client <id>', 'the client id the device will have').argParser(clientId).makeOptionMandatory())
       .addOption(new Option('--ttl <duration>', 'how long the token stays valid (at most 30d)').argParser(duration).default(24 * 3600_000, '24h')),
-    'print {"clientId", "token", "expiresAtMs"} as one JSON document',
+    'print {"clientId", "token", "expiresAt", "expiresAtMs"} as one JSON document',
   ).action(async (flags: ControlFlags & { client: string; ttl: number }) => {
     const res = await withControl(flags, (control) => control.createEnrollment(flags.client, flags.ttl));
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, toJsonEnrollment(res));
     ctx.io.stdout.write(
       `enrollment token for ${res.clientId} (single use, valid until ${formatTime(Number(res.expiresAtMs))}):\n\n  ${res.token}\n\n` +
         `on the device:\n  fedlink client --coordinator ${flags.coordinator} --tls-ca ca.crt --state-dir <dir> --enroll-token <token>\n`,
@@ -57,7 +58,7 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
     'print {"entries": [...]} as one JSON document',
   ).action(async (flags: ControlFlags & { limit: number }) => {
     const res = await withControl(flags, (control) => control.listAudit(flags.limit));
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, { entries: res.entries.map(toJsonAuditEntry) });
     ctx.io.stdout.write(
       table(
         ['time', 'who', 'action', 'target', 'outcome', 'detail'],
