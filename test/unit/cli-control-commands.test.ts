@@ -8,6 +8,7 @@ import type { ControlHandlers } from '../../proto/gen/fedlink/v1/Control';
 import type { CreateRunRequest__Output } from '../../proto/gen/fedlink/v1/CreateRunRequest';
 import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
+import type { ClientInfo } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
 import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,6 +93,8 @@ interface Recorded {
 
 class FakeControl {
   calls: Recorded[] = [];
+  /** What ListRuns, GetRound and ListClients answer instead of the fixtures (reset before each test). */
+  overrides: { runs?: Run[]; round?: Round; clients?: ClientInfo[] } = {};
   private server = new grpc.Server();
   port = 0;
 
@@ -129,7 +132,7 @@ class FakeControl {
       },
       ListRuns: (call, cb) => {
         this.record('ListRuns', call);
-        cb(null, { runs: [RUN, { ...RUN, runId: 'run-0', state: 'completed', committedRounds: 3 }] });
+        cb(null, { runs: this.overrides.runs ?? [RUN, { ...RUN, runId: 'run-0', state: 'completed', committedRounds: 3 }] });
       },
       GetRun: (call, cb) => {
         this.record('GetRun', call);
@@ -142,10 +145,11 @@ class FakeControl {
       },
       GetRound: (call, cb) => {
         this.record('GetRound', call);
-        cb(null, { ...ROUND, round: call.request.round });
+        cb(null, { ...(this.overrides.round ?? ROUND), round: call.request.round });
       },
       ListClients: (call, cb) => {
         this.record('ListClients', call);
+        if (this.overrides.clients) return cb(null, { clients: this.overrides.clients });
         cb(null, {
           clients: [
             { clientId: 'edge-1', status: 'connected', lastSeenMs: Date.now() - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
@@ -225,6 +229,7 @@ describe('fedlink CLI against a fake Control service', () => {
   afterAll(() => fake.stop());
   beforeEach(() => {
     fake.calls = [];
+    fake.overrides = {};
   });
 
   it('model export - writes model.json + weights.bin that tf.loadLayersModel loads with the exported weights', async () => {
@@ -465,7 +470,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('rounds show - prints the summary and one row per client, with the reason a client was dropped', async () => {
-    const res = await run('rounds', 'show', 'run-1', '2', '--coordinator', addr);
+    const res = await run('rounds', 'show', 'run-1', '2', '--coordinator', addr, '-o', 'wide');
     expect(res.code).toBe(0);
     expect(fake.calls[0].request).toEqual({ runId: 'run-1', round: 2 });
     expect(res.stdout).toMatch(/reported\s+1 of 2 selected/);
@@ -477,13 +482,13 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(edge1).toMatch(/topk:0\.01\+int8 per-param\s/);
     // Where the client's time went: its download (as it timed it) and its upload.
     expect(edge1).toMatch(/976\.6 KiB in 1\.6s\s+976\.6 KiB in 23\.4s$/);
-    expect(edge2).toMatch(/dropped\s+disconnected during training/);
+    expect(edge2).toMatch(/^edge-2\s+dropped\s.*\sdisconnected during training$/);
     expect(edge2).toMatch(/\sfloat32\s/);
     expect(edge2).not.toMatch(/ in /);
   });
 
   it('rounds list, runs show and clients list - print readable tables', async () => {
-    const rounds = await run('rounds', 'list', 'run-1', '--coordinator', addr);
+    const rounds = await run('rounds', 'list', 'run-1', '--coordinator', addr, '--output', 'wide');
     expect(lines(rounds.stdout)[0]).toMatch(/^ROUND\s+ATTEMPT\s+STATE\s+REPORTED\s+MEAN LOSS\s+TEST ACC\s+DOWN\s+UP\s+DURATION\s+REASON$/);
     expect(lines(rounds.stdout)[2]).toMatch(/^2\s+1\s+committed\s+1\/2\s+0\.4321\s+0\.8234\s+1\.9 MiB\s+976\.6 KiB\s+12\.0s$/);
     const show = await run('runs', 'show', 'run-1', '--coordinator', addr);
@@ -491,9 +496,35 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(show.stdout).toMatch(/strategy\s+fedadam \(server lr 0\.01, beta1 0\.9\), selection random, seed 42/);
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
     expect(show.stdout).toMatch(/checkpoints\s+round 0 aaaaaaaaaaaa \(778\.2 KiB\), round 1 bbbbbbbbbbbb \(778\.2 KiB\)/);
-    const clients = await run('clients', 'list', '--coordinator', addr);
+    const clients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
     expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+idle$/);
     expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+idle$/);
+  });
+
+  it('runs list, rounds list, rounds show and clients list - fit 80 columns by default, long cells cut with "…", every column with -o wide', async () => {
+    const long = `edge-${'x'.repeat(60)}`;
+    fake.overrides = {
+      runs: [{ ...RUN, reason: `round 3 failed: ${'only 0 of 2 selected client(s) reported; '.repeat(3)}` }],
+      round: { ...ROUND, clients: [...(ROUND.clients ?? []), { clientId: long, state: 'dropped', reason: 'x'.repeat(120), bytesDown: 1 }] },
+      clients: [{ clientId: long, status: 'connected', lastSeenMs: Date.now(), backend: 'tfjs-node', dataset: 'fashion-mnist', datasetSize: 6000, activity: `task-${'y'.repeat(40)}`, link: { presence: 'online', radio: '5g-sa', slice: 'embb', rttMs: 12, upMbps: 50, downMbps: 200, stale: true, estimatedRoundMs: 9000 } }],
+    };
+    for (const args of [['runs', 'list'], ['rounds', 'list', 'run-1'], ['rounds', 'show', 'run-1', '2'], ['clients', 'list'], ['runs', 'show', 'run-1']]) {
+      const narrow = await run(...args, '--coordinator', addr);
+      expect(narrow.code, args.join(' ')).toBe(0);
+      const widest = Math.max(...lines(narrow.stdout).map((l) => l.length));
+      expect(widest, `${args.join(' ')}:\n${narrow.stdout}`).toBeLessThanOrEqual(80);
+      const wide = await run(...args, '--coordinator', addr, '-o', 'wide');
+      expect(wide.code).toBe(0);
+      expect(wide.stdout).not.toMatch(/…/);
+    }
+    const clients = await run('clients', 'list', '--coordinator', addr);
+    expect(lines(clients.stdout)[0]).toMatch(/^CLIENT\s+STATUS\s+RADIO\s+RTT\s+UP MBIT\/S\s+DOWN MBIT\/S\s+LAST SEEN$/);
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-x+…\s/);
+    const wideClients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
+    expect(wideClients.stdout).toContain(long);
+    expect(lines(wideClients.stdout)[0]).toMatch(/EST\. ROUND\s+LAST SEEN\s+BACKEND\s+SIZE\s+ACTIVITY$/);
+    const bad = await run('clients', 'list', '--coordinator', addr, '-o', 'yaml');
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: "fedlink: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, wide.\n" });
   });
 
   it('runs watch - prints one line per event and exits 1 when the run fails', async () => {

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { CoordinatorCallError } from '../errors';
@@ -100,19 +101,19 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     ctx.io.stdout.write(`  state ${run.state}; follow it with: fedlink runs watch ${run.runId}\n`);
   });
 
-  addControlFlags(runs.command('list').description('list runs'), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags) => {
+  addControlFlags(addOutputOption(runs.command('list').description('list runs')), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags & OutputFlags) => {
     const res = await withControl(flags, (control) => control.listRuns());
     if (flags.json) return printJson(ctx.io, { runs: res.runs.map(toJsonRun) });
-    ctx.io.stdout.write(runsTable(res.runs));
+    ctx.io.stdout.write(runsTable(res.runs, Date.now(), { wide: isWide(flags) }));
   });
 
   addControlFlags(
-    runs.command('show').description('show a run: config, state, rounds committed, latest evaluation, reason').argument('<run>', 'run id'),
+    addOutputOption(runs.command('show').description('show a run: config, state, rounds committed, latest evaluation, reason').argument('<run>', 'run id')),
     'print the Run as one JSON document',
-  ).action(async (runId: string, flags: ControlFlags) => {
+  ).action(async (runId: string, flags: ControlFlags & OutputFlags) => {
     const run = await withControl(flags, (control) => control.getRun(runId));
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
-    ctx.io.stdout.write(runDetails(run));
+    ctx.io.stdout.write(runDetails(run, Date.now(), { wide: isWide(flags) }));
   });
 
   addControlFlags(

@@ -6,9 +6,11 @@
 import { Option, type Command } from 'commander';
 import { isClientId } from '../../../common/client-id';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonAuditEntry, toJsonEnrollment } from '../json-view';
 import { duration, positiveInt } from '../flags';
-import { formatTime, table } from '../format';
+import { columnsTable, formatTime, type Column } from '../format';
+import type { AuditEntry__Output } from '../../../proto/gen/fedlink/v1/AuditEntry';
 import { InvalidArgumentError as FlagError } from 'commander';
 
 function clientId(text: string): string {
@@ -51,20 +53,26 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
 
   const audit = program.command('audit').description('the audit log of state-changing calls');
   addControlFlags(
-    audit
-      .command('list')
-      .description('who did what, when, and the outcome, newest first (admin)')
-      .addOption(new Option('--limit <n>', 'entries to show').argParser(positiveInt).default(50)),
+    addOutputOption(
+      audit
+        .command('list')
+        .description('who did what, when, and the outcome, newest first (admin)')
+        .addOption(new Option('--limit <n>', 'entries to show').argParser(positiveInt).default(50)),
+    ),
     'print {"entries": [...]} as one JSON document',
-  ).action(async (flags: ControlFlags & { limit: number }) => {
+  ).action(async (flags: ControlFlags & OutputFlags & { limit: number }) => {
     const res = await withControl(flags, (control) => control.listAudit(flags.limit));
     if (flags.json) return printJson(ctx.io, { entries: res.entries.map(toJsonAuditEntry) });
-    ctx.io.stdout.write(
-      table(
-        ['time', 'who', 'action', 'target', 'outcome', 'detail'],
-        res.entries.map((e) => [formatTime(Number(e.atMs)), e.principal, e.action, e.target, e.outcome, e.detail.length > 60 ? `${e.detail.slice(0, 59)}…` : e.detail]),
-      ),
-    );
+    const columns: Array<Column<AuditEntry__Output>> = [
+      { head: 'time', cell: (e) => formatTime(Number(e.atMs)) },
+      { head: 'who', cell: (e) => e.principal, shrink: true },
+      { head: 'action', cell: (e) => e.action },
+      { head: 'target', cell: (e) => e.target, shrink: true },
+      { head: 'outcome', cell: (e) => e.outcome },
+      { head: 'detail', cell: (e) => e.detail, shrink: true },
+      { head: 'peer', cell: (e) => e.peer || '-', wide: true },
+    ];
+    ctx.io.stdout.write(columnsTable(columns, res.entries, { wide: isWide(flags) }));
   });
 
   addControlFlags(program.command('whoami').description('who the coordinator takes you for (identity and role)')).action(async (flags: ControlFlags) => {
