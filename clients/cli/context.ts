@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import type { ControlConnection } from './control-client';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from './tls-flags';
+import { stripControl } from '../../common/sanitize';
 
 /** A place to write text (process.stdout, or a buffer in tests). */
 export interface Output {
@@ -59,4 +60,9 @@ export async function withControl<T>(flags: ControlFlags, fn: (control: ControlC
 /** Writes one pretty-printed JSON document. */
 export function printJson(io: CliIo, doc: unknown): void {
   io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** Writes one line of human output without escape sequences or control characters: it may quote a client, a certificate or the coordinator. */
+export function writeLine(out: Output, text: string): void {
+  out.write(`${stripControl(text)}\n`);
 }

@@ -527,6 +527,21 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(bad).toEqual({ code: 2, stdout: '', stderr: "fedlink: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, wide.\n" });
   });
 
+  it('escape sequences a client sends in its id, a drop reason or a run reason never reach the terminal', async () => {
+    const evil = 'edge-\u001b[2J\u001b]0;owned\u0007\u009b31m1';
+    fake.overrides = {
+      runs: [{ ...RUN, reason: `bad \u001b[31mreason\u202e` }],
+      round: { ...ROUND, clients: [{ clientId: evil, state: 'dropped', reason: 'gone \u001b[1Aup', bytesDown: 1 }] },
+      clients: [{ clientId: evil, status: 'connected', lastSeenMs: Date.now(), backend: '\u001b[5mwasm', dataset: '', datasetSize: 1, activity: 'idle' }],
+    };
+    for (const args of [['runs', 'list'], ['runs', 'show', 'run-1'], ['rounds', 'show', 'run-1', '2'], ['clients', 'list'], ['clients', 'list', '-o', 'wide']]) {
+      const res = await run(...args, '--coordinator', addr);
+      expect(res.code).toBe(0);
+      expect(res.stdout, args.join(' ')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    }
+    expect((await run('clients', 'list', '--coordinator', addr)).stdout).toMatch(/^edge-1\s/m);
+  });
+
   it('runs watch - prints one line per event and exits 1 when the run fails', async () => {
     const res = await run('runs', 'watch', 'run-fails', '--coordinator', addr);
     expect(res.code).toBe(1);

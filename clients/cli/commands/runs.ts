@@ -3,7 +3,7 @@ import { status } from '../grpc-status';
 import { Option, type Command } from 'commander';
 import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
-import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
@@ -90,15 +90,16 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     });
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
     const c = run.config;
-    ctx.io.stdout.write(`created run ${run.runId}\n`);
+    writeLine(ctx.io.stdout, `created run ${run.runId}`);
     if (c) {
       const batch = c.train?.batchSize === 0 ? 'full' : String(c.train?.batchSize);
-      ctx.io.stdout.write(
+      writeLine(
+        ctx.io.stdout,
         `  ${c.model}, ${c.strategy}, ${c.rounds} rounds, ${c.clientsPerRound} clients per round (min ${c.minClients}), ` +
-          `${c.train?.localEpochs} epoch(s), batch ${batch}, lr ${Number((c.train?.learningRate ?? 0).toPrecision(6))}, deadline ${formatDuration(c.roundDeadlineMs)}\n`,
+          `${c.train?.localEpochs} epoch(s), batch ${batch}, lr ${Number((c.train?.learningRate ?? 0).toPrecision(6))}, deadline ${formatDuration(c.roundDeadlineMs)}`,
       );
     }
-    ctx.io.stdout.write(`  state ${run.state}; follow it with: fedlink runs watch ${run.runId}\n`);
+    writeLine(ctx.io.stdout, `  state ${run.state}; follow it with: fedlink runs watch ${run.runId}`);
   });
 
   addControlFlags(addOutputOption(runs.command('list').description('list runs')), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags & OutputFlags) => {
@@ -122,7 +123,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.startRun(runId));
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
-    ctx.io.stdout.write(`run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}\n`);
+    writeLine(ctx.io.stdout, `run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}`);
   });
 
   addControlFlags(
@@ -131,7 +132,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.cancelRun(runId));
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
-    ctx.io.stdout.write(`run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}\n`);
+    writeLine(ctx.io.stdout, `run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
   });
 
   addControlFlags(

@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { isClientId } from '../../../common/client-id';
-import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonAuditEntry, toJsonEnrollment } from '../json-view';
 import { duration, positiveInt } from '../flags';
@@ -48,7 +48,7 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
   ).action(async (id: string, flags: ControlFlags & { reason?: string }) => {
     const res = await withControl(flags, (control) => control.revokeClient(id, flags.reason ?? ''));
     if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(`revoked ${res.clientId}${res.sessionClosed ? '; its open session was ended' : ' (it was not connected)'}\n`);
+    writeLine(ctx.io.stdout, `revoked ${res.clientId}${res.sessionClosed ? '; its open session was ended' : ' (it was not connected)'}`);
   });
 
   const audit = program.command('audit').description('the audit log of state-changing calls');
@@ -78,6 +78,6 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
   addControlFlags(program.command('whoami').description('who the coordinator takes you for (identity and role)')).action(async (flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.whoAmI());
     if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(`${res.kind} ${res.name}${res.role ? ` (${res.role})` : ''}${res.tls ? ', mutual TLS' : ', plaintext (no identity checked)'}\n`);
+    writeLine(ctx.io.stdout, `${res.kind} ${res.name}${res.role ? ` (${res.role})` : ''}${res.tls ? ', mutual TLS' : ', plaintext (no identity checked)'}`);
   });
 }
