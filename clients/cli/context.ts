@@ -40,9 +40,10 @@ export function coordinatorOption(description = 'coordinator gRPC address'): Opt
   return new Option('--coordinator <host:port>', description).env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
 }
 
-/** Adds --coordinator, the TLS flags and --json to a Control command. */
-export function addControlFlags(command: Command, jsonHelp = 'print one JSON document on stdout and nothing else'): Command {
-  return addTlsFlags(command.addOption(coordinatorOption()), 'your operator').option('--json', jsonHelp);
+/** Adds --coordinator, the TLS flags and --json (unless `jsonHelp` is null: a command whose output is already a data format) to a Control command. */
+export function addControlFlags(command: Command, jsonHelp: string | null = 'print one JSON document on stdout and nothing else'): Command {
+  const withTls = addTlsFlags(command.addOption(coordinatorOption()), 'your operator');
+  return jsonHelp === null ? withTls : withTls.option('--json', jsonHelp);
 }
 
 /** Runs `fn` with a connection to the coordinator and closes it afterwards, whatever happens. */

@@ -10,7 +10,7 @@ import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
 import type { ClientInfo } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
-import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -540,6 +540,33 @@ describe('fedlink CLI against a fake Control service', () => {
       expect(res.stdout, args.join(' ')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
     }
     expect((await run('clients', 'list', '--coordinator', addr)).stdout).toMatch(/^edge-1\s/m);
+  });
+
+  it('runs metrics - prints one CSV row per round attempt, or JSON lines, to stdout or an --out file', async () => {
+    const csv = await run('runs', 'metrics', 'run-1', '--coordinator', addr);
+    expect(csv.code).toBe(0);
+    const [header, first] = lines(csv.stdout);
+    expect(header.split(',')).toEqual(expect.arrayContaining(['round', 'attempt', 'state', 'committedAt', 'trainLoss', 'testAccuracy', 'clientsSelected', 'clientsReported', 'clientsDropped', 'bytesUp', 'bytesDown', 'durationMs', 'strategy.update_norm']));
+    const row = Object.fromEntries(header.split(',').map((h, i) => [h, first.split(',')[i]]));
+    expect(row).toMatchObject({ round: '1', state: 'committed', trainLoss: '0.4321', testAccuracy: '0.8234', clientsSelected: '2', clientsReported: '1', clientsDropped: '1', bytesUp: '1000000', durationMs: '12000', committedAt: new Date(NOW - 8_000).toISOString() });
+    const jsonl = await run('runs', 'metrics', 'run-1', '--format', 'jsonl', '--coordinator', addr);
+    const rows = lines(jsonl.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => r.round)).toEqual([1, 2]);
+    expect(rows[1]).toMatchObject({ testMae: null, trainAccuracy: 0, 'strategy.step_norm': 0.0316 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-metrics-'));
+    try {
+      const file = path.join(dir, 'metrics.csv');
+      const written = await run('runs', 'metrics', 'run-1', '--out', file, '--coordinator', addr);
+      expect(written).toMatchObject({ code: 0, stdout: '', stderr: `wrote ${file} (2 round attempt(s), csv)\n` });
+      expect(readFileSync(file, 'utf8')).toBe(csv.stdout);
+      for (const bad of ['/proc/nope/m.csv', dir, path.join(dir, 'missing', 'm.csv')]) {
+        const res = await run('runs', 'metrics', 'run-1', '--out', bad, '--coordinator', addr);
+        expect(res.code).toBe(2);
+        expect(res.stderr).toMatch(new RegExp(`^fedlink: cannot write --out ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\n]+\n$`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs watch - prints one line per event and exits 1 when the run fails', async () => {

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
+import { registerRunsMetricsCommand } from './runs-metrics';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
@@ -31,7 +32,8 @@ function strategyOptionFlag(name: StrategyOptionName): Option {
 
 /** Registers the `runs` command group. */
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
-  const runs = program.command('runs').description('create, inspect, cancel and watch training runs');
+  const runs = program.command('runs').description('create, inspect, cancel and watch training runs, and export their metrics');
+  registerRunsMetricsCommand(runs, ctx);
 
   const create = runs
       .command('create')
