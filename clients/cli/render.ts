@@ -188,6 +188,7 @@ export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now(), 
     { head: 'last seen', cell: (c) => formatAgo(c.lastSeenMs, nowMs) },
     { head: 'backend', cell: (c) => c.backend || '-', wide: true },
     { head: 'size', cell: (c) => String(c.datasetSize), wide: true },
+    { head: 'partition', cell: (c) => c.partition || '-', wide: true },
     { head: 'activity', cell: (c) => c.activity || 'idle', wide: true },
   ];
   return columnsTable(columns, clients, { wide: options.wide, empty: 'no clients' });

@@ -85,6 +85,9 @@ const WATCH: Record<string, RunEvent[]> = {
   'run-completes': [event('running'), event('running', { round: 3, state: 'committed' }), event('completed')],
 };
 
+/** Enough connected clients for any --clients-per-round a test gives: no warning about too few. */
+const CROWD: ClientInfo[] = Array.from({ length: 50 }, (_, i) => ({ clientId: `edge-${i}`, status: 'connected', lastSeenMs: NOW, dataset: 'fashion-mnist', datasetSize: 100 }));
+
 interface Recorded {
   method: string;
   request: unknown;
@@ -119,7 +122,7 @@ class FakeControl {
       },
       CreateRun: (call, cb) => {
         this.record('CreateRun', call);
-        cb(null, { ...RUN, runId: 'run-new', config: call.request.config, committedRounds: 0, currentRound: 0 });
+        cb(null, { ...RUN, runId: 'run-new', state: call.request.start ? 'running' : 'pending', config: call.request.config, committedRounds: 0, currentRound: 0 });
       },
       StartRun: (call, cb) => {
         this.record('StartRun', call);
@@ -286,6 +289,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('runs create - maps every flag to the CreateRunRequest, batch size full as 0 and deadline 120s as 120000 ms', async () => {
+    fake.overrides.clients = CROWD;
     const res = await run(
       'runs', 'create', '--coordinator', addr,
       '--rounds', '10', '--clients-per-round', '5', '--min-clients', '3', '--local-epochs', '2',
@@ -295,7 +299,7 @@ describe('fedlink CLI against a fake Control service', () => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls.map((c) => c.method)).toEqual(['CreateRun']);
     const req = fake.calls[0].request as CreateRunRequest__Output;
     expect(req.start).toBe(false);
     expect(req.config).toMatchObject({
@@ -345,6 +349,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('runs create - sends the strategy and only the strategy options given (the coordinator fills the defaults)', async () => {
+    fake.overrides.clients = CROWD;
     const res = await run(
       'runs', 'create', '--coordinator', addr, '--strategy', 'fedadam', '--server-lr', '0.03', '--beta1', '0', '--beta2', '0.999', '--tau', '1e-3',
     );
@@ -357,13 +362,14 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(req.config?.proximalMu).toBeUndefined();
     const prox = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedprox', '--proximal-mu', '0.1');
     expect(prox.code).toBe(0);
-    expect((fake.calls[1].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedprox', proximalMu: 0.1 });
+    expect((fake.calls.filter((c) => c.method === 'CreateRun')[1].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedprox', proximalMu: 0.1 });
     const momentum = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedavgm', '--server-momentum', '0.5', '--server-lr', '2');
     expect(momentum.code).toBe(0);
-    expect((fake.calls[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
+    expect((fake.calls.filter((c) => c.method === 'CreateRun')[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
   });
 
   it('runs create --model <model.json> - uploads the topology and its weights in chunks, then creates the run naming the upload, with the objective and preprocessing', async () => {
+    fake.overrides.clients = CROWD;
     const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-cli-model-'));
     const topology = { class_name: 'Sequential', config: { name: 'tiny', layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 4] } }] } };
     const weights = Float32Array.from({ length: 10 }, (_, i) => i / 10);
@@ -376,11 +382,11 @@ describe('fedlink CLI against a fake Control service', () => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(fake.calls.map((c) => c.method)).toEqual(['UploadModel', 'CreateRun']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['UploadModel', 'CreateRun', 'ListClients']);
     const chunks = fake.calls[0].request as ModelUploadChunk__Output[];
     expect(chunks[0].header).toMatchObject({ name: path.basename(dir), topology: JSON.stringify(topology), weightsBytes: 40 });
     expect(Buffer.concat(chunks.slice(1).map((c) => c.data))).toEqual(Buffer.from(weights.buffer));
-    const config = (fake.calls[1].request as CreateRunRequest__Output).config!;
+    const config = (fake.calls.filter((c) => c.method === 'CreateRun')[0].request as CreateRunRequest__Output).config!;
     expect(config).toMatchObject({ model: '', modelUpload: `model-${'a'.repeat(24)}` });
     // Metrics unset: the coordinator fills the loss's default.
     expect(config.objective).toMatchObject({ loss: 'binary-crossentropy', metrics: [], optimizer: { name: 'adam', beta1: 0.8 } });
@@ -408,7 +414,8 @@ describe('fedlink CLI against a fake Control service', () => {
     const ok = await run('runs', 'start', 'run-1', '--coordinator', addr);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('run run-1: started; follow it with: fedlink runs watch run-1\n');
-    expect(fake.calls.map((c) => c.method)).toEqual(['StartRun']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['StartRun', 'ListClients']);
+    expect(ok.stderr).toBe('');
     const missing = await run('runs', 'start', 'run-9', '--coordinator', addr);
     expect(missing.code).toBe(1);
     expect(lines(missing.stderr)).toEqual([expect.stringMatching(/run run-9 not found/)]);
@@ -452,6 +459,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('--json - prints exactly one JSON document on stdout and nothing else, for every read command', async () => {
+    fake.overrides.clients = CROWD;
     const cases: Array<[string[], (doc: any) => void]> = [
       [['runs', 'list'], (doc) => expect(doc.runs.map((r: Run) => r.runId)).toEqual(['run-1', 'run-0'])],
       [['runs', 'show', 'run-1'], (doc) => expect(doc).toMatchObject({ runId: 'run-1', committedRounds: 1 })],
@@ -459,7 +467,7 @@ describe('fedlink CLI against a fake Control service', () => {
       [['runs', 'cancel', 'run-1'], (doc) => expect(doc.state).toBe('cancelled')],
       [['rounds', 'list', 'run-1'], (doc) => expect(doc.rounds.map((r: Round) => r.state)).toEqual(['committed', 'committed'])],
       [['rounds', 'show', 'run-1', '2'], (doc) => expect(doc.clients).toHaveLength(2)],
-      [['clients', 'list'], (doc) => expect(doc.clients[0].clientId).toBe('edge-1')],
+      [['clients', 'list'], (doc) => expect(doc.clients[0].clientId).toBe('edge-0')],
     ];
     for (const [args, check] of cases) {
       const res = await run(...args, '--coordinator', addr, '--json');
@@ -497,8 +505,8 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
     expect(show.stdout).toMatch(/checkpoints\s+round 0 aaaaaaaaaaaa \(778\.2 KiB\), round 1 bbbbbbbbbbbb \(778\.2 KiB\)/);
     const clients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
-    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+idle$/);
-    expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+idle$/);
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+-\s+idle$/);
+    expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+-\s+idle$/);
   });
 
   it('runs list, rounds list, rounds show and clients list - fit 80 columns by default, long cells cut with "…", every column with -o wide', async () => {
@@ -522,7 +530,7 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(lines(clients.stdout)[1]).toMatch(/^edge-x+…\s/);
     const wideClients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
     expect(wideClients.stdout).toContain(long);
-    expect(lines(wideClients.stdout)[0]).toMatch(/EST\. ROUND\s+LAST SEEN\s+BACKEND\s+SIZE\s+ACTIVITY$/);
+    expect(lines(wideClients.stdout)[0]).toMatch(/EST\. ROUND\s+LAST SEEN\s+BACKEND\s+SIZE\s+PARTITION\s+ACTIVITY$/);
     const bad = await run('clients', 'list', '--coordinator', addr, '-o', 'yaml');
     expect(bad).toEqual({ code: 2, stdout: '', stderr: "fedlink: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, wide.\n" });
   });
@@ -567,6 +575,44 @@ describe('fedlink CLI against a fake Control service', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('runs create and runs start - warn on stderr, in one line, when fewer clients are connected than --clients-per-round', async () => {
+    fake.overrides.clients = [...CROWD.slice(0, 3), { ...CROWD[3], status: 'disconnected' }];
+    const created = await run('runs', 'create', '--clients-per-round', '4', '--coordinator', addr);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 4: each round waits up to 1m00s for --min-clients 2 (see fedlink clients list)\n');
+    const enough = await run('runs', 'create', '--clients-per-round', '3', '--coordinator', addr);
+    expect(enough.stderr).toBe('');
+    // Not started: no rounds wait yet, no warning, no call.
+    fake.calls = [];
+    const pending = await run('runs', 'create', '--clients-per-round', '4', '--no-start', '--coordinator', addr);
+    expect(pending.stderr).toBe('');
+    fake.overrides.clients = [];
+    const started = await run('runs', 'start', 'run-1', '--coordinator', addr);
+    expect(started.code).toBe(0);
+    expect(started.stderr).toMatch(/^fedlink: warning: 0 client\(s\) connected, fewer than --clients-per-round 2: /);
+  });
+
+  it('clients list - warns when connected daemons train on the same partition (a forgotten --index), naming them', async () => {
+    const partition = { dataset: 'fashion-mnist', partition: '0/10 iid seed 42' };
+    fake.overrides.clients = [
+      { ...CROWD[0], ...partition },
+      { ...CROWD[1], ...partition },
+      { ...CROWD[2], dataset: 'fashion-mnist', partition: '1/10 iid seed 42' },
+      // Gone: it no longer trains on anything.
+      { ...CROWD[3], ...partition, status: 'disconnected' },
+      // All of its own data: nothing shared to report.
+      { ...CROWD[4], dataset: 'csv', partition: '' },
+      { ...CROWD[5], dataset: 'csv', partition: '' },
+    ];
+    const res = await run('clients', 'list', '--coordinator', addr);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe('fedlink: warning: edge-0, edge-1 train on the same data (fashion-mnist 0/10 iid seed 42): give each daemon its own --index\n');
+    const wide = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
+    expect(lines(wide.stdout)[1]).toMatch(/\s0\/10 iid seed 42\s/);
+    const json = await run('clients', 'list', '--coordinator', addr, '--json');
+    expect(JSON.parse(json.stdout).clients.map((c: { partition: string | null }) => c.partition)).toEqual(['0/10 iid seed 42', '0/10 iid seed 42', '1/10 iid seed 42', '0/10 iid seed 42', null, null]);
   });
 
   it('runs watch - prints one line per event and exits 1 when the run fails', async () => {

@@ -1,6 +1,7 @@
 /** `fedlink clients list`: the coordinator's view of the fleet. */
 import type { Command } from 'commander';
-import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
+import { sharedPartitions } from '../fleet-check';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonClient } from '../json-view';
 import { clientsTable } from '../render';
@@ -14,6 +15,10 @@ export function registerClientsCommands(program: Command, ctx: CliContext): void
     'print {"clients": [...]} as one JSON document',
   ).action(async (flags: ControlFlags & OutputFlags) => {
     const res = await withControl(flags, (control) => control.listClients());
+    // Warnings on stderr, so the table (or the JSON document) on stdout stays what scripts parse.
+    for (const [partition, ids] of sharedPartitions(res.clients)) {
+      writeLine(ctx.io.stderr, `fedlink: warning: ${ids.join(', ')} train on the same data (${partition}): give each daemon its own --index`);
+    }
     if (flags.json) return printJson(ctx.io, { clients: res.clients.map(toJsonClient) });
     ctx.io.stdout.write(clientsTable(res.clients, Date.now(), { wide: isWide(flags) }));
   });

@@ -5,6 +5,7 @@ import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
 import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
 import { registerRunsMetricsCommand } from './runs-metrics';
+import { warnIfFewClients } from '../fleet-check';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
@@ -88,7 +89,9 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     buildCreateRunRequest({ ...flags, preprocessing, ...(modelFile && { model: '', modelUpload: `model-${'0'.repeat(24)}` }) });
     const run = await withControl(flags, async (control) => {
       const upload = modelFile && (await control.uploadModel(uploadChunks(modelFile)));
-      return control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
+      const created = await control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
+      await warnIfFewClients(control, created, ctx.io.stderr);
+      return created;
     });
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
     const c = run.config;
@@ -123,7 +126,11 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     runs.command('start').description('start a run created with --no-start').argument('<run>', 'run id'),
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
-    const run = await withControl(flags, (control) => control.startRun(runId));
+    const run = await withControl(flags, async (control) => {
+      const started = await control.startRun(runId);
+      await warnIfFewClients(control, started, ctx.io.stderr);
+      return started;
+    });
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
     writeLine(ctx.io.stdout, `run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}`);
   });
