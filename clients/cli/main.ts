@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
+import { registerCompletionCommand } from './commands/completion';
 import { registerCoordinatorCommand } from './commands/coordinator';
 import { registerDemoCommand } from './commands/demo';
 import { registerHealthCommand } from './commands/health';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLinkemCommand(program, ctx);
   registerPkiCommands(program, ctx);
   registerHealthCommand(program, ctx);
+  registerCompletionCommand(program, ctx);
   return program;
 }
 
