@@ -70,6 +70,17 @@ describe('a reader that closes stdout early (fedlink ... | head -1)', () => {
   }, 30_000);
 });
 
+describe('a path under /proc (where a recursive mkdir used to spin for ever)', () => {
+  it('pki init --dir /proc/nope ends as a real process with one line and exit 2', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [bin, 'pki', 'init', '--dir', '/proc/nope/deeper', '--host', 'localhost'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('fedlink: cannot create directory /proc/nope/deeper: no such file\n');
+    expect(code).toBe(2);
+  });
+});
+
 describe('the compiled build', () => {
   it('bin/fedlink.mjs runs dist/ and finds package.json and the protos from there', () => {
     const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
