@@ -70,6 +70,12 @@ export function toJsonMetrics(m: Metrics__Output | null | undefined): JsonObject
   return view(m, { convert: { accuracy: (v: number) => (regression ? null : v), mae: (v?: number | null) => v ?? null, mse: (v?: number | null) => v ?? null } });
 }
 
+/** A run's configuration (also the model card's `config`). */
+export function toJsonRunConfig(c: Run__Output['config']): JsonObject | null {
+  // Differential privacy's parameters are 0 when it is off.
+  return c ? view(c, { zeroIsAbsent: ['dpNoise', 'dpClip', 'dpDelta', 'dpTargetEpsilon'] }) : null;
+}
+
 /** A run: times with ISO twins, the latest evaluation, no round 0 as "current". */
 export function toJsonRun(run: Run__Output): JsonObject {
   return view(run, {
@@ -77,8 +83,7 @@ export function toJsonRun(run: Run__Output): JsonObject {
     zeroIsAbsent: ['currentRound'],
     convert: {
       latestEval: toJsonMetrics,
-      // Differential privacy's parameters are 0 when it is off.
-      config: (c: Run__Output['config']) => (c ? view(c, { zeroIsAbsent: ['dpNoise', 'dpClip', 'dpDelta', 'dpTargetEpsilon'] }) : null),
+      config: toJsonRunConfig,
       checkpoints: (cs: Run__Output['checkpoints']) => cs.map((c) => view(c, { times: ['atMs'] })),
       privacy: (p: Run__Output['privacy']) => (p ? view(p, { zeroIsAbsent: ['targetEpsilon'] }) : null),
     },
