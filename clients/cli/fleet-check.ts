@@ -21,10 +21,12 @@ export function fewClientsWarning(run: Run__Output, clients: ClientInfo__Output[
   if (!c || run.state === 'pending') return undefined;
   const connected = clients.filter((x) => x.status === CONNECTED).length;
   if (connected >= c.clientsPerRound) return undefined;
-  return (
-    `warning: ${connected} client(s) connected, fewer than --clients-per-round ${c.clientsPerRound}: ` +
-    `each round waits up to ${formatDuration(c.waitForClientsMs)} for --min-clients ${c.minClients} (see fedlink clients list)`
-  );
+  // As the coordinator selects: it takes whoever is idle once --min-clients are (after a short grace), else fails the round after --wait-for-clients.
+  const then =
+    connected >= c.minClients
+      ? 'rounds train with the clients there are'
+      : `each round waits up to ${formatDuration(c.waitForClientsMs)} for --min-clients ${c.minClients}, then fails`;
+  return `warning: ${connected} client(s) connected, fewer than --clients-per-round ${c.clientsPerRound}: ${then} (see fedlink clients list)`;
 }
 
 /** Writes fewClientsWarning to `err`; a coordinator that refuses ListClients (a role without it) just means no check. */

@@ -581,7 +581,9 @@ describe('fedlink CLI against a fake Control service', () => {
     fake.overrides.clients = [...CROWD.slice(0, 3), { ...CROWD[3], status: 'disconnected' }];
     const created = await run('runs', 'create', '--clients-per-round', '4', '--coordinator', addr);
     expect(created.code).toBe(0);
-    expect(created.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 4: each round waits up to 1m00s for --min-clients 2 (see fedlink clients list)\n');
+    expect(created.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 4: rounds train with the clients there are (see fedlink clients list)\n');
+    const short = await run('runs', 'create', '--clients-per-round', '8', '--min-clients', '5', '--coordinator', addr);
+    expect(short.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 8: each round waits up to 1m00s for --min-clients 5, then fails (see fedlink clients list)\n');
     const enough = await run('runs', 'create', '--clients-per-round', '3', '--coordinator', addr);
     expect(enough.stderr).toBe('');
     // Not started: no rounds wait yet, no warning, no call.
