@@ -1,0 +1,69 @@
+/**
+ * The live part of WatchRun: the current round's unsettled clients as their
+ * sessions see them (training progress from heartbeats, connected or not).
+ * None of it is stored, so round events alone never show it; a watcher gets it
+ * on its first event and then whenever it changed, checked about once a second.
+ */
+import type { Clock, TimerHandle } from '../../../common/clock';
+import type { ClientRecord, RoundRecord } from '../../../common/types';
+import type { WatchedClient } from '../../../proto/gen/fedlink/v1/WatchedClient';
+
+/** How often the live state is compared with what the watcher last got, ms. */
+export const WATCHED_CLIENTS_EVERY_MS = 1000;
+
+/** Round client states after which the client's session no longer matters to the round. */
+const SETTLED = new Set(['finished', 'dropped', 'rejected']);
+
+/** The unsettled clients of `round`, joined with their sessions (a client with no session counts as disconnected). */
+export function watchedClients(round: RoundRecord | undefined, sessions: ClientRecord[]): WatchedClient[] {
+  if (!round || round.endedAtMs !== undefined) return [];
+  const byId = new Map(sessions.map((s) => [s.clientId, s]));
+  return round.clients
+    .filter((c) => !SETTLED.has(c.state))
+    .map((c) => {
+      const s = byId.get(c.clientId);
+      return { clientId: c.clientId, connected: s?.status === 'connected', lastSeenMs: s?.lastSeenMs ?? 0, ...(s?.progress !== undefined && { progress: s.progress }) };
+    });
+}
+
+/** Sends `watchedClients` of the latest round whenever it changed, until stopped. */
+export class WatchedClientsTicker {
+  private timer?: TimerHandle;
+  private last = '[]';
+  private stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    /** The live clients now (of the round the watcher last heard about). */
+    private readonly read: () => WatchedClient[],
+    private readonly send: (clients: WatchedClient[]) => void,
+  ) {}
+
+  /** Notes what a regular event already carried, so the next tick does not repeat it. */
+  sent(clients: WatchedClient[]): void {
+    this.last = key(clients);
+  }
+
+  /** Starts comparing every WATCHED_CLIENTS_EVERY_MS. */
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      const clients = this.read();
+      // lastSeenMs moves with every heartbeat: only progress (in whole percent) and connection changes are news.
+      if (key(clients) !== this.last) this.send(clients);
+      this.last = key(clients);
+      this.timer = this.clock.setTimeout(tick, WATCHED_CLIENTS_EVERY_MS);
+    };
+    this.timer = this.clock.setTimeout(tick, WATCHED_CLIENTS_EVERY_MS);
+  }
+
+  /** Stops the timer (idempotent). */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+}
+
+function key(clients: WatchedClient[]): string {
+  return JSON.stringify(clients.map((c) => [c.clientId, c.connected, c.progress === undefined ? null : Math.round(Number(c.progress) * 100)]));
+}
