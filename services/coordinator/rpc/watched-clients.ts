@@ -4,7 +4,8 @@
  * None of it is stored, so round events alone never show it; a watcher gets it
  * on its first event and then whenever it changed, checked about once a second.
  */
-import type { Clock, TimerHandle } from '../../../common/clock';
+import type { Clock } from '../../../common/clock';
+import { Periodic } from '../../../common/periodic';
 import type { ClientRecord, RoundRecord } from '../../../common/types';
 import type { WatchedClient } from '../../../proto/gen/fedlink/v1/WatchedClient';
 
@@ -28,42 +29,39 @@ export function watchedClients(round: RoundRecord | undefined, sessions: ClientR
 
 /** Sends `watchedClients` of the latest round whenever it changed, until stopped. */
 export class WatchedClientsTicker {
-  private timer?: TimerHandle;
+  private readonly periodic: Periodic;
   private last = '[]';
-  private stopped = false;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     /** The live clients now (of the round the watcher last heard about). */
-    private readonly read: () => WatchedClient[],
-    private readonly send: (clients: WatchedClient[]) => void,
-  ) {}
+    read: () => WatchedClient[],
+    send: (clients: WatchedClient[]) => void,
+  ) {
+    this.periodic = new Periodic(clock, WATCHED_CLIENTS_EVERY_MS, () => {
+      const clients = read();
+      if (key(clients) !== this.last) send(clients);
+      this.last = key(clients);
+    });
+  }
 
   /** Notes what a regular event already carried, so the next tick does not repeat it. */
   sent(clients: WatchedClient[]): void {
     this.last = key(clients);
   }
 
-  /** Starts comparing every WATCHED_CLIENTS_EVERY_MS. */
+  /** Starts comparing every WATCHED_CLIENTS_EVERY_MS. Idempotent. */
   start(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      const clients = this.read();
-      // lastSeenMs moves with every heartbeat: only progress (in whole percent) and connection changes are news.
-      if (key(clients) !== this.last) this.send(clients);
-      this.last = key(clients);
-      this.timer = this.clock.setTimeout(tick, WATCHED_CLIENTS_EVERY_MS);
-    };
-    this.timer = this.clock.setTimeout(tick, WATCHED_CLIENTS_EVERY_MS);
+    this.periodic.start();
   }
 
-  /** Stops the timer (idempotent). */
+  /** Stops comparing. Idempotent. */
   stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
+    this.periodic.stop();
   }
 }
 
+/** lastSeenMs moves with every heartbeat: only progress (in whole percent) and connection changes are news. */
 function key(clients: WatchedClient[]): string {
   return JSON.stringify(clients.map((c) => [c.clientId, c.connected, c.progress === undefined ? null : Math.round(Number(c.progress) * 100)]));
 }
