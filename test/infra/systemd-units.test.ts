@@ -14,7 +14,7 @@ import type { CoordinatorOptions } from '../../services/coordinator/options';
 import type { DaemonOptions } from '../../clients/daemon/options';
 import { MissingDependencyError } from '../../common/errors';
 import { createTestPki, type TestPki } from '../helpers/pki';
-import { execStart, parseEnvFile, parseUnit, serviceEnvironment } from './systemd-unit';
+import { execStart, parseEnvFile, parseUnit, serviceEnvironment, stateDirectories } from './systemd-unit';
 
 const runCoordinator = vi.fn(async (_options: CoordinatorOptions) => {});
 vi.mock('../../services/coordinator/main', () => ({ runCoordinator }));
@@ -95,28 +95,33 @@ describe.each(UNITS)('infra/systemd/$file', (unit) => {
   it('exec - its command line, with the example environment file in place (a first start: the enrollment token set), parses with the real CLI', async () => {
     const parsed = parseUnit(readFileSync(path.join(SYSTEMD, unit.file), 'utf8'));
     const example = readFileSync(path.join(SYSTEMD, unit.example), 'utf8').replace(/^#(FEDLINK_ENROLL_TOKEN=)/m, '$1');
-    // What systemd sets itself: the state directory, and the credentials LoadCredential= copied there.
-    const runtime = { STATE_DIRECTORY: path.join(work, 'state'), CREDENTIALS_DIRECTORY: pki.dir };
-    const env = serviceEnvironment(parsed, unit.instance, { [unit.envFile]: example }, runtime);
+    // The credentials directory (%d) holds what LoadCredential= copies there: the test PKI's files.
+    const ctx = { instance: unit.instance, credentialsDir: pki.dir };
+    const env = serviceEnvironment(parsed, ctx, { [unit.envFile]: example });
+    const [stateDir] = stateDirectories(parsed, ctx);
+    const state = path.join(work, 'state');
     const caFile = path.join(work, 'ca.crt');
     writeFileSync(caFile, pki.ca.certPem);
-    const [bin, ...args] = execStart(parsed, unit.instance, env);
+    const [bin, ...args] = execStart(parsed, ctx, env);
     expect(bin).toBe('fedlink');
+    // The state directory it is given is the one StateDirectory= makes (moved here, with the CA file).
+    expect(args).toContain(stateDir);
+    const moved: Record<string, string> = { '/etc/fedlink/ca.crt': caFile, [stateDir]: state };
     runCoordinator.mockClear();
     runDaemon.mockClear();
-    const res = await runCli(args.map((a) => (a === '/etc/fedlink/ca.crt' ? caFile : a)), env);
+    const res = await runCli(args.map((a) => moved[a] ?? a), env);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const credentials = parsed.Service.LoadCredential?.map((c) => c.split(':')[0]) ?? [];
     if (args[0] === 'coordinator') {
-      expect(runCoordinator.mock.calls.at(-1)?.[0]).toMatchObject({ stateDir: runtime.STATE_DIRECTORY, tls: expect.anything(), ca: expect.anything() });
+      expect(runCoordinator.mock.calls.at(-1)?.[0]).toMatchObject({ stateDir: state, tls: expect.anything(), ca: expect.anything() });
       // The credentials it reads are the ones the unit hands over.
       expect(credentials.sort()).toEqual(['ca.crt', 'ca.key', 'tls.crt', 'tls.key']);
     } else {
       const file = parseEnvFile(example);
       expect(runDaemon.mock.calls.at(-1)?.[0]).toMatchObject({
         clientId: 'edge-1',
-        stateDir: runtime.STATE_DIRECTORY,
+        stateDir: state,
         coordinator: file.FEDLINK_COORDINATOR,
         numPartitions: Number(file.FEDLINK_NUM_PARTITIONS),
         index: Number(file.FEDLINK_INDEX),
@@ -129,7 +134,7 @@ describe.each(UNITS)('infra/systemd/$file', (unit) => {
   it('env - every variable of the example file is one the unit passes on or the CLI reads', async () => {
     const parsed = parseUnit(readFileSync(path.join(SYSTEMD, unit.file), 'utf8'));
     const command = parsed.Service.ExecStart.join(' ');
-    const subcommand = execStart(parsed, unit.instance, {})[1];
+    const subcommand = execStart(parsed, { instance: unit.instance, credentialsDir: '/run/credentials' }, {})[1];
     let help = '';
     await main(['node', 'fedlink', subcommand, '--help'], { stdout: { write: (s: string) => ((help += s), true) }, stderr: { write: () => true } });
     const example = readFileSync(path.join(SYSTEMD, unit.example), 'utf8');
@@ -152,9 +157,14 @@ describe('infra/systemd/fedlink-client@.service restarts', () => {
     writeFileSync(path.join(state, 'tls', 'ca.crt'), creds.caPem);
     writeFileSync(path.join(state, 'tls', 'tls.crt'), creds.certPem);
     writeFileSync(path.join(state, 'tls', 'tls.key'), creds.keyPem);
-    const env = serviceEnvironment(parsed, unit.instance, { [unit.envFile]: example }, { STATE_DIRECTORY: state });
+    const ctx = { instance: unit.instance };
+    const env = serviceEnvironment(parsed, ctx, { [unit.envFile]: example });
     expect(env.FEDLINK_ENROLL_TOKEN).toBeUndefined();
-    const [, ...args] = execStart(parsed, unit.instance, env);
+    const [stateDir] = stateDirectories(parsed, ctx);
+    const caFile = path.join(work, 'ca.crt');
+    writeFileSync(caFile, pki.ca.certPem);
+    const moved: Record<string, string> = { '/etc/fedlink/ca.crt': caFile, [stateDir]: state };
+    const args = execStart(parsed, ctx, env).slice(1).map((a) => moved[a] ?? a);
     runDaemon.mockClear();
     const res = await runCli(args, env);
     expect(res.stderr).toBe('');
