@@ -34,7 +34,10 @@ export function eventLine(event: WatchEvent, view: WatchView): string | undefine
     case 'run_cancelled':
       return `run ${event.runId} cancelled${event.reason ? `: ${event.reason}` : ''}`;
     case 'reconnecting':
-      return `coordinator lost (${event.error}), reconnecting… (attempt ${event.attempt}, next in ${formatDuration(event.retryInMs)})`;
+      // The error once; later attempts only say the watch is still at it.
+      return event.attempt === 1
+        ? `coordinator lost (${event.error}), reconnecting…`
+        : `still reconnecting: lost for ${formatDuration(event.lostForMs)}, attempt ${event.attempt}, next in ${formatDuration(event.retryInMs)}`;
     case 'reconnected':
       return `reconnected after ${formatDuration(event.lostForMs)}`;
     case 'gave_up':

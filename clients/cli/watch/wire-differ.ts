@@ -205,7 +205,8 @@ export class WireDiffer {
     for (const live of clients) {
       const known = cur.clients.get(live.clientId);
       if (!known) continue;
-      const progress = live.progress === undefined ? undefined : Math.round(live.progress * 100) / 100;
+      // The coordinator forgets a client's progress once its training is done; the watch keeps the last one for the round.
+      const progress = live.progress === undefined ? known.progress : Math.round(live.progress * 100) / 100;
       const state = clientState(known.wireState, progress);
       if (state !== known.state) {
         known.state = state;
