@@ -4,6 +4,7 @@ import { CoordinatorCallError } from '../../clients/cli/errors';
 import { status } from '../../clients/cli/grpc-status';
 import { followRun, type WatchConnection } from '../../clients/cli/watch/follow-run';
 import type { WatchInput } from '../../clients/cli/watch/wire-differ';
+import { coordinatorAddresses } from '../../clients/cli/watch/watch-command';
 import type { RunEvent__Output } from '../../proto/gen/fedlink/v1/RunEvent';
 
 const unavailable = () => new CoordinatorCallError('cannot reach coordinator at 127.0.0.1:1', status.UNAVAILABLE);
@@ -78,5 +79,22 @@ describe('runs watch - following a run across coordinator restarts', () => {
     const notFound = new CoordinatorCallError('run run-1 not found', status.NOT_FOUND);
     const conns = fakeConnections([{ events: ['running'], then: 'break' }, { refuse: notFound }]);
     await expect(collect({ runId: 'run-1', connect: conns.connect, clock, giveUpAfterMs: 60_000, sleep })).rejects.toBe(notFound);
+  });
+});
+
+describe('runs watch - several coordinator addresses', () => {
+  it('the first connection tries every address once before it fails', async () => {
+    const clock = new FakeClock();
+    const conns = fakeConnections([{ refuse: unavailable() }, { events: ['completed'], then: 'end' }]);
+    const inputs = await collect({ runId: 'run-1', connect: conns.connect, addresses: 2, clock, giveUpAfterMs: 60_000, sleep: async () => undefined });
+    expect(inputs.map((i) => i.kind)).toEqual(['history', 'event']);
+    const three = fakeConnections([{ refuse: unavailable() }]);
+    await expect(collect({ runId: 'run-1', connect: three.connect, addresses: 3, clock, giveUpAfterMs: 60_000, sleep: async () => undefined })).rejects.toThrow(/cannot reach/);
+    expect(three.opened()).toBe(3);
+  });
+
+  it('coordinatorAddresses - splits a comma-separated --coordinator, and refuses an empty one', () => {
+    expect(coordinatorAddresses('10.0.0.1:50051, 10.0.0.2:50051')).toEqual(['10.0.0.1:50051', '10.0.0.2:50051']);
+    expect(() => coordinatorAddresses(' , ')).toThrow(/at least one host:port/);
   });
 });

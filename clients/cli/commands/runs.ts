@@ -133,7 +133,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   addControlFlags(
     runs
       .command('watch')
-      .description(`follow a run until it ends: a live view on a terminal, one line per event when piped; survives coordinator restarts and failovers; ${watchExitHelp()}`)
+      .description(`follow a run until it ends: a live view on a terminal, one line per event when piped; survives coordinator restarts and failovers (--coordinator may list an HA pair's addresses, comma-separated, to move between them); ${watchExitHelp()}`)
       .argument('<run>', 'run id')
       .addOption(new Option('--give-up-after <duration>', `exit ${WATCH_EXITS.lost.code} once the coordinator has been unreachable this long`).argParser(duration).default(DEFAULT_GIVE_UP_AFTER_MS, '60s')),
     'print one typed JSON event per line (JSON lines: {"type":"round_committed",...}) instead of text',

@@ -3,8 +3,8 @@
  * event stream, and when the coordinator goes away (restart, failover, a
  * broken network) a fresh connection after a jittered backoff, until the run
  * ends or the coordinator has been gone for longer than the give-up limit.
- * The first connection is not retried: a wrong address or run id is reported
- * at once.
+ * The first connection is not retried (beyond trying each address once): a
+ * wrong address or run id is reported at once.
  */
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { Clock } from '../../../common/clock';
@@ -25,8 +25,10 @@ export interface WatchConnection {
 /** What followRun needs. */
 export interface FollowOptions {
   runId: string;
-  /** Opens a new connection (one per attempt, so no channel's own backoff delays the next try). */
+  /** Opens a new connection (one per attempt, so no channel's own backoff delays the next try; with several addresses, the next one). */
   connect: () => WatchConnection;
+  /** How many addresses `connect` goes round: the first connection tries each once before failing. @default 1 */
+  addresses?: number;
   clock: Clock;
   /** How long the coordinator may stay unreachable before the watch gives up, ms. */
   giveUpAfterMs: number;
@@ -55,6 +57,7 @@ export async function* followRun(options: FollowOptions): AsyncGenerator<WatchIn
   let connected = false;
   let lostAtMs: number | undefined;
   let attempt = 0;
+  let firstTries = 0;
   let conn = options.connect();
   try {
     for (;;) {
@@ -71,7 +74,13 @@ export async function* followRun(options: FollowOptions): AsyncGenerator<WatchIn
         }
         throw new CoordinatorCallError(`the watch stream of run ${runId} ended before the run finished`, status.UNAVAILABLE);
       } catch (err) {
-        if (!connected || !(err instanceof CoordinatorCallError) || !TRANSIENT.has(err.code)) throw err;
+        if (!(err instanceof CoordinatorCallError) || !TRANSIENT.has(err.code)) throw err;
+        if (!connected) {
+          if (++firstTries >= (options.addresses ?? 1)) throw err;
+          conn.close();
+          conn = options.connect();
+          continue;
+        }
         lostAtMs ??= clock.now();
         const lostForMs = clock.now() - lostAtMs;
         if (lostForMs >= giveUpAfterMs) {

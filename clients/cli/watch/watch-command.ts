@@ -2,6 +2,7 @@
 import { systemClock } from '../../../common/clock';
 import type { CliContext, ControlFlags } from '../context';
 import { CoordinatorCallError } from '../errors';
+import { InvalidArgumentError } from '../../../common/errors';
 import { status } from '../grpc-status';
 import { tlsFromFlags } from '../tls-flags';
 import { runWatch, type WatchMode } from './run-watch';
@@ -15,6 +16,8 @@ export async function watchCommand(ctx: CliContext, runId: string, flags: Contro
   // Loaded on use, like withControl: gRPC and the protos are most of what a command would read at start.
   const { connectControl } = await import('../control-client');
   const tls = tlsFromFlags(flags);
+  const addresses = coordinatorAddresses(flags.coordinator);
+  let next = 0;
   const stdout = ctx.io.stdout as { isTTY?: boolean; columns?: number };
   const mode: WatchMode = flags.json ? 'json' : stdout.isTTY === true && process.env.TERM !== 'dumb' ? 'live' : 'lines';
   const outcome = await runWatch({
@@ -24,8 +27,17 @@ export async function watchCommand(ctx: CliContext, runId: string, flags: Contro
     clock: systemClock,
     giveUpAfterMs: flags.giveUpAfter,
     columns: () => stdout.columns ?? 80,
-    connect: () => connectControl({ address: flags.coordinator, tls }),
+    addresses: addresses.length,
+    // Round the addresses: after a failover the leader is another process, and any of them (a standby follows the shared store) can be watched.
+    connect: () => connectControl({ address: addresses[next++ % addresses.length], tls }),
   });
   if (!outcome) throw new CoordinatorCallError(`the watch stream of run ${runId} ended before the run finished`, status.UNAVAILABLE);
   return WATCH_EXITS[outcome].code;
+}
+
+/** The addresses of a comma-separated --coordinator (the coordinators of an HA pair). */
+export function coordinatorAddresses(flag: string): string[] {
+  const list = flag.split(',').map((a) => a.trim()).filter(Boolean);
+  if (!list.length) throw new InvalidArgumentError('--coordinator needs at least one host:port');
+  return list;
 }
