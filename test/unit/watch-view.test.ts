@@ -11,7 +11,7 @@ type Body = WatchEvent extends infer E ? (E extends unknown ? Omit<E, 'runId' | 
 const at = (s: number, e: Body): WatchEvent => ({ ...e, runId: 'run-1', atMs: T0 + s * 1000 }) as WatchEvent;
 
 const EVENTS: WatchEvent[] = [
-  at(0, { type: 'watching', state: 'running', rounds: 5, committed: 2, startedAtMs: T0 - 40_000, accuracy: [0.5, 0.62] }),
+  at(0, { type: 'watching', state: 'running', rounds: 5, committed: 2, startedAtMs: T0 - 40_000, accuracy: [0.5, 0.62], loss: [0.9, 0.7] }),
   at(1, { type: 'round_started', round: 3, attempt: 1, deadlineMs: T0 + 31_000, startedAtMs: T0 + 1000, clients: ['edge-0', 'edge-1', 'edge-2'] }),
   at(2, { type: 'client_state', round: 3, client: 'edge-0', state: 'downloading' }),
   at(3, { type: 'client_state', round: 3, client: 'edge-0', state: 'training' }),
@@ -44,6 +44,7 @@ describe('runs watch view', () => {
       at(10, { type: 'run_cancelled', reason: 'cancelled by operator' }),
     ]);
     expect(view.accuracy).toEqual([0.5, 0.62, 0.7]);
+    expect(view.loss).toEqual([0.9, 0.7, 0.4]);
     expect(view.committed).toBe(3);
     expect(view.round).toBeUndefined();
     expect(view.lastRound).toEqual({ round: 3, outcome: 'committed', loss: 0.4, accuracy: 0.7, durationMs: 8000 });
@@ -66,7 +67,7 @@ describe('runs watch view', () => {
       '  edge-0         training    ████░░░░░░ 40%',
       '  edge-2         downloading  disconnected 1s ago',
       '  edge-1         done',
-      'waiting for: edge-0, edge-2; edge-2 disconnected, the round waits for it to reconnect or drop; deadline in 24.0s',
+      'waiting for: edge-0, edge-2 · deadline in 24.0s · edge-2 disconnected: the round waits for it to reconnect or drop',
     ]);
   });
 
@@ -75,6 +76,11 @@ describe('runs watch view', () => {
     const lines = liveViewLines(view, T0 + 20_500, 60);
     expect(lines[2]).toBe('coordinator lost 3.5s ago, reconnecting… (attempt 2, next i…');
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(60);
+  });
+
+  it('live view - without test accuracy the trend is the mean training loss', () => {
+    const view = fold([{ ...EVENTS[0], accuracy: [null, null] } as WatchEvent, at(9, { type: 'round_committed', round: 3, attempt: 1, reported: 2, selected: 3, loss: 0.5 })]);
+    expect(liveViewLines(view, T0 + 10_000)[1]).toBe('train loss █▄▁ 0.5000 (3 rounds)');
   });
 
   it('live view - between rounds says which round it waits for; at the end says how the run ended', () => {

@@ -66,7 +66,7 @@ describe('runs watch - snapshots to events', () => {
     const differ = new WireDiffer('run-1');
     differ.apply({ kind: 'history', rounds: [round(1, 'committed', []), round(2, 'failed', []), round(2, 'committed', [], 2)] }, T0);
     const [watching] = differ.apply(ev({ run: run('running', 2) }), T0);
-    expect(watching).toMatchObject({ type: 'watching', rounds: 3, committed: 2, startedAtMs: T0 + 10_000, accuracy: [0.61, 0.62] });
+    expect(watching).toMatchObject({ type: 'watching', rounds: 3, committed: 2, startedAtMs: T0 + 10_000, accuracy: [0.61, 0.62], loss: [null, null] });
     const dropped = differ.apply(ev({ run: run('running', 2), round: round(3, 'training', [client('b', 'dropped', 'gone\u001b[2J')]) }), T0);
     expect(dropped[1]).toMatchObject({ type: 'client_state', client: 'b', state: 'dropped', reason: 'gone' });
   });

@@ -49,9 +49,11 @@ function headLine(view: WatchView, nowMs: number): string {
 }
 
 function trendLine(view: WatchView): string {
-  const latest = [...view.accuracy].reverse().find((a) => a !== null);
+  // Without server-side evaluation (no --eval-data) the clients' mean training loss is the trend there is.
+  const [name, values] = view.accuracy.some((a) => a !== null) ? ['test acc', view.accuracy] : ['train loss', view.loss];
+  const latest = [...values].reverse().find((a) => a !== null);
   if (latest === undefined || latest === null) return 'test acc -';
-  return `test acc ${sparkline(view.accuracy)} ${formatMetric(latest)} (${view.committed} round${view.committed === 1 ? '' : 's'})`;
+  return `${name} ${sparkline(values)} ${formatMetric(latest)} (${view.committed} round${view.committed === 1 ? '' : 's'})`;
 }
 
 function clientLine(c: ViewClient, nowMs: number): string {
@@ -77,12 +79,13 @@ function waitingLine(view: WatchView, nowMs: number): string {
   if (r.state === 'aggregating') return 'waiting for: the coordinator to aggregate the updates';
   if (r.state === 'evaluating') return 'waiting for: the coordinator to evaluate the new model';
   const open = r.clients.filter((c) => !SETTLED_CLIENT_STATES.has(c.state));
-  const deadline = r.deadlineMs ? `; deadline in ${formatDuration(Math.max(0, r.deadlineMs - nowMs))}` : '';
+  const deadline = r.deadlineMs ? ` · deadline in ${formatDuration(Math.max(0, r.deadlineMs - nowMs))}` : '';
   if (!open.length) return `waiting for: the round to close${deadline}`;
   const gone = open.filter((c) => !c.connected);
   const names = (cs: ViewClient[]) => (cs.length > 3 ? `${cs.slice(0, 3).map((c) => c.id).join(', ')} and ${cs.length - 3} more` : cs.map((c) => c.id).join(', '));
-  const away = gone.length ? `; ${names(gone)} disconnected, the round waits for ${gone.length === 1 ? 'it' : 'them'} to reconnect or drop` : '';
-  return `waiting for: ${names(open)}${away}${deadline}`;
+  // Most useful first: the line is cut to the terminal width.
+  const away = gone.length ? ` · ${names(gone)} disconnected: the round waits for ${gone.length === 1 ? 'it' : 'them'} to reconnect or drop` : '';
+  return `waiting for: ${names(open)}${deadline}${away}`;
 }
 
 function lastRoundLine(last: NonNullable<WatchView['lastRound']>): string {

@@ -20,7 +20,7 @@ interface Stamp {
 /** Every event `runs watch` emits, by `type`. */
 export type WatchEvent = Stamp &
   (
-    | { type: 'watching'; state: string; rounds: number; committed: number; startedAtMs: number; accuracy: Array<number | null> }
+    | { type: 'watching'; state: string; rounds: number; committed: number; startedAtMs: number; accuracy: Array<number | null>; loss: Array<number | null> }
     | { type: 'run_state'; state: string }
     | { type: 'round_started'; round: number; attempt: number; deadlineMs: number; startedAtMs: number; clients: string[] }
     | { type: 'round_state'; round: number; attempt: number; state: string }

@@ -23,6 +23,8 @@ export interface WatchView {
   round?: { round: number; attempt: number; state: string; startedAtMs: number; deadlineMs: number; clients: ViewClient[] };
   /** Test accuracy of each committed round, oldest first (null: not evaluated). */
   accuracy: Array<number | null>;
+  /** Mean training loss of each committed round, oldest first (null: nobody reported). */
+  loss: Array<number | null>;
   /** The last round that ended, one line's worth. */
   lastRound?: { round: number; outcome: 'committed' | 'failed'; reason?: string; loss?: number; accuracy?: number; durationMs?: number };
   /** Set while the coordinator is unreachable. */
@@ -33,14 +35,14 @@ export interface WatchView {
 
 /** The view before the first event. */
 export function initialView(runId: string): WatchView {
-  return { runId, runState: 'connecting', rounds: 0, committed: 0, accuracy: [] };
+  return { runId, runState: 'connecting', rounds: 0, committed: 0, accuracy: [], loss: [] };
 }
 
 /** The view after `event`; `view` is not modified. */
 export function reduceView(view: WatchView, event: WatchEvent): WatchView {
   switch (event.type) {
     case 'watching':
-      return { ...view, runState: event.state, rounds: event.rounds, committed: event.committed, startedAtMs: event.startedAtMs, accuracy: event.accuracy };
+      return { ...view, runState: event.state, rounds: event.rounds, committed: event.committed, startedAtMs: event.startedAtMs, accuracy: event.accuracy, loss: event.loss };
     case 'run_state':
       return { ...view, runState: event.state };
     case 'round_started':
@@ -68,6 +70,7 @@ export function reduceView(view: WatchView, event: WatchEvent): WatchView {
         ...view,
         committed: Math.max(view.committed, event.round),
         accuracy: [...view.accuracy, event.accuracy ?? null],
+        loss: [...view.loss, event.loss ?? null],
         round: view.round?.round === event.round ? undefined : view.round,
         lastRound: { round: event.round, outcome: 'committed', loss: event.loss, accuracy: event.accuracy, durationMs: event.durationMs },
       };

@@ -20,7 +20,7 @@ export type WatchInput =
   | { kind: 'back'; lostForMs: number }
   | { kind: 'gave_up'; lostForMs: number };
 
-/** How many committed rounds' accuracies the first event carries. */
+/** How many committed rounds' accuracies and losses the first event carries. */
 export const ACCURACY_HISTORY = 30;
 
 const TERMINAL_RUN: Record<string, 'run_completed' | 'run_failed' | 'run_cancelled'> = { completed: 'run_completed', failed: 'run_failed', cancelled: 'run_cancelled' };
@@ -110,6 +110,7 @@ export class WireDiffer {
         committed: run.committedRounds,
         startedAtMs: first?.startedAtMs || run.createdAtMs,
         accuracy: committed.slice(-ACCURACY_HISTORY).map((r) => r.eval?.accuracy ?? null),
+        loss: committed.slice(-ACCURACY_HISTORY).map((r) => (r.reported > 0 ? r.meanTrainLoss : null)),
       });
       // A run already over still reports its end; a running one does not announce "running" twice.
       if (!TERMINAL_RUN[run.state]) this.runState = run.state;
