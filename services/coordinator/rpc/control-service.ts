@@ -135,7 +135,9 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       let latest: RoundRecord | undefined = (await deps.manager.listRounds(runId)).at(-1);
       const live = () => watchedClients(latest, deps.registry.list());
       // Heartbeat progress and disconnects change no stored record: without these ticks a round waiting on a client looks frozen.
-      const ticker = new WatchedClientsTicker(clock, live, (clients) => call.write({ clients, sentAtMs: clock.now() }));
+      // The run rides along (older watchers read it from every event); the round does not, nothing about it changed.
+      let latestRun = run;
+      const ticker = new WatchedClientsTicker(clock, live, (clients) => call.write({ run: toWireRun(latestRun), clients, sentAtMs: clock.now() }));
       call.on('cancelled', () => {
         ticker.stop();
         sub.close();
@@ -152,6 +154,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
           for await (const e of sub) {
             if (e.run.runId !== runId) continue;
             if (e.round) latest = e.round;
+            latestRun = e.run;
             write(e.run, e.round);
             if (TERMINAL.has(e.run.state) && !e.round) break;
           }
