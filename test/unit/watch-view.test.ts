@@ -18,7 +18,7 @@ const EVENTS: WatchEvent[] = [
   at(3, { type: 'client_progress', round: 3, client: 'edge-0', progress: 0.4 }),
   at(4, { type: 'client_state', round: 3, client: 'edge-1', state: 'done' }),
   at(5, { type: 'client_state', round: 3, client: 'edge-2', state: 'downloading' }),
-  at(6, { type: 'client_connection', round: 3, client: 'edge-2', connected: false, deadlineMs: T0 + 31_000 }),
+  at(6, { type: 'client_connection', round: 3, client: 'edge-2', connected: false, deadlineMs: T0 + 31_000, dropAtMs: T0 + 14_000 }),
 ];
 
 function fold(events: WatchEvent[]): WatchView {
@@ -32,8 +32,8 @@ describe('runs watch view', () => {
     expect(view.round).toMatchObject({ round: 3, attempt: 1, state: 'training' });
     expect(view.round!.clients).toEqual([
       { id: 'edge-0', state: 'training', connected: true, progress: 0.4 },
-      { id: 'edge-1', state: 'done', connected: true, lostAtMs: undefined },
-      { id: 'edge-2', state: 'downloading', connected: false, lostAtMs: T0 + 6000 },
+      { id: 'edge-1', state: 'done', connected: true, lostAtMs: undefined, dropAtMs: undefined },
+      { id: 'edge-2', state: 'downloading', connected: false, lostAtMs: T0 + 6000, dropAtMs: T0 + 14_000 },
     ]);
   });
 
@@ -65,7 +65,7 @@ describe('runs watch view', () => {
       'run run-1 running · round 3/5 training · elapsed 47.0s · ETA 1m11s',
       'test acc ▁█ 0.6200 (2 rounds)',
       '  edge-0         training    ████░░░░░░ 40%',
-      '  edge-2         downloading  disconnected 1s ago',
+      '  edge-2         downloading  disconnected 1s ago, dropped in 7.0s unless back',
       '  edge-1         done',
       'waiting for: edge-0, edge-2 · deadline in 24.0s · edge-2 disconnected: the round waits for it to reconnect or drop',
     ]);
@@ -112,7 +112,7 @@ describe('runs watch view', () => {
       'round 3: edge-0 training',
       'round 3: edge-1 done',
       'round 3: edge-2 downloading',
-      'round 3: edge-2 disconnected; the round waits for it to reconnect or drop (deadline in 25.0s)',
+      'round 3: edge-2 disconnected; the round drops it in 8.0s unless it reconnects (deadline in 25.0s)',
     ]);
   });
 

@@ -40,9 +40,9 @@ describe('runs watch - snapshots to events', () => {
     const out = types(differ, [
       ev({ run: run('running', 1), round: r2([client('a', 'selected'), client('b', 'dispatched')]) }),
       ev({ run: run('running', 1), round: r2([client('a', 'dispatched'), client('b', 'dispatched')]) }),
-      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0, progress: 0.25 }] }),
-      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0, progress: 0.5 }] }),
-      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0 }] }),
+      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0, dropAtMs: 0, progress: 0.25 }] }),
+      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0, dropAtMs: 0, progress: 0.5 }] }),
+      ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0, dropAtMs: 0 }] }),
       ev({ run: run('running', 1), round: r2([client('a', 'uploading'), client('b', 'dispatched')]) }),
       ev({ run: run('running', 1), round: r2([client('a', 'finished'), client('b', 'dropped', 'client failed: out of memory')]) }),
       ev({ run: run('running', 2), round: round(2, 'committed', [client('a', 'finished'), client('b', 'dropped')]) }),
@@ -74,9 +74,9 @@ describe('runs watch - snapshots to events', () => {
   it('a disconnect and a reconnect of a selected client are events with the round deadline', () => {
     const differ = new WireDiffer('run-1');
     differ.apply(ev({ run: run('running', 0), round: round(1, 'training', [client('a', 'dispatched')]) }), T0);
-    const lost = differ.apply(ev({ clients: [{ clientId: 'a', connected: false, lastSeenMs: T0 }] }), T0);
-    expect(lost).toEqual([{ type: 'client_connection', runId: 'run-1', atMs: T0, round: 1, client: 'a', connected: false, deadlineMs: T0 + 40_000 }]);
-    expect(types(differ, [ev({ clients: [{ clientId: 'a', connected: false, lastSeenMs: T0 + 1 }] }), ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0 + 2 }] })])).toEqual(['client_connection 1 a true']);
+    const lost = differ.apply(ev({ clients: [{ clientId: 'a', connected: false, lastSeenMs: T0, dropAtMs: T0 + 8000 }] }), T0);
+    expect(lost).toEqual([{ type: 'client_connection', runId: 'run-1', atMs: T0, round: 1, client: 'a', connected: false, deadlineMs: T0 + 40_000, dropAtMs: T0 + 8000 }]);
+    expect(types(differ, [ev({ clients: [{ clientId: 'a', connected: false, lastSeenMs: T0 + 1, dropAtMs: T0 + 8000 }] }), ev({ clients: [{ clientId: 'a', connected: true, lastSeenMs: T0 + 2, dropAtMs: 0 }] })])).toEqual(['client_connection 1 a true']);
   });
 
   it('after a reconnect, rounds that ended while away are reported once, and the repeated snapshot adds nothing', () => {

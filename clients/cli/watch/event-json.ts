@@ -2,7 +2,7 @@
 import type { WatchEvent } from './watch-events';
 
 /** Field names whose value is an epoch-ms time and gets an ISO-8601 twin ("deadlineMs" → "deadline"). */
-const TIMES = new Set(['atMs', 'deadlineMs', 'startedAtMs']);
+const TIMES = new Set(['atMs', 'deadlineMs', 'startedAtMs', 'dropAtMs']);
 
 /** The JSON line (without its newline) for one event. */
 export function eventJson(event: WatchEvent): string {

@@ -22,7 +22,7 @@ export function eventLine(event: WatchEvent, view: WatchView): string | undefine
     case 'client_connection':
       return event.connected
         ? `round ${event.round}: ${event.client} reconnected`
-        : `round ${event.round}: ${event.client} disconnected; the round waits for it to reconnect or drop (deadline in ${formatDuration(Math.max(0, event.deadlineMs - event.atMs))})`;
+        : `round ${event.round}: ${event.client} disconnected; ${event.dropAtMs ? `the round drops it in ${formatDuration(Math.max(0, event.dropAtMs - event.atMs))} unless it reconnects` : 'the round waits for it to reconnect or drop'} (deadline in ${formatDuration(Math.max(0, event.deadlineMs - event.atMs))})`;
     case 'round_committed':
       return `round ${event.round}${of} committed: ${event.reported}/${event.selected} reported, loss ${formatMetric(event.loss)}, test acc ${formatMetric(event.accuracy)}, ${formatDuration(event.durationMs)}`;
     case 'round_failed':

@@ -63,7 +63,10 @@ function clientLine(c: ViewClient, nowMs: number): string {
     what = `training    ${'█'.repeat(filled)}${'░'.repeat(BAR - filled)} ${Math.round(c.progress * 100)}%`;
   }
   if (c.reason) what += `  ${c.reason}`;
-  if (!c.connected && c.lostAtMs !== undefined) what += `  disconnected ${formatAgo(c.lostAtMs, nowMs)}`;
+  if (!c.connected && c.lostAtMs !== undefined) {
+    what += `  disconnected ${formatAgo(c.lostAtMs, nowMs)}`;
+    if (c.dropAtMs !== undefined) what += c.dropAtMs > nowMs ? `, dropped in ${formatDuration(c.dropAtMs - nowMs)} unless back` : ', about to be dropped';
+  }
   return `  ${c.id.padEnd(14)} ${what}`;
 }
 

@@ -26,7 +26,7 @@ export type WatchEvent = Stamp &
     | { type: 'round_state'; round: number; attempt: number; state: string }
     | { type: 'client_state'; round: number; client: string; state: WatchClientState; reason?: string }
     | { type: 'client_progress'; round: number; client: string; progress: number }
-    | { type: 'client_connection'; round: number; client: string; connected: boolean; deadlineMs: number }
+    | { type: 'client_connection'; round: number; client: string; connected: boolean; deadlineMs: number; dropAtMs?: number }
     | { type: 'round_committed'; round: number; attempt: number; reported: number; selected: number; loss?: number; accuracy?: number; durationMs?: number }
     | { type: 'round_failed'; round: number; attempt: number; reason: string }
     | { type: 'run_completed'; committed: number; accuracy?: number }

@@ -11,6 +11,8 @@ export interface ViewClient {
   connected: boolean;
   /** When its connection was lost (while not connected), epoch ms. */
   lostAtMs?: number;
+  /** While not connected: when the round drops it unless it is back, epoch ms. */
+  dropAtMs?: number;
 }
 
 /** Everything the live view draws. */
@@ -60,11 +62,11 @@ export function reduceView(view: WatchView, event: WatchEvent): WatchView {
     case 'round_state':
       return view.round?.round === event.round ? { ...view, round: { ...view.round, state: event.state } } : view;
     case 'client_state':
-      return updateClient(view, event.round, event.client, (c) => ({ ...c, state: event.state, reason: event.reason, ...(SETTLED_CLIENT_STATES.has(event.state) && { lostAtMs: undefined, connected: true }) }));
+      return updateClient(view, event.round, event.client, (c) => ({ ...c, state: event.state, reason: event.reason, ...(SETTLED_CLIENT_STATES.has(event.state) && { lostAtMs: undefined, dropAtMs: undefined, connected: true }) }));
     case 'client_progress':
       return updateClient(view, event.round, event.client, (c) => ({ ...c, progress: event.progress }));
     case 'client_connection':
-      return updateClient(view, event.round, event.client, (c) => ({ ...c, connected: event.connected, lostAtMs: event.connected ? undefined : event.atMs }));
+      return updateClient(view, event.round, event.client, (c) => ({ ...c, connected: event.connected, lostAtMs: event.connected ? undefined : event.atMs, dropAtMs: event.dropAtMs }));
     case 'round_committed':
       return {
         ...view,

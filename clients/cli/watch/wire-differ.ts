@@ -219,7 +219,7 @@ export class WireDiffer {
       known.progress = progress;
       if (live.connected !== known.connected) {
         known.connected = live.connected;
-        emit({ type: 'client_connection', round: cur.round, client: stripControl(live.clientId), connected: live.connected, deadlineMs: cur.deadlineMs });
+        emit({ type: 'client_connection', round: cur.round, client: stripControl(live.clientId), connected: live.connected, deadlineMs: cur.deadlineMs, ...(!live.connected && live.dropAtMs > 0 && { dropAtMs: live.dropAtMs }) });
       }
     }
   }

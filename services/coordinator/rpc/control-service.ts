@@ -47,6 +47,8 @@ export interface ControlServiceDeps {
   uploads?: ModelUploads;
   /** Time of watch events and of their live client ticks. @default systemClock */
   clock?: Clock;
+  /** How long a round waits for a selected client whose session ended, ms (what a watcher is told it waits for). */
+  reconnectGraceMs?: number;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -133,7 +135,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       const sub = await deps.manager.watch(runId);
       const run = await deps.manager.getRun(runId);
       let latest: RoundRecord | undefined = (await deps.manager.listRounds(runId)).at(-1);
-      const live = () => watchedClients(latest, deps.registry.list());
+      const live = () => watchedClients(latest, deps.registry.list(), deps.reconnectGraceMs);
       // Heartbeat progress and disconnects change no stored record: without these ticks a round waiting on a client looks frozen.
       // The run rides along (older watchers read it from every event); the round does not, nothing about it changed.
       let latestRun = run;

@@ -15,15 +15,20 @@ export const WATCHED_CLIENTS_EVERY_MS = 1000;
 /** Round client states after which the client's session no longer matters to the round. */
 const SETTLED = new Set(['finished', 'dropped', 'rejected']);
 
-/** The unsettled clients of `round`, joined with their sessions (a client with no session counts as disconnected). */
-export function watchedClients(round: RoundRecord | undefined, sessions: ClientRecord[]): WatchedClient[] {
+/**
+ * The unsettled clients of `round`, joined with their sessions (a client with no session counts as disconnected).
+ * A disconnected client's lastSeenMs is when its session ended, where its reconnect grace (`graceMs`) started.
+ */
+export function watchedClients(round: RoundRecord | undefined, sessions: ClientRecord[], graceMs?: number): WatchedClient[] {
   if (!round || round.endedAtMs !== undefined) return [];
   const byId = new Map(sessions.map((s) => [s.clientId, s]));
   return round.clients
     .filter((c) => !SETTLED.has(c.state))
     .map((c) => {
       const s = byId.get(c.clientId);
-      return { clientId: c.clientId, connected: s?.status === 'connected', lastSeenMs: s?.lastSeenMs ?? 0, ...(s?.progress !== undefined && { progress: s.progress }) };
+      const connected = s?.status === 'connected';
+      const dropAtMs = !connected && s && graceMs !== undefined ? Math.min(s.lastSeenMs + graceMs, round.deadlineMs) : 0;
+      return { clientId: c.clientId, connected, lastSeenMs: s?.lastSeenMs ?? 0, dropAtMs, ...(s?.progress !== undefined && { progress: s.progress }) };
     });
 }
 

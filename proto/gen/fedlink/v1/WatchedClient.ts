@@ -7,6 +7,7 @@ export interface WatchedClient {
   'progress'?: (number | string);
   'connected'?: (boolean);
   'lastSeenMs'?: (number | string | Long);
+  'dropAtMs'?: (number | string | Long);
   '_progress'?: "progress";
 }
 
@@ -15,5 +16,6 @@ export interface WatchedClient__Output {
   'progress'?: (number);
   'connected': (boolean);
   'lastSeenMs': (number);
+  'dropAtMs': (number);
   '_progress'?: "progress";
 }
