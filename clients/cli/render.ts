@@ -193,26 +193,3 @@ export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now(), 
   ];
   return columnsTable(columns, clients, { wide: options.wide, empty: 'no clients' });
 }
-
-/** One `runs watch` line about a round. */
-export function roundLine(round: Round__Output, nowMs = Date.now()): string {
-  const parts = [
-    `round ${round.round}${round.attempt > 1 ? ` (attempt ${round.attempt})` : ''}`,
-    round.state,
-    `${round.reported}/${selectedCount(round)} reported`,
-    `loss ${round.reported > 0 ? formatMetric(round.meanTrainLoss) : '-'}`,
-    `test acc ${formatMetric(round.eval?.accuracy)}`,
-    `down ${formatBytes(round.bytesDown)}`,
-    `up ${formatBytes(round.bytesUp)}`,
-    formatDuration(elapsed(round.startedAtMs, round.endedAtMs, nowMs)),
-  ];
-  if (round.reason) parts.push(`(${round.reason})`);
-  return stripControl(parts.join('  '));
-}
-
-/** One `runs watch` line about the run itself. */
-export function runLine(run: Run__Output): string {
-  const rounds = run.config ? `${run.committedRounds}/${run.config.rounds} rounds committed` : `${run.committedRounds} rounds committed`;
-  const acc = run.latestEval ? `, test acc ${formatMetric(run.latestEval.accuracy)}` : '';
-  return stripControl(`run ${run.runId} ${run.state}: ${rounds}${acc}${run.reason ? ` (${run.reason})` : ''}`);
-}

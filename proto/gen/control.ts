@@ -47,6 +47,7 @@ import type { TrainConfig as _fedlink_v1_TrainConfig, TrainConfig__Output as _fe
 import type { TransferHeader as _fedlink_v1_TransferHeader, TransferHeader__Output as _fedlink_v1_TransferHeader__Output } from './fedlink/v1/TransferHeader';
 import type { UploadedModel as _fedlink_v1_UploadedModel, UploadedModel__Output as _fedlink_v1_UploadedModel__Output } from './fedlink/v1/UploadedModel';
 import type { WatchRunRequest as _fedlink_v1_WatchRunRequest, WatchRunRequest__Output as _fedlink_v1_WatchRunRequest__Output } from './fedlink/v1/WatchRunRequest';
+import type { WatchedClient as _fedlink_v1_WatchedClient, WatchedClient__Output as _fedlink_v1_WatchedClient__Output } from './fedlink/v1/WatchedClient';
 import type { WhoAmIRequest as _fedlink_v1_WhoAmIRequest, WhoAmIRequest__Output as _fedlink_v1_WhoAmIRequest__Output } from './fedlink/v1/WhoAmIRequest';
 import type { WhoAmIResponse as _fedlink_v1_WhoAmIResponse, WhoAmIResponse__Output as _fedlink_v1_WhoAmIResponse__Output } from './fedlink/v1/WhoAmIResponse';
 
@@ -103,6 +104,7 @@ export interface ProtoGrpcType {
       TransferHeader: MessageTypeDefinition<_fedlink_v1_TransferHeader, _fedlink_v1_TransferHeader__Output>
       UploadedModel: MessageTypeDefinition<_fedlink_v1_UploadedModel, _fedlink_v1_UploadedModel__Output>
       WatchRunRequest: MessageTypeDefinition<_fedlink_v1_WatchRunRequest, _fedlink_v1_WatchRunRequest__Output>
+      WatchedClient: MessageTypeDefinition<_fedlink_v1_WatchedClient, _fedlink_v1_WatchedClient__Output>
       WhoAmIRequest: MessageTypeDefinition<_fedlink_v1_WhoAmIRequest, _fedlink_v1_WhoAmIRequest__Output>
       WhoAmIResponse: MessageTypeDefinition<_fedlink_v1_WhoAmIResponse, _fedlink_v1_WhoAmIResponse__Output>
     }

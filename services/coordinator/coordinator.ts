@@ -293,6 +293,8 @@ export class Coordinator {
         audit: this.audit,
         enrollment: this.enrollment,
         revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
+        clock: this.clock,
+        reconnectGraceMs: this.config.reconnectGraceMs,
         estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
       }));
     server.addService(

@@ -94,7 +94,7 @@ describe('e2e standby failover', () => {
     await cluster.nodes[2].kill();
     const watched = await watching;
     expect(watched.code, watched.stdout + watched.stderr).toBe(0);
-    expect(watched.stdout).toMatch(/round 4\s+committed/);
+    expect(watched.stdout).toMatch(/^round 4\/4 committed: /m);
     expect(watched.stdout).toMatch(/completed: 4\/4 rounds committed/);
 
     const store = await openJetStreamStore({ servers: cluster.nodes.slice(0, 2).map((n) => n.url).join(','), name: 'failover-check' });

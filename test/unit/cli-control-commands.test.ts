@@ -83,6 +83,7 @@ const WATCH: Record<string, RunEvent[]> = {
     event('failed'),
   ],
   'run-completes': [event('running'), event('running', { round: 3, state: 'committed' }), event('completed')],
+  'run-cancelled': [event('running'), event('cancelled')],
 };
 
 /** Enough connected clients for any --clients-per-round a test gives: no warning about too few. */
@@ -617,24 +618,41 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(JSON.parse(json.stdout).clients.map((c: { partition: string | null }) => c.partition)).toEqual(['0/10 iid seed 42', '0/10 iid seed 42', '1/10 iid seed 42', '0/10 iid seed 42', null, null]);
   });
 
-  it('runs watch - prints one line per event and exits 1 when the run fails', async () => {
+  it('runs watch piped - prints one plain line per event and exits 1 when the run fails', async () => {
     const res = await run('runs', 'watch', 'run-fails', '--coordinator', addr);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('');
+    expect(res.stdout).not.toMatch(/\u001b/);
     const out = lines(res.stdout);
-    expect(out).toHaveLength(4);
-    expect(out[0]).toBe('run run-1 running: 1/3 rounds committed, test acc 0.8123');
-    expect(out[1]).toMatch(/^round 3\s+training\s+0\/2 reported/);
-    expect(out[2]).toMatch(/^round 3\s+failed\s+1\/2 reported.*\(only 0 of 2 selected client\(s\) reported\)$/);
-    expect(out[3]).toMatch(/failed: .*\(round 3 failed\)$/);
+    expect(out[0]).toBe('watching run run-fails: running, 1/3 rounds committed, test acc 0.8234');
+    expect(out[1]).toMatch(/^round 3\/3 started: 2 client\(s\) selected \(edge-1, edge-2\), deadline in /);
+    expect(out.slice(2)).toEqual([
+      'round 3: edge-1 done',
+      'round 3: edge-2 dropped (disconnected during training)',
+      'round 3/3 failed: only 0 of 2 selected client(s) reported',
+      'run run-fails failed: round 3 failed',
+    ]);
   });
 
-  it('runs watch --json - prints one JSON object per line and exits 0 when the run completes', async () => {
+  it('runs watch --json - prints one small typed event per line and exits 0 when the run completes', async () => {
     const res = await run('runs', 'watch', 'run-completes', '--coordinator', addr, '--json');
     expect(res.code).toBe(0);
     const docs = lines(res.stdout).map((l) => JSON.parse(l));
-    expect(docs.map((d) => d.run.state)).toEqual(['running', 'running', 'completed']);
-    expect(docs[1].round.state).toBe('committed');
+    expect(docs.map((d) => d.type)).toEqual(['watching', 'round_committed', 'run_completed']);
+    expect(docs[1]).toMatchObject({ runId: 'run-completes', round: 3, attempt: 1, reported: 1, selected: 2, loss: 0.4321, accuracy: 0.8234, durationMs: 12_000 });
+    for (const d of docs) {
+      expect(new Date(d.at).getTime()).toBe(d.atMs);
+      expect(JSON.stringify(d).length).toBeLessThan(300);
+    }
+  });
+
+  it('runs watch - exits 3 when the run is cancelled, and its --help documents every exit code', async () => {
+    const res = await run('runs', 'watch', 'run-cancelled', '--coordinator', addr);
+    expect(res.code).toBe(3);
+    expect(lines(res.stdout).at(-1)).toBe('run run-cancelled cancelled');
+    const help = await run('runs', 'watch', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/0 the run completed; 1 the run failed .*; 3 the run was cancelled; 4 the coordinator was unreachable for longer than --give-up-after/);
+    expect(help.stdout).toMatch(/--give-up-after <duration>/);
   });
 
   it('a NOT_FOUND from the coordinator - prints its details on one line and exits 1', async () => {

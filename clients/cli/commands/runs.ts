@@ -1,15 +1,11 @@
-/** `fedlink runs create|list|show|cancel|watch`: training runs on a coordinator. */
-import { status } from '../grpc-status';
+/** `fedlink runs create|list|show|start|cancel|watch`: training runs on a coordinator. */
 import { Option, type Command } from 'commander';
-import type { RunEvent__Output } from '../../../proto/gen/fedlink/v1/RunEvent';
-import type { Run__Output } from '../../../proto/gen/fedlink/v1/Run';
 import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
 import { registerRunsMetricsCommand } from './runs-metrics';
 import { warnIfFewClients } from '../fleet-check';
 import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
-import { CoordinatorCallError } from '../errors';
 import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber, probability, strategySpec } from '../flags';
 import { formatDuration } from '../format';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../services/coordinator/strategy/registry';
@@ -19,7 +15,9 @@ import { DEFAULT_OBJECTIVE, LOSSES, METRICS, OPTIMIZERS } from '../../../common/
 import { MODEL_NAMES } from '../../trainer/model-names';
 import { readModelFile, uploadChunks } from '../model-file';
 import { metricList, nameList, readPreprocessing } from '../objective-flags';
-import { roundLine, runDetails, runLine, runsTable, TERMINAL_RUN_STATES } from '../render';
+import { runDetails, runsTable } from '../render';
+import { DEFAULT_GIVE_UP_AFTER_MS, watchCommand } from '../watch/watch-command';
+import { WATCH_EXITS, watchExitHelp } from '../watch/watch-exit';
 
 /** A strategy option's flag, its help naming the range and each strategy's default (from the registry). */
 function strategyOptionFlag(name: StrategyOptionName): Option {
@@ -147,37 +145,11 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   addControlFlags(
     runs
       .command('watch')
-      .description('follow a run, one line per round state change, until it ends; exits 0 if it completed, 1 if it failed or was cancelled')
-      .argument('<run>', 'run id'),
-    'print one JSON object per event, one per line (JSON lines), instead of text',
-  ).action(async (runId: string, flags: ControlFlags) => {
-    const final = await withControl(flags, (control) => watch(ctx, control.watchRun(runId), flags.json === true));
-    if (!final) {
-      throw new CoordinatorCallError(`the watch stream of run ${runId} ended before the run finished`, status.UNAVAILABLE);
-    }
-    ctx.exitCode = final.state === 'completed' ? 0 : 1;
+      .description(`follow a run until it ends: a live view on a terminal, one line per event when piped; survives coordinator restarts and failovers (--coordinator may list an HA pair's addresses, comma-separated, to move between them); ${watchExitHelp()}`)
+      .argument('<run>', 'run id')
+      .addOption(new Option('--give-up-after <duration>', `exit ${WATCH_EXITS.lost.code} once the coordinator has been unreachable this long`).argParser(duration).default(DEFAULT_GIVE_UP_AFTER_MS, '60s')),
+    'print one typed JSON event per line (JSON lines: {"type":"round_committed",...}) instead of text',
+  ).action(async (runId: string, flags: ControlFlags & { giveUpAfter: number }) => {
+    ctx.exitCode = await watchCommand(ctx, runId, flags);
   });
-}
-
-/** Prints events until the run reaches a terminal state; returns that run, or undefined if the stream ended first. */
-async function watch(ctx: CliContext, events: AsyncIterable<RunEvent__Output>, json: boolean): Promise<Run__Output | undefined> {
-  let lastRound = '';
-  let lastRun = '';
-  for await (const event of events) {
-    if (json) {
-      ctx.io.stdout.write(`${JSON.stringify(event)}\n`);
-    } else {
-      if (event.round) {
-        const key = `${event.round.round}/${event.round.attempt}/${event.round.state}`;
-        if (key !== lastRound) ctx.io.stdout.write(`${roundLine(event.round)}\n`);
-        lastRound = key;
-      }
-      if (event.run && event.run.state !== lastRun) {
-        ctx.io.stdout.write(`${runLine(event.run)}\n`);
-        lastRun = event.run.state;
-      }
-    }
-    if (event.run && TERMINAL_RUN_STATES.has(event.run.state)) return event.run;
-  }
-  return undefined;
 }

@@ -23,6 +23,9 @@ import type { ExportModelRequest__Output } from '../../../proto/gen/fedlink/v1/E
 import type { ModelExportChunk } from '../../../proto/gen/fedlink/v1/ModelExportChunk';
 import type { LinkTracker } from '../link/link-tracker';
 import { status } from '@grpc/grpc-js';
+import { systemClock, type Clock } from '../../../common/clock';
+import type { RoundRecord } from '../../../common/types';
+import { watchedClients, WatchedClientsTicker } from './watched-clients';
 
 /** What the Control handlers work with. */
 export interface ControlServiceDeps {
@@ -42,6 +45,10 @@ export interface ControlServiceDeps {
   estimateRoundMs?: (clientId: string) => number | undefined;
   /** Where UploadModel puts models until their run is created; undefined: uploads are refused. */
   uploads?: ModelUploads;
+  /** Time of watch events and of their live client ticks. @default systemClock */
+  clock?: Clock;
+  /** How long a round waits for a selected client whose session ended, ms (what a watcher is told it waits for). */
+  reconnectGraceMs?: number;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -63,6 +70,7 @@ const STANDBY_END_POLLS = 10;
 /** Builds the Control service implementation. */
 export function createControlService(deps: ControlServiceDeps): ControlHandlers {
   const log = deps.logger.child({ component: 'control' });
+  const clock = deps.clock ?? systemClock;
 
   /**
    * Wraps an async unary handler: auth, then one status mapping for every error;
@@ -108,13 +116,13 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       const seen = JSON.stringify([run.state, run.committedRounds, run.currentRound, round?.round, round?.attempt, round?.state, round?.clients.map((c) => c.state)]);
       if (seen !== last) {
         last = seen;
-        call.write({ run: toWireRun(run), round: round ? toWireRound(round) : null });
+        call.write({ run: toWireRun(run), round: round ? toWireRound(round) : null, sentAtMs: clock.now() });
       }
       // The shared store's replicas may answer reads a little behind each other (after a node loss, say): a completed
       // run whose last commit is not visible yet is read again, a few times, so the watch ends on its final round.
       const settled = run.state !== 'completed' || (round?.round === run.committedRounds && round.state === 'committed');
       if (TERMINAL.has(run.state) && (settled || ++endPolls > STANDBY_END_POLLS)) break;
-      await new Promise((r) => setTimeout(r, STANDBY_POLL_MS));
+      await new Promise<void>((r) => clock.setTimeout(r, STANDBY_POLL_MS));
     }
     call.end();
   }
@@ -125,15 +133,35 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       const runId = checkId(call.request.runId, 'run_id');
       if (deps.leaderOnly?.()) return await pollRun(call, runId);
       const sub = await deps.manager.watch(runId);
-      call.on('cancelled', () => sub.close());
       const run = await deps.manager.getRun(runId);
-      const rounds = await deps.manager.listRounds(runId);
-      call.write({ run: toWireRun(run), round: rounds.length ? toWireRound(rounds[rounds.length - 1]) : null });
+      let latest: RoundRecord | undefined = (await deps.manager.listRounds(runId)).at(-1);
+      const live = () => watchedClients(latest, deps.registry.list(), deps.reconnectGraceMs);
+      // Heartbeat progress and disconnects change no stored record: without these ticks a round waiting on a client looks frozen.
+      // The run rides along (older watchers read it from every event); the round does not, nothing about it changed.
+      let latestRun = run;
+      const ticker = new WatchedClientsTicker(clock, live, (clients) => call.write({ run: toWireRun(latestRun), clients, sentAtMs: clock.now() }));
+      call.on('cancelled', () => {
+        ticker.stop();
+        sub.close();
+      });
+      const write = (r: typeof run, round: RoundRecord | undefined) => {
+        const clients = live();
+        ticker.sent(clients);
+        call.write({ run: toWireRun(r), round: round ? toWireRound(round) : null, clients, sentAtMs: clock.now() });
+      };
+      write(run, latest);
       if (!TERMINAL.has(run.state)) {
-        for await (const e of sub) {
-          if (e.run.runId !== runId) continue;
-          call.write({ run: toWireRun(e.run), round: e.round ? toWireRound(e.round) : null });
-          if (TERMINAL.has(e.run.state) && !e.round) break;
+        ticker.start();
+        try {
+          for await (const e of sub) {
+            if (e.run.runId !== runId) continue;
+            if (e.round) latest = e.round;
+            latestRun = e.run;
+            write(e.run, e.round);
+            if (TERMINAL.has(e.run.state) && !e.round) break;
+          }
+        } finally {
+          ticker.stop();
         }
       }
       sub.close();
