@@ -83,6 +83,8 @@ export interface ClientSessionOptions {
   linkReportIntervalMs?: number;
   /** Called with every link report sent (main.ts also publishes it on NATS). */
   onLinkReport?: (report: LinkReport) => void;
+  /** Called after every finished transfer (main.ts feeds its metrics). */
+  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
   /** Global models already fetched, by version. @default a cache of the last 2 */
   modelCache?: ModelCache;
   /** Error-feedback residuals for lossy update encodings, kept across tasks. @default a fresh store */
@@ -200,7 +202,10 @@ export class ClientSession {
       emit: (event) => this.emit(event),
       clock: this.clock,
       logger: this.log,
-      onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
+      onTransfer: (direction, bytes, ms) => {
+        this.link.noteTransfer(direction, bytes, ms);
+        options.onTransfer?.(direction, bytes, ms);
+      },
       modelCache: options.modelCache ?? new ModelCache(),
       feedback: options.feedback ?? new FeedbackStore(),
       limits: this.limits,
