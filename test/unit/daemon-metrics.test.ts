@@ -58,7 +58,7 @@ describe('daemon metrics', () => {
     m.transfer('down', 1000, 500);
     m.transfer('up', 300, 250);
     m.transfer('up', 700, 250);
-    m.linkReport({ clientId: 'c', measuredAtMs: 0, radio: '5g', rttMs: 30, upMbps: 12, resets: 0 } as LinkReport);
+    m.linkReport({ clientId: 'c', measuredAtMs: 0, radio: '5g-sa', rttMs: 30, upMbps: 12, resets: 0 } as LinkReport);
     const s = await scrape(m);
     expect(sampleSum(s, 'fedlink_daemon_transfer_bytes_total', { direction: 'up' })).toBe(1000);
     expect(sampleSum(s, 'fedlink_daemon_transfer_duration_seconds_sum', { direction: 'down' })).toBe(0.5);
