@@ -32,7 +32,7 @@ const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 export const COORDINATOR_SERIES = {
   rounds: {
     name: 'fedlink_rounds_total', type: 'counter', labels: ['state'],
-    help: 'Round attempts that reached each state (selecting, training, aggregating, evaluating, committed, failed).',
+    help: 'Round attempts that reached each state: training, aggregating, evaluating (server-side evaluation), committed, failed (one that could not start goes straight to failed).',
   },
   roundDuration: {
     name: 'fedlink_round_duration_seconds', type: 'histogram', labels: ['state'], buckets: DURATION_BUCKETS,
