@@ -94,6 +94,9 @@ describe('integration metrics', () => {
     expect(sampleSum(after, 'fedlink_store_operation_duration_seconds_count', { operation: 'putRound', outcome: 'ok' })).toBeGreaterThan(0);
     expect(sampleSum(after, 'fedlink_rpc_refusals_total', { method: '/fedlink.v1.Control/GetRun', code: 'NOT_FOUND' })).toBe(1);
     expect(sampleSum(after, 'fedlink_runs_active')).toBe(0);
+    // The coordinator measures every transfer it serves: the link estimates moved, with no client label.
+    expect(sampleSum(after, 'fedlink_link_rate_mbps_count', { direction: 'up' })).toBeGreaterThan(0);
+    expect(sampleSum(after, 'fedlink_link_clients', { presence: 'online' })).toBe(2);
     expect(sampleSum(after, 'fedlink_clients_connected')).toBe(2);
     // Bounded labels: no series carries a client or run id.
     expect(after.filter((s) => Object.values(s.labels).some((v) => v.startsWith('metrics-') || v === run.runId))).toEqual([]);
