@@ -42,6 +42,9 @@ export interface CoordinatorMetricsOptions {
 /** Values of the `presence` label. */
 const PRESENCES: ReadonlyArray<LinkEstimate['presence']> = ['online', 'offline', 'draining', 'unknown'];
 
+/** Round attempts followed at once; far more than a coordinator runs (one per active run). */
+const MAX_OPEN_ATTEMPTS = 10_000;
+
 /** Round states the counter has seen per attempt; an attempt's entry goes when it ends. */
 type SeenStates = Map<string, Set<string>>;
 
@@ -116,6 +119,8 @@ export class CoordinatorMetrics implements RoundRecorder {
     this.series.rounds.inc({ state: record.state });
     if (record.state !== 'committed' && record.state !== 'failed') {
       this.seen.set(key, states);
+      // Attempts that never end here (this coordinator stood down mid-round) must not pile up.
+      if (this.seen.size > MAX_OPEN_ATTEMPTS) this.seen.delete(this.seen.keys().next().value!);
       return;
     }
     this.seen.delete(key);
