@@ -10,7 +10,14 @@ import { MetricsServer } from '../../../common/metrics/metrics-server';
 import { createSeries } from '../../../common/metrics/series';
 import type { Trainer } from '../run-task';
 import type { SessionEvent } from '../session';
-import { DAEMON_SERIES } from './series';
+import { DAEMON_SERIES, TASK_OUTCOMES } from './series';
+
+/** The `outcome` label of each task event. */
+const TASK_OUTCOME: Record<'task-started' | 'task-finished' | 'task-failed', (typeof TASK_OUTCOMES)[number]> = {
+  'task-started': 'started',
+  'task-finished': 'finished',
+  'task-failed': 'failed',
+};
 
 /** Options of a daemon's metrics. */
 export interface DaemonMetricsOptions {
@@ -88,13 +95,9 @@ export class DaemonMetrics {
         s.reconnectAttempts.inc();
         return;
       case 'task-started':
-        s.tasks.inc({ outcome: 'started' });
-        return;
       case 'task-finished':
-        s.tasks.inc({ outcome: 'finished' });
-        return;
       case 'task-failed':
-        s.tasks.inc({ outcome: 'failed' });
+        s.tasks.inc({ outcome: TASK_OUTCOME[e.type] });
         return;
     }
   }

@@ -24,7 +24,7 @@ export const DAEMON_SERIES = {
   },
   tasks: {
     name: 'fedlink_daemon_tasks_total', type: 'counter', labels: ['outcome'],
-    help: 'Training tasks started, finished (update accepted) and failed.',
+    help: `Training tasks by outcome (${TASK_OUTCOMES.join(', ')}); finished means the update was accepted.`,
   },
   trainingDuration: {
     name: 'fedlink_daemon_training_duration_seconds', type: 'histogram', labels: [], buckets: DURATION_BUCKETS,

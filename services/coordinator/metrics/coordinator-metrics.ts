@@ -16,7 +16,7 @@ import type { RoundRecord, RunRecord } from '../../../common/types';
 import type { LinkTrackerEvent } from '../link/link-tracker';
 import { classifyDrop } from './classify-drop';
 import type { DriverPhase, RoundRecorder } from './recorder';
-import { COORDINATOR_SERIES } from './series';
+import { COORDINATOR_SERIES, PRESENCES } from './series';
 
 /** What the metrics read at scrape time. */
 export interface CoordinatorGauges {
@@ -38,9 +38,6 @@ export interface CoordinatorMetricsOptions {
    */
   monotonicMs?: () => number;
 }
-
-/** Values of the `presence` label. */
-const PRESENCES: ReadonlyArray<LinkEstimate['presence']> = ['online', 'offline', 'draining', 'unknown'];
 
 /** Round attempts followed at once; far more than a coordinator runs (one per active run). */
 const MAX_OPEN_ATTEMPTS = 10_000;
@@ -111,6 +108,7 @@ export class CoordinatorMetrics implements RoundRecorder {
     for (const [presence, n] of byPresence) this.series.linkClients.set({ presence }, n);
   }
 
+  /** Counts the state a round attempt entered (once), and folds in its detail when it ended. */
   roundSaved(record: RoundRecord, run: RunRecord): void {
     const key = `${record.runId}/${record.round}/${record.attempt}`;
     const states = this.seen.get(key) ?? new Set<string>();
@@ -127,6 +125,7 @@ export class CoordinatorMetrics implements RoundRecorder {
     this.roundEnded(record, run);
   }
 
+  /** Times a phase of the run driver; call what it returns when the phase ends. */
   startPhase(phase: DriverPhase): () => void {
     const started = this.now();
     return () => this.series.phaseDuration.observe({ phase }, (this.now() - started) / 1000);

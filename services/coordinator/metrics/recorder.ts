@@ -3,9 +3,10 @@
  * makes one-line calls through it, and unit tests pass a fake or nothing.
  */
 import type { RoundRecord, RunRecord } from '../../../common/types';
+import type { RoundPhase } from './series';
 
 /** Phases the run driver times itself (the per-client ones come from the round record). */
-export type DriverPhase = 'aggregate' | 'commit';
+export type DriverPhase = Extract<RoundPhase, 'aggregate' | 'commit'>;
 
 /** Receives what the run driver does. */
 export interface RoundRecorder {

@@ -16,8 +16,8 @@ export const DROP_REASONS = ['deadline', 'disconnected', 'task-failed', 'rejecte
 /** A drop reason. */
 export type DropReason = (typeof DROP_REASONS)[number];
 
-/** Transfer directions (the `direction` label), as the device sees them: down is the model, up the update. */
-export const DIRECTIONS = ['down', 'up'] as const;
+/** Values of the `presence` label of tracked clients. */
+export const PRESENCES = ['online', 'offline', 'draining', 'unknown'] as const;
 
 /** Throughput buckets, bytes per second: 10 kB/s to 1 GB/s. */
 const THROUGHPUT_BUCKETS = [1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9];
@@ -40,7 +40,7 @@ export const COORDINATOR_SERIES = {
   },
   phaseDuration: {
     name: 'fedlink_round_phase_duration_seconds', type: 'histogram', labels: ['phase'], buckets: DURATION_BUCKETS,
-    help: 'Time spent in each phase: download, train and upload per client (as the coordinator saw them), aggregate and commit per round.',
+    help: `Time spent in each phase (${ROUND_PHASES.join(', ')}): download, train and upload per client as the coordinator saw them, aggregate and commit per round.`,
   },
   runsActive: {
     name: 'fedlink_runs_active', type: 'gauge', labels: [],
@@ -56,7 +56,7 @@ export const COORDINATOR_SERIES = {
   },
   clientsDropped: {
     name: 'fedlink_clients_dropped_total', type: 'counter', labels: ['reason'],
-    help: 'Selected clients that did not report, by reason (deadline, disconnected, task-failed, rejected, cancelled, other).',
+    help: `Selected clients that did not report, by reason (${DROP_REASONS.join(', ')}).`,
   },
   transferBytes: {
     name: 'fedlink_transfer_bytes_total', type: 'counter', labels: ['direction', 'encoding'],
@@ -80,7 +80,7 @@ export const COORDINATOR_SERIES = {
   },
   linkClients: {
     name: 'fedlink_link_clients', type: 'gauge', labels: ['presence'],
-    help: 'Clients the link tracker follows, by presence (online, offline, draining, unknown).',
+    help: `Clients the link tracker follows, by presence (${PRESENCES.join(', ')}).`,
   },
   storeDuration: {
     name: 'fedlink_store_operation_duration_seconds', type: 'histogram', labels: ['operation', 'outcome'], buckets: STORE_BUCKETS,
