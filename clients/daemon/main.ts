@@ -135,9 +135,14 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     onTransfer: metrics && ((direction, bytes, ms) => metrics.transfer(direction, bytes, ms)),
     feedback: new FeedbackStore(config.stateDir, logger),
   });
-  // Subscribed before start(), so the first `connected` counts.
-  await metrics?.start(session.events());
   await events.start();
+  try {
+    // Subscribed before session.start(), so the first `connected` counts.
+    await metrics?.start(session.events());
+  } catch (err) {
+    await events.stop();
+    throw err;
+  }
   const announce = (status: 'online' | 'draining' | 'offline') =>
     events.publish(presenceSubject(clientId), encodePresence({ clientId: clientId, status, atMs: Date.now() }));
   announce('online');
