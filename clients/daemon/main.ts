@@ -132,7 +132,7 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
       metrics?.linkReport(report);
       events.publish(linkSubject(clientId), encodeLinkReport(report));
     },
-    onTransfer: metrics && ((direction, bytes, ms) => metrics.transfer(direction, bytes, ms)),
+    onTransfer: metrics && ((direction, bytes, ms, resumes) => metrics.transfer(direction, bytes, ms, resumes)),
     feedback: new FeedbackStore(config.stateDir, logger),
   });
   await events.start();

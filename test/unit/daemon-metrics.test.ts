@@ -57,11 +57,13 @@ describe('daemon metrics', () => {
     const m = make();
     m.transfer('down', 1000, 500);
     m.transfer('up', 300, 250);
-    m.transfer('up', 700, 250);
+    m.transfer('up', 700, 250, 2);
     m.linkReport({ clientId: 'c', measuredAtMs: 0, radio: '5g-sa', rttMs: 30, upMbps: 12, resets: 0 } as LinkReport);
     const s = await scrape(m);
     expect(sampleSum(s, 'fedlink_daemon_transfer_bytes_total', { direction: 'up' })).toBe(1000);
     expect(sampleSum(s, 'fedlink_daemon_transfer_duration_seconds_sum', { direction: 'down' })).toBe(0.5);
+    expect(sampleSum(s, 'fedlink_daemon_transfer_resumes_total', { direction: 'up' })).toBe(2);
+    expect(sampleSum(s, 'fedlink_daemon_transfer_resumes_total', { direction: 'down' })).toBe(0);
     expect(sampleSum(s, 'fedlink_daemon_link_rtt_seconds')).toBeCloseTo(0.03);
     expect(sampleSum(s, 'fedlink_daemon_link_rate_mbps', { direction: 'up' })).toBe(12);
     expect(s.some((x) => x.name === 'fedlink_daemon_link_rate_mbps' && x.labels.direction === 'down')).toBe(false);

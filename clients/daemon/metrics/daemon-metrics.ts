@@ -102,10 +102,11 @@ export class DaemonMetrics {
     }
   }
 
-  /** A finished transfer (the session's onTransfer). */
-  transfer(direction: 'up' | 'down', bytes: number, ms: number): void {
+  /** A finished transfer, and how often it resumed after a break (the session's onTransfer). */
+  transfer(direction: 'up' | 'down', bytes: number, ms: number, resumes = 0): void {
     this.series.transferBytes.inc({ direction }, bytes);
     this.series.transferDuration.observe({ direction }, ms / 1000);
+    if (resumes > 0) this.series.transferResumes.inc({ direction }, resumes);
   }
 
   /** A link report that went out (the session's onLinkReport). */

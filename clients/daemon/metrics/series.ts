@@ -38,6 +38,10 @@ export const DAEMON_SERIES = {
     name: 'fedlink_daemon_transfer_duration_seconds', type: 'histogram', labels: ['direction'], buckets: DURATION_BUCKETS,
     help: 'Time of finished transfers, by direction.',
   },
+  transferResumes: {
+    name: 'fedlink_daemon_transfer_resumes_total', type: 'counter', labels: ['direction'],
+    help: 'Transfers resumed after a broken connection, by direction.',
+  },
   linkRtt: {
     name: 'fedlink_daemon_link_rtt_seconds', type: 'gauge', labels: [],
     help: 'Smoothed heartbeat round trip, as last reported to the coordinator.',
