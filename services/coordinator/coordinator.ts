@@ -192,7 +192,7 @@ export class Coordinator {
         {
           connectedClients: () => this.registry.connectedCount(),
           activeRuns: () => this.manager.activeRuns,
-          links: () => this.links.list(),
+          presenceCounts: () => this.links.presenceCounts(),
           linkEvents: () => this.links.events(),
         },
         { ...config.metrics, logger: logger.child({ component: 'metrics' }) },

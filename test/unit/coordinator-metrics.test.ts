@@ -35,7 +35,12 @@ describe('coordinator metrics', () => {
 
   function make(): CoordinatorMetrics {
     metrics = new CoordinatorMetrics(
-      { connectedClients: () => connected, activeRuns: () => 2, links: () => links, linkEvents: () => bus.subscribe() },
+      {
+        connectedClients: () => connected,
+        activeRuns: () => 2,
+        presenceCounts: () => new Map(links.map((e) => [e.presence, links.filter((x) => x.presence === e.presence).length])),
+        linkEvents: () => bus.subscribe(),
+      },
       { port: 0, logger: silentLogger(), monotonicMs: () => now },
     );
     return metrics;

@@ -58,7 +58,7 @@ describe('grafana dashboard', () => {
   });
 
   it('grafana dashboard - every series a query or variable names is one the code registers, and every series has a panel', async () => {
-    const coordinator = new CoordinatorMetrics({ connectedClients: () => 0, activeRuns: () => 0, links: () => [], linkEvents: () => new EventBus<never>().subscribe() }, { port: 0, logger: silentLogger() });
+    const coordinator = new CoordinatorMetrics({ connectedClients: () => 0, activeRuns: () => 0, presenceCounts: () => new Map(), linkEvents: () => new EventBus<never>().subscribe() }, { port: 0, logger: silentLogger() });
     const daemon = new DaemonMetrics({ port: 0, logger: silentLogger() });
     const registered = new Set([...(await exposedNames(coordinator.registry)), ...(await exposedNames(daemon.registry))]);
     for (const q of queries) expect(seriesIn(q.expr).length, `${q.panel}: ${q.expr}`).toBeGreaterThan(0);

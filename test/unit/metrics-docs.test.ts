@@ -17,7 +17,7 @@ describe('docs/metrics.md', () => {
   });
 
   it('metrics docs - every fedlink_ name the document mentions is one the coordinator or the daemon registers', async () => {
-    const coordinator = new CoordinatorMetrics({ connectedClients: () => 0, activeRuns: () => 0, links: () => [], linkEvents: () => new EventBus<never>().subscribe() }, { port: 0, logger: silentLogger() });
+    const coordinator = new CoordinatorMetrics({ connectedClients: () => 0, activeRuns: () => 0, presenceCounts: () => new Map(), linkEvents: () => new EventBus<never>().subscribe() }, { port: 0, logger: silentLogger() });
     const daemon = new DaemonMetrics({ port: 0, logger: silentLogger() });
     const names = new Set([...(await exposedNames(coordinator.registry)), ...(await exposedNames(daemon.registry))]);
     const mentioned = [...new Set(doc.match(/\bfedlink_[a-z0-9_]+\b/g) ?? [])].filter((n) => n !== 'fedlink_');

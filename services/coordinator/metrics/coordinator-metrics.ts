@@ -22,7 +22,7 @@ import { COORDINATOR_SERIES, PRESENCES } from './series';
 export interface CoordinatorGauges {
   connectedClients(): number;
   activeRuns(): number;
-  links(): LinkEstimate[];
+  presenceCounts(): Map<LinkEstimate['presence'], number>;
   linkEvents(): Subscription<LinkTrackerEvent>;
 }
 
@@ -103,9 +103,8 @@ export class CoordinatorMetrics implements RoundRecorder {
 
   /** Tracked clients by presence, every presence present (a 0 is news too). */
   private countLinks(): void {
-    const byPresence = new Map<string, number>(PRESENCES.map((p) => [p, 0]));
-    for (const e of this.gauges.links()) byPresence.set(e.presence, (byPresence.get(e.presence) ?? 0) + 1);
-    for (const [presence, n] of byPresence) this.series.linkClients.set({ presence }, n);
+    const counts = this.gauges.presenceCounts();
+    for (const presence of PRESENCES) this.series.linkClients.set({ presence }, counts.get(presence) ?? 0);
   }
 
   /** Counts the state a round attempt entered (once), and folds in its detail when it ended. */
