@@ -13,6 +13,8 @@ import { fromWireRunConfig } from '../../services/coordinator/rpc/wire';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { waitFor } from '../helpers/cli';
 import { StopWaiting } from '../../common/wait-for';
+import { UnavailableError } from '../../common/errors';
+import { freePort } from '../../clients/demo/free-port';
 import { wireRunConfig } from '../helpers/run-config';
 import { hasSample, parsePrometheusText, sampleSum, type Sample } from '../helpers/prometheus-text';
 
@@ -110,4 +112,28 @@ describe('integration metrics', () => {
       expect(sampleSum(s, 'fedlink_daemon_transfer_bytes_total', { direction: 'up' })).toBeGreaterThan(0);
     }
   }, 240_000);
+});
+
+describe('integration metrics port', () => {
+  it('integration metrics - a metrics port already taken fails the start with one line and leaves the gRPC port free', async () => {
+    const first = await startCoordinator({ host: '127.0.0.1', port: 0, metricsPort: 0 }, silentLogger());
+    const grpcPort = await freePort();
+    try {
+      const err = await startCoordinator({ host: '127.0.0.1', port: grpcPort, metricsPort: first.metrics!.port }, silentLogger()).then(
+        async (c) => {
+          await c.stop();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect((err as Error).message).toBe(`cannot serve metrics on 127.0.0.1:${first.metrics!.port}: address already in use`);
+      // The gRPC port the failed start had bound is free again.
+      const again = await startCoordinator({ host: '127.0.0.1', port: grpcPort }, silentLogger());
+      expect(again.port).toBe(grpcPort);
+      await again.stop();
+    } finally {
+      await first.stop();
+    }
+  }, 60_000);
 });
