@@ -99,6 +99,24 @@ describe('coordinator metrics', () => {
     expect(sampleSum(s, 'fedlink_transfer_resumes_total')).toBe(2);
   });
 
+  it('coordinator metrics - leaves out implausible client-reported times instead of failing the round save', async () => {
+    const m = make();
+    expect(() =>
+      m.roundSaved(
+        round('committed', [
+          client({ clientId: 'a', durationMs: Number.NaN, downloadMs: -5, uploadMs: Number.POSITIVE_INFINITY, bytesUp: 10, bytesDown: 10 }),
+          client({ clientId: 'b', durationMs: 2000 }),
+        ]),
+        run,
+      ),
+    ).not.toThrow();
+    const s = await scrape(m);
+    expect(sampleSum(s, 'fedlink_round_phase_duration_seconds_count', { phase: 'train' })).toBe(1);
+    expect(sampleSum(s, 'fedlink_round_phase_duration_seconds_count', { phase: 'download' })).toBe(0);
+    expect(sampleSum(s, 'fedlink_transfer_throughput_bytes_per_second_count')).toBe(0);
+    expect(sampleSum(s, 'fedlink_transfer_bytes_total')).toBe(20);
+  });
+
   it('coordinator metrics - times the phases the run driver marks with the monotonic source', async () => {
     const m = make();
     now = 100;

@@ -105,7 +105,8 @@ export class DaemonMetrics {
   /** A finished transfer, and how often it resumed after a break (the session's onTransfer). */
   transfer(direction: 'up' | 'down', bytes: number, ms: number, resumes = 0): void {
     this.series.transferBytes.inc({ direction }, bytes);
-    this.series.transferDuration.observe({ direction }, ms / 1000);
+    // ms comes from the wall clock, which may step back.
+    this.series.transferDuration.observe({ direction }, Math.max(0, ms) / 1000);
     if (resumes > 0) this.series.transferResumes.inc({ direction }, resumes);
   }
 

@@ -39,6 +39,11 @@ export interface CoordinatorMetricsOptions {
   monotonicMs?: () => number;
 }
 
+/** A duration that can be a sample: finite and not negative. */
+function usable(ms: number | undefined): number | undefined {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
 /** Round attempts followed at once; far more than a coordinator runs (one per active run). */
 const MAX_OPEN_ATTEMPTS = 10_000;
 
@@ -62,6 +67,7 @@ export class CoordinatorMetrics implements RoundRecorder {
   private readonly series: ReturnType<typeof createSeries<typeof COORDINATOR_SERIES>>['series'];
   private readonly server: MetricsServer;
   private readonly now: () => number;
+  private readonly logger: Logger;
   private readonly seen: SeenStates = new Map();
   private linkFeed?: Subscription<LinkTrackerEvent>;
   private linkLoop?: Promise<void>;
@@ -80,6 +86,7 @@ export class CoordinatorMetrics implements RoundRecorder {
     this.series = series;
     this.now = options.monotonicMs ?? (() => performance.now());
     this.server = new MetricsServer(registry, { host: options.host, port: options.port }, options.logger);
+    this.logger = options.logger;
   }
 
   /** The port /metrics is served on (after start). */
@@ -121,7 +128,12 @@ export class CoordinatorMetrics implements RoundRecorder {
       return;
     }
     this.seen.delete(key);
-    this.roundEnded(record, run);
+    try {
+      this.roundEnded(record, run);
+    } catch (err) {
+      // Metrics never fail a round save: a value prom-client refuses costs its sample, nothing more.
+      this.logger.warn({ err: (err as Error).message, runId: record.runId, round: record.round }, 'round left out of the metrics');
+    }
   }
 
   /** Times a phase of the run driver; call what it returns when the phase ends. */
@@ -150,13 +162,15 @@ export class CoordinatorMetrics implements RoundRecorder {
       const up = encodingLabel(c.encoding);
       const dropped = classifyDrop(c);
       if (dropped) s.clientsDropped.inc({ reason: dropped });
-      if (c.downloadMs !== undefined) s.phaseDuration.observe({ phase: 'download' }, c.downloadMs / 1000);
-      if (c.durationMs !== undefined) s.phaseDuration.observe({ phase: 'train' }, c.durationMs / 1000);
-      if (c.uploadMs !== undefined) s.phaseDuration.observe({ phase: 'upload' }, c.uploadMs / 1000);
+      // Training time is the client's own word: only plausible values count.
+      const [downloadMs, trainMs, uploadMs] = [c.downloadMs, c.durationMs, c.uploadMs].map(usable);
+      if (downloadMs !== undefined) s.phaseDuration.observe({ phase: 'download' }, downloadMs / 1000);
+      if (trainMs !== undefined) s.phaseDuration.observe({ phase: 'train' }, trainMs / 1000);
+      if (uploadMs !== undefined) s.phaseDuration.observe({ phase: 'upload' }, uploadMs / 1000);
       if (c.bytesDown > 0) s.transferBytes.inc({ direction: 'down', encoding: down }, c.bytesDown);
       if (c.bytesUp > 0) s.transferBytes.inc({ direction: 'up', encoding: up }, c.bytesUp);
-      if (c.bytesDown > 0 && c.downloadMs) s.transferThroughput.observe({ direction: 'down', encoding: down }, c.bytesDown / (c.downloadMs / 1000));
-      if (c.bytesUp > 0 && c.uploadMs) s.transferThroughput.observe({ direction: 'up', encoding: up }, c.bytesUp / (c.uploadMs / 1000));
+      if (c.bytesDown > 0 && downloadMs) s.transferThroughput.observe({ direction: 'down', encoding: down }, c.bytesDown / (downloadMs / 1000));
+      if (c.bytesUp > 0 && uploadMs) s.transferThroughput.observe({ direction: 'up', encoding: up }, c.bytesUp / (uploadMs / 1000));
       if (c.resumes) s.transferResumes.inc(c.resumes);
     }
   }
