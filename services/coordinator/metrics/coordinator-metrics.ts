@@ -39,7 +39,7 @@ export interface CoordinatorMetricsOptions {
   monotonicMs?: () => number;
 }
 
-/** A duration that can be a sample: finite and not negative. */
+/** A duration or rate that can be a sample: finite and not negative. */
 function usable(ms: number | undefined): number | undefined {
   return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
@@ -178,7 +178,8 @@ export class CoordinatorMetrics implements RoundRecorder {
   private async followLinks(feed: Subscription<LinkTrackerEvent>): Promise<void> {
     for await (const e of feed) {
       if (e.type !== 'updated') continue;
-      const { rttMs, upMbps, downMbps } = e.estimate;
+      // Estimates smooth what clients report: only plausible values count, so the loop never dies on one.
+      const [rttMs, upMbps, downMbps] = [e.estimate.rttMs, e.estimate.upMbps, e.estimate.downMbps].map(usable);
       if (rttMs !== undefined) this.series.linkRtt.observe(rttMs / 1000);
       if (upMbps !== undefined) this.series.linkRate.observe({ direction: 'up' }, upMbps);
       if (downMbps !== undefined) this.series.linkRate.observe({ direction: 'down' }, downMbps);
