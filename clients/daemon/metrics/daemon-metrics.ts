@@ -112,9 +112,10 @@ export class DaemonMetrics {
 
   /** A link report that went out (the session's onLinkReport). */
   linkReport(report: LinkReport): void {
-    if (report.rttMs !== undefined) this.series.linkRtt.set(report.rttMs / 1000);
-    if (report.upMbps !== undefined) this.series.linkRate.set({ direction: 'up' }, report.upMbps);
-    if (report.downMbps !== undefined) this.series.linkRate.set({ direction: 'down' }, report.downMbps);
+    // Called from the heartbeat: a value prom-client would refuse is skipped, never thrown.
+    if (Number.isFinite(report.rttMs)) this.series.linkRtt.set(report.rttMs! / 1000);
+    if (Number.isFinite(report.upMbps)) this.series.linkRate.set({ direction: 'up' }, report.upMbps!);
+    if (Number.isFinite(report.downMbps)) this.series.linkRate.set({ direction: 'down' }, report.downMbps!);
   }
 
   /** `trainer`, with each train() timed (successful or not). */
