@@ -102,7 +102,7 @@ export function clientIdFromSubject(subject: string): ClientId | undefined {
   }
 }
 
-/** One row of the subjects table in the README. */
+/** One row of the subjects table in docs/architecture.md. */
 export interface SubjectDoc {
   subject: string;
   payload: string;
@@ -110,7 +110,7 @@ export interface SubjectDoc {
   description: string;
 }
 
-/** Every subject fedlink uses, for the README table (`<client>` and `<run>` are encoded tokens). */
+/** Every subject fedlink uses, for the table in docs/architecture.md (`<client>` and `<run>` are encoded tokens). */
 export const SUBJECTS_TABLE: readonly SubjectDoc[] = [
   {
     subject: `${SUBJECT_PREFIX}.client.<client>.presence`,

@@ -20,7 +20,7 @@ import { statusFor } from '../../common/grpc-status';
 import { checkValueBound, DEFAULT_VALUE_BOUND } from '../../common/codecs/value-bound';
 import { randomBytes } from 'node:crypto';
 import { LeaderLease } from './ha/leader-lease';
-import { fencedStore } from './ha/fenced-store';
+import { FencedError, fencedStore } from './ha/fenced-store';
 import type { Logger } from '../../common/logger';
 import { loadFedlinkProto } from '../../proto/loader';
 import { createAuthHook, type AuthHook } from './auth/auth-hook';
@@ -440,7 +440,13 @@ export class Coordinator {
     // The previous leader may have revoked clients since this one started.
     await this.revocations.load();
     const started = performance.now();
-    await this.resumeRuns();
+    try {
+      await this.resumeRuns();
+    } catch (err) {
+      // The lease went again while the runs were being read back: the step-down that follows says so.
+      if (err instanceof FencedError) return;
+      throw err;
+    }
     this.health.setStatus('fedlink.v1.Fleet', 'SERVING');
     this.logger.info({ tookMs: Math.round(performance.now() - started) }, 'leading: runs resumed, accepting clients');
   }

@@ -26,7 +26,7 @@ import type { JournalOptions } from './rounds/update-journal';
 import type { UpdateReceiver } from './rounds/update-receiver';
 import type { Store } from './store/store';
 import { FencedError } from './ha/fenced-store';
-import { failedRecord, planResume } from './rounds/resume-run';
+import { failedRecord, planResume, type ResumePlan } from './rounds/resume-run';
 import type { StrategyState } from './strategy/types';
 import type { ModelUploads } from './model/model-uploads';
 import type { RoundRecorder } from './metrics/recorder';
@@ -163,29 +163,41 @@ export class RunManager {
    * the others carry on. Returns the runs resumed.
    */
   async recover(): Promise<RunId[]> {
-    const resumed: RunId[] = [];
+    const plans: ResumePlan[] = [];
     for (const runId of await this.deps.store.listRunIds()) {
       if (this.drivers.has(runId)) continue;
-      const log = this.deps.logger.child({ runId });
-      try {
-        const plan = await planResume(runId, this.deps);
-        if (!plan) continue;
-        // A run created with --no-start stays pending until `runs start`.
-        const started = plan.run.state === 'running';
-        this.drive(plan.run, plan.weights, started, plan.nextAttempt, plan.strategyState);
-        if (!started) {
-          log.info('pending run kept (start it with fedlink runs start)');
-          continue;
-        }
-        resumed.push(runId);
-        log.info({ committedRounds: plan.run.committedRounds, rounds: plan.run.config.rounds, attempt: plan.nextAttempt }, 'run resumed after restart');
-      } catch (err) {
-        // Leadership lost mid-recovery: not this run's fault, and nothing may be written; the step-down takes over.
-        if (err instanceof FencedError) throw err;
-        await this.failUnresumable(runId, err, log);
+      const plan = await this.isolated(runId, () => planResume(runId, this.deps));
+      if (plan) plans.push(plan);
+    }
+    const resumed: RunId[] = [];
+    // Driven in creation order, as they were first: the newest run is the one estimates are made for.
+    for (const plan of plans.sort((a, b) => a.run.createdAtMs - b.run.createdAtMs)) {
+      const { run } = plan;
+      const log = this.deps.logger.child({ runId: run.runId });
+      // A run created with --no-start stays pending until `runs start`.
+      const started = run.state === 'running';
+      const driven = await this.isolated(run.runId, async () => this.drive(run, plan.weights, started, plan.nextAttempt, plan.strategyState));
+      if (!driven) continue;
+      if (!started) {
+        log.info('pending run kept (start it with fedlink runs start)');
+        continue;
       }
+      resumed.push(run.runId);
+      log.info({ committedRounds: run.committedRounds, rounds: run.config.rounds, attempt: plan.nextAttempt }, 'run resumed after restart');
     }
     return resumed;
+  }
+
+  /** Runs one run's step of recovery; its failure marks that run failed (and yields undefined) instead of ending recovery. */
+  private async isolated<T>(runId: RunId, step: () => Promise<T | undefined>): Promise<T | undefined> {
+    try {
+      return await step();
+    } catch (err) {
+      // Leadership lost mid-recovery: not this run's fault, and nothing may be written; the step-down takes over.
+      if (err instanceof FencedError) throw err;
+      await this.failUnresumable(runId, err, this.deps.logger.child({ runId }));
+      return undefined;
+    }
   }
 
   /** Stores a run that recovery could not resume as failed, with the reason (runs list and runs show say it). */

@@ -74,12 +74,4 @@ export async function startFakeModelControl(served: FakeModelRun): Promise<FakeM
   return { address: `127.0.0.1:${port}`, calls, stop: () => server.forceShutdown() };
 }
 
-/** Runs the CLI in-process and collects its output. */
-export async function runCliInProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { main } = await import('../../clients/cli/main');
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
-  const code = await main(['node', 'fedlink', ...args], io);
-  return { code, stdout, stderr };
-}
+export { runCliInProcess } from './cli-in-process';

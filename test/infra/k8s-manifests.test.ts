@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IContainer, IProbe } from 'kubernetes-models/v1';
-import { main } from '../../clients/cli/main';
 import type { CoordinatorOptions } from '../../services/coordinator/options';
 import type { DaemonOptions } from '../../clients/daemon/options';
 import {
@@ -32,6 +31,7 @@ import { podSandbox, type SecretFixtures } from '../helpers/k8s-pod-sandbox';
 import { container, find, workloads } from '../helpers/k8s-schemas';
 import { findNatsServerBinary } from '../helpers/nats-server';
 import { createTestPki, type TestPki } from '../helpers/pki';
+import { runCliWithEnv as runCli } from '../helpers/cli-in-process';
 
 const runCoordinator = vi.fn(async (_options: CoordinatorOptions) => {});
 vi.mock('../../services/coordinator/main', () => ({ runCoordinator }));
@@ -76,17 +76,6 @@ beforeAll(async () => {
 
 afterAll(() => pki?.remove());
 
-/** Runs the real CLI on a container's command line with its environment; returns the exit code and stderr. */
-async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((stderr += s), true) } };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  try {
-    return { code: await main(['node', 'fedlink', ...args], io), stderr };
-  } finally {
-    vi.unstubAllEnvs();
-  }
-}
 
 /** Starts (with runCoordinator mocked) what the coordinator container of `objects` would run, as pod `ordinal`. */
 async function launchCoordinator(objects: K8sObject[], ordinal = 0): Promise<{ code: number; stderr: string; options?: CoordinatorOptions; c: IContainer }> {

@@ -15,6 +15,7 @@ import type { DaemonOptions } from '../../clients/daemon/options';
 import { MissingDependencyError } from '../../common/errors';
 import { createTestPki, type TestPki } from '../helpers/pki';
 import { execStart, parseEnvFile, parseUnit, serviceEnvironment, stateDirectories } from './systemd-unit';
+import { runCliWithEnv as runCli } from '../helpers/cli-in-process';
 
 const runCoordinator = vi.fn(async (_options: CoordinatorOptions) => {});
 vi.mock('../../services/coordinator/main', () => ({ runCoordinator }));
@@ -67,17 +68,6 @@ function exposure(file: string): number {
   return Number(m[1]);
 }
 
-/** Runs the real CLI on a command line; returns the exit code and stderr. */
-async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((stderr += s), true) } };
-  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
-  try {
-    return { code: await main(['node', 'fedlink', ...args], io), stderr };
-  } finally {
-    vi.unstubAllEnvs();
-  }
-}
 
 describe.each(UNITS)('infra/systemd/$file', (unit) => {
   it('verify - systemd-analyze verify finds nothing to say (the checkout standing in for the installed fedlink)', () => {

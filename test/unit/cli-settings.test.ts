@@ -154,7 +154,7 @@ describe('CLI settings: a bad file is one line naming the file and the key, exit
   const cases: Array<[string, string, string]> = [
     ['a misspelt key', 'drain-timout: 5s\n', 'unknown key "drain-timout" (not a setting of fedlink coordinator; did you mean drain-timeout?)'],
     ['a camelCase key', 'drainTimeout: 5s\n', 'unknown key "drainTimeout" (not a setting of fedlink coordinator; keys are flag names in kebab-case: drain-timeout)'],
-    ['a command-line-only key', 'print-config: true\n', 'unknown key "print-config" (not a setting of fedlink coordinator; --print-config is for the command line only)'],
+    ['a command-line-only key', 'print-config: true\n', 'unknown key "print-config" (not a setting of fedlink coordinator; --print-config is for the command line only: it prints the settings and exits)'],
     ['a key of another command', 'target: 127.0.0.1:1\n', 'unknown key "target" (not a setting of fedlink coordinator; see --help for the flags; a key is a flag name without the dashes)'],
     ['a bad duration', 'drain-timeout: soon\n', 'drain-timeout: "soon" is not valid: invalid duration "soon" (use e.g. 500ms, 120s, 2m, 1h, 7d)'],
     ['a bad choice', 'store: disk\n', 'store: "disk" is not valid: allowed choices are file, jetstream, memory'],

@@ -60,7 +60,7 @@ describe('event subjects', () => {
     }
   });
 
-  it('documents every subject in the README table', () => {
+  it('documents every subject in the table docs/architecture.md shows', () => {
     expect(SUBJECTS_TABLE.map((r) => r.subject)).toEqual([
       'fedlink.v1.client.<client>.presence',
       'fedlink.v1.client.<client>.link',

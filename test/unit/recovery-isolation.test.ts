@@ -65,6 +65,11 @@ async function brokenState(): Promise<MemoryStore> {
   };
   const listRounds = store.listRounds.bind(store);
   store.listRounds = (id) => (id === 'run-bad-rounds' ? Promise.reject(new SyntaxError('Bad control character in string literal')) : listRounds(id));
+  // Pending, no checkpoint yet, and a topology TFJS cannot build: its initial model cannot be rebuilt.
+  await store.putRun(record('run-unbuildable', 9, {
+    state: 'pending', committedRounds: 0, currentRound: 0,
+    model: { name: 'broken', inputShape: [PARAMS], numClasses: 1, tensors: [], topology: '{"class_name":"NoSuchModel","config":{}}' },
+  }));
   // Already over: left alone.
   await store.putRun(record('run-done', 8, { state: 'completed', committedRounds: 3 }));
   return store;
@@ -91,17 +96,18 @@ describe('recovery isolation', () => {
     expect(await state('run-no-config')).toEqual(['failed', 'cannot resume: its run record lacks config']);
     expect(await state('run-unreadable')).toEqual(['failed', 'cannot resume: its run record is unreadable (Unexpected end of JSON input)']);
     expect(await state('run-bad-rounds')).toEqual(['failed', 'cannot resume: its round records are unreadable (Bad control character in string literal)']);
+    expect((await state('run-unbuildable'))[1]).toMatch(/^cannot resume: its initial model could not be rebuilt \(.+\)$/);
     expect(await state('run-done')).toEqual(['completed', undefined]);
     // The resumed run is driven (running, its interrupted round redone) and listed with the failed ones.
     expect(m.activeRuns).toBe(1);
     expect((await m.listRuns()).map((r) => `${r.runId}:${r.state}`)).toEqual([
       'run-good:running', 'run-no-checkpoint:failed', 'run-unknown-strategy:failed', 'run-lost-state:failed',
-      'run-no-config:failed', 'run-bad-rounds:failed', 'run-done:completed',
+      'run-no-config:failed', 'run-bad-rounds:failed', 'run-done:completed', 'run-unbuildable:failed',
       // When it was created is not known any more: listed as of its failure.
       'run-unreadable:failed',
     ]);
     const failures = logs.filter((l) => l.msg === 'run not resumed: marked failed');
-    expect(failures.map((l) => l.runId).sort()).toEqual(['run-bad-rounds', 'run-lost-state', 'run-no-checkpoint', 'run-no-config', 'run-unknown-strategy', 'run-unreadable']);
+    expect(failures.map((l) => l.runId).sort()).toEqual(['run-bad-rounds', 'run-lost-state', 'run-no-checkpoint', 'run-no-config', 'run-unbuildable', 'run-unknown-strategy', 'run-unreadable']);
     expect(logs.filter((l) => l.msg === 'run resumed after restart').map((l) => l.runId)).toEqual(['run-good']);
     await m.stop();
 

@@ -38,7 +38,7 @@ function editDistance(a: string, b: string): number {
 function unknownKeyHint(key: string, keys: readonly string[]): string {
   const kebab = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-');
   if (kebab !== key && keys.includes(kebab)) return `keys are flag names in kebab-case: ${kebab}`;
-  if (`--${key}` in COMMAND_LINE_ONLY) return `--${key} is for the command line only`;
+  if (`--${key}` in COMMAND_LINE_ONLY) return `--${key} is for the command line only: it ${COMMAND_LINE_ONLY[`--${key}`]}`;
   const near = keys.map((k) => ({ k, d: editDistance(key, k) })).sort((x, y) => x.d - y.d)[0];
   if (near && near.d <= Math.max(1, Math.floor(key.length / 4))) return `did you mean ${near.k}?`;
   return 'see --help for the flags; a key is a flag name without the dashes';

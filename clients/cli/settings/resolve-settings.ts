@@ -9,7 +9,7 @@ import type { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../../common/errors';
 import type { FileSettings } from './config-file';
 import { isSecret, isSwitch, settingKey, settingOptions } from './setting-flags';
-import { parseSwitch } from './settings-schema';
+import { parseSwitch } from './switch-value';
 
 /** Where a setting's value came from, highest precedence first. */
 export const SETTING_SOURCES = ['flag', 'env', 'file', 'default'] as const;

@@ -6,6 +6,7 @@
 import type { Option } from 'commander';
 import { z } from 'zod';
 import { isSwitch, settingKey } from './setting-flags';
+import { parseSwitch } from './switch-value';
 
 /** An option's argument parser (commander's, which throws on a bad value). */
 export type ArgParser = (text: string, previous: unknown) => unknown;
@@ -14,14 +15,6 @@ export type ArgParser = (text: string, previous: unknown) => unknown;
 export interface SettingValue {
   text: string;
   value: unknown;
-}
-
-const TRUE = /^(true|1|yes|on)$/i;
-const FALSE = /^(false|0|no|off)$/i;
-
-/** "true" | "1" | "yes" | "on" → true, "false" | "0" | "no" | "off" → false, anything else → undefined. */
-export function parseSwitch(text: string): boolean | undefined {
-  return TRUE.test(text.trim()) ? true : FALSE.test(text.trim()) ? false : undefined;
 }
 
 /** What a value of this option looks like, for error messages ("true or false", "one of file, memory", "<duration>"). */

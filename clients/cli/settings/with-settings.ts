@@ -6,11 +6,10 @@
 import type { EventEmitter } from 'node:events';
 import { Option, type Command, type OptionValues } from 'commander';
 import type { CliContext } from '../context';
-import { readConfigFile } from './config-file';
 import { envVarFor } from './env-names';
-import { renderSettings } from './print-config';
 import { resolveSettings } from './resolve-settings';
 import { hasEnv, settingOptions } from './setting-flags';
+import type { FileSettings } from './config-file';
 import type { ArgParser } from './settings-schema';
 
 /** Adds the variables, --config and --print-config to `command`, and runs `action` with the settled settings. */
@@ -49,9 +48,15 @@ export function withSettings<F extends OptionValues>(command: Command, ctx: CliC
   return command.action(async () => {
     const file = command.getOptionValue('config') as string | undefined;
     const name = `fedlink ${command.name()}`;
-    const options = settingOptions(command);
-    const settings = resolveSettings(command, { file: file === undefined ? undefined : readConfigFile(file, options, name, (o) => parsers.get(o)), given });
+    let fromFile: FileSettings | undefined;
+    if (file !== undefined) {
+      // Loaded on use: YAML and the schema are for the commands that read a file, not every start.
+      const { readConfigFile } = await import('./config-file');
+      fromFile = readConfigFile(file, settingOptions(command), name, (o) => parsers.get(o));
+    }
+    const settings = resolveSettings(command, { file: fromFile, given });
     if (command.getOptionValue('printConfig') === true) {
+      const { renderSettings } = await import('./print-config');
       ctx.io.stdout.write(renderSettings(name, settings, file));
       return;
     }

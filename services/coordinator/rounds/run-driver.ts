@@ -260,7 +260,7 @@ export class RunDriver {
       fleet: this.deps.fleet,
       clock: this.deps.clock,
       logger: log,
-      // Progress only: queued in order with the round's other saves (a failure is logged by the queue and
+      // Progress only: queued in order with the round's other saves (a failure is logged and
       // superseded by the next save); the round's closing save is awaited, so a store that keeps refusing
       // (fenced: the lease is lost) still ends the loop.
       onChange: (record) => this.queueRound(record),
@@ -654,7 +654,7 @@ export class RunDriver {
     });
   }
 
-  /** saveRound without waiting: its failure is logged by the queue (writeFailed). */
+  /** saveRound without waiting: its failure is logged (writeFailed) and superseded by the next save. */
   private queueRound(record: RoundRecord): void {
     this.saveRound(record).catch((err: unknown) => this.writeFailed(`round/${record.round}/${record.attempt}`, err));
   }

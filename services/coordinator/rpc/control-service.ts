@@ -57,6 +57,8 @@ function callerLabel(call: AuthCall): string {
 }
 /** How often a standby re-reads a watched run from the shared store, ms. */
 const STANDBY_POLL_MS = 500;
+/** How many more reads a standby's watch makes for the final round of a completed run before it ends without it. */
+const STANDBY_END_POLLS = 10;
 
 /** Builds the Control service implementation. */
 export function createControlService(deps: ControlServiceDeps): ControlHandlers {
@@ -99,6 +101,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
     let cancelled = false;
     call.on('cancelled', () => (cancelled = true));
     let last = '';
+    let endPolls = 0;
     while (!cancelled) {
       const run = await deps.manager.getRun(runId);
       const round = (await deps.manager.listRounds(runId)).at(-1);
@@ -107,7 +110,10 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
         last = seen;
         call.write({ run: toWireRun(run), round: round ? toWireRound(round) : null });
       }
-      if (TERMINAL.has(run.state)) break;
+      // The shared store's replicas may answer reads a little behind each other (after a node loss, say): a completed
+      // run whose last commit is not visible yet is read again, a few times, so the watch ends on its final round.
+      const settled = run.state !== 'completed' || (round?.round === run.committedRounds && round.state === 'committed');
+      if (TERMINAL.has(run.state) && (settled || ++endPolls > STANDBY_END_POLLS)) break;
       await new Promise((r) => setTimeout(r, STANDBY_POLL_MS));
     }
     call.end();

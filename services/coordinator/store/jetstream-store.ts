@@ -21,8 +21,9 @@
  * A KV put is atomic, so a writer killed mid-write leaves the previous value.
  * Checkpoints are verified against the Object Store's own SHA-256 digest
  * when written and against their version when read. Writes from one
- * connection are applied in order, so the latest of several fire-and-forget
- * saves of a record wins.
+ * connection are applied in order; a write retried through an outage is not
+ * ordered against a later one, so callers queue the saves of one record
+ * (store/ordered-writes.ts).
  */
 import { connect, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';

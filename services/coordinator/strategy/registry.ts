@@ -1,6 +1,6 @@
 /**
  * Aggregation strategies by the name `--strategy` uses. The CLI's choices and
- * flags, the run-config schema and the README table all derive from this list.
+ * flags, the run-config schema and the table in docs/scheduling.md all derive from this list.
  */
 import { InvalidArgumentError } from '../../../common/errors';
 import type { StrategyOptions } from '../../../common/types';

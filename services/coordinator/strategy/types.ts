@@ -73,7 +73,7 @@ export interface CommitResult {
  */
 export interface Strategy<Opts extends Partial<Record<StrategyOptionName, number>> = Partial<Record<StrategyOptionName, number>>> {
   readonly name: string;
-  /** One line for `--strategy` help and the README. */
+  /** One line for `--strategy` help and the docs. */
   readonly help: string;
   /** Paper and reference implementation the maths and defaults follow. */
   readonly source: string;
