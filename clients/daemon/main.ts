@@ -25,12 +25,15 @@ import { ClientSession, type Trainer } from './session';
 import { resolveCredentials } from './credentials';
 import { channelCredentials } from '../../common/channel-credentials';
 import { SessionEndedError } from '../../common/errors';
+import { DaemonMetrics } from './metrics/daemon-metrics';
 
 /** A running daemon, as `startDaemon` hands it to in-process callers. */
 export interface DaemonHandle {
   session: ClientSession;
   /** Stops the session cleanly (goodbye, in-flight task abandoned, timers cleared). Idempotent. */
   stop(): Promise<void>;
+  /** Prometheus series and their /metrics listener, with --metrics-port. */
+  metrics?: DaemonMetrics;
 }
 
 /** Things an in-process caller (tests, the demo) may supply instead of the defaults. */
@@ -104,7 +107,9 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
       return trainLocal({ spec: task.model, weights, data: overrides.transformData ? overrides.transformData(images) : images, config: task.train }, opts);
     },
   };
-  const trainer = overrides.wrapTrainer ? overrides.wrapTrainer(local) : local;
+  const metrics = config.metrics && new DaemonMetrics({ ...config.metrics, logger: logger.child({ component: 'metrics', clientId }) });
+  const wrapped = overrides.wrapTrainer ? overrides.wrapTrainer(local) : local;
+  const trainer = metrics ? metrics.timed(wrapped) : wrapped;
   const session = new ClientSession({
     coordinator: config.coordinator,
     clientId,
@@ -125,10 +130,21 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     backoffMaxMs: config.backoffMaxMs,
     link: new LinkMonitor(clientId, config.link),
     linkReportIntervalMs: config.linkReportIntervalMs,
-    onLinkReport: (report) => events.publish(linkSubject(clientId), encodeLinkReport(report)),
+    onLinkReport: (report) => {
+      metrics?.linkReport(report);
+      events.publish(linkSubject(clientId), encodeLinkReport(report));
+    },
+    onTransfer: metrics && ((direction, bytes, ms, resumes) => metrics.transfer(direction, bytes, ms, resumes)),
     feedback: new FeedbackStore(config.stateDir, logger),
   });
   await events.start();
+  try {
+    // Subscribed before session.start(), so the first `connected` counts.
+    await metrics?.start(session.events());
+  } catch (err) {
+    await events.stop();
+    throw err;
+  }
   const announce = (status: 'online' | 'draining' | 'offline') =>
     events.publish(presenceSubject(clientId), encodePresence({ clientId: clientId, status, atMs: Date.now() }));
   announce('online');
@@ -140,8 +156,9 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
       await session.stop('client shutting down');
       announce('offline');
       await events.stop();
+      await metrics?.stop();
     })());
-  return { session, stop };
+  return { session, stop, metrics };
 }
 
 /**

@@ -57,6 +57,10 @@ export interface DaemonOptions {
   nats?: NatsConnectOptions;
   /** @default 'info' */
   logLevel?: string;
+  /** Serve Prometheus /metrics on this port (0 picks a free one); unset: no metrics. */
+  metricsPort?: number;
+  /** Address the /metrics listener binds. @default '127.0.0.1' */
+  metricsHost?: string;
   /**
    * Directory for state that must survive a restart (the error-feedback residual, and
    * the credentials an enrollment obtained, in `<stateDir>/tls/`); unset: memory only.
@@ -111,6 +115,8 @@ export interface DaemonConfig {
   credentials: CredentialsSource;
   /** L2 bound of every update; unset: no clipping. */
   clipNorm?: number;
+  /** Where Prometheus /metrics is served; unset: no metrics. */
+  metrics?: { host: string; port: number };
 }
 
 /** Default reconnect backoff bounds, ms. */
@@ -206,7 +212,19 @@ export function compileDaemonOptions(options: DaemonOptions): DaemonConfig {
     limits: compileLimits(options),
     credentials,
     clipNorm: compileClipNorm(options.clipNorm),
+    metrics: compileMetrics(options),
   };
+}
+
+/** Where /metrics is served, if anywhere: a port in 0..65535 (0: a free one). */
+function compileMetrics(options: Pick<DaemonOptions, 'metricsPort' | 'metricsHost'>): DaemonConfig['metrics'] {
+  if (options.metricsPort === undefined) {
+    if (options.metricsHost !== undefined) throw new InvalidArgumentError('a metrics host needs a metrics port');
+    return undefined;
+  }
+  const port = nonNegativeInt('metrics port', options.metricsPort, 0);
+  if (port > 65535) throw new InvalidArgumentError(`metrics port must be in 0..65535, got ${port}`);
+  return { host: options.metricsHost ?? '127.0.0.1', port };
 }
 
 /** The data options of a daemon, defaults filled in and checked (no file is read): also what `fedlink client --check-data` reads. */

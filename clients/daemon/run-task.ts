@@ -64,8 +64,8 @@ export interface TaskContext {
   onProgress: (p: TrainProgress) => void;
   logger: Logger;
   clock: Clock;
-  /** Told of every finished model download and update upload: real transfers are the best throughput probes. */
-  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
+  /** Told of every finished model download and update upload (and how often it resumed after a break): real transfers are the best throughput probes. */
+  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number, resumes: number) => void;
   /** Models already fetched, by version: a hit skips the download. */
   modelCache?: ModelCache;
   /** Error-feedback residuals kept across tasks; without one, lossy updates get none. */
@@ -145,7 +145,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     bytesDown = fetched.bytes;
     ctx.modelCache?.put(cacheKey, weights);
     downloadMs = ctx.clock.now() - started;
-    ctx.onTransfer?.('down', bytesDown, downloadMs);
+    ctx.onTransfer?.('down', bytesDown, downloadMs, fetched.resumes);
   } catch (err) {
     checkAborted(signal, err);
     throw reason('model download failed', err);
@@ -193,7 +193,7 @@ export async function runTrainTask(task: TrainTask, ctx: TaskContext): Promise<T
     checkAborted(signal, err);
     throw reason(isRpcError(err) ? 'update rejected' : 'update upload failed', err);
   }
-  ctx.onTransfer?.('up', pushed.receivedBytes, ctx.clock.now() - pushStarted);
+  ctx.onTransfer?.('up', pushed.receivedBytes, ctx.clock.now() - pushStarted, pushed.resumes);
   if (prepared.feedback && prepared.encoded && prepared.compensated) {
     try {
       // The new residual is what the coordinator will not reconstruct from what it received.

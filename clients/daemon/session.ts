@@ -18,7 +18,7 @@ import { nextDelay } from './backoff';
 import { EventChannel } from './event-channel';
 import { DEFAULT_BACKOFF_INITIAL_MS, DEFAULT_BACKOFF_MAX_MS } from './options';
 import { describeError } from './rpc-error';
-import type { Trainer } from './run-task';
+import type { TaskContext, Trainer } from './run-task';
 import { LinkMonitor } from './link-monitor';
 import { chunkBytesForLink } from './push-update';
 import { ModelCache } from './model-cache';
@@ -85,6 +85,8 @@ export interface ClientSessionOptions {
   linkReportIntervalMs?: number;
   /** Called with every link report sent (main.ts also publishes it on NATS). */
   onLinkReport?: (report: LinkReport) => void;
+  /** Called after every finished transfer (main.ts feeds its metrics). */
+  onTransfer?: TaskContext['onTransfer'];
   /** Global models already fetched, by version. @default a cache of the last 2 */
   modelCache?: ModelCache;
   /** Error-feedback residuals for lossy update encodings, kept across tasks. @default a fresh store */
@@ -202,7 +204,10 @@ export class ClientSession {
       emit: (event) => this.emit(event),
       clock: this.clock,
       logger: this.log,
-      onTransfer: (direction, bytes, ms) => this.link.noteTransfer(direction, bytes, ms),
+      onTransfer: (direction, bytes, ms, resumes) => {
+        this.link.noteTransfer(direction, bytes, ms);
+        options.onTransfer?.(direction, bytes, ms, resumes);
+      },
       modelCache: options.modelCache ?? new ModelCache(),
       feedback: options.feedback ?? new FeedbackStore(),
       limits: this.limits,

@@ -13,7 +13,7 @@ import type { FleetClient } from '../../proto/gen/fedlink/v1/Fleet';
 import type { TaskAssignment__Output } from '../../proto/gen/fedlink/v1/TaskAssignment';
 import type { TaskProgress } from '../../proto/gen/fedlink/v1/TaskProgress';
 import { describeError } from './rpc-error';
-import { runTrainTask, type Trainer } from './run-task';
+import { runTrainTask, type TaskContext, type Trainer } from './run-task';
 import { fromWireTask, toWireProgress } from './wire';
 import type { ModelCache } from './model-cache';
 import type { FeedbackStore } from './encodings';
@@ -40,7 +40,7 @@ export interface TaskSlotDeps {
   emit: (event: TaskEvent) => void;
   clock: Clock;
   logger: Logger;
-  onTransfer?: (direction: 'up' | 'down', bytes: number, ms: number) => void;
+  onTransfer?: TaskContext['onTransfer'];
   modelCache?: ModelCache;
   /** Error-feedback residuals, kept across tasks (and reconnects) for lossy update encodings. */
   feedback?: FeedbackStore;

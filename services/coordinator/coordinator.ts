@@ -53,6 +53,9 @@ import { RunManager } from './run-manager';
 import { journalMemoryPolicy, type JournalMemory } from './rounds/journal-memory';
 import { JournalBudget } from './rounds/update-journal';
 import { MemoryStore } from './store/memory-store';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics';
+import { refusalInterceptor } from './metrics/refusal-interceptor';
+import { timedStore } from './metrics/timed-store';
 import type { Store } from './store/store';
 
 /** An objective every output shape fits: what an upload is checked against before its run names the real one. */
@@ -101,6 +104,8 @@ export interface CoordinatorConfig {
   ownSpoolDir: boolean;
   /** Limits against hostile callers (see limits.ts). */
   limits: Limits;
+  /** Where Prometheus /metrics is served; unset: no metrics at all. */
+  metrics?: { host: string; port: number };
 }
 
 /** Applies defaults to options. */
@@ -135,6 +140,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     advertise: o.advertise,
     leaseTtlMs: o.leaseTtlMs ?? 6000,
     limits: limitsWithDefaults(o.limits),
+    metrics: o.metricsPort === undefined ? undefined : { host: o.metricsHost ?? '127.0.0.1', port: o.metricsPort },
   };
 }
 
@@ -168,6 +174,8 @@ export class Coordinator {
   private readonly enrollment: Enrollment;
   /** The models Inference.Predict serves. */
   private readonly served: ServedModels;
+  /** Prometheus series and their /metrics listener, when asked for. */
+  readonly metrics?: CoordinatorMetrics;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -178,7 +186,20 @@ export class Coordinator {
     const clock = options.clock ?? systemClock;
     this.clock = clock;
     this.leading = !config.ha;
-    const raw = options.store ?? new MemoryStore();
+    this.metrics =
+      config.metrics &&
+      new CoordinatorMetrics(
+        {
+          connectedClients: () => this.registry.connectedCount(),
+          activeRuns: () => this.manager.activeRuns,
+          presenceCounts: () => this.links.presenceCounts(),
+          linkEvents: () => this.links.events(),
+        },
+        { ...config.metrics, logger: logger.child({ component: 'metrics' }) },
+      );
+    const metrics = this.metrics;
+    const given = options.store ?? new MemoryStore();
+    const raw = metrics ? timedStore(given, (op, seconds, ok) => metrics.storeOperation(op, seconds, ok)) : given;
     if (config.ha && (raw.kind !== 'jetstream' || !config.nats)) throw new InvalidArgumentError('high availability (--ha) needs the jetstream store and a NATS URL');
     // With HA every state write needs the leader lease (the lease exists from start() on).
     const lease = () => this.lease;
@@ -221,6 +242,7 @@ export class Coordinator {
       valueBound: config.valueBound,
       retention: config.retention,
       maxActiveRuns: config.limits.maxActiveRuns,
+      metrics,
     });
     this.served = new ServedModels({
       source: this.manager,
@@ -263,6 +285,7 @@ export class Coordinator {
       'grpc.http2.min_ping_interval_without_data_ms': 5000,
       'grpc.max_concurrent_streams': this.config.limits.maxStreamsPerConnection,
       'grpc.max_connection_idle_ms': this.config.limits.connectionIdleMs,
+      interceptors: this.metrics ? [refusalInterceptor((method, code) => this.metrics?.refused(method, code))] : [],
     });
     const auth = this.options.auth ?? createAuthHook({ tls: this.config.tls !== undefined, revoked: (id) => this.revocations.reason(id) });
     server.addService(
@@ -321,6 +344,12 @@ export class Coordinator {
       }),
     );
     this.server = server;
+    try {
+      await this.metrics?.start();
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
     this.state = 'RUNNING';
     this.liveness.start();
     this.retention.start();
@@ -469,6 +498,7 @@ export class Coordinator {
     }
     // After the server: requests in flight finished on their models.
     this.served.stop();
+    await this.metrics?.stop();
     // Client records the sessions' ends queued land before the store closes.
     await this.registry.flush();
     await this.store.close();

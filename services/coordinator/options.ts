@@ -87,6 +87,10 @@ export interface CoordinatorOptions {
   checkpointEvery?: number;
   /** NATS connection; without it an in-process event bus is used. */
   nats?: NatsConnectOptions;
+  /** Serve Prometheus /metrics on this port (0 picks a free one); unset: no metrics. */
+  metricsPort?: number;
+  /** Address the /metrics listener binds. @default '127.0.0.1' */
+  metricsHost?: string;
   /** @default 'info' */
   logLevel?: string;
   /** Limits against hostile callers; each field is documented, with its @default and flag, in limits.ts. */

@@ -29,6 +29,7 @@ import { FencedError } from './ha/fenced-store';
 import { failedRecord, planResume, type ResumePlan } from './rounds/resume-run';
 import type { StrategyState } from './strategy/types';
 import type { ModelUploads } from './model/model-uploads';
+import type { RoundRecorder } from './metrics/recorder';
 
 /** Collaborators of the run manager. */
 export interface RunManagerDeps {
@@ -55,6 +56,8 @@ export interface RunManagerDeps {
   maxActiveRuns?: number;
   /** Models uploaded for runs (UploadModel); without it a run can only train a built-in model. */
   uploads?: ModelUploads;
+  /** Where rounds report for Prometheus (metrics/); unset: nothing is recorded. */
+  metrics?: RoundRecorder;
 }
 
 /** Creates and drives runs; routes fleet traffic to their rounds. */

@@ -25,6 +25,18 @@ describe('link tracker', () => {
     tracker.stop();
   });
 
+  it('link tracker - counts tracked clients by presence as the sweep moves them offline', () => {
+    const { clock, tracker } = setup();
+    tracker.report({ clientId: 'a', measuredAtMs: 0, radio: 'lte', rttMs: 40 });
+    clock.advance(15_000);
+    tracker.report({ clientId: 'b', measuredAtMs: 0, radio: 'wifi', rttMs: 10 });
+    tracker.report({ clientId: 'c', measuredAtMs: 0, radio: 'wifi', rttMs: 10 });
+    clock.advance(6000);
+    expect(Object.fromEntries(tracker.presenceCounts())).toEqual({ offline: 1, online: 2 });
+    expect(tracker.list().filter((e) => e.presence === 'offline').map((e) => e.clientId)).toEqual(['a']);
+    tracker.stop();
+  });
+
   it('link tracker - turns transfer observations into throughput and RTT samples into jitter', () => {
     const { tracker } = setup();
     tracker.observe({ kind: 'transfer', clientId: 'a', atMs: 0, direction: 'up', bytes: 1_000_000, seconds: 2 });

@@ -15,6 +15,7 @@ import { coordinatorOption, type CliContext } from '../context';
 import { duration, fraction, nonNegativeInt, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { withSettings } from '../settings/with-settings';
+import { addMetricsFlags, metricsFromFlags, type MetricsFlags } from '../metrics-flags';
 import { RADIO_TYPES, type RadioType } from '../../../common/link';
 import { MODEL_NAMES } from '../../trainer/model-names';
 import { DEVICE_MODEL_KINDS } from '../../daemon/task-limits';
@@ -22,7 +23,7 @@ import { DEFAULT_TASK_LIMITS } from '../../daemon/task-limits';
 import { durationText } from '../../../common/duration';
 
 /** What `fedlink client`'s flags parse into. */
-export interface ClientFlags {
+export interface ClientFlags extends MetricsFlags {
   coordinator: string;
   id?: string;
   dataset: 'fashion-mnist';
@@ -114,6 +115,7 @@ export function toDaemonOptions(flags: ClientFlags & NatsFlags): DaemonOptions {
     pki: flags.pki,
     enrollToken: flags.enrollToken,
     clipNorm: flags.clipNorm,
+    ...metricsFromFlags(flags),
   };
   compileDaemonOptions(options);
   return options;
@@ -200,5 +202,5 @@ export function addClientFlags(command: Command): Command {
     .addOption(new Option('--loss <loss>', 'with --check-data: the run\'s loss').choices(LOSSES).default(undefined, DEFAULT_OBJECTIVE.loss))
     .addOption(new Option('--preprocessing <file>', 'with --check-data: the run\'s preprocessing, a JSON file'))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
-  return addNatsFlags(command);
+  return addNatsFlags(addMetricsFlags(command));
 }

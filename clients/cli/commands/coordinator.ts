@@ -14,12 +14,13 @@ import type { CliContext } from '../context';
 import { byteSize, duration, nonNegativeInt, port, positiveInt, positiveNumber } from '../flags';
 import { addNatsFlags, toNatsOptions, type NatsFlags } from '../nats-flags';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from '../tls-flags';
+import { addMetricsFlags, metricsFromFlags, type MetricsFlags } from '../metrics-flags';
 import { withSettings } from '../settings/with-settings';
 import { readCa, readCaFiles } from '../../../common/pki/files';
 import { checkValueBound } from '../../../common/codecs/value-bound';
 import { defaultJournalBudget, JOURNAL_MEMORY_FLAGS, journalMemoryPolicy } from '../../../services/coordinator/rounds/journal-memory';
 
-interface CoordinatorFlags extends TlsFlags {
+interface CoordinatorFlags extends TlsFlags, MetricsFlags {
   host?: string;
   insecure?: boolean;
   tlsCaKey?: string;
@@ -133,6 +134,7 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
     checkpointEvery: flags.checkpointEvery,
     nats: toNatsOptions(flags),
     limits: limitsFromFlags(flags as unknown as Record<string, unknown>),
+    ...metricsFromFlags(flags),
   };
 }
 
@@ -170,6 +172,7 @@ export function registerCoordinatorCommand(program: Command, ctx: CliContext): v
   addTlsFlags(command, "the coordinator's (with --pki, a ca.key there enables enrollment)");
   command.addOption(new Option('--tls-ca-key <file>', "the CA's private key, with --tls-ca: lets the coordinator enroll devices (sign their certificates)"));
   addLimitFlags(command);
+  addMetricsFlags(command);
   withSettings(addNatsFlags(command), ctx, async (flags: CoordinatorFlags & NatsFlags) => {
     const options = toCoordinatorOptions(flags);
     const { runCoordinator }: { runCoordinator: (options: CoordinatorOptions) => Promise<void> } = await import('../../../services/coordinator/main');

@@ -126,6 +126,13 @@ export class SessionRegistry implements FleetPort {
     return [...this.entries.values()].map((e) => ({ ...e.record })).sort((a, b) => a.clientId.localeCompare(b.clientId));
   }
 
+  /** How many clients have an open session now (without copying the records, for metrics scrapes). */
+  connectedCount(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.handle) n++;
+    return n;
+  }
+
   /** Connected client ids whose last sign of life is older than `ms`. */
   silentFor(ms: number): Array<{ clientId: ClientId; sessionId: string }> {
     const cutoff = this.clock.now() - ms;

@@ -97,6 +97,13 @@ export class LinkTracker {
     return { tracked: this.estimates.size, forgotten: this.forgotten, refused: this.refused };
   }
 
+  /** How many tracked clients have each presence (without copying the estimates, for metrics scrapes). */
+  presenceCounts(): Map<LinkEstimate['presence'], number> {
+    const counts = new Map<LinkEstimate['presence'], number>();
+    for (const e of this.estimates.values()) counts.set(e.presence, (counts.get(e.presence) ?? 0) + 1);
+    return counts;
+  }
+
   /** Every estimate, by client id. */
   list(): LinkEstimate[] {
     return [...this.estimates.values()].map((e) => this.view(e)).sort((a, b) => a.clientId.localeCompare(b.clientId));

@@ -11,6 +11,7 @@ import { createRng } from '../../../common/random';
 import type { ClientId, Metrics, PrivacyStep, RoundRecord, RunRecord } from '../../../common/types';
 import { float32ToBytes, sha256Hex } from '../../../common/weights-codec';
 import type { LinkEstimate } from '../../../common/link';
+import type { RoundRecorder } from '../metrics/recorder';
 import type { RoundLifecycleEvent } from '../../../common/events/payloads';
 import { predictCompletion } from '../selection/predictor';
 import { chooseEncoding } from '../compression/choose-encoding';
@@ -67,6 +68,8 @@ export interface RunDriverDeps {
   resumeAttempt?: number;
   /** Resuming after a restart: the strategy's server state stored with the checkpoint resumed from. */
   strategyState?: StrategyState;
+  /** Where rounds report for Prometheus (metrics/recorder.ts); unset: nothing is recorded. */
+  metrics?: RoundRecorder;
   /** Gaussian noise for DP runs. @default a cryptographically secure source (tests pass a seeded one) */
   noise?: NoiseSource;
 }
@@ -288,6 +291,7 @@ export class RunDriver {
     failpoint('mid-aggregation', round);
     let aggregate: RoundAggregate | undefined;
     let aggregateError: unknown;
+    const aggregating = this.deps.metrics?.startPhase('aggregate');
     try {
       aggregate = aggregateRound(outcome.accumulator, this.weights, {
         strategy: this.strategy,
@@ -299,6 +303,8 @@ export class RunDriver {
       // Without the refused updates a rule may have too few to work with: the round's rules decide below.
       if (outcome.accumulator.refused.length === 0) throw err;
       aggregateError = err;
+    } finally {
+      aggregating?.();
     }
     // Updates whose journal did not read back as written count as failed, as if refused on
     // arrival; the aggregate already leaves them out, so the round commits if its rules allow.
@@ -346,6 +352,7 @@ export class RunDriver {
     // committed; only then the event. Older checkpoints are pruned after all that.
     // The strategy's state goes with its checkpoint (same durability, written before the commit names it);
     // only the current checkpoint carries state, so a run keeps one model's worth of it on disk too.
+    const committing = this.deps.metrics?.startPhase('commit');
     const version = await this.saveModel(weights);
     const strategyState = step.state && (await saveStrategyState(this.deps.store, this.run.runId, step.state));
     record.checkpoint = version;
@@ -382,6 +389,7 @@ export class RunDriver {
     record.state = 'committed';
     record.endedAtMs = this.deps.clock.now();
     await this.saveRound(record);
+    committing?.();
     const epsilon = record.strategyMetrics?.dp_epsilon;
     this.deps.lifecycle?.({
       type: 'round-committed', runId: this.run.runId, round, attempt, atMs: record.endedAtMs,
@@ -641,6 +649,7 @@ export class RunDriver {
     const run = structuredClone(this.run);
     return this.writes.save(`round/${round.round}/${round.attempt}`, async () => {
       await this.deps.store.putRound(round);
+      this.deps.metrics?.roundSaved(round, run);
       this.deps.events.publish({ run, round });
     });
   }
