@@ -41,6 +41,8 @@ import { DEFAULT_CHUNK_BYTES } from '../../common/weights-codec';
 import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
+import { DashboardServer } from './dashboard/dashboard-server';
+import { clientViews } from './fleet/client-views';
 import { createFleetService } from './rpc/fleet-service';
 import { createInferenceService } from './inference/inference-service';
 import { buildTfjsPredictor } from './inference/predictor';
@@ -101,6 +103,8 @@ export interface CoordinatorConfig {
   ownSpoolDir: boolean;
   /** Limits against hostile callers (see limits.ts). */
   limits: Limits;
+  /** The web dashboard's address; undefined: none. */
+  http?: { host: string; port: number };
 }
 
 /** Applies defaults to options. */
@@ -135,6 +139,7 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     advertise: o.advertise,
     leaseTtlMs: o.leaseTtlMs ?? 6000,
     limits: limitsWithDefaults(o.limits),
+    http: o.httpPort === undefined ? undefined : { host: o.httpHost ?? '127.0.0.1', port: o.httpPort },
   };
 }
 
@@ -168,6 +173,7 @@ export class Coordinator {
   private readonly enrollment: Enrollment;
   /** The models Inference.Predict serves. */
   private readonly served: ServedModels;
+  private dashboard?: DashboardServer;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -244,12 +250,22 @@ export class Coordinator {
     return this.boundPort;
   }
 
+  /** The web dashboard's URL (after start), if it serves one. */
+  get dashboardUrl(): string | undefined {
+    return this.dashboard?.url;
+  }
+
   /** Binds the server and starts serving. */
   async start(): Promise<number> {
     if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
     if (!this.config.tls && !this.config.insecure && !isLoopback(this.config.host)) {
       throw new InvalidArgumentError(
         `refusing to serve plaintext on ${this.config.host}: anyone reaching it could train, poison or read the model. Give --pki <dir> (see fedlink pki init) or --tls-cert/--tls-key/--tls-ca, or --insecure to do it anyway`,
+      );
+    }
+    if (this.config.http && !this.config.tls && !this.config.insecure && !isLoopback(this.config.http.host)) {
+      throw new InvalidArgumentError(
+        `refusing to serve the dashboard in plaintext on ${this.config.http.host}: anyone reaching it could read every run and client. Serve TLS (then browsers need an operator certificate), keep --http-host on loopback (reach it through an SSH tunnel), or give --insecure`,
       );
     }
     await this.revocations.load();
@@ -319,6 +335,7 @@ export class Coordinator {
       }),
     );
     this.server = server;
+    if (this.config.http) await this.startDashboard(this.config.http, auth);
     this.state = 'RUNNING';
     this.liveness.start();
     this.retention.start();
@@ -336,6 +353,36 @@ export class Coordinator {
       this.config.tls ? 'coordinator serving (mutual TLS: identities from client certificates)' : 'coordinator serving plaintext: callers are trusted by the id they claim',
     );
     return this.boundPort;
+  }
+
+  /** Serves the web dashboard from the same state, events and auth hook as Control. */
+  private async startDashboard(address: { host: string; port: number }, auth: AuthHook): Promise<void> {
+    const registry = this.registry;
+    const links = this.links;
+    const manager = this.manager;
+    const estimateRoundMs = (clientId: string) => manager.estimateRoundMs(clientId, registry.describe(clientId)?.datasetSize ?? 0);
+    this.dashboard = new DashboardServer({
+      ...address,
+      tls: this.config.tls,
+      auth,
+      clock: this.clock,
+      logger: this.logger,
+      source: {
+        listRuns: () => manager.listRuns(),
+        getRun: (runId) => manager.getRun(runId),
+        listRounds: (runId) => manager.listRounds(runId),
+        clients: () => clientViews({ registry, links, estimateRoundMs }),
+        runEvents: () => manager.subscribeAll(),
+        onFleetChange: (listener) => registry.onChange(listener),
+        linkEvents: () => links.events(),
+      },
+    });
+    try {
+      await this.dashboard.start();
+    } catch (err) {
+      this.server?.forceShutdown();
+      throw err;
+    }
   }
 
   /** Fleet.Enroll: redeems a token for a device certificate; every attempt is audited. */
@@ -436,6 +483,8 @@ export class Coordinator {
     this.state = 'DRAINING';
     for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
     this.logger.info({ reason }, 'draining');
+    // Pages' event streams end first: an open stream would hold the HTTP server open.
+    await this.dashboard?.stop();
     this.liveness.stop();
     this.retention.stop();
     this.registry.closeAll(reason);

@@ -1,0 +1,117 @@
+/**
+ * The one subscription behind every open dashboard page: run events from the
+ * run manager's in-process bus and client changes from the session registry
+ * and link tracker, fanned out to each page's event stream. Client snapshots
+ * are coalesced (at most one per `clientsEveryMs`), so a fleet's heartbeats
+ * never turn into a storm of frames.
+ */
+import type { Clock, TimerHandle } from '../../../common/clock';
+import type { Logger } from '../../../common/logger';
+import type { Subscription } from '../../../common/event-bus';
+import type { DashboardSource } from './dashboard-source';
+import { runEventView } from './dashboard-views';
+import { DASHBOARD_EVENTS, SSE_KEEPALIVE, sseFrame } from './sse';
+
+/** Where the feed writes: one page's stream. */
+export interface FeedSink {
+  send(frame: string): void;
+}
+
+/** Timing of the feed. */
+export interface FeedOptions {
+  /** Shortest gap between two client snapshots, ms. @default 1000 */
+  clientsEveryMs?: number;
+  /** A comment is sent this often so idle streams stay open through proxies, ms. @default 15000 */
+  keepAliveMs?: number;
+}
+
+/** Fans the coordinator's events out to the open pages. */
+export class DashboardFeed {
+  private readonly sinks = new Set<FeedSink>();
+  private subscriptions: Array<Subscription<unknown>> = [];
+  private pumping: Array<Promise<void>> = [];
+  private unsubscribeClients?: () => void;
+  private clientsTimer?: TimerHandle;
+  private keepAliveTimer?: TimerHandle;
+  private lastClientsAtMs = Number.NEGATIVE_INFINITY;
+  private readonly clientsEveryMs: number;
+  private readonly keepAliveMs: number;
+
+  constructor(
+    private readonly source: DashboardSource,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: FeedOptions = {},
+  ) {
+    this.clientsEveryMs = options.clientsEveryMs ?? 1000;
+    this.keepAliveMs = options.keepAliveMs ?? 15_000;
+  }
+
+  /** Subscribes to the coordinator's events; idempotent. */
+  start(): void {
+    if (this.subscriptions.length) return;
+    const runs = this.source.runEvents();
+    const links = this.source.linkEvents();
+    this.subscriptions = [runs, links];
+    this.pumping = [
+      this.pump(runs, (e) => this.broadcast(sseFrame(DASHBOARD_EVENTS.run, runEventView(e)))),
+      this.pump(links, () => this.clientsChanged()),
+    ];
+    this.unsubscribeClients = this.source.onFleetChange(() => this.clientsChanged());
+    this.scheduleKeepAlive();
+  }
+
+  /** Unsubscribes and cancels its timers; idempotent. Pages' streams are the server's to close. */
+  async stop(): Promise<void> {
+    for (const s of this.subscriptions) s.close();
+    this.unsubscribeClients?.();
+    this.clientsTimer?.cancel();
+    this.keepAliveTimer?.cancel();
+    this.clientsTimer = this.keepAliveTimer = this.unsubscribeClients = undefined;
+    await Promise.all(this.pumping);
+    this.subscriptions = [];
+    this.pumping = [];
+    this.sinks.clear();
+  }
+
+  /** Adds a page; returns its removal. */
+  add(sink: FeedSink): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  /** Open pages. */
+  get size(): number {
+    return this.sinks.size;
+  }
+
+  /** Feeds a subscription to `each` until it is closed; a failure is logged, never left unhandled. */
+  private async pump<T>(events: Subscription<T>, each: (e: T) => void): Promise<void> {
+    try {
+      for await (const e of events) each(e);
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, 'dashboard feed stopped');
+    }
+  }
+
+  private broadcast(frame: string): void {
+    for (const s of this.sinks) s.send(frame);
+  }
+
+  private clientsChanged(): void {
+    if (this.clientsTimer || this.sinks.size === 0) return;
+    const wait = Math.max(0, this.lastClientsAtMs + this.clientsEveryMs - this.clock.now());
+    this.clientsTimer = this.clock.setTimeout(() => {
+      this.clientsTimer = undefined;
+      this.lastClientsAtMs = this.clock.now();
+      this.broadcast(sseFrame(DASHBOARD_EVENTS.clients, this.source.clients()));
+    }, wait);
+  }
+
+  private scheduleKeepAlive(): void {
+    this.keepAliveTimer = this.clock.setTimeout(() => {
+      this.broadcast(SSE_KEEPALIVE);
+      this.scheduleKeepAlive();
+    }, this.keepAliveMs);
+  }
+}
