@@ -6,6 +6,7 @@
 #   python3-sklearn        the breast-cancer and digits data sets of examples/
 #   systemd                systemd-analyze, for the unit tests (test/infra/systemd-units.test.ts)
 #   python3-grpcio, python3-grpc-tools  the Python protocol conformance client (test/conformance/; numpy too)
+#   chromium               the browser the dashboard test drives (test/dashboard/; playwright-core downloads none)
 # Uses sudo only when not already root. Does nothing when all are present.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import grpc_tools.protoc' >/dev/null 2>&1 || need+=(python3-grpc-tools)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 as_root=()

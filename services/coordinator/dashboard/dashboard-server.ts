@@ -85,6 +85,11 @@ export class DashboardServer {
     return this.boundPort;
   }
 
+  /** Event streams open now. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
   /** The dashboard's URL (after start). */
   get url(): string {
     const host = this.options.host.includes(':') && !this.options.host.startsWith('[') ? `[${this.options.host}]` : this.options.host;
