@@ -380,7 +380,9 @@ export class Coordinator {
     try {
       await this.dashboard.start();
     } catch (err) {
+      // Nothing else was started yet but the gRPC server and the runs resumed on start: undo both.
       this.server?.forceShutdown();
+      await this.manager.stop();
       throw err;
     }
   }
