@@ -18,12 +18,13 @@ import { ProcessGroup } from '../../clients/demo/process-group';
 import { systemClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
 import type { RoundRecord } from '../../common/types';
-import { noAuth } from '../../services/coordinator/auth/auth-hook';
+import { createAuthHook, noAuth } from '../../services/coordinator/auth/auth-hook';
 import { DashboardServer } from '../../services/coordinator/dashboard/dashboard-server';
 import { artifactPath, launchChromium, type TestBrowser } from '../helpers/chromium';
 import { runCli, waitFor } from '../helpers/cli';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { FakeDashboardSource, fakeRound, fakeRun } from '../helpers/fake-dashboard-source';
+import { createTestPki, type TestPki } from '../helpers/pki';
 
 /** Console errors and failed requests of a page (a CSP violation is a console error). */
 function watchErrors(page: Page): string[] {
@@ -97,6 +98,41 @@ describe('dashboard page', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+});
+
+describe('dashboard page over TLS', () => {
+  let pki: TestPki;
+  let server: DashboardServer;
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    const source = new FakeDashboardSource();
+    source.runs.set('run-tls', fakeRun('run-tls'));
+    server = new DashboardServer({ host: '127.0.0.1', port: 0, tls: pki.coordinator, auth: createAuthHook({ tls: true }), source, clock: systemClock, logger: silentLogger() });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    pki?.remove();
+  });
+
+  it('dashboard page over TLS - a browser presenting a viewer certificate gets the live page (without one it is 401: dashboard-http.test.ts)', async () => {
+    const origin = server.url.replace(/\/$/, '');
+    // Chromium does not know the test CA: the server's certificate is not what this test is about.
+    const vera = await pki.operator('vera', 'viewer');
+    const viewer = await launchChromium({ ignoreHTTPSErrors: true, clientCertificates: [{ origin, cert: Buffer.from(vera.certPem), key: Buffer.from(vera.keyPem) }] });
+    try {
+      const page = await viewer.context.newPage();
+      const errors = watchErrors(page);
+      await page.goto(server.url);
+      await page.locator('#live.on').waitFor({ timeout: 20_000 });
+      await page.locator('#runs tbody tr[data-run-id="run-tls"]').waitFor({ timeout: 10_000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await viewer.close();
+    }
+  }, 120_000);
 });
 
 describe('dashboard e2e', () => {

@@ -5,7 +5,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+
+/** What a browser may be launched with beyond the defaults: client certificates for HTTPS origins. */
+export type BrowserOptions = Pick<BrowserContextOptions, 'clientCertificates' | 'ignoreHTTPSErrors'>;
 
 /** Where Debian's chromium package puts the browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -20,10 +23,10 @@ export interface TestBrowser {
 }
 
 /** Launches Chromium with a throwaway user-data-dir, or throws naming the package to install. */
-export async function launchChromium(): Promise<TestBrowser> {
+export async function launchChromium(options: BrowserOptions = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: the dashboard test needs Debian's Chromium: apt-get install chromium (infra/install-system-deps.sh does it)`);
   const profile = mkdtempSync(path.join(tmpdir(), 'fedlink-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 900 }, ...options });
   return {
     context,
     close: async () => {
