@@ -42,6 +42,7 @@ import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
 import { DashboardServer } from './dashboard/dashboard-server';
+import { isLoopback } from '../../common/loopback';
 import { clientViews } from './fleet/client-views';
 import { createFleetService } from './rpc/fleet-service';
 import { createInferenceService } from './inference/inference-service';
@@ -141,11 +142,6 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     limits: limitsWithDefaults(o.limits),
     http: o.httpPort === undefined ? undefined : { host: o.httpHost ?? '127.0.0.1', port: o.httpPort },
   };
-}
-
-/** Whether a listen address reaches only this machine. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** A running coordinator. */

@@ -9,6 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Clock } from '../../../common/clock';
+import { isLoopback } from '../../../common/loopback';
 import { ResourceExhaustedError, UnavailableError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import type { TlsMaterial } from '../../../common/pki/files';
@@ -52,10 +53,6 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/** Whether a listen address reaches only this machine. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** A Host header naming this machine (a page served on loopback answers only those: no DNS rebinding). */
 function isLoopbackHostHeader(value: string | undefined): boolean {
