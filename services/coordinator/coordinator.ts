@@ -305,7 +305,7 @@ export class Coordinator {
         audit: this.audit,
         enrollment: this.enrollment,
         revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
-        estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
+        estimateRoundMs: (clientId) => this.estimateRoundMs(clientId),
       }));
     server.addService(
       proto.fedlink.v1.Inference.service,
@@ -351,12 +351,17 @@ export class Coordinator {
     return this.boundPort;
   }
 
+  /** A client's predicted round time for the most recent run, ms, if it can be predicted (clients list, dashboard). */
+  private estimateRoundMs(clientId: string): number | undefined {
+    return this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0);
+  }
+
   /** Serves the web dashboard from the same state, events and auth hook as Control. */
   private async startDashboard(address: { host: string; port: number }, auth: AuthHook): Promise<void> {
     const registry = this.registry;
     const links = this.links;
     const manager = this.manager;
-    const estimateRoundMs = (clientId: string) => manager.estimateRoundMs(clientId, registry.describe(clientId)?.datasetSize ?? 0);
+    const estimateRoundMs = (clientId: string) => this.estimateRoundMs(clientId);
     this.dashboard = new DashboardServer({
       ...address,
       tls: this.config.tls,

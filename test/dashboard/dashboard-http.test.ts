@@ -175,6 +175,28 @@ describe('dashboard http', () => {
     s.close();
   });
 
+  it('dashboard http - sends the latest state of each changed round once per interval, newest run state last', async () => {
+    const clock = new FakeClock();
+    const source = new FakeDashboardSource();
+    const port = await start(source, { clock });
+    const s = await openStream(port);
+    await waitFor('the stream to be registered', () => (s.text().startsWith('retry:') ? true : undefined), 5000, 20);
+    const client = (state: 'selected' | 'dispatched' | 'finished') => [{ clientId: 'edge-1', state, numExamples: 1, bytesDown: 0, bytesUp: 0, selectedAtMs: 1 }];
+    source.runBus.publish({ run: fakeRun('run-a', { updatedAtMs: 1 }), round: fakeRound('run-a', 1, client('selected')) });
+    source.runBus.publish({ run: fakeRun('run-b', { updatedAtMs: 2 }), round: fakeRound('run-b', 1, client('selected')) });
+    source.runBus.publish({ run: fakeRun('run-a', { updatedAtMs: 3 }), round: fakeRound('run-a', 1, client('dispatched')) });
+    source.runBus.publish({ run: fakeRun('run-a', { updatedAtMs: 4 }), round: fakeRound('run-a', 1, client('finished')) });
+    await new Promise((r) => setImmediate(r));
+    clock.advance(249);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(eventsNamed(s.text(), 'run')).toEqual([]);
+    clock.advance(1);
+    const sent = await waitFor('the run events', () => (eventsNamed(s.text(), 'run').length === 2 ? eventsNamed(s.text(), 'run') : undefined), 5000, 20);
+    const shown = (sent as Array<{ run: { runId: string; updatedAtMs: number }; round: { clients: Array<{ state: string }> } }>).map((e) => [e.run.runId, e.run.updatedAtMs, e.round.clients[0].state]);
+    expect(shown).toEqual([['run-b', 2, 'selected'], ['run-a', 4, 'finished']]);
+    s.close();
+  });
+
   it('dashboard http - stop() ends open streams, unsubscribes and leaves no timer behind', async () => {
     const clock = new FakeClock();
     const source = new FakeDashboardSource();

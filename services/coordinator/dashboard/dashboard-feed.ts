@@ -1,13 +1,15 @@
 /**
  * The one subscription behind every open dashboard page: run events from the
  * run manager's in-process bus and client changes from the session registry
- * and link tracker, fanned out to each page's event stream. Client snapshots
- * are coalesced (at most one per `clientsEveryMs`), so a fleet's heartbeats
- * never turn into a storm of frames.
+ * and link tracker, fanned out to each page's event stream. Both are
+ * coalesced: a round's changes go out at most every `runsEveryMs` (its latest
+ * state), client snapshots at most every `clientsEveryMs`, so neither a large
+ * round nor a fleet's heartbeats turn into a storm of frames.
  */
 import type { Clock, TimerHandle } from '../../../common/clock';
 import type { Logger } from '../../../common/logger';
 import type { Subscription } from '../../../common/event-bus';
+import type { RunEvent } from '../rounds/run-driver';
 import type { DashboardSource } from './dashboard-source';
 import { runEventView } from './dashboard-views';
 import { DASHBOARD_EVENTS, SSE_KEEPALIVE, sseFrame } from './sse';
@@ -21,6 +23,8 @@ export interface FeedSink {
 export interface FeedOptions {
   /** Shortest gap between two client snapshots, ms. @default 1000 */
   clientsEveryMs?: number;
+  /** How long changes of a run are gathered before its latest state goes out, ms. @default 250 */
+  runsEveryMs?: number;
   /** A comment is sent this often so idle streams stay open through proxies, ms. @default 15000 */
   keepAliveMs?: number;
 }
@@ -34,6 +38,10 @@ export class DashboardFeed {
   private clientsTimer?: TimerHandle;
   private keepAliveTimer?: TimerHandle;
   private lastClientsAtMs = Number.NEGATIVE_INFINITY;
+  /** Run events waiting to go out: the latest per run (and round attempt), in the order they last changed. */
+  private readonly pendingRuns = new Map<string, RunEvent>();
+  private runsTimer?: TimerHandle;
+  private readonly runsEveryMs: number;
   private readonly clientsEveryMs: number;
   private readonly keepAliveMs: number;
 
@@ -44,6 +52,7 @@ export class DashboardFeed {
     options: FeedOptions = {},
   ) {
     this.clientsEveryMs = options.clientsEveryMs ?? 1000;
+    this.runsEveryMs = options.runsEveryMs ?? 250;
     this.keepAliveMs = options.keepAliveMs ?? 15_000;
   }
 
@@ -54,7 +63,7 @@ export class DashboardFeed {
     const links = this.source.linkEvents();
     this.subscriptions = [runs, links];
     this.pumping = [
-      this.pump(runs, (e) => this.broadcast(sseFrame(DASHBOARD_EVENTS.run, runEventView(e)))),
+      this.pump(runs, (e) => this.runChanged(e)),
       this.pump(links, () => this.clientsChanged()),
     ];
     this.unsubscribeClients = this.source.onFleetChange(() => this.clientsChanged());
@@ -66,8 +75,10 @@ export class DashboardFeed {
     for (const s of this.subscriptions) s.close();
     this.unsubscribeClients?.();
     this.clientsTimer?.cancel();
+    this.runsTimer?.cancel();
     this.keepAliveTimer?.cancel();
-    this.clientsTimer = this.keepAliveTimer = this.unsubscribeClients = undefined;
+    this.clientsTimer = this.runsTimer = this.keepAliveTimer = this.unsubscribeClients = undefined;
+    this.pendingRuns.clear();
     await Promise.all(this.pumping);
     this.subscriptions = [];
     this.pumping = [];
@@ -96,6 +107,20 @@ export class DashboardFeed {
 
   private broadcast(frame: string): void {
     for (const s of this.sinks) s.send(frame);
+  }
+
+  private runChanged(e: RunEvent): void {
+    if (this.sinks.size === 0) return;
+    const key = e.round ? `${e.run.runId}/${e.round.round}/${e.round.attempt}` : e.run.runId;
+    // Re-inserted, so the frame sent last carries the newest run state.
+    this.pendingRuns.delete(key);
+    this.pendingRuns.set(key, e);
+    this.runsTimer ??= this.clock.setTimeout(() => {
+      this.runsTimer = undefined;
+      const events = [...this.pendingRuns.values()];
+      this.pendingRuns.clear();
+      for (const pending of events) this.broadcast(sseFrame(DASHBOARD_EVENTS.run, runEventView(pending)));
+    }, this.runsEveryMs);
   }
 
   private clientsChanged(): void {
