@@ -203,6 +203,7 @@ describe('dashboard e2e', () => {
       group.get('edge-3')!.kill('SIGKILL');
       return current.round;
     }, 120_000, 50);
+    await page.screenshot({ path: artifactPath('dashboard-live.png'), fullPage: true });
 
     await waitFor('the run to complete', async () => ((await control.getRun(runId)).state === 'completed' ? true : undefined), 300_000, 500);
     const committed = (await rounds()).filter((r) => r.state === 'committed').map((r) => r.round);

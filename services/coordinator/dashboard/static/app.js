@@ -277,9 +277,12 @@ function phases(c, t0) {
   const upEndAt = c.acceptedAtMs ?? (c.state === 'finished' ? c.finishedAtMs : undefined);
   const upEnd = upEndAt !== undefined ? upEndAt - t0 : undefined;
   const upStart = upEnd !== undefined && c.uploadMs !== undefined ? upEnd - c.uploadMs : undefined;
+  // A client still at work has an open bar up to now (the page re-renders every few seconds).
+  const working = c.state === 'dispatched' || c.state === 'uploading';
   if (dlEnd !== undefined) out.push({ kind: 'download', from: dlStart, to: dlEnd });
+  else if (working) out.push({ kind: 'download', from: dlStart, to: Date.now() - t0 });
   const trainFrom = dlEnd ?? dlStart;
-  const trainTo = upStart ?? (c.durationMs !== undefined ? trainFrom + c.durationMs : undefined);
+  const trainTo = upStart ?? (c.durationMs !== undefined ? trainFrom + c.durationMs : working && dlEnd !== undefined ? Date.now() - t0 : undefined);
   if (trainTo !== undefined && trainTo > trainFrom) out.push({ kind: 'train', from: trainFrom, to: trainTo });
   if (upStart !== undefined) out.push({ kind: 'upload', from: upStart, to: upEnd });
   return out;
