@@ -3,8 +3,10 @@
  * source: JSON endpoints, event-stream framing and coalescing, refusals, and the
  * Control auth hook applied to browsers when the coordinator serves TLS.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
@@ -12,7 +14,8 @@ import type { TlsMaterial } from '../../common/pki/files';
 import { createAuthHook, noAuth, type AuthHook } from '../../services/coordinator/auth/auth-hook';
 import { DashboardServer } from '../../services/coordinator/dashboard/dashboard-server';
 import { runView } from '../../services/coordinator/dashboard/dashboard-views';
-import { SSE_KEEPALIVE, sseFrame } from '../../services/coordinator/dashboard/sse';
+import { DASHBOARD_EVENTS, SSE_KEEPALIVE, sseFrame } from '../../services/coordinator/dashboard/sse';
+import { pageDir } from '../../services/coordinator/dashboard/static-files';
 import { waitFor } from '../../common/wait-for';
 import { createTestPki, type TestPki } from '../helpers/pki';
 import { FakeDashboardSource, fakeClient, fakeRound, fakeRun } from '../helpers/fake-dashboard-source';
@@ -77,6 +80,11 @@ describe('dashboard http', () => {
     expect(frame).toBe('event: run\ndata: {"reason":"line one\\nline two\\r\\n<b>"}\n\n');
     expect(frame.split('\n').filter((l) => l.startsWith('data:'))).toHaveLength(1);
     expect(SSE_KEEPALIVE.startsWith(':')).toBe(true);
+  });
+
+  it('dashboard http - the page listens for every event the stream carries', () => {
+    const page = readFileSync(path.join(pageDir(), 'app.js'), 'utf8');
+    for (const name of Object.values(DASHBOARD_EVENTS)) expect(page, name).toContain(`events.addEventListener('${name}'`);
   });
 
   it('dashboard http - sends runs without the model topology and counts its parameters instead', () => {

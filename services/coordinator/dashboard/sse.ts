@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
-/** The events the dashboard's stream carries: the one list the server and the page use. */
+/** The events the dashboard's stream carries (static/app.js listens for each; a test checks it). */
 export const DASHBOARD_EVENTS = {
   /** A run changed, and one of its rounds when that is what changed: `{ run, round? }`. */
   run: 'run',
