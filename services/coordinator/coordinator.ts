@@ -376,6 +376,8 @@ export class Coordinator {
         runEvents: () => manager.subscribeAll(),
         onFleetChange: (listener) => registry.onChange(listener),
         linkEvents: () => links.events(),
+        // Only with --ha can runs be driven by another process.
+        standby: this.config.ha ? () => !this.leading : undefined,
       },
     });
     try {

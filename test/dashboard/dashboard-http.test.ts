@@ -205,6 +205,48 @@ describe('dashboard http', () => {
     s.close();
   });
 
+  it('dashboard http - on an HA standby follows the store once per second and sends only what changed', async () => {
+    const clock = new FakeClock();
+    const source = new FakeDashboardSource();
+    source.standbyNow = true;
+    source.runs.set('run-old', fakeRun('run-old', { state: 'completed' }));
+    source.runs.set('run-a', fakeRun('run-a'));
+    const client = (state: 'dispatched' | 'finished') => [{ clientId: 'edge-1', state, numExamples: 1, bytesDown: 0, bytesUp: 0, selectedAtMs: 1 }];
+    source.rounds.set('run-a', [fakeRound('run-a', 1, client('dispatched'))]);
+    const port = await start(source, { clock });
+    const s = await openStream(port);
+    await waitFor('the stream to be registered', () => (s.text().startsWith('retry:') ? true : undefined), 5000, 20);
+    const runEvents = () => eventsNamed(s.text(), 'run') as Array<{ run: { runId: string; state: string }; round?: { clients: Array<{ state: string }> } }>;
+    /** One poll and the 250 ms gathering after it. */
+    const tick = async () => {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 30));
+      clock.advance(250);
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    await tick();
+    await waitFor('the running run', () => (runEvents().length === 1 ? true : undefined), 5000, 20);
+    expect(runEvents().map((e) => [e.run.runId, e.round?.clients[0].state])).toEqual([['run-a', 'dispatched']]);
+    await tick();
+    expect(runEvents()).toHaveLength(1);
+    source.rounds.set('run-a', [fakeRound('run-a', 1, client('finished'))]);
+    await tick();
+    await waitFor('the change', () => (runEvents().length === 2 ? true : undefined), 5000, 20);
+    source.runs.set('run-a', fakeRun('run-a', { state: 'completed', updatedAtMs: 2 }));
+    await tick();
+    await waitFor('the end of the run', () => (runEvents().length === 3 ? true : undefined), 5000, 20);
+    expect(runEvents().map((e) => [e.run.runId, e.run.state, e.round?.clients[0].state])).toEqual([
+      ['run-a', 'running', 'dispatched'],
+      ['run-a', 'running', 'finished'],
+      ['run-a', 'completed', 'finished'],
+    ]);
+    // A finished run is not read again.
+    source.rounds.delete('run-a');
+    await tick();
+    expect(runEvents()).toHaveLength(3);
+    s.close();
+  });
+
   it('dashboard http - stop() ends open streams, unsubscribes and leaves no timer behind', async () => {
     const clock = new FakeClock();
     const source = new FakeDashboardSource();

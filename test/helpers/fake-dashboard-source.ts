@@ -35,6 +35,12 @@ export class FakeDashboardSource implements DashboardSource {
   readonly runBus = new EventBus<RunEvent>();
   readonly linkBus = new EventBus<unknown>();
   private readonly fleetListeners = new Set<() => void>();
+  /** Whether the fake plays an HA standby (runs driven elsewhere: no run events, the store is followed). */
+  standbyNow = false;
+
+  standby(): boolean {
+    return this.standbyNow;
+  }
 
   async listRuns(): Promise<RunRecord[]> {
     return [...this.runs.values()];

@@ -4,11 +4,15 @@
  * and link tracker, fanned out to each page's event stream. Both are
  * coalesced: a round's changes go out at most every `runsEveryMs` (its latest
  * state), client snapshots at most every `clientsEveryMs`, so neither a large
- * round nor a fleet's heartbeats turn into a storm of frames.
+ * round nor a fleet's heartbeats turn into a storm of frames. On an HA standby
+ * no run events come (another coordinator drives the runs): the feed reads the
+ * shared store every `standbyPollMs` instead, once for all pages, and sends
+ * what changed.
  */
 import type { Clock, TimerHandle } from '../../../common/clock';
 import type { Logger } from '../../../common/logger';
 import type { Subscription } from '../../../common/event-bus';
+import { Periodic } from '../../../common/periodic';
 import type { RunEvent } from '../rounds/run-driver';
 import type { DashboardSource } from './dashboard-source';
 import { runEventView } from './dashboard-views';
@@ -27,7 +31,11 @@ export interface FeedOptions {
   runsEveryMs?: number;
   /** A comment is sent this often so idle streams stay open through proxies, ms. @default 15000 */
   keepAliveMs?: number;
+  /** How often a standby reads the shared store for changes of runs, ms. @default 1000 */
+  standbyPollMs?: number;
 }
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Fans the coordinator's events out to the open pages. */
 export class DashboardFeed {
@@ -36,14 +44,17 @@ export class DashboardFeed {
   private pumping: Array<Promise<void>> = [];
   private unsubscribeClients?: () => void;
   private clientsTimer?: TimerHandle;
-  private keepAliveTimer?: TimerHandle;
+  private readonly keepAlive: Periodic;
+  private readonly follower: Periodic;
+  /** On a standby: what was last sent of each run (undefined: not following now, the next read is a baseline). */
+  private followed?: Map<string, { seen: string; terminal: boolean }>;
+  private following?: Promise<void>;
   private lastClientsAtMs = Number.NEGATIVE_INFINITY;
   /** Run events waiting to go out: the latest per run (and round attempt), in the order they last changed. */
   private readonly pendingRuns = new Map<string, RunEvent>();
   private runsTimer?: TimerHandle;
   private readonly runsEveryMs: number;
   private readonly clientsEveryMs: number;
-  private readonly keepAliveMs: number;
 
   constructor(
     private readonly source: DashboardSource,
@@ -53,7 +64,8 @@ export class DashboardFeed {
   ) {
     this.clientsEveryMs = options.clientsEveryMs ?? 1000;
     this.runsEveryMs = options.runsEveryMs ?? 250;
-    this.keepAliveMs = options.keepAliveMs ?? 15_000;
+    this.keepAlive = new Periodic(clock, options.keepAliveMs ?? 15_000, () => this.broadcast(SSE_KEEPALIVE));
+    this.follower = new Periodic(clock, options.standbyPollMs ?? 1000, () => this.followStore());
   }
 
   /** Subscribes to the coordinator's events; idempotent. */
@@ -67,7 +79,8 @@ export class DashboardFeed {
       this.pump(links, () => this.clientsChanged()),
     ];
     this.unsubscribeClients = this.source.onFleetChange(() => this.clientsChanged());
-    this.scheduleKeepAlive();
+    this.keepAlive.start();
+    if (this.source.standby) this.follower.start();
   }
 
   /** Unsubscribes and cancels its timers; idempotent. Pages' streams are the server's to close. */
@@ -76,10 +89,12 @@ export class DashboardFeed {
     this.unsubscribeClients?.();
     this.clientsTimer?.cancel();
     this.runsTimer?.cancel();
-    this.keepAliveTimer?.cancel();
-    this.clientsTimer = this.runsTimer = this.keepAliveTimer = this.unsubscribeClients = undefined;
+    this.keepAlive.stop();
+    this.follower.stop();
+    this.clientsTimer = this.runsTimer = this.unsubscribeClients = undefined;
+    await Promise.all([...this.pumping, this.following]);
     this.pendingRuns.clear();
-    await Promise.all(this.pumping);
+    this.followed = undefined;
     this.subscriptions = [];
     this.pumping = [];
     this.sinks.clear();
@@ -133,10 +148,36 @@ export class DashboardFeed {
     }, wait);
   }
 
-  private scheduleKeepAlive(): void {
-    this.keepAliveTimer = this.clock.setTimeout(() => {
-      this.broadcast(SSE_KEEPALIVE);
-      this.scheduleKeepAlive();
-    }, this.keepAliveMs);
+  /** One read of the store on a standby (skipped while a read is under way or nobody watches). */
+  private followStore(): void {
+    if (!this.source.standby?.()) {
+      // Leading: run events flow; a later standby starts from a fresh baseline.
+      this.followed = undefined;
+      return;
+    }
+    if (this.following || this.sinks.size === 0) return;
+    this.following = this.readStore()
+      .catch((err: Error) => this.logger.warn({ err: err.message }, 'dashboard: cannot read runs from the store'))
+      .finally(() => (this.following = undefined));
+  }
+
+  /** Sends every run whose state or latest round changed since the last read; the first read only takes note of finished runs. */
+  private async readStore(): Promise<void> {
+    const baseline = this.followed === undefined;
+    const followed = (this.followed ??= new Map());
+    for (const run of await this.source.listRuns()) {
+      const last = followed.get(run.runId);
+      if (last?.terminal) continue;
+      const terminal = TERMINAL.has(run.state);
+      if (!last && terminal && baseline) {
+        followed.set(run.runId, { seen: '', terminal });
+        continue;
+      }
+      const round = (await this.source.listRounds(run.runId)).at(-1);
+      const seen = JSON.stringify([run.state, run.updatedAtMs, round?.round, round?.attempt, round?.state, round?.clients.map((c) => c.state)]);
+      if (last?.seen === seen) continue;
+      followed.set(run.runId, { seen, terminal });
+      this.runChanged(round ? { run, round } : { run });
+    }
   }
 }

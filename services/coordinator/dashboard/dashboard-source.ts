@@ -23,4 +23,6 @@ export interface DashboardSource {
   onFleetChange(listener: () => void): () => void;
   /** Changes of link estimates from now on (what changed does not matter: the clients view is resent). */
   linkEvents(): Subscription<unknown>;
+  /** Whether runs are driven by another coordinator (an HA standby): then no run events come, and the store is followed instead. */
+  standby?(): boolean;
 }
