@@ -85,19 +85,20 @@ export class DashboardFeed {
 
   /** Unsubscribes and cancels its timers; idempotent. Pages' streams are the server's to close. */
   async stop(): Promise<void> {
+    // No page left: events still draining from the subscriptions, or a store read under way, schedule nothing.
+    this.sinks.clear();
     for (const s of this.subscriptions) s.close();
     this.unsubscribeClients?.();
-    this.clientsTimer?.cancel();
-    this.runsTimer?.cancel();
     this.keepAlive.stop();
     this.follower.stop();
-    this.clientsTimer = this.runsTimer = this.unsubscribeClients = undefined;
     await Promise.all([...this.pumping, this.following]);
+    this.clientsTimer?.cancel();
+    this.runsTimer?.cancel();
+    this.clientsTimer = this.runsTimer = this.unsubscribeClients = undefined;
     this.pendingRuns.clear();
     this.followed = undefined;
     this.subscriptions = [];
     this.pumping = [];
-    this.sinks.clear();
   }
 
   /** Adds a page; returns its removal. */
