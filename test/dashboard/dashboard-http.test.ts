@@ -4,7 +4,7 @@
  * Control auth hook applied to browsers when the coordinator serves TLS.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import type { TlsMaterial } from '../../common/pki/files';
 import { createAuthHook, noAuth, type AuthHook } from '../../services/coordinator/auth/auth-hook';
 import { DashboardServer } from '../../services/coordinator/dashboard/dashboard-server';
 import { runView } from '../../services/coordinator/dashboard/dashboard-views';
-import { DASHBOARD_EVENTS, SSE_KEEPALIVE, sseFrame } from '../../services/coordinator/dashboard/sse';
+import { DASHBOARD_EVENTS, SSE_KEEPALIVE, SseStream, sseFrame } from '../../services/coordinator/dashboard/sse';
 import { pageDir } from '../../services/coordinator/dashboard/static-files';
 import { waitFor } from '../../common/wait-for';
 import { createTestPki, type TestPki } from '../helpers/pki';
@@ -85,6 +85,31 @@ describe('dashboard http', () => {
   it('dashboard http - the page listens for every event the stream carries', () => {
     const page = readFileSync(path.join(pageDir(), 'app.js'), 'utf8');
     for (const name of Object.values(DASHBOARD_EVENTS)) expect(page, name).toContain(`events.addEventListener('${name}'`);
+  });
+
+  it('dashboard http - cuts off a page that leaves more than its limit unread instead of buffering for it', () => {
+    const written: string[] = [];
+    let ended = false;
+    let closed = 0;
+    const res = { writableLength: 0, writeHead: () => res, write: (t: string) => written.push(t), end: () => (ended = true), on: () => res };
+    const stream = new SseStream(res as unknown as ServerResponse, 100, () => closed++);
+    stream.send(sseFrame('clients', []));
+    expect(written).toEqual(['retry: 2000\n\n', 'event: clients\ndata: []\n\n']);
+    res.writableLength = 101;
+    stream.send(sseFrame('clients', []));
+    expect([written.length, ended, closed, stream.open]).toEqual([2, true, 1, false]);
+    stream.close();
+    expect(closed).toBe(1);
+  });
+
+  it('dashboard http - refuses event streams beyond its limit with 429', async () => {
+    const server = new DashboardServer({ host: '127.0.0.1', port: 0, auth: noAuth, source: new FakeDashboardSource(), clock: systemClock, logger: silentLogger(), maxStreams: 1 });
+    servers.push(server);
+    const port = await server.start();
+    const first = await openStream(port);
+    const second = await request(port, '/api/events');
+    expect([second.status, JSON.parse(second.body).error]).toEqual([429, 'the dashboard already serves 1 event streams (close some pages)']);
+    first.close();
   });
 
   it('dashboard http - sends runs without the model topology and counts its parameters instead', () => {
