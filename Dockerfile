@@ -16,6 +16,10 @@
 # (--network host: an engine started with --iptables=false gives bridge
 # containers no route to the npm registry.)
 #
+# `coordinator --http-port 8080` adds the read-only web dashboard (docs/dashboard.md):
+# publish that port too. Its page ships in dist/dashboard (bin/build.mjs), uPlot in
+# node_modules.
+#
 # WITH_TFJS_NODE=true adds @tensorflow/tfjs-node (native TensorFlow, faster
 # training) on hosts whose build can download libtensorflow.
 ARG BASE_IMAGE=node:20-bookworm-slim

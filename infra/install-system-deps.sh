@@ -7,6 +7,7 @@
 #   systemd                systemd-analyze, for the unit tests (test/infra/systemd-units.test.ts)
 #   zsh                    runs the zsh completion script in its test (test/unit/cli-completion.test.ts)
 #   python3-grpcio, python3-grpc-tools  the Python protocol conformance client (test/conformance/; numpy too)
+#   chromium               the browser the dashboard test drives (test/dashboard/; playwright-core downloads none)
 # Uses sudo only when not already root. Does nothing when all are present.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ command -v zsh >/dev/null 2>&1 || need+=(zsh)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 /usr/bin/python3 -c 'import grpc_tools.protoc' >/dev/null 2>&1 || need+=(python3-grpc-tools)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 as_root=()

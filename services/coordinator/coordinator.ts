@@ -41,6 +41,9 @@ import { DEFAULT_CHUNK_BYTES } from '../../common/weights-codec';
 import { SessionRegistry } from './fleet/session-registry';
 import type { CoordinatorOptions } from './options';
 import { createControlService } from './rpc/control-service';
+import { DashboardServer } from './dashboard/dashboard-server';
+import { isLoopback } from '../../common/loopback';
+import { clientViews } from './fleet/client-views';
 import { createFleetService } from './rpc/fleet-service';
 import { createInferenceService } from './inference/inference-service';
 import { buildTfjsPredictor } from './inference/predictor';
@@ -106,6 +109,8 @@ export interface CoordinatorConfig {
   limits: Limits;
   /** Where Prometheus /metrics is served; unset: no metrics at all. */
   metrics?: { host: string; port: number };
+  /** The web dashboard's address; undefined: none. */
+  http?: { host: string; port: number };
 }
 
 /** Applies defaults to options. */
@@ -141,12 +146,8 @@ export function coordinatorConfig(o: CoordinatorOptions): CoordinatorConfig {
     leaseTtlMs: o.leaseTtlMs ?? 6000,
     limits: limitsWithDefaults(o.limits),
     metrics: o.metricsPort === undefined ? undefined : { host: o.metricsHost ?? '127.0.0.1', port: o.metricsPort },
+    http: o.httpPort === undefined ? undefined : { host: o.httpHost ?? '127.0.0.1', port: o.httpPort },
   };
-}
-
-/** Whether a listen address reaches only this machine. */
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** A running coordinator. */
@@ -176,6 +177,7 @@ export class Coordinator {
   private readonly served: ServedModels;
   /** Prometheus series and their /metrics listener, when asked for. */
   readonly metrics?: CoordinatorMetrics;
+  private dashboard?: DashboardServer;
 
   constructor(
     private readonly config: CoordinatorConfig,
@@ -266,12 +268,22 @@ export class Coordinator {
     return this.boundPort;
   }
 
+  /** The web dashboard's URL (after start), if it serves one. */
+  get dashboardUrl(): string | undefined {
+    return this.dashboard?.url;
+  }
+
   /** Binds the server and starts serving. */
   async start(): Promise<number> {
     if (this.state !== 'NEW') throw new Error(`coordinator is ${this.state}`);
     if (!this.config.tls && !this.config.insecure && !isLoopback(this.config.host)) {
       throw new InvalidArgumentError(
         `refusing to serve plaintext on ${this.config.host}: anyone reaching it could train, poison or read the model. Give --pki <dir> (see fedlink pki init) or --tls-cert/--tls-key/--tls-ca, or --insecure to do it anyway`,
+      );
+    }
+    if (this.config.http && !this.config.tls && !this.config.insecure && !isLoopback(this.config.http.host)) {
+      throw new InvalidArgumentError(
+        `refusing to serve the dashboard in plaintext on ${this.config.http.host}: anyone reaching it could read every run and client. Serve TLS (then browsers need an operator certificate), keep --http-host on loopback (reach it through an SSH tunnel), or give --insecure`,
       );
     }
     await this.revocations.load();
@@ -318,7 +330,7 @@ export class Coordinator {
         revoke: (clientId, reason, by) => this.revoke(clientId, reason, by),
         clock: this.clock,
         reconnectGraceMs: this.config.reconnectGraceMs,
-        estimateRoundMs: (clientId) => this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0),
+        estimateRoundMs: (clientId) => this.estimateRoundMs(clientId),
       }));
     server.addService(
       proto.fedlink.v1.Inference.service,
@@ -350,6 +362,7 @@ export class Coordinator {
       server.forceShutdown();
       throw err;
     }
+    if (this.config.http) await this.startDashboard(this.config.http, auth);
     this.state = 'RUNNING';
     this.liveness.start();
     this.retention.start();
@@ -367,6 +380,46 @@ export class Coordinator {
       this.config.tls ? 'coordinator serving (mutual TLS: identities from client certificates)' : 'coordinator serving plaintext: callers are trusted by the id they claim',
     );
     return this.boundPort;
+  }
+
+  /** A client's predicted round time for the most recent run, ms, if it can be predicted (clients list, dashboard). */
+  private estimateRoundMs(clientId: string): number | undefined {
+    return this.manager.estimateRoundMs(clientId, this.registry.describe(clientId)?.datasetSize ?? 0);
+  }
+
+  /** Serves the web dashboard from the same state, events and auth hook as Control. */
+  private async startDashboard(address: { host: string; port: number }, auth: AuthHook): Promise<void> {
+    const registry = this.registry;
+    const links = this.links;
+    const manager = this.manager;
+    const estimateRoundMs = (clientId: string) => this.estimateRoundMs(clientId);
+    this.dashboard = new DashboardServer({
+      ...address,
+      tls: this.config.tls,
+      auth,
+      clock: this.clock,
+      logger: this.logger,
+      source: {
+        listRuns: () => manager.listRuns(),
+        getRun: (runId) => manager.getRun(runId),
+        listRounds: (runId) => manager.listRounds(runId),
+        clients: () => clientViews({ registry, links, estimateRoundMs }),
+        runEvents: () => manager.subscribeAll(),
+        onFleetChange: (listener) => registry.onChange(listener),
+        linkEvents: () => links.events(),
+        // Only with --ha can runs be driven by another process.
+        standby: this.config.ha ? () => !this.leading : undefined,
+      },
+    });
+    try {
+      await this.dashboard.start();
+    } catch (err) {
+      // Nothing else was started yet but the gRPC server, /metrics and the runs resumed on start: undo them.
+      this.server?.forceShutdown();
+      await this.metrics?.stop();
+      await this.manager.stop();
+      throw err;
+    }
   }
 
   /** Fleet.Enroll: redeems a token for a device certificate; every attempt is audited. */
@@ -473,6 +526,8 @@ export class Coordinator {
     this.state = 'DRAINING';
     for (const name of HEALTH_SERVICES) this.health.setStatus(name, 'NOT_SERVING');
     this.logger.info({ reason }, 'draining');
+    // Pages' event streams end first: an open stream would hold the HTTP server open.
+    await this.dashboard?.stop();
     this.liveness.stop();
     this.retention.stop();
     this.registry.closeAll(reason);

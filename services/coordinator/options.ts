@@ -19,6 +19,10 @@ export interface CoordinatorOptions {
   insecure?: boolean;
   /** gRPC port; 0 picks a free one (printed on start). @default 50051 */
   port?: number;
+  /** Port of the read-only web dashboard (docs/dashboard.md); 0 picks a free one. @default no dashboard */
+  httpPort?: number;
+  /** Address the dashboard listens on; beyond loopback it needs TLS (then operator certificates) or `insecure`. @default '127.0.0.1' */
+  httpHost?: string;
   /** Fashion-MNIST directory for server-side evaluation. @default '/usr/share/datasets/fashion-mnist' */
   dataDir?: string;
   /** Heartbeat interval asked of clients, ms. @default 2000 */

@@ -276,6 +276,11 @@ export class RunManager {
     return this.events.subscribe();
   }
 
+  /** Subscribes to changes of every run (the dashboard's one feed). */
+  subscribeAll(): Subscription<RunEvent> {
+    return this.events.subscribe();
+  }
+
   /** The stored global model weights of a run at a version. */
   async model(runId: RunId, version: string): Promise<Float32Array> {
     const live = this.drivers.get(runId)?.modelFor(version);

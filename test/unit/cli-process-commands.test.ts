@@ -31,6 +31,8 @@ describe('fedlink coordinator and fedlink client', () => {
     expect(runCoordinator).toHaveBeenCalledWith({
       host: '127.0.0.1',
       port: 0,
+      httpPort: undefined,
+      httpHost: '127.0.0.1',
       tls: undefined,
       ca: undefined,
       insecure: false,
@@ -60,6 +62,14 @@ describe('fedlink coordinator and fedlink client', () => {
       nats: undefined,
       limits: DEFAULT_LIMITS,
     });
+  });
+
+  it('coordinator - --http-port and --http-host set the dashboard address, and a bad port is one line, exit 2', async () => {
+    expect(await run('coordinator', '--http-port', '8080', '--http-host', '::1')).toEqual({ code: 0, stderr: '' });
+    expect((runCoordinator.mock.calls[0] as unknown as [CoordinatorOptions])[0]).toMatchObject({ httpPort: 8080, httpHost: '::1' });
+    const bad = await run('coordinator', '--http-port', 'eighty');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('coordinator - TLS from your own CA files, enrollment with --tls-ca-key, and contradictions refused in one line, exit 2', async () => {

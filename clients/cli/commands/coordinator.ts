@@ -25,6 +25,8 @@ interface CoordinatorFlags extends TlsFlags, MetricsFlags {
   insecure?: boolean;
   tlsCaKey?: string;
   port: number;
+  httpPort?: number;
+  httpHost: string;
   dataDir?: string;
   heartbeatInterval: number;
   clientTimeout: number;
@@ -104,6 +106,8 @@ export function toCoordinatorOptions(flags: CoordinatorFlags & NatsFlags): Coord
   return {
     host: flags.host,
     port: flags.port,
+    httpPort: flags.httpPort,
+    httpHost: flags.httpHost,
     tls,
     // A CA key (ca.key beside the CA certificate with --pki, or --tls-ca-key) lets the coordinator enroll devices.
     ca: flags.pki ? readCa(flags.pki, { flag: '--pki' }) : flags.tlsCaKey ? readCaFiles(flags.tlsCa!, flags.tlsCaKey) : undefined,
@@ -146,6 +150,8 @@ export function registerCoordinatorCommand(program: Command, ctx: CliContext): v
     .addOption(new Option('--host <address>', 'address to listen on (default: 0.0.0.0 with TLS, 127.0.0.1 without)'))
     .option('--insecure', 'serve plaintext on a non-loopback --host: no identities, anyone who reaches the port can train, poison or read models')
     .addOption(new Option('--port <port>', 'gRPC port (0 picks a free one)').argParser(port).default(50051))
+    .addOption(new Option('--http-port <port>', 'serve the read-only web dashboard on this port (0 picks a free one; default: no dashboard)').argParser(port))
+    .addOption(new Option('--http-host <address>', 'address the dashboard listens on; beyond loopback it needs TLS (browsers then present an operator certificate) or --insecure').default('127.0.0.1'))
     .addOption(new Option('--data-dir <dir>', 'Fashion-MNIST directory for server-side evaluation (default: /usr/share/datasets/fashion-mnist)'))
     .addOption(new Option('--heartbeat-interval <duration>', 'heartbeat interval asked of clients').argParser(duration).default(2000, '2s'))
     .addOption(new Option('--client-timeout <duration>', 'a client silent this long is considered gone').argParser(duration).default(10_000, '10s'))

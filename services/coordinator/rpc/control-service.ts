@@ -15,6 +15,7 @@ import { DEFAULT_ENROLLMENT_TTL_MS, MAX_ENROLLMENT_TTL_MS, type Enrollment } fro
 import { AUDITED_METHODS } from '../auth/method-policy';
 import { identityFromPeerCertificate } from '../../../common/pki/identity';
 import type { SessionRegistry } from '../fleet/session-registry';
+import { clientViews } from '../fleet/client-views';
 import type { RunManager } from '../run-manager';
 import { checkId, fromWireRunConfig, toWireClient, toWireLinkEstimate, toWireModelSpec, toWireRound, toWireRun } from './wire';
 import { sendChunks } from './flow-control';
@@ -256,7 +257,7 @@ export function createControlService(deps: ControlServiceDeps): ControlHandlers 
       return toWireRound(await deps.manager.getRound(checkId(req.runId, 'run_id'), req.round));
     }),
     ListClients: unary('ListClients', async () => ({
-      clients: deps.registry.list().map((c) => ({ ...toWireClient(c), link: toWireLinkEstimate(deps.links.get(c.clientId), deps.estimateRoundMs?.(c.clientId)) })),
+      clients: clientViews(deps).map((v) => ({ ...toWireClient(v.client), link: toWireLinkEstimate(v.link, v.estimatedRoundMs) })),
     })),
     // Both catch everything and answer it on the call: their promises never reject.
     WatchRun: (call) => void watchRun(call),
