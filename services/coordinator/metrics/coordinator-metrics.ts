@@ -96,9 +96,11 @@ export class CoordinatorMetrics implements RoundRecorder {
 
   /** Serves /metrics and follows the link tracker; resolves with the port. */
   async start(): Promise<number> {
+    // The port first: if it is taken, nothing is left following the tracker.
+    const port = await this.server.start();
     this.linkFeed = this.gauges.linkEvents();
     this.linkLoop = this.followLinks(this.linkFeed);
-    return this.server.start();
+    return port;
   }
 
   /** Stops serving and following; idempotent. */
