@@ -6,6 +6,7 @@
  * tries the child again, for ever. Here a child that is still ENOENT once its
  * parent exists is the final answer.
  */
+import { mkdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -43,6 +44,35 @@ export async function makeDir(dir: string, mode?: number): Promise<void> {
       await mkdir(d, { mode });
     } catch (err) {
       if (code(err) !== 'EEXIST' || !(await isDirectory(d))) throw err;
+    }
+  }
+}
+
+/** makeDir for synchronous callers (`fedlink pki`): `mkdirSync(dir, { recursive: true })` spins under /proc just the same. */
+export function makeDirSync(dir: string, mode?: number): void {
+  const isDir = (d: string) => statSync(d, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    try {
+      mkdirSync(at, { mode });
+      break;
+    } catch (err) {
+      if (code(err) === 'EEXIST') {
+        if (isDir(at)) break;
+        throw err;
+      }
+      const parent = path.dirname(at);
+      if (code(err) !== 'ENOENT' || parent === at) throw err;
+      missing.push(at);
+      at = parent;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode });
+    } catch (err) {
+      if (code(err) !== 'EEXIST' || !isDir(d)) throw err;
     }
   }
 }

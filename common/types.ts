@@ -284,6 +284,8 @@ export interface ClientRecord {
   status: 'connected' | 'disconnected';
   backend: string;
   dataset: string;
+  /** The data partition its hello declared ("2/10 iid seed 42"); absent or "": all of its data. */
+  partition?: string;
   datasetSize: number;
   encodings: string[];
   /** Behaviours beyond the encodings (fleet.proto Capabilities.features), e.g. 'sparse-average'. */

@@ -6,10 +6,15 @@
 import { Option, type Command } from 'commander';
 import type { ControlConnection } from './control-client';
 import { addTlsFlags, tlsFromFlags, type TlsFlags } from './tls-flags';
+import { stripControl } from '../../common/sanitize';
 
 /** A place to write text (process.stdout, or a buffer in tests). */
 export interface Output {
   write(text: string): unknown;
+  /** A terminal (`runs watch` draws its live view then); absent: not one. */
+  readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
 }
 
 /** stdout carries results (one JSON document with --json); stderr carries logs and errors. */
@@ -39,9 +44,10 @@ export function coordinatorOption(description = 'coordinator gRPC address'): Opt
   return new Option('--coordinator <host:port>', description).env('FEDLINK_COORDINATOR').default(DEFAULT_COORDINATOR);
 }
 
-/** Adds --coordinator, the TLS flags and --json to a Control command. */
-export function addControlFlags(command: Command, jsonHelp = 'print one JSON document on stdout and nothing else'): Command {
-  return addTlsFlags(command.addOption(coordinatorOption()), 'your operator').option('--json', jsonHelp);
+/** Adds --coordinator, the TLS flags and --json (unless `jsonHelp` is null: a command whose output is already a data format) to a Control command. */
+export function addControlFlags(command: Command, jsonHelp: string | null = 'print one JSON document on stdout and nothing else'): Command {
+  const withTls = addTlsFlags(command.addOption(coordinatorOption()), 'your operator');
+  return jsonHelp === null ? withTls : withTls.option('--json', jsonHelp);
 }
 
 /** Runs `fn` with a connection to the coordinator and closes it afterwards, whatever happens. */
@@ -59,4 +65,9 @@ export async function withControl<T>(flags: ControlFlags, fn: (control: ControlC
 /** Writes one pretty-printed JSON document. */
 export function printJson(io: CliIo, doc: unknown): void {
   io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/** Writes one line of human output without escape sequences or control characters: it may quote a client, a certificate or the coordinator. */
+export function writeLine(out: Output, text: string): void {
+  out.write(`${stripControl(text)}\n`);
 }

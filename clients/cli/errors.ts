@@ -1,13 +1,16 @@
 /**
  * How the CLI turns failures into one line on stderr and an exit code: gRPC
- * statuses become operator-facing sentences, flag mistakes and a --state-dir
- * held by another coordinator exit 2 (usage), and
- * everything else exits 1. Stack traces only with FEDLINK_DEBUG=1.
+ * statuses become operator-facing sentences; flag mistakes, flags the
+ * coordinator refuses (INVALID_ARGUMENT) and a --state-dir held by another
+ * coordinator exit 2 (usage); everything else exits 1. Stack traces only with
+ * FEDLINK_DEBUG=1. The line is stripped of control characters: it may quote
+ * what a client or the coordinator sent.
  */
 import type { ServiceError } from '@grpc/grpc-js';
 import { status } from './grpc-status';
 import { CommanderError } from 'commander';
 import { FedlinkError, InvalidArgumentError, StateDirInUseError } from '../../common/errors';
+import { stripControl } from '../../common/sanitize';
 
 /** Exit codes of the `fedlink` command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -93,6 +96,8 @@ export function exitCodeFor(err: unknown): number {
   }
   // Both are the operator's to fix before trying again (a bad flag; another coordinator on the --state-dir).
   if (err instanceof InvalidArgumentError || err instanceof StateDirInUseError) return EXIT.usage;
+  // The coordinator refused a value the operator gave (a flag it checks that this CLI does not, e.g. a newer strategy's option).
+  if (err instanceof CoordinatorCallError && err.code === status.INVALID_ARGUMENT) return EXIT.usage;
   return EXIT.failure;
 }
 
@@ -103,7 +108,7 @@ export function errorLine(err: unknown): string {
   return `unexpected error: ${oneLine(String(err))}`;
 }
 
-/** Joins a multi-line message into one line. */
+/** Joins a multi-line message into one line, without escape sequences or control characters. */
 export function oneLine(text: string): string {
-  return text.trim().replace(/\s*\n\s*/g, ' ');
+  return stripControl(text.trim().replace(/\s*\n\s*/g, ' '));
 }

@@ -31,11 +31,65 @@ export function table(head: string[], rows: string[][], empty = '(none)'): strin
   return `${t.toString().split('\n').map((line) => line.trimEnd()).join('\n')}\n`;
 }
 
-/** Aligned "key  value" lines; pairs whose value is undefined are left out. */
-export function keyValues(pairs: Array<[string, string | undefined]>): string {
+/** Aligned "key  value" lines; pairs whose value is undefined are left out. A value longer than `width` allows wraps at spaces, indented under itself. */
+export function keyValues(pairs: Array<[string, string | undefined]>, width = Infinity): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined);
-  const width = Math.max(0, ...shown.map(([k]) => k.length));
-  return shown.map(([k, v]) => `${k.padEnd(width)}  ${stripControl(v)}`.trimEnd()).join('\n') + '\n';
+  const keyWidth = Math.max(0, ...shown.map(([k]) => k.length));
+  const wrapAt = Math.max(20, width - keyWidth - 2);
+  return shown.map(([k, v]) => `${k.padEnd(keyWidth)}  ${wrap(stripControl(v), wrapAt).join(`\n${' '.repeat(keyWidth + 2)}`)}`.trimEnd()).join('\n') + '\n';
+}
+
+// Greedy word wrap; a word longer than the line stays whole.
+function wrap(text: string, width: number): string[] {
+  if (text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Terminal width the default (not wide) tables and key/value blocks fit in. */
+export const NARROW_WIDTH = 80;
+
+/** One column of a table that `-o wide` can widen. */
+export interface Column<T> {
+  head: string;
+  cell: (row: T) => string;
+  /** Shown only with `-o wide`. */
+  wide?: boolean;
+  /** May be cut (with "…") so that the default table fits NARROW_WIDTH. */
+  shrink?: boolean;
+}
+
+const GAP = 2;
+const MIN_SHRUNK = 8;
+
+/** A table of `rows` in `columns`: every column with `wide`; otherwise the narrow ones, cut to fit `width`. */
+export function columnsTable<T>(columns: Array<Column<T>>, rows: T[], options: { wide?: boolean; empty?: string; width?: number } = {}): string {
+  const shown = options.wide ? columns : columns.filter((c) => !c.wide);
+  const cells = rows.map((row) => shown.map((c) => stripControl(c.cell(row))));
+  if (!options.wide) {
+    const widths = shown.map((c, i) => Math.max(c.head.length, ...cells.map((r) => r[i].length)));
+    const limit = options.width ?? NARROW_WIDTH;
+    const floor = shown.map((c, i) => (c.shrink ? Math.min(widths[i], Math.max(c.head.length, MIN_SHRUNK)) : widths[i]));
+    // Take a character at a time from the widest column that may shrink, until the table fits or none can.
+    for (let total = widths.reduce((a, b) => a + b, 0) + GAP * (shown.length - 1); total > limit; total--) {
+      let widest = -1;
+      for (let i = 0; i < shown.length; i++) if (widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
+      if (widest < 0) break;
+      widths[widest]--;
+    }
+    for (const r of cells) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) r[i] = `${r[i].slice(0, widths[i] - 1)}…`;
+  }
+  return table(shown.map((c) => c.head), cells, options.empty);
 }
 
 /** "850ms", "12.3s", "2m05s", "1h02m"; "-" for missing or negative. */

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommand } from './commands/client';
 import { registerClientsCommands } from './commands/clients';
+import { registerCompletionCommand } from './commands/completion';
 import { registerCoordinatorCommand } from './commands/coordinator';
 import { registerDemoCommand } from './commands/demo';
 import { registerHealthCommand } from './commands/health';
@@ -17,6 +18,7 @@ import { registerPkiCommands } from './commands/pki';
 import { registerSecurityCommands } from './commands/security';
 import type { CliContext, CliIo } from './context';
 import { EXIT, errorLine, exitCodeFor, oneLine } from './errors';
+import { processIo } from './process-io';
 import { packageVersion } from '../../common/package-root';
 import { silenceIpServernameWarning } from '../../common/tls-ip-warning';
 
@@ -35,7 +37,7 @@ export function buildProgram(ctx: CliContext): Command {
     .addHelpText(
       'after',
       '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --pki <dir> (env FEDLINK_PKI)\n' +
-        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage.\n' +
+        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage (a wrong flag, or a value the coordinator refuses as invalid).\n' +
         'Set FEDLINK_DEBUG=1 to print stack traces.',
     );
   registerCoordinatorCommand(program, ctx);
@@ -49,11 +51,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerLinkemCommand(program, ctx);
   registerPkiCommands(program, ctx);
   registerHealthCommand(program, ctx);
+  registerCompletionCommand(program, ctx);
   return program;
 }
 
 /** Runs the CLI on `argv` (as in process.argv) and resolves to the exit code. */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: CliContext = { io, exitCode: EXIT.ok };
   silenceIpServernameWarning();
   // grpc-js prints its own "E ..." lines on stderr; our errors already say what went wrong, in one line.

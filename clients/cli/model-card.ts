@@ -10,6 +10,7 @@ import type { ModelSpec } from '../../common/types';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
 import { effectiveObjective, effectivePreprocessing, isUserModel, outputKind, outputShapeOf, type OutputKind } from './model-defaults';
+import { toJsonRunConfig, type JsonObject } from './json-view';
 
 /** Identifies the card's layout; bumped when a field changes meaning. */
 export const MODEL_CARD_FORMAT = 'fedlink-model-card/1';
@@ -42,7 +43,7 @@ export interface ModelCard {
   /** Clients whose update the round accepted, and the examples they trained on (0 for round 0). */
   contributors: { clients: number; examples: number };
   /** The run's configuration, exactly as `fedlink runs show --json` prints it. */
-  config: Run__Output['config'];
+  config: JsonObject | null;
   fedlinkVersion: string;
   exportedAt: string;
   exportedAtMs: number;
@@ -88,7 +89,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       meanTrainLoss: r && contributed.length > 0 ? r.meanTrainLoss : null,
     },
     contributors: { clients: contributed.length, examples: contributed.reduce((n, c) => n + Number(c.numExamples), 0) },
-    config: input.run.config,
+    config: toJsonRunConfig(input.run.config),
     fedlinkVersion: input.fedlinkVersion,
     exportedAt: new Date(input.nowMs).toISOString(),
     exportedAtMs: input.nowMs,

@@ -5,8 +5,14 @@ import type { ClientInfo__Output } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { Round__Output } from '../../proto/gen/fedlink/v1/Round';
 import type { RoundClient__Output } from '../../proto/gen/fedlink/v1/RoundClient';
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
+import type { SkippedClient__Output } from '../../proto/gen/fedlink/v1/SkippedClient';
 import { stripControl } from '../../common/sanitize';
-import { elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, table } from './format';
+import { columnsTable, elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, NARROW_WIDTH, type Column } from './format';
+
+/** How wide a view may be: `wide` (from -o wide) shows every column and wraps nothing. */
+export interface ViewOptions {
+  wide?: boolean;
+}
 
 /** Run states after which nothing changes any more. */
 export const TERMINAL_RUN_STATES = new Set(['completed', 'failed', 'cancelled']);
@@ -25,7 +31,7 @@ function strategyOptionsText(c: NonNullable<Run__Output['config']>): string {
 }
 
 /** `runs show`: configuration, progress, latest evaluation and reason. */
-export function runDetails(run: Run__Output, nowMs = Date.now()): string {
+export function runDetails(run: Run__Output, nowMs = Date.now(), options: ViewOptions = {}): string {
   const c = run.config;
   const t = c?.train;
   const ev = run.latestEval;
@@ -45,7 +51,7 @@ export function runDetails(run: Run__Output, nowMs = Date.now()): string {
     ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
     ['reason', run.reason || undefined],
     ['checkpoints', run.checkpoints.length ? run.checkpoints.map((c) => `round ${c.round} ${c.version.slice(0, 12)} (${formatBytes(c.bytes)})`).join(', ') : 'none'],
-  ]);
+  ], options.wide ? Infinity : NARROW_WIDTH);
 }
 
 /** "(ε = 1.23, δ = 1e-5) after 4 round(s); noise σ 1.1, clip C 1, stops before ε 3". */
@@ -64,21 +70,18 @@ function evalText(m: Metrics__Output): string {
 }
 
 /** `runs list` table. */
-export function runsTable(runs: Run__Output[], nowMs = Date.now()): string {
-  return table(
-    ['run', 'state', 'rounds', 'model', 'strategy', 'test acc', 'created', 'reason'],
-    runs.map((r) => [
-      r.runId,
-      r.state,
-      `${r.committedRounds}/${r.config?.rounds ?? '?'}`,
-      r.config?.model ?? '-',
-      r.config?.strategy ?? '-',
-      formatMetric(r.latestEval?.accuracy),
-      formatAgo(r.createdAtMs, nowMs),
-      r.reason,
-    ]),
-    'no runs',
-  );
+export function runsTable(runs: Run__Output[], nowMs = Date.now(), options: ViewOptions = {}): string {
+  const columns: Array<Column<Run__Output>> = [
+    { head: 'run', cell: (r) => r.runId, shrink: true },
+    { head: 'state', cell: (r) => r.state },
+    { head: 'rounds', cell: (r) => `${r.committedRounds}/${r.config?.rounds ?? '?'}` },
+    { head: 'model', cell: (r) => r.config?.model ?? '-', wide: true },
+    { head: 'strategy', cell: (r) => r.config?.strategy ?? '-', wide: true },
+    { head: 'test acc', cell: (r) => formatMetric(r.latestEval?.accuracy) },
+    { head: 'created', cell: (r) => formatAgo(r.createdAtMs, nowMs) },
+    { head: 'reason', cell: (r) => r.reason, shrink: true },
+  ];
+  return columnsTable(columns, runs, { wide: options.wide, empty: 'no runs' });
 }
 
 function selectedCount(round: Round__Output): number {
@@ -86,27 +89,24 @@ function selectedCount(round: Round__Output): number {
 }
 
 /** `rounds list` table. */
-export function roundsTable(rounds: Round__Output[], nowMs = Date.now()): string {
-  return table(
-    ['round', 'attempt', 'state', 'reported', 'mean loss', 'test acc', 'down', 'up', 'duration', 'reason'],
-    rounds.map((r) => [
-      String(r.round),
-      String(r.attempt),
-      r.state,
-      `${r.reported}/${selectedCount(r)}`,
-      r.reported > 0 ? formatMetric(r.meanTrainLoss) : '-',
-      formatMetric(r.eval?.accuracy),
-      formatBytes(r.bytesDown),
-      formatBytes(r.bytesUp),
-      formatDuration(elapsed(r.startedAtMs, r.endedAtMs, nowMs)),
-      r.reason,
-    ]),
-    'no rounds yet',
-  );
+export function roundsTable(rounds: Round__Output[], nowMs = Date.now(), options: ViewOptions = {}): string {
+  const columns: Array<Column<Round__Output>> = [
+    { head: 'round', cell: (r) => String(r.round) },
+    { head: 'attempt', cell: (r) => String(r.attempt) },
+    { head: 'state', cell: (r) => r.state },
+    { head: 'reported', cell: (r) => `${r.reported}/${selectedCount(r)}` },
+    { head: 'mean loss', cell: (r) => (r.reported > 0 ? formatMetric(r.meanTrainLoss) : '-') },
+    { head: 'test acc', cell: (r) => formatMetric(r.eval?.accuracy) },
+    { head: 'down', cell: (r) => formatBytes(r.bytesDown), wide: true },
+    { head: 'up', cell: (r) => formatBytes(r.bytesUp), wide: true },
+    { head: 'duration', cell: (r) => formatDuration(elapsed(r.startedAtMs, r.endedAtMs, nowMs)) },
+    { head: 'reason', cell: (r) => r.reason, shrink: true },
+  ];
+  return columnsTable(columns, rounds, { wide: options.wide, empty: 'no rounds yet' });
 }
 
 /** `rounds show`: the round's summary, then one row per selected client. */
-export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
+export function roundDetails(round: Round__Output, nowMs = Date.now(), options: ViewOptions = {}): string {
   const head = keyValues([
     ['run', round.runId],
     ['round', `${round.round} (attempt ${round.attempt})`],
@@ -122,11 +122,14 @@ export function roundDetails(round: Round__Output, nowMs = Date.now()): string {
     ['selection', schedulingText(round)],
     ['aggregation', round.aggregation || undefined],
     ['strategy', strategyMetricsText(round)],
-  ]);
-  const skipped = round.skipped.length
-    ? `\nnot selected:\n${table(['client', 'reason', 'predicted'], round.skipped.map((s) => [s.clientId, s.reason, s.predictedMs ? formatDuration(s.predictedMs) : '-']))}`
-    : '';
-  return `${head}\n${roundClientsTable(round.clients)}${skipped}`;
+  ], options.wide ? Infinity : NARROW_WIDTH);
+  const skippedColumns: Array<Column<SkippedClient__Output>> = [
+    { head: 'client', cell: (c) => c.clientId, shrink: true },
+    { head: 'reason', cell: (c) => c.reason, shrink: true },
+    { head: 'predicted', cell: (c) => (c.predictedMs ? formatDuration(c.predictedMs) : '-') },
+  ];
+  const skipped = round.skipped.length ? `\nnot selected:\n${columnsTable(skippedColumns, round.skipped, { wide: options.wide })}` : '';
+  return `${head}\n${roundClientsTable(round.clients, options)}${skipped}`;
 }
 
 function strategyMetricsText(round: Round__Output): string | undefined {
@@ -145,48 +148,48 @@ function schedulingText(round: Round__Output): string | undefined {
 }
 
 /** Per-client rows of one round. */
-export function roundClientsTable(clients: RoundClient__Output[]): string {
-  return table(
-    ['client', 'state', 'reason', 'examples', 'train loss', 'duration', 'predicted', 'actual', 'encoding', 'down', 'up'],
-    clients.map((c) => [
-      c.clientId,
-      c.state,
-      c.reason,
-      REPORTED.has(c.state) ? String(c.numExamples) : '-',
-      REPORTED.has(c.state) ? formatMetric(c.trainLoss) : '-',
-      c.durationMs ? formatDuration(c.durationMs) : '-',
-      c.predictedMs ? formatDuration(c.predictedMs) : '-',
-      c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-',
-      (c.encoding || 'float32') + (c.sparseAverage ? ' per-param' : ''),
-      formatBytes(c.bytesDown) + (c.downloadMs ? ` in ${formatDuration(c.downloadMs)}` : ''),
-      formatBytes(c.bytesUp) + (c.uploadMs ? ` in ${formatDuration(c.uploadMs)}` : ''),
-    ]),
-    'no clients selected',
-  );
+export function roundClientsTable(clients: RoundClient__Output[], options: ViewOptions = {}): string {
+  const columns: Array<Column<RoundClient__Output>> = [
+    { head: 'client', cell: (c) => c.clientId, shrink: true },
+    { head: 'state', cell: (c) => c.state },
+    { head: 'examples', cell: (c) => (REPORTED.has(c.state) ? String(c.numExamples) : '-') },
+    { head: 'train loss', cell: (c) => (REPORTED.has(c.state) ? formatMetric(c.trainLoss) : '-') },
+    { head: 'duration', cell: (c) => (c.durationMs ? formatDuration(c.durationMs) : '-') },
+    { head: 'predicted', cell: (c) => (c.predictedMs ? formatDuration(c.predictedMs) : '-'), wide: true },
+    { head: 'actual', cell: (c) => (c.actualMs ? formatDuration(c.actualMs) + (c.resumes ? ` (${c.resumes} resume${c.resumes > 1 ? 's' : ''})` : '') : '-'), wide: true },
+    { head: 'encoding', cell: (c) => (c.encoding || 'float32') + (c.sparseAverage ? ' per-param' : ''), wide: true },
+    { head: 'down', cell: (c) => formatBytes(c.bytesDown) + (c.downloadMs ? ` in ${formatDuration(c.downloadMs)}` : ''), wide: true },
+    { head: 'up', cell: (c) => formatBytes(c.bytesUp) + (c.uploadMs ? ` in ${formatDuration(c.uploadMs)}` : ''), wide: true },
+    // Last in the default view: the longest cell, cut first.
+    { head: 'reason', cell: (c) => c.reason, shrink: true },
+  ];
+  return columnsTable(columns, clients, { wide: options.wide, empty: 'no clients selected' });
 }
 
 /** `clients list` table. */
-export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now()): string {
-  return table(
-    ['client', 'status', 'radio', 'rtt', 'up Mbit/s', 'down Mbit/s', 'est. round', 'last seen', 'backend', 'size', 'activity'],
-    clients.map((c) => {
-      const l = c.link;
-      const mbps = (v?: number) => (v ? (v >= 10 ? v.toFixed(0) : v.toFixed(1)) : '-');
-      const status = l && l.presence !== 'unknown' && l.presence !== 'online' ? `${c.status} (${l.presence})` : c.status;
-      return [
-        c.clientId,
-        l?.stale ? `${status}, stale` : status,
-        l?.radio && l.radio !== 'unknown' ? l.radio + (l.slice ? `/${l.slice}` : '') : '-',
-        l?.rttMs ? `${l.rttMs.toFixed(0)} ms` : '-',
-        mbps(l?.upMbps),
-        mbps(l?.downMbps),
-        l?.estimatedRoundMs ? formatDuration(l.estimatedRoundMs) : '-',
-        formatAgo(c.lastSeenMs, nowMs),
-        c.backend || '-',
-        String(c.datasetSize),
-        c.activity || 'idle',
-      ];
-    }),
-    'no clients',
-  );
+export function clientsTable(clients: ClientInfo__Output[], nowMs = Date.now(), options: ViewOptions = {}): string {
+  const mbps = (v?: number) => (v ? (v >= 10 ? v.toFixed(0) : v.toFixed(1)) : '-');
+  const columns: Array<Column<ClientInfo__Output>> = [
+    { head: 'client', cell: (c) => c.clientId, shrink: true },
+    {
+      head: 'status',
+      cell: (c) => {
+        const l = c.link;
+        const status = l && l.presence !== 'unknown' && l.presence !== 'online' ? `${c.status} (${l.presence})` : c.status;
+        return l?.stale ? `${status}, stale` : status;
+      },
+      shrink: true,
+    },
+    { head: 'radio', cell: (c) => (c.link?.radio && c.link.radio !== 'unknown' ? c.link.radio + (c.link.slice ? `/${c.link.slice}` : '') : '-') },
+    { head: 'rtt', cell: (c) => (c.link?.rttMs ? `${c.link.rttMs.toFixed(0)} ms` : '-') },
+    { head: 'up Mbit/s', cell: (c) => mbps(c.link?.upMbps) },
+    { head: 'down Mbit/s', cell: (c) => mbps(c.link?.downMbps) },
+    { head: 'est. round', cell: (c) => (c.link?.estimatedRoundMs ? formatDuration(c.link.estimatedRoundMs) : '-'), wide: true },
+    { head: 'last seen', cell: (c) => formatAgo(c.lastSeenMs, nowMs) },
+    { head: 'backend', cell: (c) => c.backend || '-', wide: true },
+    { head: 'size', cell: (c) => String(c.datasetSize), wide: true },
+    { head: 'partition', cell: (c) => c.partition || '-', wide: true },
+    { head: 'activity', cell: (c) => c.activity || 'idle', wide: true },
+  ];
+  return columnsTable(columns, clients, { wide: options.wide, empty: 'no clients' });
 }

@@ -114,6 +114,8 @@ export async function startDaemon(options: DaemonOptions, overrides: DaemonOverr
     backend,
     datasetSize: data.count,
     dataset: config.dataset,
+    // So `fedlink clients list` can tell daemons that share a partition (a forgotten --index); one partition is all of the data.
+    partition: config.numPartitions > 1 ? `${config.index}/${config.numPartitions} ${config.partition} seed ${config.seed}` : '',
     trainer,
     version: packageVersion(),
     logger,

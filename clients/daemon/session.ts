@@ -58,6 +58,8 @@ export interface ClientSessionOptions {
   datasetSize: number;
   /** @default 'fashion-mnist' */
   dataset?: string;
+  /** The part of a shared dataset it trains on, announced in the hello ("2/10 iid seed 42"). @default '' (all of its data) */
+  partition?: string;
   /** Behaviours announced in the hello (fleet.proto Capabilities.features). @default ['sparse-average', 'chunk-xxh64'] ('chunk-xxh64' where WebAssembly SIMD is) */
   features?: string[];
   trainer: Trainer;
@@ -301,6 +303,7 @@ export class ClientSession {
           // Only what this device agrees to train, so a coordinator need not select it for the rest.
           models: [...this.limits.allowedModels],
           dataset: this.options.dataset ?? 'fashion-mnist',
+          partition: this.options.partition ?? '',
         },
         datasetSize: this.options.datasetSize,
         resumeToken: this.resumeToken,

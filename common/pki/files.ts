@@ -6,9 +6,11 @@
  * the file and the flag, not later as a vague TLS handshake error.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../errors';
+import { fsErrorReason } from '../fs-error';
+import { makeDirSync } from '../make-dir';
 import type { CaMaterial } from './certificates';
 import { CA_CERT, CA_KEY, DEFAULT_COORDINATOR_HOSTS, TLS_CERT, TLS_KEY } from './layout';
 import { writeFileAtomicSync } from './write-file';
@@ -26,25 +28,11 @@ const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
 
-function reason(err: unknown): string {
-  switch ((err as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    default:
-      return (err as Error).message;
-  }
-}
-
 function readText(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InvalidArgumentError(`cannot read ${file} (${flag}): ${reason(err)}`, { cause: err });
+    throw new InvalidArgumentError(`cannot read ${file} (${flag}): ${fsErrorReason(err)}`, { cause: err });
   }
 }
 
@@ -78,7 +66,7 @@ function checkDir(dir: string, flag: string): void {
   try {
     isDir = statSync(dir).isDirectory();
   } catch (err) {
-    throw new InvalidArgumentError(`cannot read ${dir} (${flag}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : reason(err)}`, { cause: err });
+    throw new InvalidArgumentError(`cannot read ${dir} (${flag}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : fsErrorReason(err)}`, { cause: err });
   }
   if (!isDir) throw new InvalidArgumentError(`${dir} (${flag}) is not a directory`);
 }
@@ -104,10 +92,10 @@ export function readTlsFiles(
 /** Creates `dir` (or tightens an existing one) to 0700. */
 function makePrivateDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    makeDirSync(dir, DIR_MODE);
     chmodSync(dir, DIR_MODE);
   } catch (err) {
-    throw new InvalidArgumentError(`cannot create directory ${dir}: ${reason(err)}`, { cause: err });
+    throw new InvalidArgumentError(`cannot create directory ${dir}: ${fsErrorReason(err)}`, { cause: err });
   }
 }
 
@@ -115,7 +103,7 @@ function write(file: string, text: string, mode: number): void {
   try {
     writeFileAtomicSync(file, text, mode);
   } catch (err) {
-    throw new InvalidArgumentError(`cannot write ${file}: ${reason(err)}`, { cause: err });
+    throw new InvalidArgumentError(`cannot write ${file}: ${fsErrorReason(err)}`, { cause: err });
   }
 }
 

@@ -15,7 +15,7 @@
 # build with `docker build --network host`.
 #
 # Idempotent: does nothing when the tag exists, unless --force. Needs root
-# (debootstrap), debootstrap, npm and a running docker engine.
+# (debootstrap, installed when missing), npm and a running docker engine.
 set -euo pipefail
 
 tag=fedlink/node-base:20-bookworm-slim
@@ -33,10 +33,15 @@ if [ "$force" -eq 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
   echo "build-local-base: $tag exists (use --force to rebuild)"
   exit 0
 fi
+[ "$(id -u)" -eq 0 ] || { echo "build-local-base: debootstrap needs root" >&2; exit 1; }
+if ! command -v debootstrap >/dev/null 2>&1; then
+  echo "build-local-base: installing debootstrap"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap
+fi
 for tool in debootstrap npm docker; do
   command -v "$tool" >/dev/null 2>&1 || { echo "build-local-base: needs $tool (apt-get install debootstrap docker.io npm)" >&2; exit 1; }
 done
-[ "$(id -u)" -eq 0 ] || { echo "build-local-base: debootstrap needs root" >&2; exit 1; }
 
 # The mirror apt already uses here (deb822 sources first, then sources.list).
 mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n1 || true)

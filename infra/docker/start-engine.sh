@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure a Docker engine answers: installs Debian's docker.io when the
-# client is missing, and when `docker info` fails starts
+# Makes sure a Docker engine answers: installs Debian's docker.io (and
+# docker-compose, which the compose file's test runs) when missing, and when
+# `docker info` fails starts
 #   dockerd --storage-driver=vfs --iptables=false
 # in the background (works in VMs and containers without overlayfs or
 # iptables; bridge containers then have no route out, so builds that fetch
@@ -10,11 +11,14 @@ set -euo pipefail
 
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
-if ! command -v dockerd >/dev/null 2>&1; then
-  echo "installing docker.io"
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends docker.io
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 docker info >/dev/null 2>&1 && exit 0
 

@@ -19,7 +19,7 @@ describe('docker image', () => {
   afterAll(() => stack.removeAll());
 
   it('image - its default command refuses plaintext on 0.0.0.0 with one line saying how to give it a PKI', async () => {
-    const res = await docker(['run', '--rm', FEDLINK_IMAGE], { timeoutMs: 60_000 });
+    const res = await docker(['run', '--rm', '--name', stack.containerName('plaintext'), FEDLINK_IMAGE], { timeoutMs: 60_000 });
     expect(res.code).toBe(2);
     const lines = res.stderr.split('\n').filter((l) => l.trim() !== '');
     expect(lines).toHaveLength(1);
@@ -29,7 +29,7 @@ describe('docker image', () => {
   it('image - with a PKI in its volume it runs as uid 10001, turns healthy, and exits 0 on docker stop', async () => {
     const volume = stack.volume('pki');
     // As a user would: make the PKI in the volume with the image itself (as uid 10001, the volume's owner).
-    await dockerOk(['run', '--rm', '-v', `${volume}:/var/lib/fedlink`, FEDLINK_IMAGE, 'pki', 'init', '--dir', '/var/lib/fedlink/pki', '--host', 'coordinator,127.0.0.1']);
+    await dockerOk(['run', '--rm', '--name', stack.containerName('pki-init'), '-v', `${volume}:/var/lib/fedlink`, FEDLINK_IMAGE, 'pki', 'init', '--dir', '/var/lib/fedlink/pki', '--host', 'coordinator,127.0.0.1']);
     const started = Date.now();
     // The image's own CMD and HEALTHCHECK (10 s interval): only the environment and the volume are given.
     const coordinator: StartedTestContainer = await stack.start(

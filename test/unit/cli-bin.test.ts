@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,62 @@ describe('bin/fedlink.mjs', () => {
     expect(res.status).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr).toBe("fedlink: unknown option '--nope'\n");
+  });
+});
+
+/**
+ * Spawns the CLI with stdout on a pipe whose reader goes away: after the first line (`| head -1`), or
+ * before reading anything (`| true`, or a `head` that exits before the writer's next write).
+ */
+async function readerGoesAway(args: string[], after: 'first line' | 'nothing'): Promise<{ line: string; code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  let line = '';
+  if (after === 'nothing') {
+    child.stdout.destroy();
+  } else {
+    let buffered = '';
+    line = await new Promise<string>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        buffered += s;
+        const end = buffered.indexOf('\n');
+        if (end >= 0) {
+          child.stdout.destroy();
+          resolve(buffered.slice(0, end));
+        }
+      });
+    });
+  }
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { line, code, stderr };
+}
+
+describe('a reader that closes stdout early (fedlink ... | head -1)', () => {
+  it('--help after the first line ends with exit 0 and nothing on stderr', async () => {
+    const res = await readerGoesAway(['--help'], 'first line');
+    expect(res.line).toMatch(/^Usage: fedlink/);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  }, 30_000);
+
+  it('a closed pipe before the first write ends quietly with exit 0, no EPIPE stack trace', async () => {
+    for (const args of [['--help'], ['runs', 'create', '--help']]) {
+      const res = await readerGoesAway(args, 'nothing');
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+    }
+  }, 30_000);
+});
+
+describe('a path under /proc (where a recursive mkdir used to spin for ever)', () => {
+  it('pki init --dir /proc/nope ends as a real process with one line and exit 2', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [bin, 'pki', 'init', '--dir', '/proc/nope/deeper', '--host', 'localhost'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('fedlink: cannot create directory /proc/nope/deeper: no such file\n');
+    expect(code).toBe(2);
   });
 });
 

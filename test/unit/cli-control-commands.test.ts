@@ -8,8 +8,9 @@ import type { ControlHandlers } from '../../proto/gen/fedlink/v1/Control';
 import type { CreateRunRequest__Output } from '../../proto/gen/fedlink/v1/CreateRunRequest';
 import type { Round } from '../../proto/gen/fedlink/v1/Round';
 import type { Run } from '../../proto/gen/fedlink/v1/Run';
+import type { ClientInfo } from '../../proto/gen/fedlink/v1/ClientInfo';
 import type { RunEvent } from '../../proto/gen/fedlink/v1/RunEvent';
-import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -85,6 +86,9 @@ const WATCH: Record<string, RunEvent[]> = {
   'run-cancelled': [event('running'), event('cancelled')],
 };
 
+/** Enough connected clients for any --clients-per-round a test gives: no warning about too few. */
+const CROWD: ClientInfo[] = Array.from({ length: 50 }, (_, i) => ({ clientId: `edge-${i}`, status: 'connected', lastSeenMs: NOW, dataset: 'fashion-mnist', datasetSize: 100 }));
+
 interface Recorded {
   method: string;
   request: unknown;
@@ -93,6 +97,8 @@ interface Recorded {
 
 class FakeControl {
   calls: Recorded[] = [];
+  /** What ListRuns, GetRound and ListClients answer instead of the fixtures (reset before each test). */
+  overrides: { runs?: Run[]; round?: Round; clients?: ClientInfo[] } = {};
   private server = new grpc.Server();
   port = 0;
 
@@ -117,7 +123,7 @@ class FakeControl {
       },
       CreateRun: (call, cb) => {
         this.record('CreateRun', call);
-        cb(null, { ...RUN, runId: 'run-new', config: call.request.config, committedRounds: 0, currentRound: 0 });
+        cb(null, { ...RUN, runId: 'run-new', state: call.request.start ? 'running' : 'pending', config: call.request.config, committedRounds: 0, currentRound: 0 });
       },
       StartRun: (call, cb) => {
         this.record('StartRun', call);
@@ -130,7 +136,7 @@ class FakeControl {
       },
       ListRuns: (call, cb) => {
         this.record('ListRuns', call);
-        cb(null, { runs: [RUN, { ...RUN, runId: 'run-0', state: 'completed', committedRounds: 3 }] });
+        cb(null, { runs: this.overrides.runs ?? [RUN, { ...RUN, runId: 'run-0', state: 'completed', committedRounds: 3 }] });
       },
       GetRun: (call, cb) => {
         this.record('GetRun', call);
@@ -143,10 +149,11 @@ class FakeControl {
       },
       GetRound: (call, cb) => {
         this.record('GetRound', call);
-        cb(null, { ...ROUND, round: call.request.round });
+        cb(null, { ...(this.overrides.round ?? ROUND), round: call.request.round });
       },
       ListClients: (call, cb) => {
         this.record('ListClients', call);
+        if (this.overrides.clients) return cb(null, { clients: this.overrides.clients });
         cb(null, {
           clients: [
             { clientId: 'edge-1', status: 'connected', lastSeenMs: Date.now() - 2000, backend: 'wasm', dataset: 'fashion-mnist', datasetSize: 6000, activity: 'idle' },
@@ -226,6 +233,7 @@ describe('fedlink CLI against a fake Control service', () => {
   afterAll(() => fake.stop());
   beforeEach(() => {
     fake.calls = [];
+    fake.overrides = {};
   });
 
   it('model export - writes model.json + weights.bin that tf.loadLayersModel loads with the exported weights', async () => {
@@ -265,7 +273,24 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(noOut.code).toBe(2);
   });
 
+  it('model export --out - an unwritable directory (under /proc, below a file, a file itself) fails at once with one line, nothing hangs', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-export-bad-'));
+    try {
+      const file = path.join(dir, 'a-file');
+      writeFileSync(file, 'x');
+      for (const [out, code] of [['/proc/nope', 'ENOENT'], ['/proc/nope/deeper', 'ENOENT'], [file, 'EEXIST'], [path.join(file, 'sub'), 'ENOTDIR']]) {
+        const res = await run('model', 'export', 'run-1', '--out', out, '--coordinator', addr);
+        expect(res.code).toBe(1);
+        expect(res.stdout).toBe('');
+        expect(res.stderr).toMatch(new RegExp(`^fedlink: cannot write the model to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${code}[^\n]*\n$`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs create - maps every flag to the CreateRunRequest, batch size full as 0 and deadline 120s as 120000 ms', async () => {
+    fake.overrides.clients = CROWD;
     const res = await run(
       'runs', 'create', '--coordinator', addr,
       '--rounds', '10', '--clients-per-round', '5', '--min-clients', '3', '--local-epochs', '2',
@@ -275,7 +300,7 @@ describe('fedlink CLI against a fake Control service', () => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls.map((c) => c.method)).toEqual(['CreateRun']);
     const req = fake.calls[0].request as CreateRunRequest__Output;
     expect(req.start).toBe(false);
     expect(req.config).toMatchObject({
@@ -325,6 +350,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('runs create - sends the strategy and only the strategy options given (the coordinator fills the defaults)', async () => {
+    fake.overrides.clients = CROWD;
     const res = await run(
       'runs', 'create', '--coordinator', addr, '--strategy', 'fedadam', '--server-lr', '0.03', '--beta1', '0', '--beta2', '0.999', '--tau', '1e-3',
     );
@@ -337,13 +363,14 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(req.config?.proximalMu).toBeUndefined();
     const prox = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedprox', '--proximal-mu', '0.1');
     expect(prox.code).toBe(0);
-    expect((fake.calls[1].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedprox', proximalMu: 0.1 });
+    expect((fake.calls.filter((c) => c.method === 'CreateRun')[1].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedprox', proximalMu: 0.1 });
     const momentum = await run('runs', 'create', '--coordinator', addr, '--strategy', 'fedavgm', '--server-momentum', '0.5', '--server-lr', '2');
     expect(momentum.code).toBe(0);
-    expect((fake.calls[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
+    expect((fake.calls.filter((c) => c.method === 'CreateRun')[2].request as CreateRunRequest__Output).config).toMatchObject({ strategy: 'fedavgm', serverMomentum: 0.5, serverLr: 2 });
   });
 
   it('runs create --model <model.json> - uploads the topology and its weights in chunks, then creates the run naming the upload, with the objective and preprocessing', async () => {
+    fake.overrides.clients = CROWD;
     const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-cli-model-'));
     const topology = { class_name: 'Sequential', config: { name: 'tiny', layers: [{ class_name: 'Dense', config: { units: 2, batch_input_shape: [null, 4] } }] } };
     const weights = Float32Array.from({ length: 10 }, (_, i) => i / 10);
@@ -356,11 +383,11 @@ describe('fedlink CLI against a fake Control service', () => {
     );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(fake.calls.map((c) => c.method)).toEqual(['UploadModel', 'CreateRun']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['UploadModel', 'CreateRun', 'ListClients']);
     const chunks = fake.calls[0].request as ModelUploadChunk__Output[];
     expect(chunks[0].header).toMatchObject({ name: path.basename(dir), topology: JSON.stringify(topology), weightsBytes: 40 });
     expect(Buffer.concat(chunks.slice(1).map((c) => c.data))).toEqual(Buffer.from(weights.buffer));
-    const config = (fake.calls[1].request as CreateRunRequest__Output).config!;
+    const config = (fake.calls.filter((c) => c.method === 'CreateRun')[0].request as CreateRunRequest__Output).config!;
     expect(config).toMatchObject({ model: '', modelUpload: `model-${'a'.repeat(24)}` });
     // Metrics unset: the coordinator fills the loss's default.
     expect(config.objective).toMatchObject({ loss: 'binary-crossentropy', metrics: [], optimizer: { name: 'adam', beta1: 0.8 } });
@@ -388,7 +415,8 @@ describe('fedlink CLI against a fake Control service', () => {
     const ok = await run('runs', 'start', 'run-1', '--coordinator', addr);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('run run-1: started; follow it with: fedlink runs watch run-1\n');
-    expect(fake.calls.map((c) => c.method)).toEqual(['StartRun']);
+    expect(fake.calls.map((c) => c.method)).toEqual(['StartRun', 'ListClients']);
+    expect(ok.stderr).toBe('');
     const missing = await run('runs', 'start', 'run-9', '--coordinator', addr);
     expect(missing.code).toBe(1);
     expect(lines(missing.stderr)).toEqual([expect.stringMatching(/run run-9 not found/)]);
@@ -432,6 +460,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('--json - prints exactly one JSON document on stdout and nothing else, for every read command', async () => {
+    fake.overrides.clients = CROWD;
     const cases: Array<[string[], (doc: any) => void]> = [
       [['runs', 'list'], (doc) => expect(doc.runs.map((r: Run) => r.runId)).toEqual(['run-1', 'run-0'])],
       [['runs', 'show', 'run-1'], (doc) => expect(doc).toMatchObject({ runId: 'run-1', committedRounds: 1 })],
@@ -439,7 +468,7 @@ describe('fedlink CLI against a fake Control service', () => {
       [['runs', 'cancel', 'run-1'], (doc) => expect(doc.state).toBe('cancelled')],
       [['rounds', 'list', 'run-1'], (doc) => expect(doc.rounds.map((r: Round) => r.state)).toEqual(['committed', 'committed'])],
       [['rounds', 'show', 'run-1', '2'], (doc) => expect(doc.clients).toHaveLength(2)],
-      [['clients', 'list'], (doc) => expect(doc.clients[0].clientId).toBe('edge-1')],
+      [['clients', 'list'], (doc) => expect(doc.clients[0].clientId).toBe('edge-0')],
     ];
     for (const [args, check] of cases) {
       const res = await run(...args, '--coordinator', addr, '--json');
@@ -450,7 +479,7 @@ describe('fedlink CLI against a fake Control service', () => {
   });
 
   it('rounds show - prints the summary and one row per client, with the reason a client was dropped', async () => {
-    const res = await run('rounds', 'show', 'run-1', '2', '--coordinator', addr);
+    const res = await run('rounds', 'show', 'run-1', '2', '--coordinator', addr, '-o', 'wide');
     expect(res.code).toBe(0);
     expect(fake.calls[0].request).toEqual({ runId: 'run-1', round: 2 });
     expect(res.stdout).toMatch(/reported\s+1 of 2 selected/);
@@ -462,13 +491,13 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(edge1).toMatch(/topk:0\.01\+int8 per-param\s/);
     // Where the client's time went: its download (as it timed it) and its upload.
     expect(edge1).toMatch(/976\.6 KiB in 1\.6s\s+976\.6 KiB in 23\.4s$/);
-    expect(edge2).toMatch(/dropped\s+disconnected during training/);
+    expect(edge2).toMatch(/^edge-2\s+dropped\s.*\sdisconnected during training$/);
     expect(edge2).toMatch(/\sfloat32\s/);
     expect(edge2).not.toMatch(/ in /);
   });
 
   it('rounds list, runs show and clients list - print readable tables', async () => {
-    const rounds = await run('rounds', 'list', 'run-1', '--coordinator', addr);
+    const rounds = await run('rounds', 'list', 'run-1', '--coordinator', addr, '--output', 'wide');
     expect(lines(rounds.stdout)[0]).toMatch(/^ROUND\s+ATTEMPT\s+STATE\s+REPORTED\s+MEAN LOSS\s+TEST ACC\s+DOWN\s+UP\s+DURATION\s+REASON$/);
     expect(lines(rounds.stdout)[2]).toMatch(/^2\s+1\s+committed\s+1\/2\s+0\.4321\s+0\.8234\s+1\.9 MiB\s+976\.6 KiB\s+12\.0s$/);
     const show = await run('runs', 'show', 'run-1', '--coordinator', addr);
@@ -476,9 +505,117 @@ describe('fedlink CLI against a fake Control service', () => {
     expect(show.stdout).toMatch(/strategy\s+fedadam \(server lr 0\.01, beta1 0\.9\), selection random, seed 42/);
     expect(show.stdout).toMatch(/latest eval\s+loss 0\.5200, accuracy 0\.8123 on 10000 examples/);
     expect(show.stdout).toMatch(/checkpoints\s+round 0 aaaaaaaaaaaa \(778\.2 KiB\), round 1 bbbbbbbbbbbb \(778\.2 KiB\)/);
+    const clients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+-\s+idle$/);
+    expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+-\s+idle$/);
+  });
+
+  it('runs list, rounds list, rounds show and clients list - fit 80 columns by default, long cells cut with "…", every column with -o wide', async () => {
+    const long = `edge-${'x'.repeat(60)}`;
+    fake.overrides = {
+      runs: [{ ...RUN, reason: `round 3 failed: ${'only 0 of 2 selected client(s) reported; '.repeat(3)}` }],
+      round: { ...ROUND, clients: [...(ROUND.clients ?? []), { clientId: long, state: 'dropped', reason: 'x'.repeat(120), bytesDown: 1 }] },
+      clients: [{ clientId: long, status: 'connected', lastSeenMs: Date.now(), backend: 'tfjs-node', dataset: 'fashion-mnist', datasetSize: 6000, activity: `task-${'y'.repeat(40)}`, link: { presence: 'online', radio: '5g-sa', slice: 'embb', rttMs: 12, upMbps: 50, downMbps: 200, stale: true, estimatedRoundMs: 9000 } }],
+    };
+    for (const args of [['runs', 'list'], ['rounds', 'list', 'run-1'], ['rounds', 'show', 'run-1', '2'], ['clients', 'list'], ['runs', 'show', 'run-1']]) {
+      const narrow = await run(...args, '--coordinator', addr);
+      expect(narrow.code, args.join(' ')).toBe(0);
+      const widest = Math.max(...lines(narrow.stdout).map((l) => l.length));
+      expect(widest, `${args.join(' ')}:\n${narrow.stdout}`).toBeLessThanOrEqual(80);
+      const wide = await run(...args, '--coordinator', addr, '-o', 'wide');
+      expect(wide.code).toBe(0);
+      expect(wide.stdout).not.toMatch(/…/);
+    }
     const clients = await run('clients', 'list', '--coordinator', addr);
-    expect(lines(clients.stdout)[1]).toMatch(/^edge-1\s+connected\s+-\s+-\s+-\s+-\s+-\s+2s ago\s+wasm\s+6000\s+idle$/);
-    expect(lines(clients.stdout)[2]).toMatch(/^edge-2\s+connected\s+lte\s+42 ms\s+7\.9\s+31\s+12\.3s\s+1s ago\s+wasm\s+500\s+idle$/);
+    expect(lines(clients.stdout)[0]).toMatch(/^CLIENT\s+STATUS\s+RADIO\s+RTT\s+UP MBIT\/S\s+DOWN MBIT\/S\s+LAST SEEN$/);
+    expect(lines(clients.stdout)[1]).toMatch(/^edge-x+…\s/);
+    const wideClients = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
+    expect(wideClients.stdout).toContain(long);
+    expect(lines(wideClients.stdout)[0]).toMatch(/EST\. ROUND\s+LAST SEEN\s+BACKEND\s+SIZE\s+PARTITION\s+ACTIVITY$/);
+    const bad = await run('clients', 'list', '--coordinator', addr, '-o', 'yaml');
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: "fedlink: option '-o, --output <format>' argument 'yaml' is invalid. Allowed choices are table, wide.\n" });
+  });
+
+  it('escape sequences a client sends in its id, a drop reason or a run reason never reach the terminal', async () => {
+    const evil = 'edge-\u001b[2J\u001b]0;owned\u0007\u009b31m1';
+    fake.overrides = {
+      runs: [{ ...RUN, reason: `bad \u001b[31mreason\u202e` }],
+      round: { ...ROUND, clients: [{ clientId: evil, state: 'dropped', reason: 'gone \u001b[1Aup', bytesDown: 1 }] },
+      clients: [{ clientId: evil, status: 'connected', lastSeenMs: Date.now(), backend: '\u001b[5mwasm', dataset: '', datasetSize: 1, activity: 'idle' }],
+    };
+    for (const args of [['runs', 'list'], ['runs', 'show', 'run-1'], ['rounds', 'show', 'run-1', '2'], ['clients', 'list'], ['clients', 'list', '-o', 'wide']]) {
+      const res = await run(...args, '--coordinator', addr);
+      expect(res.code).toBe(0);
+      expect(res.stdout, args.join(' ')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    }
+    expect((await run('clients', 'list', '--coordinator', addr)).stdout).toMatch(/^edge-1\s/m);
+  });
+
+  it('runs metrics - prints one CSV row per round attempt, or JSON lines, to stdout or an --out file', async () => {
+    const csv = await run('runs', 'metrics', 'run-1', '--coordinator', addr);
+    expect(csv.code).toBe(0);
+    const [header, first] = lines(csv.stdout);
+    expect(header.split(',')).toEqual(expect.arrayContaining(['round', 'attempt', 'state', 'committedAt', 'trainLoss', 'testAccuracy', 'clientsSelected', 'clientsReported', 'clientsDropped', 'bytesUp', 'bytesDown', 'durationMs', 'strategy.update_norm']));
+    const row = Object.fromEntries(header.split(',').map((h, i) => [h, first.split(',')[i]]));
+    expect(row).toMatchObject({ round: '1', state: 'committed', trainLoss: '0.4321', testAccuracy: '0.8234', clientsSelected: '2', clientsReported: '1', clientsDropped: '1', bytesUp: '1000000', durationMs: '12000', committedAt: new Date(NOW - 8_000).toISOString() });
+    const jsonl = await run('runs', 'metrics', 'run-1', '--format', 'jsonl', '--coordinator', addr);
+    const rows = lines(jsonl.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => r.round)).toEqual([1, 2]);
+    expect(rows[1]).toMatchObject({ testMae: null, trainAccuracy: 0, 'strategy.step_norm': 0.0316 });
+    const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-metrics-'));
+    try {
+      const file = path.join(dir, 'metrics.csv');
+      const written = await run('runs', 'metrics', 'run-1', '--out', file, '--coordinator', addr);
+      expect(written).toMatchObject({ code: 0, stdout: '', stderr: `wrote ${file} (2 round attempt(s), csv)\n` });
+      expect(readFileSync(file, 'utf8')).toBe(csv.stdout);
+      for (const bad of ['/proc/nope/m.csv', dir, path.join(dir, 'missing', 'm.csv')]) {
+        const res = await run('runs', 'metrics', 'run-1', '--out', bad, '--coordinator', addr);
+        expect(res.code).toBe(2);
+        expect(res.stderr).toMatch(new RegExp(`^fedlink: cannot write --out ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: [^\n]+\n$`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs create and runs start - warn on stderr, in one line, when fewer clients are connected than --clients-per-round', async () => {
+    fake.overrides.clients = [...CROWD.slice(0, 3), { ...CROWD[3], status: 'disconnected' }];
+    const created = await run('runs', 'create', '--clients-per-round', '4', '--coordinator', addr);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 4: rounds train with the clients there are (see fedlink clients list)\n');
+    const short = await run('runs', 'create', '--clients-per-round', '8', '--min-clients', '5', '--coordinator', addr);
+    expect(short.stderr).toBe('fedlink: warning: 3 client(s) connected, fewer than --clients-per-round 8: each round waits up to 1m00s for --min-clients 5, then fails (see fedlink clients list)\n');
+    const enough = await run('runs', 'create', '--clients-per-round', '3', '--coordinator', addr);
+    expect(enough.stderr).toBe('');
+    // Not started: no rounds wait yet, no warning, no call.
+    fake.calls = [];
+    const pending = await run('runs', 'create', '--clients-per-round', '4', '--no-start', '--coordinator', addr);
+    expect(pending.stderr).toBe('');
+    fake.overrides.clients = [];
+    const started = await run('runs', 'start', 'run-1', '--coordinator', addr);
+    expect(started.code).toBe(0);
+    expect(started.stderr).toMatch(/^fedlink: warning: 0 client\(s\) connected, fewer than --clients-per-round 2: /);
+  });
+
+  it('clients list - warns when connected daemons train on the same partition (a forgotten --index), naming them', async () => {
+    const partition = { dataset: 'fashion-mnist', partition: '0/10 iid seed 42' };
+    fake.overrides.clients = [
+      { ...CROWD[0], ...partition },
+      { ...CROWD[1], ...partition },
+      { ...CROWD[2], dataset: 'fashion-mnist', partition: '1/10 iid seed 42' },
+      // Gone: it no longer trains on anything.
+      { ...CROWD[3], ...partition, status: 'disconnected' },
+      // All of its own data: nothing shared to report.
+      { ...CROWD[4], dataset: 'csv', partition: '' },
+      { ...CROWD[5], dataset: 'csv', partition: '' },
+    ];
+    const res = await run('clients', 'list', '--coordinator', addr);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe('fedlink: warning: edge-0, edge-1 train on the same data (fashion-mnist 0/10 iid seed 42): give each daemon its own --index\n');
+    const wide = await run('clients', 'list', '--coordinator', addr, '-o', 'wide');
+    expect(lines(wide.stdout)[1]).toMatch(/\s0\/10 iid seed 42\s/);
+    const json = await run('clients', 'list', '--coordinator', addr, '--json');
+    expect(JSON.parse(json.stdout).clients.map((c: { partition: string | null }) => c.partition)).toEqual(['0/10 iid seed 42', '0/10 iid seed 42', '1/10 iid seed 42', '0/10 iid seed 42', null, null]);
   });
 
   it('runs watch piped - prints one plain line per event and exits 1 when the run fails', async () => {

@@ -55,6 +55,20 @@ describe('cli error mapping', () => {
   });
 });
 
+describe('cli exit codes and control characters', () => {
+  it('exits 2 when the coordinator refuses a value the operator gave (INVALID_ARGUMENT), 1 for NOT_FOUND and FAILED_PRECONDITION', () => {
+    expect(exitCodeFor(fromRpcError(rpcError(status.INVALID_ARGUMENT, 'cannot read /nope.csv: no such file'), ctx))).toBe(2);
+    expect(exitCodeFor(fromRpcError(rpcError(status.NOT_FOUND, 'run run-9 not found'), ctx))).toBe(1);
+    expect(exitCodeFor(fromRpcError(rpcError(status.FAILED_PRECONDITION, 'run r is already completed'), ctx))).toBe(1);
+  });
+
+  it('strips escape sequences a client or the coordinator put in an error message before it reaches the terminal', () => {
+    const err = fromRpcError(rpcError(status.NOT_FOUND, 'client \u001b[2J\u001b]0;pwned\u0007edge-1\u001b[31m not found'), ctx);
+    expect(err.message).toBe('client edge-1 not found');
+    expect(errorLine(new TypeError('bad \u001b[31mred\u001b[0m'))).toBe('unexpected error: bad red (set FEDLINK_DEBUG=1 for details)');
+  });
+});
+
 describe('cli formatting', () => {
   it('formats durations, byte counts and relative times for people', () => {
     expect([450, 12_345, 125_000, 3_720_000].map(formatDuration)).toEqual(['450ms', '12.3s', '2m05s', '1h02m']);

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,32 @@ describe('fedlink pki', () => {
     expect(noCa.code).toBe(2);
     expect(noCa.stderr).toBe(`fedlink: ${path.join(dir, 'edge-1')} holds no CA (ca.key is missing): run fedlink pki init --dir ${path.join(dir, 'edge-1')} first\n`);
     expect(() => statSync(out)).toThrow();
+  });
+
+  it('pki init and pki issue - an unwritable directory (under /proc, below a file, a file itself) fails at once in one line, exit 2', { timeout: 20_000 }, async () => {
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const cases: Array<[string, string]> = [
+      ['/proc/nope', 'no such file'],
+      ['/proc/nope/deeper', 'no such file'],
+      [file, 'a file of that name exists (not a directory)'],
+      [path.join(file, 'sub'), 'a file is in the way (not a directory)'],
+    ];
+    for (const [target, reason] of cases) {
+      const init = await run('pki', 'init', '--dir', target, '--host', 'localhost');
+      expect(init).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(new RegExp(`^fedlink: cannot create directory .*: ${reason.replace(/[()]/g, '\\$&')}\n$`)) });
+      const issue = await run('pki', 'issue', '--dir', pki, '--client', 'edge-9', '--out', target);
+      expect(issue).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^fedlink: cannot create directory .*\n$/) });
+    }
+  });
+
+  it('pki nats-config --out - a missing parent directory or a directory given as the file is one line, exit 2', async () => {
+    const server = path.join(dir, 'nats-out');
+    expect((await run('pki', 'issue', '--dir', pki, '--server', 'nats-out', '--host', 'localhost', '--out', server)).code).toBe(0);
+    for (const [out, reason] of [[path.join(dir, 'missing', 'nats.conf'), 'no such file'], [dir, 'is a directory'], ['/proc/nope/nats.conf', 'no such file']]) {
+      const res = await run('pki', 'nats-config', '--server-pki', server, '--client', 'edge-1', '--out', out);
+      expect(res).toEqual({ code: 2, stdout: '', stderr: `fedlink: cannot write --out ${out}: ${reason}\n` });
+    }
   });
 
   it('pki issue - refuses to overwrite credentials without --force', async () => {

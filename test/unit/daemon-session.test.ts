@@ -30,6 +30,7 @@ async function setup(opts: { feedback?: FeedbackStore; before?: string[]; welcom
     clientId: 'edge-1',
     backend: 'cpu',
     datasetSize: 600,
+    partition: '3/10 iid seed 42',
     trainer,
     version: '0.0.0-test',
     clock,
@@ -50,13 +51,13 @@ async function setup(opts: { feedback?: FeedbackStore; before?: string[]; welcom
 // ---------------------------------------------------------------- tests
 
 describe('daemon session', () => {
-  it('says hello with its id, capabilities and dataset size, and the client id in metadata', async () => {
+  it('says hello with its id, capabilities, data partition and dataset size, and the client id in metadata', async () => {
     const { fleet, session, events } = await setup();
     expect(fleet.hellos).toHaveLength(1);
     const { hello, metadata } = fleet.hellos[0];
     expect(hello).toMatchObject({
       clientId: 'edge-1',
-      capabilities: { backend: 'cpu', encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], models: ['mlp', 'cnn', 'custom'], dataset: 'fashion-mnist' },
+      capabilities: { backend: 'cpu', encodings: ['float32', 'float16', 'int8', 'topk', 'topk+int8'], models: ['mlp', 'cnn', 'custom'], dataset: 'fashion-mnist', partition: '3/10 iid seed 42' },
       datasetSize: 600,
       resumeToken: '',
       version: '0.0.0-test',

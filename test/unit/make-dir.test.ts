@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDir } from '../../common/make-dir';
+import { makeDir, makeDirSync } from '../../common/make-dir';
 
 describe('makeDir', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'fedlink-mkdir-'));
@@ -27,5 +27,17 @@ describe('makeDir', () => {
     writeFileSync(file, 'x');
     await expect(makeDir(path.join(file, 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
     await expect(makeDir(file)).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
+  it('makeDirSync - creates every level, ends at once under /proc, and refuses a file in the way', { timeout: 10_000 }, () => {
+    const deep = path.join(root, 'sync', 'b', 'c');
+    makeDirSync(deep);
+    makeDirSync(deep);
+    expect(statSync(deep).isDirectory()).toBe(true);
+    expect(() => makeDirSync('/proc/nope/deeper')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    const file = path.join(root, 'sync-file');
+    writeFileSync(file, 'x');
+    expect(() => makeDirSync(path.join(file, 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => makeDirSync(file)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
   });
 });

@@ -3,12 +3,13 @@
  * deployment's PKI (see common/pki/nats-config.ts): TLS, certificates
  * required and mapped to users, per-client subject permissions.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from '../../../common/errors';
 import { CA_CERT, TLS_CERT, TLS_KEY } from '../../../common/pki/layout';
 import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { writeOutFile } from '../out-file';
 
 interface NatsConfigFlags extends ControlFlags {
   serverPki: string;
@@ -90,7 +91,7 @@ export function registerPkiNatsConfigCommand(parent: Command, ctx: CliContext, n
       ctx.io.stdout.write(text);
       return;
     }
-    writeFileSync(flags.out, text, { mode: 0o644 });
+    writeOutFile('--out', flags.out, text);
     ctx.io.stderr.write(`wrote ${flags.out} (${clients.length} client(s)); apply with: nats-server --signal reload\n`);
   });
   return command;

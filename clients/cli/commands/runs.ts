@@ -1,6 +1,10 @@
 /** `fedlink runs create|list|show|start|cancel|watch`: training runs on a coordinator. */
 import { Option, type Command } from 'commander';
-import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
+import { registerRunsMetricsCommand } from './runs-metrics';
+import { warnIfFewClients } from '../fleet-check';
+import { addOutputOption, isWide, type OutputFlags } from '../output-option';
+import { toJsonRun } from '../json-view';
 import { buildCreateRunRequest, type CreateRunFlags } from '../create-run-request';
 import { atLeastOne, nonNegativeNumber, batchSize, duration, nonNegativeInt, positiveInt, positiveNumber, probability, strategySpec } from '../flags';
 import { formatDuration } from '../format';
@@ -27,7 +31,8 @@ function strategyOptionFlag(name: StrategyOptionName): Option {
 
 /** Registers the `runs` command group. */
 export function registerRunsCommands(program: Command, ctx: CliContext): void {
-  const runs = program.command('runs').description('create, inspect, cancel and watch training runs');
+  const runs = program.command('runs').description('create, inspect, cancel and watch training runs, and export their metrics');
+  registerRunsMetricsCommand(runs, ctx);
 
   const create = runs
       .command('create')
@@ -82,43 +87,50 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     buildCreateRunRequest({ ...flags, preprocessing, ...(modelFile && { model: '', modelUpload: `model-${'0'.repeat(24)}` }) });
     const run = await withControl(flags, async (control) => {
       const upload = modelFile && (await control.uploadModel(uploadChunks(modelFile)));
-      return control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
+      const created = await control.createRun(buildCreateRunRequest({ ...flags, preprocessing, ...(upload && { model: '', modelUpload: upload.uploadId }) }));
+      await warnIfFewClients(control, created, ctx.io.stderr);
+      return created;
     });
-    if (flags.json) return printJson(ctx.io, run);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
     const c = run.config;
-    ctx.io.stdout.write(`created run ${run.runId}\n`);
+    writeLine(ctx.io.stdout, `created run ${run.runId}`);
     if (c) {
       const batch = c.train?.batchSize === 0 ? 'full' : String(c.train?.batchSize);
-      ctx.io.stdout.write(
+      writeLine(
+        ctx.io.stdout,
         `  ${c.model}, ${c.strategy}, ${c.rounds} rounds, ${c.clientsPerRound} clients per round (min ${c.minClients}), ` +
-          `${c.train?.localEpochs} epoch(s), batch ${batch}, lr ${Number((c.train?.learningRate ?? 0).toPrecision(6))}, deadline ${formatDuration(c.roundDeadlineMs)}\n`,
+          `${c.train?.localEpochs} epoch(s), batch ${batch}, lr ${Number((c.train?.learningRate ?? 0).toPrecision(6))}, deadline ${formatDuration(c.roundDeadlineMs)}`,
       );
     }
-    ctx.io.stdout.write(`  state ${run.state}; follow it with: fedlink runs watch ${run.runId}\n`);
+    writeLine(ctx.io.stdout, `  state ${run.state}; follow it with: fedlink runs watch ${run.runId}`);
   });
 
-  addControlFlags(runs.command('list').description('list runs'), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags) => {
+  addControlFlags(addOutputOption(runs.command('list').description('list runs')), 'print {"runs": [...]} as one JSON document').action(async (flags: ControlFlags & OutputFlags) => {
     const res = await withControl(flags, (control) => control.listRuns());
-    if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(runsTable(res.runs));
+    if (flags.json) return printJson(ctx.io, { runs: res.runs.map(toJsonRun) });
+    ctx.io.stdout.write(runsTable(res.runs, Date.now(), { wide: isWide(flags) }));
   });
 
   addControlFlags(
-    runs.command('show').description('show a run: config, state, rounds committed, latest evaluation, reason').argument('<run>', 'run id'),
+    addOutputOption(runs.command('show').description('show a run: config, state, rounds committed, latest evaluation, reason').argument('<run>', 'run id')),
     'print the Run as one JSON document',
-  ).action(async (runId: string, flags: ControlFlags) => {
+  ).action(async (runId: string, flags: ControlFlags & OutputFlags) => {
     const run = await withControl(flags, (control) => control.getRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
-    ctx.io.stdout.write(runDetails(run));
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
+    ctx.io.stdout.write(runDetails(run, Date.now(), { wide: isWide(flags) }));
   });
 
   addControlFlags(
     runs.command('start').description('start a run created with --no-start').argument('<run>', 'run id'),
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
-    const run = await withControl(flags, (control) => control.startRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
-    ctx.io.stdout.write(`run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}\n`);
+    const run = await withControl(flags, async (control) => {
+      const started = await control.startRun(runId);
+      await warnIfFewClients(control, started, ctx.io.stderr);
+      return started;
+    });
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
+    writeLine(ctx.io.stdout, `run ${run.runId}: started; follow it with: fedlink runs watch ${run.runId}`);
   });
 
   addControlFlags(
@@ -126,8 +138,8 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
     'print the Run as one JSON document',
   ).action(async (runId: string, flags: ControlFlags) => {
     const run = await withControl(flags, (control) => control.cancelRun(runId));
-    if (flags.json) return printJson(ctx.io, run);
-    ctx.io.stdout.write(`run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}\n`);
+    if (flags.json) return printJson(ctx.io, toJsonRun(run));
+    writeLine(ctx.io.stdout, `run ${run.runId}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
   });
 
   addControlFlags(

@@ -5,9 +5,12 @@
  */
 import { Option, type Command } from 'commander';
 import { isClientId } from '../../../common/client-id';
-import { addControlFlags, printJson, withControl, type CliContext, type ControlFlags } from '../context';
+import { addControlFlags, printJson, withControl, writeLine, type CliContext, type ControlFlags } from '../context';
+import { addOutputOption, isWide, type OutputFlags } from '../output-option';
+import { toJsonAuditEntry, toJsonEnrollment } from '../json-view';
 import { duration, positiveInt } from '../flags';
-import { formatTime, table } from '../format';
+import { columnsTable, formatTime, type Column } from '../format';
+import type { AuditEntry__Output } from '../../../proto/gen/fedlink/v1/AuditEntry';
 import { InvalidArgumentError as FlagError } from 'commander';
 
 function clientId(text: string): string {
@@ -24,10 +27,10 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
       .description('create a one-time enrollment token for one client id (admin); printed once, stored only as a hash')
       .addOption(new Option('--client <id>', 'the client id the device will have').argParser(clientId).makeOptionMandatory())
       .addOption(new Option('--ttl <duration>', 'how long the token stays valid (at most 30d)').argParser(duration).default(24 * 3600_000, '24h')),
-    'print {"clientId", "token", "expiresAtMs"} as one JSON document',
+    'print {"clientId", "token", "expiresAt", "expiresAtMs"} as one JSON document',
   ).action(async (flags: ControlFlags & { client: string; ttl: number }) => {
     const res = await withControl(flags, (control) => control.createEnrollment(flags.client, flags.ttl));
-    if (flags.json) return printJson(ctx.io, res);
+    if (flags.json) return printJson(ctx.io, toJsonEnrollment(res));
     ctx.io.stdout.write(
       `enrollment token for ${res.clientId} (single use, valid until ${formatTime(Number(res.expiresAtMs))}):\n\n  ${res.token}\n\n` +
         `on the device:\n  fedlink client --coordinator ${flags.coordinator} --tls-ca ca.crt --state-dir <dir> --enroll-token <token>\n`,
@@ -45,30 +48,36 @@ export function registerSecurityCommands(program: Command, ctx: CliContext): voi
   ).action(async (id: string, flags: ControlFlags & { reason?: string }) => {
     const res = await withControl(flags, (control) => control.revokeClient(id, flags.reason ?? ''));
     if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(`revoked ${res.clientId}${res.sessionClosed ? '; its open session was ended' : ' (it was not connected)'}\n`);
+    writeLine(ctx.io.stdout, `revoked ${res.clientId}${res.sessionClosed ? '; its open session was ended' : ' (it was not connected)'}`);
   });
 
   const audit = program.command('audit').description('the audit log of state-changing calls');
   addControlFlags(
-    audit
-      .command('list')
-      .description('who did what, when, and the outcome, newest first (admin)')
-      .addOption(new Option('--limit <n>', 'entries to show').argParser(positiveInt).default(50)),
+    addOutputOption(
+      audit
+        .command('list')
+        .description('who did what, when, and the outcome, newest first (admin)')
+        .addOption(new Option('--limit <n>', 'entries to show').argParser(positiveInt).default(50)),
+    ),
     'print {"entries": [...]} as one JSON document',
-  ).action(async (flags: ControlFlags & { limit: number }) => {
+  ).action(async (flags: ControlFlags & OutputFlags & { limit: number }) => {
     const res = await withControl(flags, (control) => control.listAudit(flags.limit));
-    if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(
-      table(
-        ['time', 'who', 'action', 'target', 'outcome', 'detail'],
-        res.entries.map((e) => [formatTime(Number(e.atMs)), e.principal, e.action, e.target, e.outcome, e.detail.length > 60 ? `${e.detail.slice(0, 59)}…` : e.detail]),
-      ),
-    );
+    if (flags.json) return printJson(ctx.io, { entries: res.entries.map(toJsonAuditEntry) });
+    const columns: Array<Column<AuditEntry__Output>> = [
+      { head: 'time', cell: (e) => formatTime(Number(e.atMs)) },
+      { head: 'who', cell: (e) => e.principal, shrink: true },
+      { head: 'action', cell: (e) => e.action },
+      { head: 'target', cell: (e) => e.target, shrink: true },
+      { head: 'outcome', cell: (e) => e.outcome },
+      { head: 'detail', cell: (e) => e.detail, shrink: true },
+      { head: 'peer', cell: (e) => e.peer || '-', wide: true },
+    ];
+    ctx.io.stdout.write(columnsTable(columns, res.entries, { wide: isWide(flags) }));
   });
 
   addControlFlags(program.command('whoami').description('who the coordinator takes you for (identity and role)')).action(async (flags: ControlFlags) => {
     const res = await withControl(flags, (control) => control.whoAmI());
     if (flags.json) return printJson(ctx.io, res);
-    ctx.io.stdout.write(`${res.kind} ${res.name}${res.role ? ` (${res.role})` : ''}${res.tls ? ', mutual TLS' : ', plaintext (no identity checked)'}\n`);
+    writeLine(ctx.io.stdout, `${res.kind} ${res.name}${res.role ? ` (${res.role})` : ''}${res.tls ? ', mutual TLS' : ', plaintext (no identity checked)'}`);
   });
 }

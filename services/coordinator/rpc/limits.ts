@@ -12,6 +12,7 @@ import type { Hello__Output } from '../../../proto/gen/fedlink/v1/Hello';
 export const CLIENT_STRINGS = {
   'capabilities.backend': 'maxNameLength',
   'capabilities.dataset': 'maxNameLength',
+  'capabilities.partition': 'maxNameLength',
   'capabilities.encodings': 'maxNameLength',
   'capabilities.features': 'maxNameLength',
   'capabilities.models': 'maxNameLength',
@@ -48,6 +49,8 @@ export function clientList(values: string[], field: ClientString, limits: Limits
 export interface Declaration {
   backend: string;
   dataset: string;
+  /** Capabilities.partition, "" when the client trains on all of its data. */
+  partition: string;
   datasetSize: number;
   encodings: string[];
   features: string[];
@@ -61,6 +64,7 @@ export function checkHello(hello: Hello__Output, limits: Limits): Declaration {
   return {
     backend: clientString(caps?.backend ?? '', 'capabilities.backend', limits),
     dataset: clientString(caps?.dataset ?? '', 'capabilities.dataset', limits),
+    partition: clientString(caps?.partition ?? '', 'capabilities.partition', limits),
     datasetSize: checkCount(Number(hello.datasetSize), 'dataset_size', limits),
     encodings: clientList(caps?.encodings ?? [], 'capabilities.encodings', limits),
     features: clientList(caps?.features ?? [], 'capabilities.features', limits),

@@ -190,6 +190,7 @@ export function toWireClient(c: ClientRecord): ClientInfo {
     backend: c.backend,
     datasetSize: c.datasetSize,
     dataset: c.dataset,
+    partition: c.partition ?? '',
     connectedAtMs: c.connectedAtMs,
     peer: c.peer,
     activity: c.activity ? (c.progress !== undefined ? `${c.activity} ${Math.round(c.progress * 100)}%` : c.activity) : 'idle',

@@ -43,6 +43,7 @@ export interface CoordinatorContainerOptions {
 export class ContainerStack {
   private readonly containers = new Set<StartedTestContainer>();
   private readonly volumes = new Set<string>();
+  private readonly names = new Set<string>();
   private network?: StartedNetwork;
   /** A suffix that keeps this file's volume names apart from any other run's. */
   readonly suffix = Math.random().toString(36).slice(2, 8);
@@ -63,6 +64,13 @@ export class ContainerStack {
   volume(name: string): string {
     const full = `fedlink-e2e-${name}-${this.suffix}`;
     this.volumes.add(full);
+    return full;
+  }
+
+  /** A unique name for a container the test runs through the docker CLI (`docker run --name`), removed with the stack if still there. */
+  containerName(name: string): string {
+    const full = `fedlink-e2e-${name}-${this.suffix}`;
+    this.names.add(full);
     return full;
   }
 
@@ -149,6 +157,9 @@ export class ContainerStack {
     const containers = [...this.containers];
     this.containers.clear();
     await Promise.all(containers.map((c) => c.stop({ timeout: 0, remove: true, removeVolumes: true }).catch(() => undefined)));
+    // `docker run --rm` removes its container on exit; these only remain when a run hung or its client was killed.
+    for (const n of this.names) await docker(['rm', '-f', '-v', n]);
+    this.names.clear();
     await this.network?.stop().catch(() => undefined);
     this.network = undefined;
     for (const v of this.volumes) await docker(['volume', 'rm', '-f', v]);

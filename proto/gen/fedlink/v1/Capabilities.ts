@@ -7,6 +7,7 @@ export interface Capabilities {
   'models'?: (string)[];
   'dataset'?: (string);
   'features'?: (string)[];
+  'partition'?: (string);
 }
 
 export interface Capabilities__Output {
@@ -15,4 +16,5 @@ export interface Capabilities__Output {
   'models': (string)[];
   'dataset': (string);
   'features': (string)[];
+  'partition': (string);
 }

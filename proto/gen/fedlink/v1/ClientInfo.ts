@@ -14,6 +14,7 @@ export interface ClientInfo {
   'peer'?: (string);
   'activity'?: (string);
   'link'?: (_fedlink_v1_LinkEstimate | null);
+  'partition'?: (string);
 }
 
 export interface ClientInfo__Output {
@@ -27,4 +28,5 @@ export interface ClientInfo__Output {
   'peer': (string);
   'activity': (string);
   'link': (_fedlink_v1_LinkEstimate__Output | null);
+  'partition': (string);
 }
