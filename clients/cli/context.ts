@@ -11,6 +11,10 @@ import { stripControl } from '../../common/sanitize';
 /** A place to write text (process.stdout, or a buffer in tests). */
 export interface Output {
   write(text: string): unknown;
+  /** A terminal (`runs watch` draws its live view then); absent: not one. */
+  readonly isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  readonly columns?: number;
 }
 
 /** stdout carries results (one JSON document with --json); stderr carries logs and errors. */

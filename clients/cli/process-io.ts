@@ -9,6 +9,8 @@ import type { CliIo } from './context';
 /** Writable streams as far as this module needs them. */
 interface Stream {
   write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
   on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
 }
 
@@ -29,7 +31,16 @@ export function guardedIo(stdout: Stream, stderr: Stream, onGone: OnReaderGone):
       gone = true;
       onGone();
     });
-    return { write: (text: string) => (gone && isStdout ? true : stream.write(text)) };
+    return {
+      write: (text: string) => (gone && isStdout ? true : stream.write(text)),
+      // Read through: a terminal can be resized while a command runs.
+      get isTTY() {
+        return stream.isTTY;
+      },
+      get columns() {
+        return stream.columns;
+      },
+    };
   };
   return { stdout: guard(stdout, true), stderr: guard(stderr, false) };
 }

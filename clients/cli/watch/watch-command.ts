@@ -1,6 +1,6 @@
 /** The `runs watch` action: picks the output mode, connects with the command's flags, and turns the outcome into the exit code. */
 import { systemClock } from '../../../common/clock';
-import type { CliContext, ControlFlags } from '../context';
+import type { CliContext, ControlFlags, Output } from '../context';
 import { CoordinatorCallError } from '../errors';
 import { InvalidArgumentError } from '../../../common/errors';
 import { status } from '../grpc-status';
@@ -18,8 +18,8 @@ export async function watchCommand(ctx: CliContext, runId: string, flags: Contro
   const tls = tlsFromFlags(flags);
   const addresses = coordinatorAddresses(flags.coordinator);
   let next = 0;
-  const stdout = ctx.io.stdout as { isTTY?: boolean; columns?: number };
-  const mode: WatchMode = flags.json ? 'json' : stdout.isTTY === true && process.env.TERM !== 'dumb' ? 'live' : 'lines';
+  const stdout = ctx.io.stdout;
+  const mode = watchMode(stdout, flags.json === true, process.env.TERM);
   const outcome = await runWatch({
     runId,
     mode,
@@ -40,4 +40,10 @@ export function coordinatorAddresses(flag: string): string[] {
   const list = flag.split(',').map((a) => a.trim()).filter(Boolean);
   if (!list.length) throw new InvalidArgumentError('--coordinator needs at least one host:port');
   return list;
+}
+
+/** JSON when asked; the live view on a terminal that can move its cursor; plain lines otherwise (a pipe, a file, TERM=dumb). */
+export function watchMode(out: Output, json: boolean, term: string | undefined): WatchMode {
+  if (json) return 'json';
+  return out.isTTY === true && term !== 'dumb' ? 'live' : 'lines';
 }
