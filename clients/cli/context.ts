@@ -11,6 +11,8 @@ import { stripControl } from '../../common/sanitize';
 /** A place to write text (process.stdout, or a buffer in tests). */
 export interface Output {
   write(text: string): unknown;
+  /** Its width in columns when it is a terminal; undefined when piped or redirected. */
+  readonly columns?: number;
 }
 
 /** stdout carries results (one JSON document with --json); stderr carries logs and errors. */

@@ -9,6 +9,8 @@ import type { CliIo } from './context';
 /** Writable streams as far as this module needs them. */
 interface Stream {
   write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
   on(event: 'error', listener: (err: NodeJS.ErrnoException) => void): unknown;
 }
 
@@ -29,7 +31,12 @@ export function guardedIo(stdout: Stream, stderr: Stream, onGone: OnReaderGone):
       gone = true;
       onGone();
     });
-    return { write: (text: string) => (gone && isStdout ? true : stream.write(text)) };
+    return {
+      write: (text: string) => (gone && isStdout ? true : stream.write(text)),
+      get columns() {
+        return stream.isTTY ? stream.columns : undefined;
+      },
+    };
   };
   return { stdout: guard(stdout, true), stderr: guard(stderr, false) };
 }
