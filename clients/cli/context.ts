@@ -13,7 +13,7 @@ export interface Output {
   write(text: string): unknown;
   /** A terminal (`runs watch` draws its live view then); absent: not one. */
   readonly isTTY?: boolean;
-  /** The terminal's width, when it is one. */
+  /** Its width in columns when it is a terminal; undefined when piped or redirected. */
   readonly columns?: number;
 }
 

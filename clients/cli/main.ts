@@ -37,7 +37,10 @@ export function buildProgram(ctx: CliContext): Command {
     .addHelpText(
       'after',
       '\nEvery control command takes --coordinator <host:port> (env FEDLINK_COORDINATOR), --pki <dir> (env FEDLINK_PKI)\n' +
-        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json. Exit codes: 0 ok, 1 failure (coordinator unreachable, call failed, watched run failed), 2 bad usage (a wrong flag, or a value the coordinator refuses as invalid).\n' +
+        'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json; commands that print a table take -o wide for every column.\n' +
+        'Shell completion: source <(fedlink completion bash), or zsh.\n' +
+        'Exit codes: 0 ok (also when the reader of stdout goes away, as with | head), 1 failure (coordinator unreachable,\n' +
+        'call failed, watched run failed), 2 bad usage (a wrong flag, or a value the coordinator refuses as invalid).\n' +
         'Set FEDLINK_DEBUG=1 to print stack traces.',
     );
   registerCoordinatorCommand(program, ctx);

@@ -38,7 +38,7 @@ export function guardedIo(stdout: Stream, stderr: Stream, onGone: OnReaderGone):
         return stream.isTTY;
       },
       get columns() {
-        return stream.columns;
+        return stream.isTTY ? stream.columns : undefined;
       },
     };
   };

@@ -7,11 +7,17 @@ import type { RoundClient__Output } from '../../proto/gen/fedlink/v1/RoundClient
 import type { Run__Output } from '../../proto/gen/fedlink/v1/Run';
 import type { SkippedClient__Output } from '../../proto/gen/fedlink/v1/SkippedClient';
 import { stripControl } from '../../common/sanitize';
-import { columnsTable, elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, NARROW_WIDTH, type Column } from './format';
+import { columnsTable, elapsed, formatAgo, formatBytes, formatDuration, formatMetric, formatTime, keyValues, type Column } from './format';
 
 /** How wide a view may be: `wide` (from -o wide) shows every column and wraps nothing. */
 export interface ViewOptions {
   wide?: boolean;
+  /** The terminal's width, when stdout is one: key/value lines wrap to it (piped output never wraps, so grep sees whole lines). */
+  terminalColumns?: number;
+}
+
+function wrapWidth(options: ViewOptions): number {
+  return options.wide || !options.terminalColumns ? Infinity : options.terminalColumns;
 }
 
 /** Run states after which nothing changes any more. */
@@ -51,7 +57,7 @@ export function runDetails(run: Run__Output, nowMs = Date.now(), options: ViewOp
     ['updated', `${formatTime(run.updatedAtMs)} (${formatAgo(run.updatedAtMs, nowMs)})`],
     ['reason', run.reason || undefined],
     ['checkpoints', run.checkpoints.length ? run.checkpoints.map((c) => `round ${c.round} ${c.version.slice(0, 12)} (${formatBytes(c.bytes)})`).join(', ') : 'none'],
-  ], options.wide ? Infinity : NARROW_WIDTH);
+  ], wrapWidth(options));
 }
 
 /** "(ε = 1.23, δ = 1e-5) after 4 round(s); noise σ 1.1, clip C 1, stops before ε 3". */
@@ -122,7 +128,7 @@ export function roundDetails(round: Round__Output, nowMs = Date.now(), options: 
     ['selection', schedulingText(round)],
     ['aggregation', round.aggregation || undefined],
     ['strategy', strategyMetricsText(round)],
-  ], options.wide ? Infinity : NARROW_WIDTH);
+  ], wrapWidth(options));
   const skippedColumns: Array<Column<SkippedClient__Output>> = [
     { head: 'client', cell: (c) => c.clientId, shrink: true },
     { head: 'reason', cell: (c) => c.reason, shrink: true },

@@ -94,7 +94,7 @@ describe('e2e link-aware scheduling', () => {
     for (const c of r2.clients) expect(Number(c.predictedMs)).toBeGreaterThan(0);
     // Where each finished client's time went: its download as it timed it, and its upload.
     for (const c of r2.clients) expect([Number(c.downloadMs), Number(c.uploadMs)].every((ms) => ms > 0), dbg).toBe(true);
-    const text = await runCli(['rounds', 'show', runId, '2', '--coordinator', address]);
+    const text = await runCli(['rounds', 'show', runId, '2', '--coordinator', address, '-o', 'wide']);
     expect(text.stdout).toMatch(/not selected:[\s\S]*edge-hopeless\s+predicted .* exceeds/);
     const after = JSON.parse((await runCli(['clients', 'list', '--coordinator', address, '--json'])).stdout);
     const hopelessLink = after.clients.find((c: { clientId: string }) => c.clientId === 'edge-hopeless').link;
@@ -139,7 +139,8 @@ describe('e2e link-aware scheduling', () => {
       if (c.encoding === 'float32') expect(Number(c.bytesUp)).toBe(199_210 * 4);
       else expect(Number(c.bytesUp)).toBeLessThan(199_210 * 4);
     }
-    const text = await runCli(['rounds', 'show', runId, String(committed.round), '--coordinator', address]);
+    // The encoding is a wide column.
+    const text = await runCli(['rounds', 'show', runId, String(committed.round), '--coordinator', address, '-o', 'wide']);
     expect(text.stdout).toMatch(/edge-5g\s+finished.*float32/);
   }, 180_000);
 });

@@ -94,10 +94,11 @@ describe('e2e secure federation', () => {
     const clients = JSON.parse((await cli('clients', 'list', ...asAlice, '--json')).stdout).clients as Array<{ clientId: string }>;
     expect(clients.map((c) => c.clientId).sort()).toEqual(['edge-1', 'edge-2', 'edge-3']);
 
-    const audit = JSON.parse((await cli('audit', 'list', ...asAlice, '--json')).stdout).entries as Array<{ principal: string; action: string; target: string; outcome: string }>;
+    const audit = JSON.parse((await cli('audit', 'list', ...asAlice, '--json')).stdout).entries as Array<{ principal: string; action: string; target: string | null; outcome: string }>;
     expect(audit.map((e) => [e.principal, e.action, e.target, e.outcome])).toEqual([
       ['operator:alice (admin)', 'CreateRun', runId, 'ok'],
-      ['operator:vera (viewer)', 'CreateRun', '', 'PERMISSION_DENIED'],
+      // --json: a refusal has no target (null, not proto's "").
+      ['operator:vera (viewer)', 'CreateRun', null, 'PERMISSION_DENIED'],
     ]);
     // Every NATS user stayed within its permissions: devices published only their own subjects,
     // the coordinator used only its own buckets and streams.

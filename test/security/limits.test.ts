@@ -236,7 +236,8 @@ describe('security limits', () => {
     const rec = await waitFor('ansi-ok to connect', () => coordinator.registry.list().find((c) => c.clientId === 'ansi-ok' && c.status === 'connected'), 10_000, 20);
     expect(rec.backend).toBe('PWNED');
     expect(rec.dataset).toBe('d fake log line');
-    const cli = await runCli(['clients', 'list', '--coordinator', address]);
+    // The backend is a wide column.
+    const cli = await runCli(['clients', 'list', '--coordinator', address, '-o', 'wide']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toContain('PWNED');
     expect(cli.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);

@@ -202,9 +202,14 @@ class FakeControl {
 }
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runOn(undefined, ...args);
+}
+
+/** Runs the CLI with stdout a terminal `columns` wide (undefined: piped). */
+async function runOn(columns: number | undefined, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
+  const io = { stdout: { write: (s: string) => (stdout += s), columns }, stderr: { write: (s: string) => (stderr += s) } };
   const code = await main(['node', 'fedlink', ...args], io);
   return { code, stdout, stderr };
 }
@@ -514,11 +519,11 @@ describe('fedlink CLI against a fake Control service', () => {
     const long = `edge-${'x'.repeat(60)}`;
     fake.overrides = {
       runs: [{ ...RUN, reason: `round 3 failed: ${'only 0 of 2 selected client(s) reported; '.repeat(3)}` }],
-      round: { ...ROUND, clients: [...(ROUND.clients ?? []), { clientId: long, state: 'dropped', reason: 'x'.repeat(120), bytesDown: 1 }] },
+      round: { ...ROUND, reason: `only 1 of 3 reported: ${'edge-9 dropped (disconnected during training); '.repeat(2)}`, clients: [...(ROUND.clients ?? []), { clientId: long, state: 'dropped', reason: 'x'.repeat(120), bytesDown: 1 }] },
       clients: [{ clientId: long, status: 'connected', lastSeenMs: Date.now(), backend: 'tfjs-node', dataset: 'fashion-mnist', datasetSize: 6000, activity: `task-${'y'.repeat(40)}`, link: { presence: 'online', radio: '5g-sa', slice: 'embb', rttMs: 12, upMbps: 50, downMbps: 200, stale: true, estimatedRoundMs: 9000 } }],
     };
     for (const args of [['runs', 'list'], ['rounds', 'list', 'run-1'], ['rounds', 'show', 'run-1', '2'], ['clients', 'list'], ['runs', 'show', 'run-1']]) {
-      const narrow = await run(...args, '--coordinator', addr);
+      const narrow = await runOn(80, ...args, '--coordinator', addr);
       expect(narrow.code, args.join(' ')).toBe(0);
       const widest = Math.max(...lines(narrow.stdout).map((l) => l.length));
       expect(widest, `${args.join(' ')}:\n${narrow.stdout}`).toBeLessThanOrEqual(80);
@@ -526,6 +531,12 @@ describe('fedlink CLI against a fake Control service', () => {
       expect(wide.code).toBe(0);
       expect(wide.stdout).not.toMatch(/…/);
     }
+    // Piped, a key/value line stays whole for grep; on a terminal it wraps under its value.
+    expect(lines((await run('rounds', 'show', 'run-1', '2', '--coordinator', addr)).stdout).find((l) => l.startsWith('reason'))).toMatch(/during training\);$/);
+    const wrapped = lines((await runOn(80, 'rounds', 'show', 'run-1', '2', '--coordinator', addr)).stdout);
+    const at = wrapped.findIndex((l) => l.startsWith('reason'));
+    // The continuation starts where the value does.
+    expect(wrapped[at + 1]).toMatch(new RegExp(`^ {${wrapped[at].indexOf('only')}}\\S`));
     const clients = await run('clients', 'list', '--coordinator', addr);
     expect(lines(clients.stdout)[0]).toMatch(/^CLIENT\s+STATUS\s+RADIO\s+RTT\s+UP MBIT\/S\s+DOWN MBIT\/S\s+LAST SEEN$/);
     expect(lines(clients.stdout)[1]).toMatch(/^edge-x+…\s/);

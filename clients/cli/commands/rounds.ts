@@ -29,6 +29,6 @@ export function registerRoundsCommands(program: Command, ctx: CliContext): void 
   ).action(async (runId: string, round: number, flags: ControlFlags & OutputFlags) => {
     const res = await withControl(flags, (control) => control.getRound(runId, round));
     if (flags.json) return printJson(ctx.io, toJsonRound(res));
-    ctx.io.stdout.write(roundDetails(res, Date.now(), { wide: isWide(flags) }));
+    ctx.io.stdout.write(roundDetails(res, Date.now(), { wide: isWide(flags), terminalColumns: ctx.io.stdout.columns }));
   });
 }

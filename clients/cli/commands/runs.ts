@@ -117,7 +117,7 @@ export function registerRunsCommands(program: Command, ctx: CliContext): void {
   ).action(async (runId: string, flags: ControlFlags & OutputFlags) => {
     const run = await withControl(flags, (control) => control.getRun(runId));
     if (flags.json) return printJson(ctx.io, toJsonRun(run));
-    ctx.io.stdout.write(runDetails(run, Date.now(), { wide: isWide(flags) }));
+    ctx.io.stdout.write(runDetails(run, Date.now(), { wide: isWide(flags), terminalColumns: ctx.io.stdout.columns }));
   });
 
   addControlFlags(
