@@ -73,7 +73,7 @@ const GAP = 2;
 const MIN_SHRUNK = 8;
 
 /** A table of `rows` in `columns`: every column with `wide`; otherwise the narrow ones, cut to fit `width`. */
-export function columnsTable<T>(columns: Array<Column<T>>, rows: T[], options: { wide?: boolean; empty?: string; width?: number } = {}): string {
+export function columnsTable<T>(columns: ReadonlyArray<Column<T>>, rows: readonly T[], options: { wide?: boolean; empty?: string; width?: number } = {}): string {
   const shown = options.wide ? columns : columns.filter((c) => !c.wide);
   const cells = rows.map((row) => shown.map((c) => stripControl(c.cell(row))));
   if (!options.wide) {

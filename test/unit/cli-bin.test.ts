@@ -79,6 +79,15 @@ describe('a path under /proc (where a recursive mkdir used to spin for ever)', (
     expect(stderr).toBe('fedlink: cannot create directory /proc/nope/deeper: no such file\n');
     expect(code).toBe(2);
   });
+
+  it('coordinator --state-dir /proc/nope ends as a real process with one line and exit 2 (it used to hang, silent)', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [bin, 'coordinator', '--port', '0', '--state-dir', '/proc/nope'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('fedlink: cannot create the state directory /proc/nope: no such file\n');
+    expect(code).toBe(2);
+  });
 });
 
 describe('the compiled build', () => {

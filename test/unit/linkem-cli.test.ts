@@ -36,6 +36,11 @@ describe('fedlink linkem', () => {
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^PROFILE\s+RADIO\s+LATENCY MS/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(PROFILE_NAMES);
+    // Fits 80 columns; -o wide shows the burst, resets and outages, nothing cut.
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    const wide = await run('linkem', '--list-profiles', '-o', 'wide');
+    expect(wide.stdout.split('\n')[0]).toMatch(/^PROFILE\s+RADIO\s+LATENCY MS\s+JITTER MS\s+DOWN MBIT\/S\s+UP MBIT\/S\s+BURST KIB\s+RESETS\/MIN\s+OUTAGE\s+DESCRIPTION$/);
+    expect(wide.stdout).not.toContain('…');
     const json = await run('linkem', '--list-profiles', '--json');
     expect(JSON.parse(json.stdout).profiles.map((p: { name: string }) => p.name)).toEqual(PROFILE_NAMES);
     expect(runLinkem).not.toHaveBeenCalled();

@@ -10,8 +10,9 @@ import { parseHostPort, type HostPort } from '../../linkem/host-port';
 import type { LinkemRunOptions } from '../../linkem/main';
 import { PROFILES, PROFILE_NAMES, parseProfile, type LinkProfile } from '../../linkem/profiles';
 import { printJson, type CliContext } from '../context';
-import { table } from '../format';
+import { columnsTable, type Column } from '../format';
 import { nonNegativeInt } from '../flags';
+import { addOutputOption, isWide, type OutputFlags } from '../output-option';
 import { withSettings } from '../settings/with-settings';
 
 interface LinkemFlags {
@@ -39,23 +40,21 @@ function mbps(value: number): string {
   return value > 0 ? String(value) : 'unlimited';
 }
 
-/** The `--list-profiles` table: one row per profile. */
-export function profilesTable(profiles: readonly LinkProfile[] = PROFILES): string {
-  return table(
-    ['profile', 'radio', 'latency ms', 'jitter ms', 'down Mbit/s', 'up Mbit/s', 'burst KiB', 'resets/min', 'outage', 'description'],
-    profiles.map((p) => [
-      p.name,
-      p.radio,
-      String(p.latencyMs),
-      `±${p.jitterMs}`,
-      mbps(p.downMbps),
-      mbps(p.upMbps),
-      String(p.burstKiB),
-      String(p.resetsPerMinute),
-      p.outage ? `${p.outage.durationMs / 1000}s every ${p.outage.everyMs / 1000}s` : '-',
-      p.description,
-    ]),
-  );
+/** The `--list-profiles` table: one row per profile (`wide`: every column, nothing cut). */
+export function profilesTable(profiles: readonly LinkProfile[] = PROFILES, options: { wide?: boolean } = {}): string {
+  const columns: Array<Column<LinkProfile>> = [
+    { head: 'profile', cell: (p) => p.name },
+    { head: 'radio', cell: (p) => p.radio },
+    { head: 'latency ms', cell: (p) => String(p.latencyMs) },
+    { head: 'jitter ms', cell: (p) => `±${p.jitterMs}`, wide: true },
+    { head: 'down Mbit/s', cell: (p) => mbps(p.downMbps) },
+    { head: 'up Mbit/s', cell: (p) => mbps(p.upMbps) },
+    { head: 'burst KiB', cell: (p) => String(p.burstKiB), wide: true },
+    { head: 'resets/min', cell: (p) => String(p.resetsPerMinute), wide: true },
+    { head: 'outage', cell: (p) => (p.outage ? `${p.outage.durationMs / 1000}s every ${p.outage.everyMs / 1000}s` : '-'), wide: true },
+    { head: 'description', cell: (p) => p.description, shrink: true },
+  ];
+  return columnsTable(columns, profiles, options);
 }
 
 /** Flags → options for runLinkem; throws InvalidArgumentError when --target is missing. */
@@ -77,13 +76,13 @@ export function registerLinkemCommand(program: Command, ctx: CliContext): void {
         .default(parseProfile('none'), 'none'),
     )
     .addOption(new Option('--seed <n>', 'seed for random resets and jitter').argParser(nonNegativeInt).default(1))
-    .option('--list-profiles', 'print the named profiles and exit')
+    .option('--list-profiles', 'print the named profiles and exit (-o wide: every column)')
     .option('--json', 'with --list-profiles: print the profiles as JSON; when running: print the ready line as JSON')
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'));
-  withSettings(command, ctx, async (flags: LinkemFlags) => {
+  withSettings(addOutputOption(command), ctx, async (flags: LinkemFlags & OutputFlags) => {
     if (flags.listProfiles) {
       if (flags.json) return printJson(ctx.io, { profiles: PROFILES });
-      return void ctx.io.stdout.write(profilesTable());
+      return void ctx.io.stdout.write(profilesTable(PROFILES, { wide: isWide(flags) }));
     }
     const options = toLinkemOptions(flags);
     const { runLinkem }: typeof import('../../linkem/main') = await import('../../linkem/main');

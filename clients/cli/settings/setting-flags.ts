@@ -15,6 +15,7 @@ export const COMMAND_LINE_ONLY: Readonly<Record<string, string>> = {
   '--print-config': 'prints the settings and exits',
   '--list-profiles': 'prints the link profiles and exits',
   '--check-data': 'checks the local data and exits',
+  '--output': 'lays out the --list-profiles table',
 };
 
 /** Flags that only take an environment variable, not a config-file key. */

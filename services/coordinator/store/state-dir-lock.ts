@@ -6,9 +6,11 @@
  * killed) is taken over, so a crash never needs a hand-deleted file. Within one
  * process the lock is not checked (embedded and test coordinators share a pid).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { StateDirInUseError } from '../../../common/errors';
+import { InvalidArgumentError, StateDirInUseError } from '../../../common/errors';
+import { fsErrorReason } from '../../../common/fs-error';
+import { makeDirSync } from '../../../common/make-dir';
 
 /** A held lock; `release` removes it if it is still ours. */
 export interface StateDirLock {
@@ -30,7 +32,12 @@ function alive(pid: number): boolean {
 
 /** Takes the lock of `dir` for this process; StateDirInUseError naming the holder when another live process has it. */
 export function lockStateDir(dir: string): StateDirLock {
-  mkdirSync(dir, { recursive: true });
+  try {
+    // Not mkdirSync(recursive): under /proc that spins for ever (common/make-dir.ts).
+    makeDirSync(dir);
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot create the state directory ${dir}: ${fsErrorReason(err)}`, { cause: err });
+  }
   const file = path.join(dir, LOCK_FILE);
   const mine = String(process.pid);
   try {
