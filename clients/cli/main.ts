@@ -40,7 +40,8 @@ export function buildProgram(ctx: CliContext): Command {
         'or --tls-ca/--tls-cert/--tls-key for mutual TLS, and --json; commands that print a table take -o wide for every column.\n' +
         'Shell completion: source <(fedlink completion bash), or zsh.\n' +
         'Exit codes: 0 ok (also when the reader of stdout goes away, as with | head), 1 failure (coordinator unreachable,\n' +
-        'call failed, watched run failed), 2 bad usage (a wrong flag, or a value the coordinator refuses as invalid).\n' +
+        'call failed, watched run failed), 2 bad usage (a wrong flag, or a value the coordinator refuses as invalid);\n' +
+        'runs watch also: 3 run cancelled, 4 coordinator lost for longer than --give-up-after.\n' +
         'Set FEDLINK_DEBUG=1 to print stack traces.',
     );
   registerCoordinatorCommand(program, ctx);
