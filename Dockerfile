@@ -47,28 +47,20 @@ RUN if [ "$WITH_TFJS_NODE" = true ]; then \
  && rm -rf /root/.npm
 
 FROM ${BASE_IMAGE}
+# Settings first and the layers that change last: a source change rebuilds only
+# the COPY layers and the LABEL.
+# A fixed uid, so a volume's owner is the same in every container and on the host.
+RUN groupadd --system --gid 10001 fedlink \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/fedlink --no-create-home --shell /usr/sbin/nologin fedlink \
+ && mkdir -p /var/lib/fedlink && chown 10001:10001 /var/lib/fedlink \
+ && ln -s /app/bin/fedlink.mjs /usr/local/bin/fedlink
+# Declared early, used only by the LABEL at the end: a new revision misses the
+# cache there (an ARG's first use), not at these steps.
 ARG BASE_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown
-LABEL org.opencontainers.image.title="fedlink" \
-      org.opencontainers.image.description="Link-aware federated learning: coordinator, edge client daemon and CLI over gRPC, TFJS training" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="${BASE_IMAGE}"
-# A fixed uid, so a volume's owner is the same in every container and on the host.
-RUN groupadd --system --gid 10001 fedlink \
- && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/fedlink --no-create-home --shell /usr/sbin/nologin fedlink \
- && mkdir -p /var/lib/fedlink && chown 10001:10001 /var/lib/fedlink
 WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY package.json ./
-COPY --from=build /src/bin/fedlink.mjs ./bin/
-COPY --from=build /src/dist ./dist
-COPY --from=build /src/proto/fedlink ./proto/fedlink
-RUN ln -s /app/bin/fedlink.mjs /usr/local/bin/fedlink
 ENV NODE_ENV=production
 USER 10001:10001
 VOLUME ["/var/lib/fedlink"]
@@ -81,3 +73,16 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["fedlink", "health", "--coordinator", "127.0.0.1:50051", "--timeout", "3s"]
 ENTRYPOINT ["fedlink"]
 CMD ["coordinator", "--host", "0.0.0.0", "--state-dir", "/var/lib/fedlink"]
+# Owned by root, whatever USER says: the code is read-only to the service.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /src/bin/fedlink.mjs ./bin/
+COPY --from=build /src/dist ./dist
+COPY --from=build /src/proto/fedlink ./proto/fedlink
+LABEL org.opencontainers.image.title="fedlink" \
+      org.opencontainers.image.description="Link-aware federated learning: coordinator, edge client daemon and CLI over gRPC, TFJS training" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
