@@ -30,6 +30,8 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   networks?: string[];
+  volumes?: string[];
+  profiles?: string[];
 }
 
 const COMPOSE = path.join(import.meta.dirname, '../../infra/compose/compose.yaml');
@@ -125,5 +127,35 @@ describe('infra/compose/compose.yaml', () => {
       expect(targets).toEqual(['coordinator-a:50051', 'coordinator-b:50051']);
     }
     expect(indexes).toEqual([0, 1, 2]);
+  });
+
+  it('compose - Prometheus (monitoring profile) scrapes every coordinator and daemon on the metrics port its CLI was given, on a network it shares with it', async () => {
+    const prometheus = services.prometheus;
+    expect(prometheus.profiles).toEqual(['monitoring']);
+    const config = parse(readFileSync(path.join(path.dirname(COMPOSE), 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    const scraped = config.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets)).sort();
+    const expected: string[] = [];
+    for (const [name, service] of fedlinkServices.filter(([, s]) => ['coordinator', 'client'].includes(s.command?.[0] ?? ''))) {
+      runCoordinator.mockClear();
+      runDaemon.mockClear();
+      expect(await runService(service)).toEqual({ code: 0, stderr: '' });
+      const metrics = (runCoordinator.mock.calls[0]?.[0] ?? runDaemon.mock.calls[0]?.[0])?.metricsPort;
+      expect(metrics, name).toBeGreaterThan(0);
+      expect(service.networks!.some((n) => prometheus.networks!.includes(n)), name).toBe(true);
+      expected.push(`${name}:${metrics}`);
+    }
+    expect(scraped).toEqual(expected.sort());
+  });
+
+  it('compose - Grafana (monitoring profile) is provisioned with that Prometheus and the dashboard of infra/grafana', () => {
+    const grafana = services.grafana;
+    expect(grafana.profiles).toEqual(['monitoring']);
+    const dir = path.dirname(COMPOSE);
+    for (const volume of grafana.volumes!) expect(readFileSync(path.resolve(dir, volume.split(':')[0])).length, volume).toBeGreaterThan(0);
+    const datasources = parse(readFileSync(path.join(dir, 'grafana/datasources.yml'), 'utf8')) as { datasources: { type: string; url: string }[] };
+    expect(datasources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' })]);
+    expect(grafana.volumes).toContain('../grafana/fedlink-dashboard.json:/var/lib/grafana/dashboards/fedlink-dashboard.json:ro');
   });
 });
