@@ -5,8 +5,9 @@
  * Asynchronous throughout, so a large file does not stall the event loop.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDir } from './make-dir';
 
 /** Marks temporary files; readers skip names containing it and may sweep them. */
 export const TMP_MARK = '.tmp-';
@@ -14,7 +15,7 @@ let sequence = 0;
 
 /** Atomically replaces `file` with `bytes`; with `verifySha256`, reads the copy back and checks it first. */
 export async function writeFileAtomic(file: string, bytes: Uint8Array, verifySha256?: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeDir(path.dirname(file));
   const tmp = `${file}${TMP_MARK}${process.pid}-${++sequence}`;
   try {
     const handle = await open(tmp, 'w', 0o600);

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDir, makeDirSync } from '../../common/make-dir';
+import { writeFileAtomic } from '../../common/atomic-file';
+import { openFileStore } from '../../services/coordinator/store/file-store';
+import { FileAuditLog } from '../../services/coordinator/store/file-audit-log';
 
 describe('makeDir', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'fedlink-mkdir-'));
@@ -39,5 +42,11 @@ describe('makeDir', () => {
     writeFileSync(file, 'x');
     expect(() => makeDirSync(path.join(file, 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
     expect(() => makeDirSync(file)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+  });
+
+  it('the stores and the atomic writer - a directory under /proc is refused at once, not spun on', { timeout: 10_000 }, async () => {
+    await expect(openFileStore('/proc/nope/state')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(new FileAuditLog('/proc/nope/audit', 10).open()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(writeFileAtomic('/proc/nope/dir/file', new Uint8Array([1]))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

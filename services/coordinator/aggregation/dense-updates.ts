@@ -17,12 +17,13 @@
  * Updates are held in client-id order, and every aggregator visits them in
  * that order, so a result does not depend on arrival order.
  */
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createFoldingDecoder } from '../../../common/codecs';
 import { DataLossError, ResourceExhaustedError } from '../../../common/errors';
 import { distance } from '../strategy/server-opt';
 import type { VerifiedUpdate } from './streaming-fedavg';
+import { makeDirSync } from '../../../common/make-dir';
 
 /** One accepted update, as the aggregators see it. */
 export interface DenseUpdate {
@@ -189,7 +190,7 @@ class FileImage implements Image {
     const file = path.join(dir, `${process.pid}-${++sequence}-${safe}.dense`);
     let fd: number | undefined;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirSync(dir);
       fd = openSync(file, 'w+', 0o600);
       const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, done);

@@ -15,10 +15,11 @@
  * is missing, 64 bits of a sha256 stand in for XXH64 (slower, same role).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { chunkCheckAvailable, xxh64 } from '../../../common/chunk-check/chunk-checker';
 import { DataLossError, ResourceExhaustedError } from '../../../common/errors';
 import type { UpdateJournal } from './update-journal';
+import { makeDirSync } from '../../../common/make-dir';
 
 /** Smallest piece with a digest of its own; smaller chunks are gathered up to it. */
 const MIN_RECORD = 64 << 10;
@@ -69,7 +70,7 @@ export class FileJournal implements UpdateJournal {
     if (chunk.length === 0) return;
     try {
       if (this.fd === undefined) {
-        mkdirSync(this.dir, { recursive: true });
+        makeDirSync(this.dir);
         this.fd = openSync(this.file, 'w+', 0o600);
       }
       let done = 0;

@@ -10,9 +10,10 @@
  * an entry to a compaction, and a kill -9 mid-append leaves at most one torn
  * line, which readers skip.
  */
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { AuditRecord } from '../../../common/auth-records';
+import { makeDir } from '../../../common/make-dir';
 
 const SEGMENT = /^\d{12}\.jsonl$/;
 
@@ -34,7 +35,7 @@ export class FileAuditLog {
 
   /** Creates the directory and ends a line torn by a killed writer, so the next append starts on a line of its own. */
   async open(): Promise<this> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir);
     const newest = (await this.segments()).at(-1);
     if (newest !== undefined) {
       this.segment = newest;

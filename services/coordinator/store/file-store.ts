@@ -25,7 +25,7 @@
  * latest value wins), so fire-and-forget saves of a changing round record
  * cannot land out of order.
  */
-import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { TMP_MARK, writeFileAtomic } from '../../../common/atomic-file';
 import path from 'node:path';
 import type { AuditRecord, EnrollmentRecord, RevocationRecord } from '../../../common/auth-records';
@@ -34,6 +34,7 @@ import { FileAuditLog } from './file-audit-log';
 import { checkVersion, versionedBytes, weightsFromStored } from './model-bytes';
 import { OrderedWrites } from './ordered-writes';
 import { AUDIT_RETENTION, type Store, type StoreOptions } from './store';
+import { makeDir } from '../../../common/make-dir';
 
 
 /** Store backed by files under `dir`; see the file comment. */
@@ -53,7 +54,7 @@ export class FileStore implements Store {
 
   /** Creates the directories and sweeps temporary files left by a killed writer. */
   async open(): Promise<this> {
-    for (const sub of ['runs', 'rounds', 'clients', 'models', 'enrollments', 'revocations']) await mkdir(path.join(this.dir, sub), { recursive: true });
+    for (const sub of ['runs', 'rounds', 'clients', 'models', 'enrollments', 'revocations']) await makeDir(path.join(this.dir, sub));
     await sweep(this.dir);
     await this.audit.open();
     return this;
