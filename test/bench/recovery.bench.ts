@@ -21,11 +21,12 @@ import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { waitFor } from '../../common/wait-for';
 import { startNatsCluster, waitForJetStreamCluster } from '../helpers/nats-server';
+import { connectedCount } from '../helpers/connected-clients';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const LEASE_TTL_MS = Number(process.env.BENCH_LEASE_TTL_MS ?? 4000);
 
-const connected = async (control: ControlConnection) => (await control.listClients()).clients.filter((c) => c.status === 'connected').length;
+const connected = connectedCount;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function daemons(group: ProcessGroup, coordinators: string): void {

@@ -25,6 +25,7 @@ import { runCli, waitFor } from '../helpers/cli';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { FakeDashboardSource, fakeRound, fakeRun } from '../helpers/fake-dashboard-source';
 import { createTestPki, type TestPki } from '../helpers/pki';
+import { waitForConnected } from '../helpers/connected-clients';
 
 /** Console errors and failed requests of a page (a CSP violation is a console error). */
 function watchErrors(page: Page): string[] {
@@ -158,10 +159,7 @@ describe('dashboard e2e', () => {
         'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', '900',
       ]);
     }
-    await waitFor('3 connected clients', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-    }, 120_000);
+    await waitForConnected(control, 3, { label: '3 connected clients', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {

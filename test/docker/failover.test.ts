@@ -13,6 +13,7 @@ import { connectControl, type ControlConnection } from '../../clients/cli/contro
 import { waitFor } from '../../common/wait-for';
 import { COORDINATOR_PORT, ContainerStack } from './helpers/container-stack';
 import { dockerOk } from './helpers/docker-cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const ROUNDS = 5;
 
@@ -52,12 +53,7 @@ describe('docker failover', () => {
     for (let i = 0; i < 2; i++) controls.push(connectControl({ address: hostAddress(i), deadlineMs: 3000 }));
     const all = aliases.map((a) => `${a}:${COORDINATOR_PORT}`).join(',');
     await Promise.all([0, 1, 2].map((i) => stack.daemon(i, all)));
-    await waitFor(
-      'three daemons connected to the leader',
-      async () => ((await controls[0].listClients()).clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined),
-      120_000,
-      500,
-    );
+    await waitForConnected(controls[0], 3, { label: 'three daemons connected to the leader', timeoutMs: 120_000, everyMs: 500 });
   });
 
   afterAll(async () => {
@@ -84,12 +80,7 @@ describe('docker failover', () => {
     const killedAt = Date.now();
     await waitFor(`${aliases[1]} to serve fedlink.v1.Fleet`, async () => ((await leads(1)) ? true : undefined), 60_000, 100);
     const servingMs = Date.now() - killedAt;
-    await waitFor(
-      'the daemons to reach the new leader',
-      async () => ((await controls[1].listClients()).clients.filter((c) => c.status === 'connected').length >= 2 ? true : undefined),
-      60_000,
-      100,
-    );
+    await waitForConnected(controls[1], 2, { label: 'the daemons to reach the new leader', timeoutMs: 60_000, everyMs: 100, atLeast: true });
     const daemonsMs = Date.now() - killedAt;
     await waitFor('a round committed by the new leader', async () => ((await controls[1].getRun(runId)).committedRounds > committedBefore ? true : undefined), 120_000, 100);
     const nextRoundMs = Date.now() - killedAt;

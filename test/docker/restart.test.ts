@@ -10,6 +10,7 @@ import { connectControl, type ControlConnection } from '../../clients/cli/contro
 import { waitFor } from '../../common/wait-for';
 import { COORDINATOR_PORT, ContainerStack } from './helpers/container-stack';
 import { dockerOk } from './helpers/docker-cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const ROUNDS = 4;
 
@@ -20,13 +21,12 @@ describe('docker restart on a volume', () => {
   let coordinator: StartedTestContainer;
   let control: ControlConnection;
   const connect = () => connectControl({ address: `${coordinator.getIpAddress(stack.networkName())}:${COORDINATOR_PORT}`, deadlineMs: 3000 });
-  const connected = async (n: number) => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length >= n ? true : undefined);
 
   beforeAll(async () => {
     coordinator = await stack.coordinator(options);
     control = connect();
     await Promise.all([0, 1].map((i) => stack.daemon(i, `coordinator:${COORDINATOR_PORT}`)));
-    await waitFor('two daemons connected', () => connected(2), 120_000, 500);
+    await waitForConnected(control, 2, { label: 'two daemons connected', timeoutMs: 120_000, everyMs: 500, atLeast: true });
   });
 
   afterAll(async () => {
@@ -62,7 +62,7 @@ describe('docker restart on a volume', () => {
     const resumed = await control.getRun(runId);
     expect(resumed.committedRounds).toBeGreaterThanOrEqual(1);
     expect(resumed.committedRounds).toBeLessThan(ROUNDS);
-    await waitFor('the daemons back', () => connected(2), 60_000, 250);
+    await waitForConnected(control, 2, { label: 'the daemons back', timeoutMs: 60_000, everyMs: 250, atLeast: true });
     const run = await waitFor('the run to end', async () => {
       const r = await control.getRun(runId);
       return r.state === 'running' || r.state === 'pending' ? undefined : r;

@@ -20,6 +20,7 @@ import { ProcessGroup } from '../../clients/demo/process-group';
 import { openFileStore } from '../../services/coordinator/store/file-store';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const PHASES = ['selecting', 'mid-download', 'mid-upload', 'mid-aggregation', 'committing', 'committed'] as const;
 const UPDATE_BYTES = 199_210 * 4;
@@ -36,10 +37,7 @@ describe('e2e crash recovery', () => {
     group.start(name, ['coordinator', '--host', '127.0.0.1', '--port', String(port), '--state-dir', stateDir, '--heartbeat-interval', '500ms', '--client-timeout', '5s', '--reconnect-grace', '2s'], failpoint ? { FEDLINK_FAILPOINT: failpoint } : {});
 
   const daemonsConnected = () =>
-    waitFor('3 daemons connected', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-    }, 60_000, 200);
+    waitForConnected(control, 3, { label: '3 daemons connected', timeoutMs: 60_000, everyMs: 200 });
 
   beforeAll(async () => {
     requireFashionMnist();

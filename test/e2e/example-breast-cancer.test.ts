@@ -24,6 +24,7 @@ import { loadExportedModel } from '../../clients/trainer/tfjs-format';
 import type { Preprocessing } from '../../common/model-definition';
 import { trainCentrally } from '../../examples/breast-cancer/central';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const SOURCE = '/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv';
 
@@ -42,7 +43,7 @@ describe('example: breast cancer across three hospitals', () => {
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (const h of [1, 2, 3]) group.start(`hospital-${h}`, ['client', '--coordinator', address, '--id', `hospital-${h}`, '--data', `csv:${path.join(dir, 'data', `hospital-${h}.csv`)}`]);
     group.start('misfit', ['client', '--coordinator', address, '--id', 'misfit', '--data', 'fashion-mnist', '--max-examples', '600']);
-    await waitFor('3 hospitals and the misfit', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 4 ? true : undefined), 120_000);
+    await waitForConnected(control, 4, { label: '3 hospitals and the misfit', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {

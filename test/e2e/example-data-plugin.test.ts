@@ -12,6 +12,7 @@ import { connectControl, type ControlConnection } from '../../clients/cli/contro
 import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const SOURCE = '/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv';
 
@@ -34,7 +35,7 @@ describe('example: a data plugin for LIBSVM files', () => {
         FEDLINK_LIBSVM: path.join(dir, 'svm', `site-${s}.svm`),
       });
     }
-    await waitFor('3 sites', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined), 120_000);
+    await waitForConnected(control, 3, { label: '3 sites', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { connectControl, type ControlConnection } from '../../clients/cli/contro
 import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 const SOURCE = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
 
@@ -29,7 +30,7 @@ describe('example: handwritten digits from PNG folders', () => {
     control = connectControl({ address, deadlineMs: 2000 });
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (const s of [1, 2, 3]) group.start(`site-${s}`, ['client', '--coordinator', address, '--id', `site-${s}`, '--data', `images:${path.join(dir, 'digits', `site-${s}`)}`]);
-    await waitFor('3 sites', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined), 120_000);
+    await waitForConnected(control, 3, { label: '3 sites', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 describe('example: a custom Fashion-MNIST model trained with Adam', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-example-fmnist-'));
@@ -26,7 +27,7 @@ describe('example: a custom Fashion-MNIST model trained with Adam', () => {
     control = connectControl({ address, deadlineMs: 2000 });
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (const i of [0, 1]) group.start(`edge-${i}`, ['client', '--coordinator', address, '--id', `edge-${i}`, '--num-partitions', '2', '--index', String(i), '--max-examples', '4000']);
-    await waitFor('2 daemons', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 2 ? true : undefined), 120_000);
+    await waitForConnected(control, 2, { label: '2 daemons', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
 import { freePort } from '../../clients/demo/free-port';
 import { BenchProcesses } from '../bench/helpers/bench-fleet';
+import { waitForConnected } from '../helpers/connected-clients';
 
 describe('e2e federated training', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-'));
@@ -35,10 +36,7 @@ describe('e2e federated training', () => {
         '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', '6000',
       ]);
     }
-    await waitFor('3 connected clients', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-    }, 120_000);
+    await waitForConnected(control, 3, { label: '3 connected clients', timeoutMs: 120_000 });
   }, 180_000);
 
   afterAll(async () => {
@@ -108,10 +106,7 @@ describe('e2e federated training', () => {
     // The previous test killed edge-3: bring it back, with an attacker holding a copy of edge-1's data.
     if (!group.get('edge-3')) group.start('edge-3', edge(2));
     attackers.byzantine('evil-1', ['--attack', 'sign-flip', ...edge(0).slice(1).map((a) => (a === 'edge-1' ? 'evil-1' : a))]);
-    await waitFor('4 connected clients', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 4 ? true : undefined;
-    }, 120_000);
+    await waitForConnected(control, 4, { label: '4 connected clients', timeoutMs: 120_000 });
 
     const created = await runCli([
       'runs', 'create', '--coordinator', address, '--json', '--rounds', '2', '--clients-per-round', '4', '--min-clients', '4',

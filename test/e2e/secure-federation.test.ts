@@ -17,6 +17,7 @@ import { readTlsDir } from '../../common/pki/files';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server';
+import { waitForConnected } from '../helpers/connected-clients';
 
 describe('e2e secure federation', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-secure-'));
@@ -59,10 +60,7 @@ describe('e2e secure federation', () => {
         '--dataset', 'fashion-mnist', '--partition', 'iid', '--num-partitions', '3', '--index', String(i - 1), '--seed', '7', '--max-examples', '6000',
       ]);
     }
-    await waitFor('3 connected clients', async () => {
-      const { clients } = await control.listClients();
-      return clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined;
-    }, 120_000);
+    await waitForConnected(control, 3, { label: '3 connected clients', timeoutMs: 120_000 });
   }, 240_000);
 
   afterAll(async () => {

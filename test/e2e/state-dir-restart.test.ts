@@ -15,6 +15,7 @@ import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 describe('e2e state directory restart', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-state-dir-'));
@@ -51,7 +52,7 @@ describe('e2e state directory restart', () => {
         '--max-examples', '600', '--reconnect-max', '1s', '--state-dir', path.join(logDir, `edge-${i}-state`),
       ]);
     }
-    await waitFor('2 daemons connected', async () => ((await control!.listClients()).clients.filter((c) => c.status === 'connected').length === 2 ? true : undefined), 60_000, 200);
+    await waitForConnected(control!, 2, { label: '2 daemons connected', timeoutMs: 60_000, everyMs: 200 });
     const created = await runCli([
       'runs', 'create', '--coordinator', address, '--json', '--rounds', '3', '--clients-per-round', '2', '--min-clients', '2',
       '--deadline', '60s', '--wait-for-clients', '30s', '--local-epochs', '1', '--batch-size', '32', '--lr', '0.05', '--seed', '3',

@@ -15,6 +15,7 @@ import { freePort } from '../../clients/demo/free-port';
 import { ProcessGroup } from '../../clients/demo/process-group';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
+import { waitForConnected } from '../helpers/connected-clients';
 
 describe('e2e runs watch', () => {
   const logDir = mkdtempSync(path.join(tmpdir(), 'fedlink-e2e-watch-'));
@@ -47,7 +48,7 @@ describe('e2e runs watch', () => {
   };
 
   const daemonsConnected = () =>
-    waitFor('3 daemons connected', async () => ((await control.listClients()).clients.filter((c) => c.status === 'connected').length === 3 ? true : undefined), 60_000, 200);
+    waitForConnected(control, 3, { label: '3 daemons connected', timeoutMs: 60_000, everyMs: 200 });
 
   const createRun = async (rounds: number) => {
     const created = await runCli([

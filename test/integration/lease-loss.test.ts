@@ -19,6 +19,7 @@ import { ProcessGroup } from '../../clients/demo/process-group';
 import { requireFashionMnist } from '../helpers/fashion-mnist';
 import { runCli, waitFor } from '../helpers/cli';
 import { startNatsServer, type NatsServerHandle } from '../helpers/nats-server';
+import { waitForConnected } from '../helpers/connected-clients';
 
 interface LogLine {
   msg: string;
@@ -67,7 +68,7 @@ describe('integration lease loss', () => {
         '--max-examples', '600', '--reconnect-max', '1s',
       ]);
     }
-    await waitFor('2 daemons on the leader', async () => ((await controls[0].listClients()).clients.filter((c) => c.status === 'connected').length === 2 ? true : undefined), 60_000, 200);
+    await waitForConnected(controls[0], 2, { label: '2 daemons on the leader', timeoutMs: 60_000, everyMs: 200 });
     const created = await runCli([
       'runs', 'create', '--coordinator', a, '--json', '--rounds', '4', '--clients-per-round', '2', '--min-clients', '2',
       '--deadline', '30s', '--wait-for-clients', '30s', '--local-epochs', '1', '--batch-size', '32', '--lr', '0.05', '--seed', '7',
