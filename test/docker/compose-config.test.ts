@@ -27,7 +27,7 @@ describe('compose file', () => {
     expect(res.code, res.stderr).toBe(0);
     const config = parse(res.stdout) as { services: Record<string, unknown>; networks: Record<string, unknown>; volumes: Record<string, unknown> };
     expect(Object.keys(config.services).sort()).toEqual(
-      ['cli', 'coordinator-a', 'coordinator-b', 'edge-0', 'edge-1', 'edge-2', 'linkem-0-a', 'linkem-0-b', 'linkem-1-a', 'linkem-1-b', 'linkem-2-a', 'linkem-2-b', 'nats-1', 'nats-2', 'nats-3', 'pki'],
+      ['cli', 'coordinator-a', 'coordinator-b', 'edge-0', 'edge-1', 'edge-2', 'grafana', 'linkem-0-a', 'linkem-0-b', 'linkem-1-a', 'linkem-1-b', 'linkem-2-a', 'linkem-2-b', 'nats-1', 'nats-2', 'nats-3', 'pki', 'prometheus'],
     );
     expect(Object.keys(config.networks).sort()).toEqual(['core', 'edge']);
     expect(Object.keys(config.volumes).sort()).toEqual(['nats-1', 'nats-2', 'nats-3', 'pki']);
