@@ -155,8 +155,10 @@ describe('dashboard e2e', () => {
     control = connectControl({ address, deadlineMs: 2000 });
     await waitFor('the coordinator to serve', () => control.listClients(), 60_000);
     for (let i = 0; i < 3; i++) {
+      // edge-3, killed mid-training below, holds 20 times the others' examples: its training lasts
+      // seconds, not milliseconds, so the kill lands before its upload (with 300 it sometimes did not).
       group.start(`edge-${i + 1}`, [
-        'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', '900',
+        'client', '--coordinator', address, '--id', `edge-${i + 1}`, '--partition', 'iid', '--num-partitions', '3', '--index', String(i), '--seed', '7', '--max-examples', i === 2 ? '18000' : '900',
       ]);
     }
     await waitForConnected(control, 3, { label: '3 connected clients', timeoutMs: 120_000 });

@@ -15,7 +15,9 @@ import { COORDINATOR_PORT, ContainerStack } from './helpers/container-stack';
 import { dockerOk } from './helpers/docker-cli';
 import { waitForConnected } from '../helpers/connected-clients';
 
-const ROUNDS = 5;
+// Enough rounds, each long enough, that the run is still going when the leader is killed after its third:
+// with 5 one-epoch rounds of 300 examples an idle machine finished the run before the kill landed.
+const ROUNDS = 10;
 
 /** A committed round as the CLI's `rounds list --json` prints it. */
 interface RoundJson {
@@ -66,7 +68,7 @@ describe('docker failover', () => {
     const created = JSON.parse(
       await cli(0, [
         'runs', 'create', '--json', '--rounds', String(ROUNDS), '--clients-per-round', '3', '--min-clients', '2', '--deadline', '30s', '--wait-for-clients', '30s',
-        '--local-epochs', '1', '--batch-size', '32', '--lr', '0.05', '--seed', '9',
+        '--local-epochs', '3', '--batch-size', '32', '--lr', '0.05', '--seed', '9',
       ]),
     ) as { runId: string };
     const runId = created.runId;
